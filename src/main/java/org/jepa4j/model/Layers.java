@@ -85,16 +85,49 @@ public final class Layers {
         return tf.math.add(x, h);
     }
 
+    /**
+     * A block of which only the last tokens of each sequence are needed (the predictor's last
+     * block, whose context outputs are discarded, §3 step 4): keys and values come from all L
+     * tokens, but queries, the residual and the MLP are computed for tokens {@code from … L−1}
+     * only. Equal to {@link #block} followed by keeping those tokens.
+     *
+     * @param from first kept token of each sequence, a scalar
+     * @return {@code [S·(L − from), width]}
+     */
+    public Operand<TFloat32> blockTail(Operand<TFloat32> x, Operand<TInt32> seqLen, Operand<TInt32> from, int width,
+                                       int heads, ParameterLookup p, String prefix) {
+        Operand<TFloat32> h = layerNorm(x, p.get(prefix + "norm1.weight"), p.get(prefix + "norm1.bias"));
+        Operand<TFloat32> tail = tf.reshape(x, tf.stack(List.of(minusOne, seqLen, tf.constant(width))));
+        tail = tf.slice(tail, tf.stack(List.of(tf.constant(0), from, tf.constant(0))), tf.constant(new int[] {-1, -1, -1}));
+        tail = tf.reshape(tail, tf.constant(new int[] {-1, width}));
+        tail = tf.math.add(tail, attention(h, seqLen, from, width, heads, p, prefix + "attn."));
+        h = layerNorm(tail, p.get(prefix + "norm2.weight"), p.get(prefix + "norm2.bias"));
+        h = gelu(linear(h, p.get(prefix + "mlp.fc1.weight"), p.get(prefix + "mlp.fc1.bias")));
+        h = linear(h, p.get(prefix + "mlp.fc2.weight"), p.get(prefix + "mlp.fc2.bias"));
+        return tf.math.add(tail, h);
+    }
+
     /** Multi-head self-attention within each sequence: softmax(Q Kᵀ · hd^-0.5) V, then proj. */
     public Operand<TFloat32> attention(Operand<TFloat32> x, Operand<TInt32> seqLen, int width, int heads,
                                        ParameterLookup p, String prefix) {
+        return attention(x, seqLen, null, width, heads, p, prefix);
+    }
+
+    /** Attention with queries from tokens {@code queriesFrom … L−1} of each sequence only (all when null). */
+    private Operand<TFloat32> attention(Operand<TFloat32> x, Operand<TInt32> seqLen, Operand<TInt32> queriesFrom,
+                                        int width, int heads, ParameterLookup p, String prefix) {
         int headDim = width / heads;
         Operand<TFloat32> qkv = linear(x, p.get(prefix + "qkv.weight"), p.get(prefix + "qkv.bias"));
         Operand<TInt32> split = tf.stack(List.of(minusOne, seqLen, tf.constant(3), tf.constant(heads),
                 tf.constant(headDim)));
         Operand<TFloat32> qkvHeads = tf.linalg.transpose(tf.reshape(qkv, split), headsFirst);
         Unstack<TFloat32> parts = tf.unstack(qkvHeads, 3L, Unstack.axis(0L));
-        Operand<TFloat32> q = tf.math.mul(parts.output().get(0), tf.constant((float) Math.pow(headDim, -0.5)));
+        Operand<TFloat32> q = parts.output().get(0);
+        if (queriesFrom != null) {
+            Operand<TInt32> zero = tf.constant(0);
+            q = tf.slice(q, tf.stack(List.of(zero, zero, queriesFrom, zero)), tf.constant(new int[] {-1, -1, -1, -1}));
+        }
+        q = tf.math.mul(q, tf.constant((float) Math.pow(headDim, -0.5)));
         Operand<TFloat32> k = parts.output().get(1);
         Operand<TFloat32> v = parts.output().get(2);
         Operand<TFloat32> scores = tf.train.batchMatMul(q, k, TFloat32.class, BatchMatMul.adjY(true));

@@ -67,13 +67,12 @@ public final class Predictor {
         Operand<TFloat32> seq = tf.concat(List.of(x, targets), tf.constant(1));
         Operand<TInt32> seqLen = tf.math.add(kc, kt);
         Operand<TFloat32> h = tf.reshape(seq, tf.constant(new int[] {-1, w}));
-        for (int i = 0; i < spec.predictor().depth(); i++) {
+        int depth = spec.predictor().depth();
+        for (int i = 0; i < depth - 1; i++) {
             h = layers.block(h, seqLen, w, spec.predictor().heads(), params, "predictor_blocks." + i + ".");
         }
-        // step 4: keep the target positions (LayerNorm is per token, so cut before normalising)
-        h = tf.reshape(h, tf.stack(List.of(minusOne, seqLen, width)));
-        h = tf.slice(h, tf.stack(List.of(tf.constant(0), kc, tf.constant(0))), tf.constant(new int[] {-1, -1, -1}));
-        h = tf.reshape(h, tf.constant(new int[] {-1, w}));
+        // step 4 keeps only the target positions: the last block computes just those
+        h = layers.blockTail(h, seqLen, kc, w, spec.predictor().heads(), params, "predictor_blocks." + (depth - 1) + ".");
         h = layers.layerNorm(h, params.get("predictor_norm.weight"), params.get("predictor_norm.bias"));
         return layers.linear(h, params.get("predictor_proj.weight"), params.get("predictor_proj.bias"));
     }

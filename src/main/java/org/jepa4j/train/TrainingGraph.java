@@ -320,6 +320,20 @@ public final class TrainingGraph implements AutoCloseable {
 
     /** One training step: forward, gradients, AdamW and EMA in one session run. Returns the forward's loss. */
     public StepResult step(Batch batch, StepHyperparameters h) {
+        return step(batch, h, null);
+    }
+
+    /**
+     * One traced training step: the time spent per TensorFlow op type (summed over nodes, in
+     * microseconds), largest first. For benchmarks.
+     */
+    Map<String, Long> profileStep(Batch batch, StepHyperparameters h) {
+        Map<String, Long> perType = new LinkedHashMap<>();
+        step(batch, h, perType);
+        return perType;
+    }
+
+    private StepResult step(Batch batch, StepHyperparameters h, Map<String, Long> profile) {
         double b1t = Math.pow(options.beta1(), h.adamStep());
         double b2t = Math.pow(options.beta2(), h.adamStep());
         List<Tensor> feeds = new ArrayList<>();
@@ -334,7 +348,25 @@ public final class TrainingGraph implements AutoCloseable {
             feed(r, decayFactor, 1.0 - h.lr() * h.weightDecay(), feeds);
             feed(r, momentum, h.emaMomentum(), feeds);
             feed(r, momentumComplement, 1.0 - h.emaMomentum(), feeds);
-            try (Result res = r.fetch(lossOut).addTarget(trainOp).run()) {
+            r.fetch(lossOut).addTarget(trainOp);
+            if (profile == null) {
+                try (Result res = r.run()) {
+                    return new StepResult(((TFloat32) res.get(0)).getFloat());
+                }
+            }
+            r.setOptions(org.tensorflow.proto.RunOptions.newBuilder()
+                    .setTraceLevel(org.tensorflow.proto.RunOptions.TraceLevel.FULL_TRACE).build());
+            try (Result res = r.runAndFetchMetadata()) {
+                Map<String, Long> perType = new java.util.HashMap<>();
+                res.getMetadata().ifPresent(md -> md.getStepStats().getDevStatsList().forEach(d ->
+                        d.getNodeStatsList().forEach(n -> {
+                            String label = n.getTimelineLabel();
+                            int eq = label.indexOf(" = ");
+                            String type = eq >= 0 ? label.substring(eq + 3).split("[(\\s]")[0] : n.getNodeName();
+                            perType.merge(type, n.getAllEndRelMicros(), Long::sum);
+                        })));
+                perType.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                        .forEach(en -> profile.put(en.getKey(), en.getValue()));
                 return new StepResult(((TFloat32) res.get(0)).getFloat());
             }
         } finally {
