@@ -191,4 +191,15 @@ class OnnxExportTest {
         assertNull(w.externalData());
         assertTrue(!Files.exists(dir.resolve("m.onnx.data")));
     }
+
+    @Test
+    void initializersReadBackAsTheExportedStateDict() throws Exception {
+        Path ckpt = TestModels.writeCheckpoint(dir.resolve("c.safetensors"), GREY, 15);
+        var weights = org.jepa4j.checkpoint.Checkpoint.read(ckpt).part(org.jepa4j.model.ParameterNames.TARGET_ENCODER);
+        for (ExternalData mode : List.of(ExternalData.NEVER, ExternalData.ALWAYS)) {
+            Path m = dir.resolve(mode + ".onnx");
+            OnnxExporter.export(ckpt, m, OnnxExporter.Options.defaults().withExternalData(mode));
+            assertEquals(weights, OnnxInitializers.readEncoderWeights(m), mode.toString());
+        }
+    }
 }
