@@ -381,7 +381,7 @@ public final class RunConfigLoader {
                 mask.problem("min_keep", m.minKeep() + " is not below the " + grid + "x" + grid + " = " + cells
                         + " patches of the grid (data.crop_size " + d.cropSize() + " / mask.patch_size "
                         + m.patchSize() + "), expected fewer than " + cells);
-            } else if ("multiblock".equals(m.strategy())) {
+            } else if ("multiblock".equals(m.strategy()) && m.aspectRatio().min() > 0) {
                 // §1.4: a block is valid only with more than min_keep patches, and the reference
                 // resamples the position forever when the drawn size itself is too small.
                 int predBlock = smallestBlock(m.predMaskScale(), m.aspectRatio(), grid);
@@ -451,14 +451,9 @@ public final class RunConfigLoader {
             double u = (double) i / steps;
             int maxKeep = (int) (cells * scale.lerp(u));
             double ar = aspect.lerp(u);
-            int h = (int) Math.rint(Math.sqrt(maxKeep * ar));
-            int w = (int) Math.rint(Math.sqrt(maxKeep / ar));
-            while (h >= grid) {
-                h--;
-            }
-            while (w >= grid) {
-                w--;
-            }
+            // the reference decrements h and w while they reach the grid: the same as capping at grid - 1
+            int h = (int) Math.min(Math.rint(Math.sqrt(maxKeep * ar)), grid - 1);
+            int w = (int) Math.min(Math.rint(Math.sqrt(maxKeep / ar)), grid - 1);
             smallest = Math.min(smallest, h * w);
         }
         return smallest;
