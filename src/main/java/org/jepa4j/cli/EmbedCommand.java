@@ -55,65 +55,56 @@ public final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "0", description = "ONNX Runtime intra-op threads (0 = its default).")
     int threads;
 
-    @Option(names = "--verbose", description = "Print stack traces on errors.")
-    boolean verbose;
-
     @Override
-    public Integer call() {
-        try {
-            if (batchSize <= 0 || limit < 0) {
-                throw new IllegalArgumentException("--batch-size must be positive and --limit >= 0");
-            }
-            String ext = out.getFileName().toString().toLowerCase(Locale.ROOT);
-            if (!ext.endsWith(".npy") && !ext.endsWith(".csv")) {
-                throw new IllegalArgumentException("--out " + out + ": expected a .npy or .csv file name");
-            }
-            ExtractorOptions options = ExtractorOptions.builder()
-                    .feature(FeatureKind.parse(feature))
-                    .provider(org.jepa4j.infer.ExecutionProvider.parse(provider))
-                    .intraOpThreads(threads)
-                    .build();
-            EmbedSource source = EmbedSource.open(data, split);
-            int n = limit == 0 ? source.size() : Math.min(limit, source.size());
-            try (FeatureExtractor fx = FeatureExtractor.open(model, options)) {
-                int d = fx.info().dimension();
-                System.err.printf(Locale.ROOT, "embedding %d images of %s with %s (%s, %d values, provider %s)%n",
-                        n, source.description(), fx.info().modelId(), fx.info().feature(), d, fx.info().provider());
-                float[] features = new float[Math.multiplyExact(n, d)];
-                long[] labels = new long[n];
-                Progress progress = new Progress(n, System.err);
-                for (int start = 0; start < n; start += batchSize) {
-                    int end = Math.min(n, start + batchSize);
-                    List<Image> images = new ArrayList<>(end - start);
-                    for (int i = start; i < end; i++) {
-                        images.add(source.image(i));
-                        labels[i] = source.label(i);
-                    }
-                    float[][] rows = fx.embedBatch(images);
-                    for (int i = 0; i < rows.length; i++) {
-                        System.arraycopy(rows[i], 0, features, (start + i) * d, d);
-                    }
-                    progress.update(end);
-                }
-                progress.finish();
-                boolean labelled = source.labelled();
-                if (ext.endsWith(".npy")) {
-                    Npy.writeFloats(out, new long[] {n, d}, features);
-                    if (labelled) {
-                        Npy.writeLongs(labelsPath(out), new long[] {n}, labels);
-                    }
-                } else {
-                    writeCsv(out, features, n, d, labelled ? labels : null);
-                }
-                System.err.printf(Locale.ROOT, "wrote %s [%d, %d]%s%n", out, n, d,
-                        labelled && ext.endsWith(".npy") ? " and " + labelsPath(out) : "");
-            }
-            return 0;
-        } catch (IllegalArgumentException e) {
-            return fail(e, 2);
-        } catch (IOException | RuntimeException e) {
-            return fail(e, 1);
+    public Integer call() throws IOException {
+        if (batchSize <= 0 || limit < 0) {
+            throw new IllegalArgumentException("--batch-size must be positive and --limit >= 0");
         }
+        String ext = out.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (!ext.endsWith(".npy") && !ext.endsWith(".csv")) {
+            throw new IllegalArgumentException("--out " + out + ": expected a .npy or .csv file name");
+        }
+        ExtractorOptions options = ExtractorOptions.builder()
+                .feature(FeatureKind.parse(feature))
+                .provider(org.jepa4j.infer.ExecutionProvider.parse(provider))
+                .intraOpThreads(threads)
+                .build();
+        EmbedSource source = EmbedSource.open(data, split);
+        int n = limit == 0 ? source.size() : Math.min(limit, source.size());
+        try (FeatureExtractor fx = FeatureExtractor.open(model, options)) {
+            int d = fx.info().dimension();
+            System.err.printf(Locale.ROOT, "embedding %d images of %s with %s (%s, %d values, provider %s)%n",
+                    n, source.description(), fx.info().modelId(), fx.info().feature(), d, fx.info().provider());
+            float[] features = new float[Math.multiplyExact(n, d)];
+            long[] labels = new long[n];
+            Progress progress = new Progress(n, System.err);
+            for (int start = 0; start < n; start += batchSize) {
+                int end = Math.min(n, start + batchSize);
+                List<Image> images = new ArrayList<>(end - start);
+                for (int i = start; i < end; i++) {
+                    images.add(source.image(i));
+                    labels[i] = source.label(i);
+                }
+                float[][] rows = fx.embedBatch(images);
+                for (int i = 0; i < rows.length; i++) {
+                    System.arraycopy(rows[i], 0, features, (start + i) * d, d);
+                }
+                progress.update(end);
+            }
+            progress.finish();
+            boolean labelled = source.labelled();
+            if (ext.endsWith(".npy")) {
+                Npy.writeFloats(out, new long[] {n, d}, features);
+                if (labelled) {
+                    Npy.writeLongs(labelsPath(out), new long[] {n}, labels);
+                }
+            } else {
+                writeCsv(out, features, n, d, labelled ? labels : null);
+            }
+            System.err.printf(Locale.ROOT, "wrote %s [%d, %d]%s%n", out, n, d,
+                    labelled && ext.endsWith(".npy") ? " and " + labelsPath(out) : "");
+        }
+        return 0;
     }
 
     /** Labels beside the features: {@code feats.npy -> feats.labels.npy}. */
@@ -154,14 +145,6 @@ public final class EmbedCommand implements Callable<Integer> {
         } finally {
             Files.deleteIfExists(tmp);
         }
-    }
-
-    private int fail(Exception e, int code) {
-        System.err.println("jepa4j embed: " + e.getMessage());
-        if (verbose || "1".equals(System.getenv("JEPA4J_DEBUG"))) {
-            e.printStackTrace();
-        }
-        return code;
     }
 
     /** A one-line progress bar on stderr: done/total, images/s, ETA. */

@@ -37,28 +37,19 @@ public final class ExportCommand implements Callable<Integer> {
             description = "Store weights in <out>.data: auto = only above protobuf's 2 GB limit (default: ${DEFAULT-VALUE}).")
     String externalData;
 
-    @Option(names = "--verbose", description = "Print stack traces on errors.")
-    boolean verbose;
-
     @Override
-    public Integer call() {
-        try {
-            OnnxExporter.Options o = OnnxExporter.Options.defaults()
-                    .withEncoder(OnnxExporter.Encoder.parse(encoder))
-                    .withOpset(opset)
-                    .withIrVersion(irVersion != null ? irVersion : defaultIrVersion(opset))
-                    .withExternalData(OnnxWriter.ExternalData.parse(externalData));
-            long start = System.nanoTime();
-            OnnxWriter.Written w = OnnxExporter.export(checkpoint, out, o);
-            System.out.printf(Locale.ROOT, "wrote %s (%s)%s in %.1f s%n", w.model(), megabytes(w.modelBytes()),
-                    w.externalData() == null ? "" : " + external data " + w.externalData() + " (" + megabytes(w.dataBytes()) + ")",
-                    (System.nanoTime() - start) / 1e9);
-            return 0;
-        } catch (IllegalArgumentException e) {
-            return fail(e, 2);
-        } catch (IOException | RuntimeException e) {
-            return fail(e, 1);
-        }
+    public Integer call() throws IOException {
+        OnnxExporter.Options o = OnnxExporter.Options.defaults()
+                .withEncoder(OnnxExporter.Encoder.parse(encoder))
+                .withOpset(opset)
+                .withIrVersion(irVersion != null ? irVersion : defaultIrVersion(opset))
+                .withExternalData(OnnxWriter.ExternalData.parse(externalData));
+        long start = System.nanoTime();
+        OnnxWriter.Written w = OnnxExporter.export(checkpoint, out, o);
+        System.out.printf(Locale.ROOT, "wrote %s (%s)%s in %.1f s%n", w.model(), megabytes(w.modelBytes()),
+                w.externalData() == null ? "" : " + external data " + w.externalData() + " (" + megabytes(w.dataBytes()) + ")",
+                (System.nanoTime() - start) / 1e9);
+        return 0;
     }
 
     /** IR 8 goes with opset 17 (the newest Debian's onnx 1.12 accepts); opset 18-19 need IR 9, 20-21 IR 10. */
@@ -70,11 +61,4 @@ public final class ExportCommand implements Callable<Integer> {
         return String.format(Locale.ROOT, "%.1f MB", bytes / 1e6);
     }
 
-    private int fail(Exception e, int code) {
-        System.err.println("jepa4j export: " + e.getMessage());
-        if (verbose || "1".equals(System.getenv("JEPA4J_DEBUG"))) {
-            e.printStackTrace();
-        }
-        return code;
-    }
 }
