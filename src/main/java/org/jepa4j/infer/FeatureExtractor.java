@@ -166,7 +166,7 @@ public final class FeatureExtractor implements AutoCloseable {
             throw new IllegalArgumentException("pixels: " + normalisedChw.length + " values, expected C·S·S = "
                     + info.channels() + "·" + info.imageSize() + "·" + info.imageSize() + " = " + inputLength);
         }
-        return run(normalisedChw, 1)[0];
+        return embedStacked(normalisedChw, 1)[0];
     }
 
     /** Features of several images in one batch, in input order. */
@@ -174,7 +174,7 @@ public final class FeatureExtractor implements AutoCloseable {
         if (images.isEmpty()) {
             return new float[0][];
         }
-        return run(Batchifier.stack(images, inputLength, transform::applyInto), images.size());
+        return embedStacked(Batchifier.stack(images, inputLength, transform::applyInto), images.size());
     }
 
     /** Features of several {@link BufferedImage}s in one batch, in input order. */
@@ -186,7 +186,7 @@ public final class FeatureExtractor implements AutoCloseable {
      * Features of {@code count} preprocessed images stacked as {@code [count, C, S, S]} (see
      * {@link Batchifier}); the path every other method ends in.
      */
-    public float[][] run(float[] stackedPixels, int count) {
+    public float[][] embedStacked(float[] stackedPixels, int count) {
         if (stackedPixels.length != (long) count * inputLength) {
             throw new IllegalArgumentException("stacked pixels: " + stackedPixels.length + " values, expected "
                     + count + "·" + inputLength);
