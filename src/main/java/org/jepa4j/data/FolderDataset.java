@@ -147,11 +147,9 @@ public final class FolderDataset implements ImageDataset {
         }
         try {
             byte[] bytes = Files.readAllBytes(file);
-            BufferedImage img;
-            // an in-memory stream keeps ImageIO from writing a cache file per image
-            try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
-                img = ImageIO.read(in);
-            }
+            // an in-memory stream keeps ImageIO from writing a cache file per image; read() closes it
+            ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes));
+            BufferedImage img = ImageIO.read(in);
             if (img == null) {
                 throw fail(index, file, "no ImageIO reader recognises its contents", null);
             }
