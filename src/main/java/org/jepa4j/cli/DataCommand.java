@@ -1,0 +1,195 @@
+package org.jepa4j.cli;
+
+import org.jepa4j.config.DataConfig;
+import org.jepa4j.config.RunConfig;
+import org.jepa4j.data.Batch;
+import org.jepa4j.data.BatchLoader;
+import org.jepa4j.data.DatasetResolver;
+import org.jepa4j.data.Image;
+import org.jepa4j.data.ImageDataset;
+import org.jepa4j.data.ImageTransform;
+import org.jepa4j.data.LoaderOptions;
+import org.jepa4j.data.Split;
+import org.jepa4j.data.UnreadableImageException;
+import org.jepa4j.mask.MaskSampler;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+
+/**
+ * {@code jepa4j data}: describes a run's dataset and training transform, or ({@code --bench})
+ * measures the loader alone: images/s and batches/s with one worker and with {@code data.num_workers}.
+ */
+@Command(name = "data", mixinStandardHelpOptions = true,
+        description = {"Describe the dataset and transform of a run config, or benchmark the data loader.",
+                "Without --bench: source, split, image count, image size and channels, classes with counts, transform.",
+                "With --bench: builds N batches after a warm-up with 1 worker and with data.num_workers, and prints a table."})
+public final class DataCommand implements Callable<Integer> {
+
+    @Option(names = "--config", paramLabel = "FILE|PRESET", description = "Run file (YAML) or preset name.")
+    String config;
+
+    @Option(names = "--set", paramLabel = "SECTION.KEY=VALUE", description = "Override one key (repeatable).")
+    List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--bench", description = "Benchmark the loader instead of describing the data.")
+    boolean bench;
+
+    @Option(names = "--batches", paramLabel = "N", defaultValue = "50",
+            description = "Batches timed per worker setting with --bench (default ${DEFAULT-VALUE}).")
+    int batches;
+
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "5",
+            description = "Batches built and discarded before timing (default ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--split", paramLabel = "train|test", defaultValue = "train",
+            description = "Which split to describe or load (default ${DEFAULT-VALUE}); test is data.eval_source or the source's test split.")
+    Split split;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        RunConfig run = loadConfig();
+        PrintWriter out = spec.commandLine().getOut();
+        if (bench) {
+            benchmark(run, split, batches, warmup, out);
+        } else {
+            describe(run, split, out);
+        }
+        out.flush();
+        return 0;
+    }
+
+    /**
+     * The run config from {@code --config} and {@code --set}. Reaches {@code config.RunConfigLoader}
+     * reflectively until the config branch is merged; then this becomes {@code configOptions.load()}.
+     */
+    private RunConfig loadConfig() {
+        if (config == null) {
+            throw new IllegalArgumentException("missing required option --config FILE|PRESET");
+        }
+        try {
+            Class<?> loader = Class.forName("org.jepa4j.config.RunConfigLoader");
+            return (RunConfig) loader.getMethod("resolve", String.class, List.class).invoke(null, config, overrides);
+        } catch (ClassNotFoundException | NoSuchMethodException | IllegalAccessException e) {
+            throw new IllegalStateException("this build has no config.RunConfigLoader to read " + config, e);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** Prints source, split, count, image geometry, classes with counts and the training transform. */
+    static void describe(RunConfig run, Split split, PrintWriter out) {
+        DataConfig d = run.data();
+        String spec = split == Split.TEST && d.evalSource() != null ? d.evalSource() : DatasetResolver.trainSpec(d);
+        ImageDataset ds = DatasetResolver.open(d, split);
+        out.println("source:    " + spec);
+        out.println("split:     " + split.label());
+        out.println("dataset:   " + ds.description());
+        out.println("images:    " + ds.size());
+        out.println("first:     " + geometry(ds));
+        if (ds.labelled()) {
+            int[] counts = new int[ds.classNames().size()];
+            for (int i = 0; i < ds.size(); i++) {
+                counts[ds.label(i)]++;
+            }
+            out.println("classes:   " + counts.length);
+            for (int k = 0; k < counts.length; k++) {
+                out.printf(Locale.ROOT, "  %4d  %-24s %8d%n", k, ds.classNames().get(k), counts[k]);
+            }
+        } else {
+            out.println("classes:   none (unlabelled)");
+        }
+        out.println("transform: " + ImageTransform.training(d).describe());
+        out.printf(Locale.ROOT, "batches:   %d per epoch of batch_size %d (last partial batch dropped)%n",
+                BatchLoader.iterationsPerEpoch(ds.size(), d.batchSize()), d.batchSize());
+    }
+
+    private static String geometry(ImageDataset ds) {
+        for (int i = 0; i < Math.min(ds.size(), 16); i++) {
+            try {
+                Image img = ds.image(i);
+                return img.height() + "x" + img.width() + " pixels, " + img.channels() + " channel"
+                        + (img.channels() == 1 ? "" : "s") + " (image " + i + "; folder images may differ)";
+            } catch (UnreadableImageException e) {
+                // reported by the dataset; try the next one
+            }
+        }
+        return "no readable image among the first 16";
+    }
+
+    /** Loader throughput with 1 worker and with {@code data.num_workers}. */
+    static void benchmark(RunConfig run, Split split, int batches, int warmup, PrintWriter out) {
+        if (batches <= 0 || warmup < 0) {
+            throw new IllegalArgumentException("--batches must be positive and --warmup >= 0, got " + batches + " and " + warmup);
+        }
+        DataConfig d = run.data();
+        ImageDataset ds = DatasetResolver.open(d, split);
+        ImageTransform transform = ImageTransform.training(d);
+        MaskSampler masks = maskSampler(run);
+        out.println("dataset:   " + ds.description());
+        out.println("transform: " + transform.describe());
+        out.println("masks:     " + (masks == null ? "none (no mask sampler in this build)"
+                : run.mask().strategy() + " on a " + run.gridSize() + "x" + run.gridSize() + " grid"));
+        out.printf(Locale.ROOT, "batch %d, %d warm-up + %d timed batches per row, prefetch %d, %d CPUs%n",
+                d.batchSize(), warmup, batches, d.prefetch(), Runtime.getRuntime().availableProcessors());
+        out.printf(Locale.ROOT, "%8s %10s %10s %12s %12s  %s%n", "workers", "batches", "seconds", "images/s",
+                "batches/s", "batches built per worker");
+        List<Integer> settings = d.numWorkers() == 1 ? List.of(1) : List.of(1, d.numWorkers());
+        for (int workers : settings) {
+            LoaderOptions o = LoaderOptions.training(d, run.meta().seed(), 0, warmup + (long) batches).withWorkers(workers);
+            try (BatchLoader loader = new BatchLoader(ds, transform, masks, o)) {
+                for (int i = 0; i < warmup; i++) {
+                    loader.next();
+                }
+                long t0 = System.nanoTime();
+                long images = 0;
+                for (int i = 0; i < batches; i++) {
+                    Batch b = loader.next();
+                    images += b.size();
+                }
+                double s = (System.nanoTime() - t0) / 1e9;
+                String perWorker = Arrays.stream(loader.workerBatchCounts()).mapToObj(Long::toString)
+                        .collect(Collectors.joining(" "));
+                out.printf(Locale.ROOT, "%8d %10d %10.3f %12.1f %12.2f  %s%n", workers, batches, s, images / s,
+                        batches / s, perWorker);
+                out.flush();
+            }
+        }
+    }
+
+    /**
+     * The run's mask sampler; reached reflectively until the mask branch is merged (then a direct
+     * {@code MaskSamplers.create} call). Null when this build has none.
+     */
+    private static MaskSampler maskSampler(RunConfig run) {
+        try {
+            Class<?> samplers = Class.forName("org.jepa4j.mask.MaskSamplers");
+            int grid = run.gridSize();
+            return (MaskSampler) samplers.getMethod("create", org.jepa4j.config.MaskConfig.class, int.class, int.class,
+                    long.class).invoke(null, run.mask(), grid, grid, run.meta().seed());
+        } catch (ClassNotFoundException | NoSuchMethodException | IllegalAccessException e) {
+            return null;
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+}

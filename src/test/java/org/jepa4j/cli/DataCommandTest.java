@@ -1,0 +1,69 @@
+package org.jepa4j.cli;
+
+import org.jepa4j.config.DataConfig;
+import org.jepa4j.config.RunConfig;
+import org.jepa4j.data.Split;
+import org.junit.jupiter.api.Test;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class DataCommandTest {
+
+    private static RunConfig run(String source, int batch, int workers) {
+        DataConfig d = DataConfig.defaults();
+        DataConfig data = new DataConfig(batch, 0.0, d.cropScale(), 16, d.imageFolder(), workers, false, d.rootPath(),
+                false, false, true, source, null, 1, List.of(0.5), List.of(0.25), 2, 0);
+        return RunConfig.defaults().withData(data);
+    }
+
+    @Test
+    void describePrintsCountsClassesAndTransform() {
+        StringWriter s = new StringWriter();
+        DataCommand.describe(run("synthetic:count=40,size=20,channels=3,classes=4", 8, 2), Split.TRAIN,
+                new PrintWriter(s, true));
+        String text = s.toString();
+        assertTrue(text.contains("images:    40"), text);
+        assertTrue(text.contains("20x20 pixels, 3 channels"), text);
+        assertTrue(text.contains("classes:   4"), text);
+        long classLines = text.lines().filter(l -> l.matches("\\s+\\d+\\s+class\\d+\\s+\\d+")).count();
+        assertEquals(4, classLines, text);
+        int total = text.lines().filter(l -> l.matches("\\s+\\d+\\s+class\\d+\\s+\\d+"))
+                .mapToInt(l -> Integer.parseInt(l.strip().replaceAll(".*\\s", ""))).sum();
+        assertEquals(40, total, text);
+        assertTrue(text.contains("RandomResizedCrop(size 16, scale [0.3, 1.0]") && text.contains("HorizontalFlip"), text);
+        assertTrue(text.contains("5 per epoch"), text);
+    }
+
+    @Test
+    void benchPrintsOneRowPerWorkerSetting() {
+        StringWriter s = new StringWriter();
+        DataCommand.benchmark(run("synthetic:count=64,size=16,channels=1", 8, 2), Split.TRAIN, 3, 1,
+                new PrintWriter(s, true));
+        String text = s.toString();
+        List<String> rows = text.lines().filter(l -> l.matches("\\s+[12]\\s+3\\s+.*")).toList();
+        assertEquals(2, rows.size(), text);
+        for (String row : rows) {
+            String[] f = row.strip().split("\\s+");
+            long built = 0;
+            for (int i = 5; i < f.length; i++) {
+                built += Long.parseLong(f[i]);
+            }
+            assertEquals(Integer.parseInt(f[0]), f.length - 5, row); // one count per worker
+            assertEquals(4, built, row); // 1 warm-up + 3 timed, nothing beyond the end step
+        }
+    }
+
+    @Test
+    void missingConfigIsAUsageError() {
+        StringWriter err = new StringWriter();
+        var cl = Jepa4j.commandLine();
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute("data");
+        assertTrue(code != 0);
+    }
+}
