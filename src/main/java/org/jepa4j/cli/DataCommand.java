@@ -44,7 +44,7 @@ public final class DataCommand implements Callable<Integer> {
     @Option(names = "--bench", description = "Benchmark the loader instead of describing the data.")
     boolean bench;
 
-    @Option(names = "--batches", paramLabel = "N", defaultValue = "50",
+    @Option(names = "--batches", paramLabel = "N", defaultValue = "200",
             description = "Batches timed per worker setting with --bench (default ${DEFAULT-VALUE}).")
     int batches;
 
@@ -59,12 +59,15 @@ public final class DataCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** The first row warms up at least this long, so JIT compilation does not count against one worker. */
+    static final double JIT_WARMUP_SECONDS = 2.0;
+
     @Override
     public Integer call() {
         RunConfig run = loadConfig();
         PrintWriter out = spec.commandLine().getOut();
         if (bench) {
-            benchmark(run, split, batches, warmup, out);
+            benchmark(run, split, batches, warmup, JIT_WARMUP_SECONDS, out);
         } else {
             describe(run, split, out);
         }
@@ -133,8 +136,11 @@ public final class DataCommand implements Callable<Integer> {
         return "no readable image among the first 16";
     }
 
-    /** Loader throughput with 1 worker and with {@code data.num_workers}. */
-    static void benchmark(RunConfig run, Split split, int batches, int warmup, PrintWriter out) {
+    /**
+     * Loader throughput with 1 worker and with {@code data.num_workers}: per row, {@code warmup}
+     * batches (the first row for at least {@code jitSeconds}) and then {@code batches} timed ones.
+     */
+    static void benchmark(RunConfig run, Split split, int batches, int warmup, double jitSeconds, PrintWriter out) {
         if (batches <= 0 || warmup < 0) {
             throw new IllegalArgumentException("--batches must be positive and --warmup >= 0, got " + batches + " and " + warmup);
         }
@@ -149,14 +155,17 @@ public final class DataCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "batch %d, %d warm-up + %d timed batches per row, prefetch %d, %d CPUs%n",
                 d.batchSize(), warmup, batches, d.prefetch(), Runtime.getRuntime().availableProcessors());
         out.printf(Locale.ROOT, "%8s %10s %10s %12s %12s  %s%n", "workers", "batches", "seconds", "images/s",
-                "batches/s", "batches built per worker");
+                "batches/s", "batches built per worker (warm-up and prefetch included)");
         List<Integer> settings = d.numWorkers() == 1 ? List.of(1) : List.of(1, d.numWorkers());
+        boolean first = true;
         for (int workers : settings) {
-            LoaderOptions o = LoaderOptions.training(d, run.meta().seed(), 0, warmup + (long) batches).withWorkers(workers);
+            LoaderOptions o = LoaderOptions.training(d, run.meta().seed(), 0, LoaderOptions.UNBOUNDED).withWorkers(workers);
             try (BatchLoader loader = new BatchLoader(ds, transform, masks, o)) {
-                for (int i = 0; i < warmup; i++) {
+                long w0 = System.nanoTime();
+                for (int i = 0; i < warmup || (first && (System.nanoTime() - w0) / 1e9 < jitSeconds); i++) {
                     loader.next();
                 }
+                first = false;
                 long t0 = System.nanoTime();
                 long images = 0;
                 for (int i = 0; i < batches; i++) {

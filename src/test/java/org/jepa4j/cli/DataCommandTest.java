@@ -42,7 +42,7 @@ class DataCommandTest {
     @Test
     void benchPrintsOneRowPerWorkerSetting() {
         StringWriter s = new StringWriter();
-        DataCommand.benchmark(run("synthetic:count=64,size=16,channels=1", 8, 2), Split.TRAIN, 3, 1,
+        DataCommand.benchmark(run("synthetic:count=64,size=16,channels=1", 8, 2), Split.TRAIN, 3, 1, 0.0,
                 new PrintWriter(s, true));
         String text = s.toString();
         List<String> rows = text.lines().filter(l -> l.matches("\\s+[12]\\s+3\\s+.*")).toList();
@@ -54,7 +54,8 @@ class DataCommandTest {
                 built += Long.parseLong(f[i]);
             }
             assertEquals(Integer.parseInt(f[0]), f.length - 5, row); // one count per worker
-            assertEquals(4, built, row); // 1 warm-up + 3 timed, nothing beyond the end step
+            // 1 warm-up + 3 timed, plus at most the prefetch window (2 batches) built ahead
+            assertTrue(built >= 4 && built <= 6, row);
         }
     }
 
