@@ -13,12 +13,12 @@ import org.jepa4j.data.Split;
 import org.jepa4j.data.UnreadableImageException;
 import org.jepa4j.mask.MaskSampler;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -35,11 +35,8 @@ import java.util.stream.Collectors;
                 "With --bench: builds N batches after a warm-up with 1 worker and with data.num_workers, and prints a table."})
 public final class DataCommand implements Callable<Integer> {
 
-    @Option(names = "--config", paramLabel = "FILE|PRESET", description = "Run file (YAML) or preset name.")
-    String config;
-
-    @Option(names = "--set", paramLabel = "SECTION.KEY=VALUE", description = "Override one key (repeatable).")
-    List<String> overrides = new ArrayList<>();
+    @Mixin
+    ConfigOptions configOptions;
 
     @Option(names = "--bench", description = "Benchmark the loader instead of describing the data.")
     boolean bench;
@@ -64,7 +61,7 @@ public final class DataCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        RunConfig run = loadConfig();
+        RunConfig run = configOptions.load();
         PrintWriter out = spec.commandLine().getOut();
         if (bench) {
             benchmark(run, split, batches, warmup, JIT_WARMUP_SECONDS, out);
@@ -73,27 +70,6 @@ public final class DataCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
-    }
-
-    /**
-     * The run config from {@code --config} and {@code --set}. Reaches {@code config.RunConfigLoader}
-     * reflectively until the config branch is merged; then this becomes {@code configOptions.load()}.
-     */
-    private RunConfig loadConfig() {
-        if (config == null) {
-            throw new IllegalArgumentException("missing required option --config FILE|PRESET");
-        }
-        try {
-            Class<?> loader = Class.forName("org.jepa4j.config.RunConfigLoader");
-            return (RunConfig) loader.getMethod("resolve", String.class, List.class).invoke(null, config, overrides);
-        } catch (ClassNotFoundException | NoSuchMethodException | IllegalAccessException e) {
-            throw new IllegalStateException("this build has no config.RunConfigLoader to read " + config, e);
-        } catch (java.lang.reflect.InvocationTargetException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new IllegalStateException(e.getCause());
-        }
     }
 
     /** Prints source, split, count, image geometry, classes with counts and the training transform. */
