@@ -50,10 +50,10 @@ class DataCommandTest {
         for (String row : rows) {
             String[] f = row.strip().split("\\s+");
             long built = 0;
-            for (int i = 5; i < f.length; i++) {
+            for (int i = 7; i < f.length; i++) {
                 built += Long.parseLong(f[i]);
             }
-            assertEquals(Integer.parseInt(f[0]), f.length - 5, row); // one count per worker
+            assertEquals(Integer.parseInt(f[0]), f.length - 7, row); // one count per worker
             // 1 warm-up + 3 timed, plus at most the prefetch window (2 batches) built ahead
             assertTrue(built >= 4 && built <= 6, row);
         }
