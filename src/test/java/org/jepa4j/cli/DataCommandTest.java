@@ -65,6 +65,7 @@ class DataCommandTest {
         var cl = Jepa4j.commandLine();
         cl.setErr(new PrintWriter(err, true));
         int code = cl.execute("data");
-        assertTrue(code != 0);
+        assertEquals(2, code);
+        assertTrue(err.toString().contains("--config"), err.toString());
     }
 }
