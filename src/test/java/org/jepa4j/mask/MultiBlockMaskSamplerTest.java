@@ -211,8 +211,8 @@ class MultiBlockMaskSamplerTest {
                     for (int left = 0; left < 4 && !explained; left++) {
                         Set<Integer> expected = new TreeSet<>();
                         for (int r = top; r < top + 4; r++) {
-                            for (int c = left; c < left + 4; c++) {
-                                expected.add(r * 8 + c);
+                            for (int col = left; col < left + 4; col++) {
+                                expected.add(r * 8 + col);
                             }
                         }
                         for (int m = 0; m < 4 - tries; m++) {
