@@ -7,7 +7,7 @@ import java.util.HashSet;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /** Checks shared by the mask tests, written from the definitions, not from the samplers. */
 final class MaskAssertions {
@@ -35,9 +35,11 @@ final class MaskAssertions {
 
     static void assertSortedInRange(int[] idx, int numPatches) {
         for (int i = 0; i < idx.length; i++) {
-            assertTrue(idx[i] >= 0 && idx[i] < numPatches, "index in range: " + idx[i]);
-            if (i > 0) {
-                assertTrue(idx[i - 1] < idx[i], "strictly ascending: " + Arrays.toString(idx));
+            if (idx[i] < 0 || idx[i] >= numPatches) {
+                fail("index out of range [0, " + numPatches + "): " + idx[i]);
+            }
+            if (i > 0 && idx[i - 1] >= idx[i]) {
+                fail("not strictly ascending: " + Arrays.toString(idx));
             }
         }
     }
@@ -59,7 +61,9 @@ final class MaskAssertions {
         }
         int h = bottom - top + 1;
         int w = right - left + 1;
-        assertEquals(h * w, idx.length, "cells form a full rectangle: " + Arrays.toString(idx));
+        if (h * w != idx.length) {
+            fail("cells do not form a full rectangle: " + Arrays.toString(idx));
+        }
         return new int[] {top, left, h, w};
     }
 

@@ -173,7 +173,9 @@ class MultiBlockMaskSamplerTest {
                 Set<Integer> ctx = setOf(d.context()[0][b]);
                 for (int[][] t : d.targets()) {
                     for (int idx : t[b]) {
-                        assertFalse(ctx.contains(idx), "step " + step + " image " + b + " patch " + idx);
+                        int bb = b;
+                        long st = step;
+                        assertFalse(ctx.contains(idx), () -> "step " + st + " image " + bb + " patch " + idx);
                     }
                 }
             }
