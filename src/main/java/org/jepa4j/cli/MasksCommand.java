@@ -34,12 +34,8 @@ import java.util.concurrent.Callable;
                 + "(block sizes, kept lengths, coverage) and optionally paint sample masks to a PNG.")
 public final class MasksCommand implements Callable<Integer> {
 
-    // TODO(config): replace these two options by `@Mixin ConfigOptions config` once it is on main
-    @Option(names = "--config", paramLabel = "FILE", description = "Run file (YAML).")
-    String configFile;
-
-    @Option(names = "--set", paramLabel = "SECTION.KEY=VALUE", description = "Override one key. Repeatable.")
-    List<String> overrides = new ArrayList<>();
+    @CommandLine.Mixin
+    ConfigOptions configOptions;
 
     @Option(names = "--batches", paramLabel = "N", defaultValue = "20", description = "Batches to draw (default ${DEFAULT-VALUE}).")
     int batches;
@@ -62,22 +58,15 @@ public final class MasksCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /**
+     * @return 0; config errors ({@code ConfigException}) and settings the sampler rejects
+     *         ({@link IllegalArgumentException}) reach {@link Jepa4j}'s handler: message, exit code 2
+     */
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try {
-            return run(out, err);
-        } catch (IllegalArgumentException e) {
-            // usage or config error: the message names the key; no stack trace
-            err.println("error: " + e.getMessage());
-            err.flush();
-            return 2;
-        }
-    }
-
-    private int run(PrintWriter out, PrintWriter err) throws Exception {
-        RunConfig config = loadConfig();
+        RunConfig config = configOptions.load();
         if (batches < 1) {
             throw new IllegalArgumentException("--batches must be >= 1, got " + batches);
         }
@@ -108,14 +97,6 @@ public final class MasksCommand implements Callable<Integer> {
         out.flush();
         err.flush();
         return 0;
-    }
-
-    /** The one place that turns --config/--set into a RunConfig. */
-    private RunConfig loadConfig() {
-        if (configFile != null || !overrides.isEmpty()) {
-            throw new IllegalArgumentException("--config/--set need config.RunConfigLoader, which this build lacks");
-        }
-        return RunConfig.defaults();
     }
 
     /** Mean wall time of {@code sampleAt} (draw + truncation) over the measured steps, JIT warmed. */

@@ -32,7 +32,7 @@ class MasksCommandTest {
     @Test
     void jsonReportsTheShippedMultiBlockStatisticsAndPaintsAPng(@TempDir Path dir) throws Exception {
         Path png = dir.resolve("m.png");
-        Run r = run("masks", "--batches", "3", "--batch-size", "16", "--json", "--png", png.toString());
+        Run r = run("masks", "--config", "official/in1k_vith14_ep300", "--batches", "3", "--batch-size", "16", "--json", "--png", png.toString());
         assertEquals(0, r.code(), r.err());
         JsonNode j = new ObjectMapper().readTree(r.out());
         assertEquals("multiblock", j.get("strategy").asText());
@@ -47,7 +47,7 @@ class MasksCommandTest {
 
     @Test
     void tableNamesTheKeyFigures() {
-        Run r = run("masks", "--batches", "2", "--batch-size", "8");
+        Run r = run("masks", "--config", "official/in1k_vith14_ep300", "--batches", "2", "--batch-size", "8");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("possible target blocks (h x w): 5x7 6x6 6x7 7x6 8x6 9x6"), r.out());
         assertTrue(r.out().contains("K_enc (kept context patches)"), r.out());
@@ -56,8 +56,14 @@ class MasksCommandTest {
 
     @Test
     void badArgumentsExitWithUsageCode() {
-        Run r = run("masks", "--batches", "0");
+        Run r = run("masks", "--config", "official/in1k_vith14_ep300", "--batches", "0");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--batches"), r.err());
+        // 8x8 grid, strategy block: a 6x6 target leaves 28 patches of context, fewer than min_keep 30
+        Run small = run("masks", "--config", "official/in1k_vith14_ep300", "--set", "data.crop_size=32",
+                "--set", "mask.patch_size=4", "--set", "mask.min_keep=30", "--set", "mask.strategy=block",
+                "--batches", "1");
+        assertEquals(2, small.code(), small.out() + small.err());
+        assertTrue(small.err().contains("mask.min_keep 30"), small.err());
     }
 }
