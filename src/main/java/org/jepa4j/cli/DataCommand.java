@@ -12,6 +12,7 @@ import org.jepa4j.data.LoaderOptions;
 import org.jepa4j.data.Split;
 import org.jepa4j.data.UnreadableImageException;
 import org.jepa4j.mask.MaskSampler;
+import org.jepa4j.mask.MaskSamplers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -30,7 +31,7 @@ import java.util.stream.Collectors;
  * measures the loader alone: images/s and batches/s with one worker and with {@code data.num_workers}.
  */
 @Command(name = "data", mixinStandardHelpOptions = true,
-        description = {"Describe the dataset and transform of a run config, or benchmark the data loader.",
+        description = {"Describe the dataset and transform of a run config, or benchmark the data loader (with the run's mask sampler).",
                 "Without --bench: source, split, image count, image size and channels, classes with counts, transform.",
                 "With --bench: builds N batches after a warm-up with 1 worker and with data.num_workers, and prints a table."})
 public final class DataCommand implements Callable<Integer> {
@@ -123,11 +124,10 @@ public final class DataCommand implements Callable<Integer> {
         DataConfig d = run.data();
         ImageDataset ds = DatasetResolver.open(d, split);
         ImageTransform transform = ImageTransform.training(d);
-        MaskSampler masks = maskSampler(run);
+        MaskSampler masks = MaskSamplers.create(run.mask(), run.gridSize(), run.gridSize(), run.meta().seed());
         out.println("dataset:   " + ds.description());
         out.println("transform: " + transform.describe());
-        out.println("masks:     " + (masks == null ? "none (no mask sampler in this build)"
-                : run.mask().strategy() + " on a " + run.gridSize() + "x" + run.gridSize() + " grid"));
+        out.println("masks:     " + run.mask().strategy() + " on a " + run.gridSize() + "x" + run.gridSize() + " grid");
         out.printf(Locale.ROOT, "batch %d, %d warm-up + %d timed batches per row, prefetch %d, %d CPUs%n",
                 d.batchSize(), warmup, batches, d.prefetch(), Runtime.getRuntime().availableProcessors());
         out.printf(Locale.ROOT, "%8s %10s %10s %12s %12s %10s %14s  %s%n", "workers", "batches", "seconds", "images/s",
@@ -172,25 +172,5 @@ public final class DataCommand implements Callable<Integer> {
             return os.getProcessCpuTime();
         }
         return -1;
-    }
-
-    /**
-     * The run's mask sampler; reached reflectively until the mask branch is merged (then a direct
-     * {@code MaskSamplers.create} call). Null when this build has none.
-     */
-    private static MaskSampler maskSampler(RunConfig run) {
-        try {
-            Class<?> samplers = Class.forName("org.jepa4j.mask.MaskSamplers");
-            int grid = run.gridSize();
-            return (MaskSampler) samplers.getMethod("create", org.jepa4j.config.MaskConfig.class, int.class, int.class,
-                    long.class).invoke(null, run.mask(), grid, grid, run.meta().seed());
-        } catch (ClassNotFoundException | NoSuchMethodException | IllegalAccessException e) {
-            return null;
-        } catch (java.lang.reflect.InvocationTargetException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new IllegalStateException(e.getCause());
-        }
     }
 }

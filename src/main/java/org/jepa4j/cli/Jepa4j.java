@@ -16,6 +16,7 @@ import java.io.PrintWriter;
                 CommandLine.HelpCommand.class,
                 ConfigCommand.class,
                 DataCommand.class,
+                MasksCommand.class,
         })
 public final class Jepa4j implements Runnable {
 

@@ -1,6 +1,7 @@
 package org.jepa4j.cli;
 
 import org.jepa4j.config.DataConfig;
+import org.jepa4j.config.MaskConfig;
 import org.jepa4j.config.RunConfig;
 import org.jepa4j.data.Split;
 import org.junit.jupiter.api.Test;
@@ -18,7 +19,11 @@ class DataCommandTest {
         DataConfig d = DataConfig.defaults();
         DataConfig data = new DataConfig(batch, 0.0, d.cropScale(), 16, d.imageFolder(), workers, false, d.rootPath(),
                 false, false, true, source, null, 1, List.of(0.5), List.of(0.25), 2, 0);
-        return RunConfig.defaults().withData(data);
+        MaskConfig m = MaskConfig.defaults();
+        // 16 px crops in 4 px patches: a 4x4 grid, small blocks, so min_keep 0
+        MaskConfig mask = new MaskConfig(m.allowOverlap(), m.aspectRatio(), m.encMaskScale(), 0, m.numEncMasks(),
+                m.numPredMasks(), 4, m.predMaskScale(), m.strategy(), m.coverEdges());
+        return RunConfig.defaults().withData(data).withMask(mask);
     }
 
     @Test
@@ -45,6 +50,7 @@ class DataCommandTest {
         DataCommand.benchmark(run("synthetic:count=64,size=16,channels=1", 8, 2), Split.TRAIN, 3, 1, 0.0,
                 new PrintWriter(s, true));
         String text = s.toString();
+        assertTrue(text.contains("masks:     multiblock on a 4x4 grid"), text);
         List<String> rows = text.lines().filter(l -> l.matches("\\s+[12]\\s+3\\s+.*")).toList();
         assertEquals(2, rows.size(), text);
         for (String row : rows) {
