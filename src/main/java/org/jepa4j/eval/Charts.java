@@ -78,6 +78,12 @@ public final class Charts {
         }
         NumberAxis axis = new NumberAxis(label);
         axis.setAutoRangeIncludesZero(false);
+        // a constant column (fixed lr, say) would otherwise get a range of 1e-8 and unreadable ticks
+        double maxAbs = 0;
+        for (int i = 0; i < s.getItemCount(); i++) {
+            maxAbs = Math.max(maxAbs, Math.abs(s.getY(i).doubleValue()));
+        }
+        axis.setAutoRangeMinimumSize(Math.max(0.2 * maxAbs, 1e-12));
         // monitors logged every few steps are drawn with markers so single points stay visible
         boolean sparse = s.getItemCount() < 60;
         XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, sparse);
