@@ -6,8 +6,8 @@ import org.jepa4j.data.Batch;
 import org.jepa4j.data.BatchLoader;
 import org.jepa4j.data.DatasetResolver;
 import org.jepa4j.data.ImageDataset;
+import org.jepa4j.data.LoaderOptions;
 import org.jepa4j.data.TrainTransform;
-import org.jepa4j.mask.MaskBatch;
 import org.jepa4j.mask.MaskSampler;
 import org.jepa4j.mask.MaskSamplers;
 import org.jepa4j.model.ModelSpec;
@@ -177,14 +177,10 @@ public final class TrainBenchmark implements Callable<Integer> {
         MaskSampler sampler = MaskSamplers.create(cfg.mask(), spec.encoder().gridSize(), spec.encoder().gridSize(),
                 cfg.meta().seed());
         List<Batch> out = new ArrayList<>();
-        try (BatchLoader loader = new BatchLoader(train, TrainTransform.of(cfg.data()),
-                new BatchLoader.LoaderOptions(b, cfg.data().numWorkers(), cfg.data().prefetch(), cfg.meta().seed(),
-                        0, n, true))) {
+        try (BatchLoader loader = new BatchLoader(train, TrainTransform.of(cfg.data()), sampler,
+                LoaderOptions.training(cfg.data(), cfg.meta().seed(), 0, n))) {
             for (int i = 0; i < n; i++) {
-                Batch raw = loader.next();
-                MaskBatch masks = sampler.sampleAt(raw.step(), b);
-                out.add(new Batch(raw.step(), raw.pixels(), raw.size(), raw.channels(), raw.height(), raw.width(),
-                        raw.labels(), masks));
+                out.add(loader.next());
             }
         }
         return out;

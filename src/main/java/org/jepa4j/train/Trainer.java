@@ -12,6 +12,8 @@ import org.jepa4j.data.BatchLoader;
 import org.jepa4j.data.DatasetResolver;
 import org.jepa4j.data.EvalTransform;
 import org.jepa4j.data.ImageDataset;
+import org.jepa4j.data.LoaderOptions;
+import org.jepa4j.data.TrainTransform;
 import org.jepa4j.data.Preprocessing;
 import org.jepa4j.mask.MaskBatch;
 import org.jepa4j.mask.MaskSampler;
@@ -218,7 +220,8 @@ public final class Trainer {
             }
             MaskSampler sampler = MaskSamplers.create(config.mask(), spec.encoder().gridSize(),
                     spec.encoder().gridSize(), seed);
-            sampler.setStep(start); // the reference fast-forwards its collator counter the same way (§1.2)
+            // masks of step t are sampleAt(t): resuming needs no replay of the reference's collator
+            // counter (§1.2), the loader starts at step `start`
 
             Provenance provenance = Provenance.now(runFolder, Jepa4j.version(), yaml, trainSet.description(),
                     trainSet.size(), seed, graph.device());
@@ -236,7 +239,8 @@ public final class Trainer {
             StepClock clock = new StepClock();
             Path logFile = runFolder.resolve(TrainingLog.fileName(config.logging().writeTag()));
             try (TrainingLog log = TrainingLog.open(logFile);
-                 BatchLoader loader = openLoader(trainSet, start, endStep)) {
+                 BatchLoader loader = new BatchLoader(trainSet, TrainTransform.of(data), sampler,
+                         LoaderOptions.training(data, seed, start, endStep))) {
                 for (long step = start; step < endStep; step++) {
                     if (stopRequested) {
                         progress.println("stop requested: finishing at step " + step + " of " + endStep);
@@ -248,9 +252,8 @@ public final class Trainer {
                         throw new IllegalStateException("loader returned the batch of step " + raw.step()
                                 + " where step " + step + " was expected");
                     }
-                    MaskBatch masks = sampler.next(batchSize);
-                    Batch batch = new Batch(step, raw.pixels(), raw.size(), raw.channels(), raw.height(), raw.width(),
-                            raw.labels(), masks);
+                    MaskBatch masks = raw.masks(); // sampler.sampleAt(step, B), drawn by the loader's workers
+                    Batch batch = raw;
                     Schedules.Values v = schedules.at(step);
                     long t0 = System.nanoTime();
                     double loss = graph.step(batch, new TrainingGraph.StepHyperparameters(v.lr(), v.weightDecay(),
@@ -296,10 +299,6 @@ public final class Trainer {
                         done == 0 ? Double.NaN : losses[done - 1], yaml, provenance, spec);
             }
             progress.endLine();
-            String summary = trainSet.unreadableSummary();
-            if (summary != null) {
-                progress.println(summary);
-            }
             progress.println(String.format(Locale.ROOT, "%s at step %d of %d; latest checkpoint %s",
                     stepsDone < endStep ? "stopped" : "finished", stepsDone, endStep, latest));
             return new Summary(start, stepsDone, endStep, Arrays.copyOf(losses, done), stepsDone < endStep, latest);
@@ -311,13 +310,6 @@ public final class Trainer {
         TrainingGraph.TrainingGraphOptions d = TrainingGraph.TrainingGraphOptions.defaults();
         return new TrainingGraph.TrainingGraphOptions(config.meta().loss(), config.meta().seed(),
                 config.meta().intraOpThreads(), config.meta().interOpThreads(), d.beta1(), d.beta2(), d.eps());
-    }
-
-    private BatchLoader openLoader(ImageDataset trainSet, long startStep, long endStep) {
-        DataConfig d = config.data();
-        return new BatchLoader(trainSet, org.jepa4j.data.TrainTransform.of(d),
-                new BatchLoader.LoaderOptions(d.batchSize(), d.numWorkers(), d.prefetch(), config.meta().seed(),
-                        startStep, endStep, true));
     }
 
     /** The checkpoint to resume from, or null for a new run. */
