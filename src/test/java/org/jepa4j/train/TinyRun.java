@@ -24,8 +24,9 @@ final class TinyRun {
         DataConfig data = new DataConfig(4, 0.0, Range.of(0.3, 1.0), 16, "synthetic", 1, false, "/tmp", false, false,
                 false, "synthetic:count=" + images + ",size=16,channels=3,classes=4,seed=5,test_count=16", null, 3,
                 DataConfig.IMAGENET_MEAN, DataConfig.IMAGENET_STD, 2, 0);
-        // 4x4 grid: two target blocks of 2-3 patches, context of a 3x3 block minus the targets
-        MaskConfig mask = new MaskConfig(false, Range.of(0.75, 1.5), Range.of(0.85, 1.0), 1, 1, 2, 4,
+        // 4x4 grid: two small target blocks, context of a 3x3 block minus the targets; min_keep 0 as
+        // the shipped scales give 1-2 patch targets on so small a grid
+        MaskConfig mask = new MaskConfig(false, Range.of(0.75, 1.5), Range.of(0.85, 1.0), 0, 1, 2, 4,
                 Range.of(0.15, 0.2), "multiblock", false);
         MetaConfig meta = new MetaConfig(false, false, "vit_tiny", 1, 16, null, false, 3L, 32, 1, 2, 2.0, 2,
                 "smooth_l1", 1, 1);
