@@ -401,11 +401,15 @@ public final class Trainer {
             }
         }
         ModelSpec spec = config.modelSpec();
-        progress.println(String.format(Locale.ROOT, "model: encoder %s (%,d parameters), predictor %s (%,d parameters);"
-                + " the target encoder is an EMA copy of the encoder", spec.encoder(), encoder, spec.predictor(),
-                predictor));
-        progress.println("data: " + trainSet.description() + ", " + trainSet.size() + " images, batch "
-                + config.data().batchSize());
+        var e = spec.encoder();
+        var p = spec.predictor();
+        progress.println(String.format(Locale.ROOT, "model: encoder %dpx/patch %d (%dx%d grid, %d channel%s), width %d,"
+                        + " depth %d, heads %d, mlp %d: %,d parameters; predictor width %d, depth %d, heads %d,"
+                        + " mlp %d: %,d parameters; the target encoder is an EMA copy of the encoder",
+                e.imageSize(), e.patchSize(), e.gridSize(), e.gridSize(), e.channels(), e.channels() == 1 ? "" : "s",
+                e.width(), e.depth(), e.heads(), e.mlpHidden(), encoder, p.width(), p.depth(), p.heads(),
+                p.mlpHidden(), predictor));
+        progress.println("data: " + trainSet.description() + ", batch " + config.data().batchSize());
         progress.println(String.format(Locale.ROOT, "schedule: %d iterations per epoch, %d epochs = %d steps%s",
                 ipe, config.optimization().epochs(), totalSteps,
                 endStep < totalSteps ? " (optimization.max_steps stops at " + endStep + ")" : ""));
