@@ -80,12 +80,13 @@ final class Probe {
         }
     }
 
-    /** Runs the checks due after {@code step} (0-based). */
-    Result maybeRun(TrainingGraph graph, long step, boolean last) {
+    /** Runs the checks due after {@code step} (0-based; {@code first}: the first step of this call). */
+    Result maybeRun(TrainingGraph graph, long step, boolean first, boolean last) {
         double std = Double.NaN;
         double rank = Double.NaN;
         double top1 = Double.NaN;
-        if (probeEvery > 0 && probeCount > 1 && ((step + 1) % probeEvery == 0 || last)) {
+        // also after a run's first step: the baseline the later values are read against
+        if (probeEvery > 0 && probeCount > 1 && ((step + 1) % probeEvery == 0 || first || last)) {
             float[] pooled = pooledFeatures(graph, probePixels, probeCount);
             CollapseMonitor.Stats s = CollapseMonitor.measure(pooled, probeCount, dim);
             std = s.featureStd();

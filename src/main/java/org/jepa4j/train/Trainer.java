@@ -269,7 +269,7 @@ public final class Trainer {
                     clock.record(step == start, (t1 - wallStart) / 1e9);
 
                     boolean last = step + 1 == endStep;
-                    Probe.Result monitors = probe.maybeRun(graph, step, last);
+                    Probe.Result monitors = probe.maybeRun(graph, step, step == start, last);
                     boolean logRow = (step + 1) % Math.max(1, config.logging().logEvery()) == 0 || last
                             || monitors.any() || step == start;
                     if (logRow) {
