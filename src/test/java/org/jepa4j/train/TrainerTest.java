@@ -166,7 +166,8 @@ class TrainerTest {
     void maxStepsCapsTheRunButSchedulesKeepTheFullHorizon() throws Exception {
         Path folder = tmp.resolve("capped");
         RunConfig config = TinyRun.withMaxSteps(TinyRun.config(folder, 16, 3), 5); // 12 steps in full
-        Trainer trainer = new Trainer(config, TinyRun.options(folder, new ByteArrayOutputStream()));
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        Trainer trainer = new Trainer(config, TinyRun.options(folder, sink));
         List<Trainer.StepRecord> records = new ArrayList<>();
         trainer.setListener((t, r) -> records.add(r));
         Trainer.Summary s = trainer.run();
@@ -179,6 +180,13 @@ class TrainerTest {
         assertEquals(0.996 + 4 * 0.004 / 12, records.get(4).values().momentum(), 1e-15);
         assertEquals(0.4 - 0.36 * 0.5 * (1 + Math.cos(Math.PI * 5 / 12)), records.get(4).values().weightDecay(),
                 1e-15);
+
+        String out = sink.toString(StandardCharsets.UTF_8);
+        assertTrue(out.contains("parameters"), out);
+        assertTrue(out.contains("4 iterations per epoch, 3 epochs = 12 steps (optimization.max_steps stops at 5)"), out);
+        assertTrue(out.contains("device:"), out);
+        assertTrue(out.contains("step 5/5"), out);
+        assertFalse(out.contains("\r"), "non-interactive output has no carriage returns");
     }
 
     @Test
@@ -191,19 +199,5 @@ class TrainerTest {
         IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
                 () -> run(config, tmp.resolve("empty"), true));
         assertTrue(missing.getMessage().contains("does not exist"), missing.getMessage());
-    }
-
-    @Test
-    void progressPrintsStartupLinesAndSteps() throws Exception {
-        Path folder = tmp.resolve("progress");
-        RunConfig config = TinyRun.withMaxSteps(TinyRun.config(folder, 16, 1), 2);
-        ByteArrayOutputStream sink = new ByteArrayOutputStream();
-        new Trainer(config, TinyRun.options(folder, sink)).run();
-        String out = sink.toString(StandardCharsets.UTF_8);
-        assertTrue(out.contains("parameters"), out);
-        assertTrue(out.contains("4 iterations per epoch"), out);
-        assertTrue(out.contains("device:"), out);
-        assertTrue(out.contains("step 2/2"), out);
-        assertFalse(out.contains("\r"), "non-interactive output has no carriage returns");
     }
 }
