@@ -17,6 +17,7 @@ import java.io.PrintWriter;
                 ConfigCommand.class,
                 DataCommand.class,
                 MasksCommand.class,
+                TrainCommand.class,
         })
 public final class Jepa4j implements Runnable {
 
