@@ -1,6 +1,9 @@
 package org.jepa4j.cli;
 
 import org.jepa4j.data.Image;
+import org.jepa4j.data.ImageDataset;
+import org.jepa4j.data.ImageSources;
+import org.jepa4j.data.Split;
 import org.jepa4j.infer.ExtractorOptions;
 import org.jepa4j.infer.FeatureExtractor;
 import org.jepa4j.infer.FeatureKind;
@@ -69,7 +72,7 @@ public final class EmbedCommand implements Callable<Integer> {
                 .provider(org.jepa4j.infer.ExecutionProvider.parse(provider))
                 .intraOpThreads(threads)
                 .build();
-        EmbedSource source = EmbedSource.open(data, split);
+        ImageDataset source = ImageSources.open(data, parseSplit(split));
         int n = limit == 0 ? source.size() : Math.min(limit, source.size());
         try (FeatureExtractor fx = FeatureExtractor.open(model, options)) {
             int d = fx.info().dimension();
@@ -105,6 +108,14 @@ public final class EmbedCommand implements Callable<Integer> {
                     labelled && ext.endsWith(".npy") ? " and " + labelsPath(out) : "");
         }
         return 0;
+    }
+
+    static Split parseSplit(String s) {
+        return switch (s.toLowerCase(Locale.ROOT)) {
+            case "train" -> Split.TRAIN;
+            case "test" -> Split.TEST;
+            default -> throw new IllegalArgumentException("--split " + s + ": expected train or test");
+        };
     }
 
     /** Labels beside the features: {@code feats.npy -> feats.labels.npy}. */

@@ -209,7 +209,7 @@ public final class OnnxExporter {
         Map<String, String> m = new LinkedHashMap<>();
         JsonNode prov = json(ckpt.meta(Checkpoint.PROVENANCE));
         JsonNode state = json(ckpt.meta(Checkpoint.STATE));
-        String run = text(prov, "run", "run_dir", "runDir", "run_name");
+        String run = text(prov, "run", "run_folder", "run_dir", "runDir", "run_name");
         if (run == null) {
             // a run folder's checkpoint lives in <run>/checkpoints/
             Path parent = file.toAbsolutePath().getParent();
