@@ -184,8 +184,9 @@ public final class EmbeddingServer implements AutoCloseable {
         router.get("/metrics").handler(ctx -> ctx.response().setStatusCode(200)
                 .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.render()));
         router.get("/v1/model").handler(ctx -> answerJson(ctx, 200, describe()));
-        router.post("/v1/embeddings").handler(this::checkContentType)
-                .handler(BodyHandler.create(false).setBodyLimit(options.maxBodyBytes()))
+        // two routes: Vert.x Web wants the body handler first on its route
+        router.post("/v1/embeddings").handler(this::checkContentType);
+        router.post("/v1/embeddings").handler(BodyHandler.create(false).setBodyLimit(options.maxBodyBytes()))
                 .handler(this::embed);
         router.errorHandler(404, ctx -> answerError(ctx, new RequestError(404, "not_found", "no route "
                 + ctx.request().method() + " " + ctx.request().path() + "; routes: POST /v1/embeddings, GET /v1/model, "
