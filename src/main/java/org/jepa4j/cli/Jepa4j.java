@@ -15,6 +15,7 @@ import java.io.PrintWriter;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 ConfigCommand.class,
+                MasksCommand.class,
         })
 public final class Jepa4j implements Runnable {
 
