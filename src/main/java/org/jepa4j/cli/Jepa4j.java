@@ -16,6 +16,8 @@ import java.io.PrintWriter;
                 CommandLine.HelpCommand.class,
                 ConfigCommand.class,
                 MasksCommand.class,
+                ExportCommand.class,
+                EmbedCommand.class,
         })
 public final class Jepa4j implements Runnable {
 
