@@ -18,6 +18,7 @@ import java.io.PrintWriter;
                 MasksCommand.class,
                 ExportCommand.class,
                 EmbedCommand.class,
+                ServeCommand.class,
         })
 public final class Jepa4j implements Runnable {
 
