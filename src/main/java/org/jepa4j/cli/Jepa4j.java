@@ -18,6 +18,9 @@ import java.io.PrintWriter;
                 DataCommand.class,
                 MasksCommand.class,
                 TrainCommand.class,
+                ExportCommand.class,
+                EmbedCommand.class,
+                ServeCommand.class,
         })
 public final class Jepa4j implements Runnable {
 
