@@ -20,6 +20,7 @@ import java.io.PrintWriter;
                 TrainCommand.class,
                 ExportCommand.class,
                 EmbedCommand.class,
+                EvalCommand.class,
                 ServeCommand.class,
         })
 public final class Jepa4j implements Runnable {

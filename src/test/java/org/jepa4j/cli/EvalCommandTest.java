@@ -1,0 +1,130 @@
+package org.jepa4j.cli;
+
+import org.jepa4j.checkpoint.Checkpoint;
+import org.jepa4j.config.RunConfig;
+import org.jepa4j.config.RunConfigLoader;
+import org.jepa4j.config.RunConfigWriter;
+import org.jepa4j.data.EvalTransform;
+import org.jepa4j.data.ImageDataset;
+import org.jepa4j.data.ImageSources;
+import org.jepa4j.data.Split;
+import org.jepa4j.eval.Evaluation;
+import org.jepa4j.eval.EvaluationReport;
+import org.jepa4j.eval.Knn;
+import org.jepa4j.eval.LinearProbe;
+import org.jepa4j.export.OnnxExporter;
+import org.jepa4j.model.Initializer;
+import org.jepa4j.tensor.NamedTensors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class EvalCommandTest {
+    private static final String DATA = "synthetic:count=96,size=16,channels=1,classes=3,test_count=40";
+
+    @TempDir
+    Path dir;
+
+    /** A run folder whose "trained" weights are an initialisation with another seed than the config's. */
+    private Path tinyRun() throws Exception {
+        RunConfig config = RunConfigLoader.resolve("fashion_mnist", List.of("data.crop_size=16", "mask.patch_size=2", "meta.embed_dim=32",
+                "meta.depth=2", "meta.num_heads=2", "meta.pred_emb_dim=16", "meta.pred_depth=1", "meta.seed=3"));
+        Path run = dir.resolve("run");
+        Path ckptDir = run.resolve(Checkpoint.FOLDER);
+        Files.createDirectories(ckptDir);
+        NamedTensors trained = Initializer.initialize(config.modelSpec(), 99);
+        new Checkpoint(trained, Map.of(Checkpoint.MODEL, Checkpoint.modelSpecJson(config.modelSpec()),
+                Checkpoint.CONFIG, RunConfigWriter.toYaml(config))).write(ckptDir.resolve(Checkpoint.LATEST));
+        Files.writeString(run.resolve("jepa_r0.csv"), "epoch,itr,loss,mask-A,mask-B,time,step,lr,wd,momentum,images_per_s,knn_top1\n"
+                + "1,0,0.9,40,10,5,0,0.001,0.04,0.996,100,0.4\n1,1,0.7,40,10,5,1,0.001,0.04,0.996,100,\n");
+        return run;
+    }
+
+    @Test
+    void writesReportChartsAndRandomInitBaselineFromTheRun() throws Exception {
+        Path run = tinyRun();
+        Path model = dir.resolve("encoder.onnx");
+        OnnxExporter.export(run, model, OnnxExporter.Options.defaults());
+        Path out = dir.resolve("eval");
+        StringWriter err = new StringWriter();
+        var cl = Jepa4j.commandLine();
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute("eval", "--model", model.toString(), "--data", DATA, "--run", run.toString(),
+                "--epochs", "2", "--out", out.toString());
+        assertEquals(0, code, err.toString());
+        EvaluationReport report = EvaluationReport.readJson(out.resolve("report.json"));
+        assertEquals(List.of(EvaluationReport.PRETRAINED, EvaluationReport.RANDOM_INIT, EvaluationReport.RAW_PIXELS),
+                report.results().stream().map(EvaluationReport.FeatureResult::name).toList());
+        assertEquals(96, report.data().trainSize());
+        assertEquals(40, report.data().testSize());
+        assertEquals(32, report.results().get(0).dim());
+        assertEquals(16 * 16, report.results().get(2).dim());
+        for (String f : List.of("report.md", "accuracy.png", "pca.png", "training.png", "random_init.onnx")) {
+            assertTrue(Files.isRegularFile(out.resolve(f)), f);
+        }
+        // the baseline holds the weights training started from: the config's seed, not the trained ones
+        Checkpoint init = Checkpoint.read(out.resolve("random_init.safetensors"));
+        String name = "target_encoder.blocks.0.attn.qkv.weight";
+        assertArrayEquals(Initializer.initialize(init.modelSpec(), 3).get(name).data(), init.tensors().get(name).data());
+        assertFalse(java.util.Arrays.equals(Checkpoint.read(run).tensors().get(name).data(),
+                init.tensors().get(name).data()));
+    }
+
+    @Test
+    void rawPixelBaselineScoresTheEvaluationTransformedPixels() throws Exception {
+        Path run = tinyRun();
+        Path model = dir.resolve("encoder.onnx");
+        OnnxExporter.export(run, model, OnnxExporter.Options.defaults());
+        Path out = dir.resolve("eval");
+        int code = Jepa4j.commandLine().execute("eval", "--model", model.toString(), "--data", DATA, "--epochs", "2",
+                "--limit-train", "80", "--seed", "4", "--out", out.toString());
+        assertEquals(0, code);
+        EvaluationReport report = EvaluationReport.readJson(out.resolve("report.json"));
+        assertEquals(2, report.results().size());
+        EvaluationReport.FeatureResult pixels = report.results().get(1);
+
+        // independent computation: eval transform of the checkpoint's config, probe and kNN on the same splits
+        ImageDataset train = ImageSources.open(DATA, Split.TRAIN).limit(80);
+        ImageDataset test = ImageSources.open(DATA, Split.TEST);
+        EvalTransform t = new EvalTransform(OnnxExporter.preprocessingOf(Checkpoint.read(run), run));
+        float[][] xTrain = new float[train.size()][];
+        int[] yTrain = new int[train.size()];
+        for (int i = 0; i < xTrain.length; i++) {
+            xTrain[i] = t.apply(train.image(i));
+            yTrain[i] = train.label(i);
+        }
+        float[][] xTest = new float[test.size()][];
+        int[] yTest = new int[test.size()];
+        for (int i = 0; i < xTest.length; i++) {
+            xTest[i] = t.apply(test.image(i));
+            yTest[i] = test.label(i);
+        }
+        LinearProbe.Result probe = LinearProbe.run(xTrain, yTrain, xTest, yTest,
+                Evaluation.Settings.defaults().probe().withEpochs(2).withSeed(4));
+        assertEquals(probe.testTop1(), pixels.probe().testTop1());
+        assertEquals(probe.grid(), pixels.probe().grid());
+        assertEquals(Knn.evaluate(xTrain, yTrain, xTest, yTest, 20, 0.07), pixels.knn().top1());
+    }
+
+    @Test
+    void unknownFeatureKindIsAUsageError() throws Exception {
+        StringWriter err = new StringWriter();
+        var cl = Jepa4j.commandLine();
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute("eval", "--model", dir.resolve("m.onnx").toString(), "--data", DATA, "--features",
+                "cls", "--out", dir.toString());
+        assertEquals(2, code);
+        assertTrue(err.toString().contains("feature 'cls'"), err.toString());
+    }
+}
