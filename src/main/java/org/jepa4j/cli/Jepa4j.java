@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         description = "I-JEPA on the JVM: train, export, embed, evaluate and serve image encoders.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                ImportCommand.class,
         })
 public final class Jepa4j implements Runnable {
 
