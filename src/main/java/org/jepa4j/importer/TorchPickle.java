@@ -14,10 +14,13 @@ import java.util.Map;
 /**
  * The Python objects a {@code torch.save} pickle (protocol 2) refers to, as Java values, read
  * with the Pyrolite unpickler: state dicts become {@link OrderedDict}s of {@link TensorRef}s that
- * point into the archive's storages without reading them. Plain dicts become {@code HashMap},
+ * point into the archive's storages without reading them. Plain dicts become {@code LinkedHashMap} (in order),
  * lists {@code ArrayList}, tuples {@code Object[]}, ints {@code Integer}/{@code Long}.
  */
 public final class TorchPickle {
+    private static final short EMPTY_DICT = '}';
+    private static final short SETITEMS = 'u';
+
     private TorchPickle() {
     }
 
@@ -98,6 +101,11 @@ public final class TorchPickle {
             attributes.putAll(state);
         }
 
+        /** As above, for dicts read in order. */
+        public void __setstate__(LinkedHashMap<Object, Object> state) {
+            attributes.putAll(state);
+        }
+
         /** Instance attributes ({@code _metadata} for a state dict). */
         public Map<Object, Object> attributes() {
             return attributes;
@@ -157,6 +165,26 @@ public final class TorchPickle {
      */
     public static Object load(InputStream in) throws IOException {
         Unpickler u = new Unpickler() {
+            @Override
+            protected Object dispatch(short key) throws PickleException, IOException {
+                // Pyrolite gathers SETITEMS into a HashMap and builds dicts as HashMaps, which
+                // loses Python's insertion order; state dict order names the optimizer's params.
+                if (key == EMPTY_DICT) {
+                    stack.add(new LinkedHashMap<>());
+                    return NO_RETURN_VALUE;
+                }
+                if (key == SETITEMS) {
+                    java.util.List<Object> items = stack.pop_all_since_marker();
+                    @SuppressWarnings("unchecked")
+                    Map<Object, Object> dict = (Map<Object, Object>) stack.peek();
+                    for (int i = 0; i + 1 < items.size(); i += 2) {
+                        dict.put(items.get(i), items.get(i + 1));
+                    }
+                    return NO_RETURN_VALUE;
+                }
+                return super.dispatch(key);
+            }
+
             @Override
             protected Object persistentLoad(Object pid) {
                 if (!(pid instanceof Object[] t) || t.length < 5 || !"storage".equals(t[0])) {
