@@ -4,11 +4,12 @@ import org.jepa4j.importer.CheckpointImporter;
 import org.jepa4j.importer.ImportException;
 import org.jepa4j.importer.ImportOptions;
 import org.jepa4j.importer.WeightSource;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -59,9 +60,13 @@ public final class ImportCommand implements Callable<Integer> {
     @Option(names = "--verbose", description = "print stack traces of failures")
     boolean verbose;
 
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() {
-        PrintStream progress = System.out;
+        PrintWriter progress = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
         ImportOptions options = new ImportOptions(modelName, embedDim, depth, heads, patchSize, imageSize, channels,
                 predHeads, withOptimizer);
         try (WeightSource source = CheckpointImporter.open(from, withOptimizer)) {
@@ -71,21 +76,23 @@ public final class ImportCommand implements Callable<Integer> {
                     CheckpointImporter.human(r.bytes()), r.sha256());
             progress.println("run folder " + out + " is ready (set data.* in " + r.config().getFileName()
                     + " before training from it)");
+            progress.flush();
             return 0;
         } catch (ImportException e) {
-            System.err.println("import: " + e.getMessage());
-            debug(e);
+            err.println("import: " + e.getMessage());
+            debug(e, err);
             return 2;
         } catch (IOException | RuntimeException e) {
-            System.err.println("import failed: " + e.getMessage());
-            debug(e);
+            err.println("import failed: " + e.getMessage());
+            debug(e, err);
             return 1;
         }
     }
 
-    private void debug(Exception e) {
+    private void debug(Exception e, PrintWriter err) {
         if (verbose || "1".equals(System.getenv("JEPA4J_DEBUG"))) {
-            e.printStackTrace();
+            e.printStackTrace(err);
         }
+        err.flush();
     }
 }

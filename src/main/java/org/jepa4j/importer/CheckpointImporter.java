@@ -11,7 +11,7 @@ import org.jepa4j.tensor.FloatTensor;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -120,7 +120,7 @@ public final class CheckpointImporter {
      * @throws ImportException when the weights do not fit the (inferred) model
      * @throws IOException     when reading or writing fails
      */
-    public static Result importInto(WeightSource source, ImportOptions options, Path runDir, PrintStream progress)
+    public static Result importInto(WeightSource source, ImportOptions options, Path runDir, PrintWriter progress)
             throws ImportException, IOException {
         ModelSpec spec = SpecInference.infer(source.shapes(), options);
         progress.println("model: " + describe(spec));
@@ -143,6 +143,7 @@ public final class CheckpointImporter {
         }
         source.notes().forEach(n -> progress.println("note: " + n));
 
+        progress.flush();
         progress.println("hashing " + source.file() + " (" + human(Files.size(source.file())) + ") ...");
         String sha = sha256(source.file());
 
@@ -173,6 +174,7 @@ public final class CheckpointImporter {
         writeAtomically(configFile, yaml);
         progress.printf(Locale.ROOT, "wrote %s and %s in %.1f s%n", ckptFile, configFile,
                 (System.nanoTime() - started) / 1e9);
+        progress.flush();
         return new Result(spec, ckptFile, configFile, sha, plan.size(), bytes, source.notes());
     }
 

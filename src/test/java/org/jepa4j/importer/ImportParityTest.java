@@ -9,7 +9,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -40,7 +39,7 @@ class ImportParityTest {
         ImportOptions options = new ImportOptions(null, 0, 0, fx.encoderHeads(), 0, 0, 0, fx.predictorHeads(), false);
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         try (WeightSource src = CheckpointImporter.open(fx.checkpoint(), false)) {
-            CheckpointImporter.importInto(src, options, tmp.resolve("run"), new PrintStream(log, true, StandardCharsets.UTF_8));
+            CheckpointImporter.importInto(src, options, tmp.resolve("run"), new java.io.PrintWriter(log, true, StandardCharsets.UTF_8));
         }
         ckpt = Checkpoint.read(tmp.resolve("run"));
         FloatTensor img = fx.array("images");
