@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.jepa4j.checkpoint.Checkpoint;
 import org.jepa4j.cli.Jepa4j;
 import org.jepa4j.config.DataConfig;
+import org.jepa4j.config.RunConfigLoader;
 import org.jepa4j.tensor.FloatTensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -84,6 +85,8 @@ class ImportCommandTest {
         assertEquals(fx.config.path("predictor").path("pred_depth").asInt(), yaml.get("meta").get("pred_depth"));
         assertEquals(fx.config.path("img_size").asInt(), yaml.get("data").get("crop_size"));
         assertEquals(fx.config.path("patch_size").asInt(), yaml.get("mask").get("patch_size"));
+        assertEquals(ckpt.modelSpec(), RunConfigLoader.load(runDir.resolve("config.yaml")).modelSpec(),
+                "config.yaml describes the imported model");
         assertTrue(ckpt.tensors().names().stream().noneMatch(n -> n.startsWith("optimizer.")),
                 "no moments without --with-optimizer");
     }
