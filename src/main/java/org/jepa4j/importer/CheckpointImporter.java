@@ -155,7 +155,7 @@ public final class CheckpointImporter {
         meta.put(Checkpoint.FORMAT, "1");
         meta.put(Checkpoint.MODEL, Checkpoint.modelSpecJson(spec));
         meta.put(Checkpoint.CONFIG, yaml);
-        meta.put(Checkpoint.STATE, stateJson(source.trainingState()));
+        meta.put(Checkpoint.STATE, stateJson(source.trainingState(), config.meta().seed()));
         meta.put(Checkpoint.PROVENANCE, provenanceJson(source, sha));
         meta.put(Checkpoint.PREPROCESSING, preprocessingJson(spec, config.data()));
 
@@ -178,13 +178,26 @@ public final class CheckpointImporter {
         return new Result(spec, ckptFile, configFile, sha, plan.size(), bytes, source.notes());
     }
 
-    static String stateJson(Map<String, Object> training) {
+    /**
+     * The trainer state (keys of {@code train.TrainerState}): the step is AdamW's step counter
+     * (the iterations the reference ran, §5), iterations per epoch = step / epoch, batch size =
+     * the checkpoint's per-process batch size times its world size; 0 where the file does not say.
+     */
+    static String stateJson(Map<String, Object> training, long seed) {
+        long step = training.get("optimizer_steps") instanceof Number n ? n.longValue() : 0L;
+        long epoch = training.get("epoch") instanceof Number n ? n.longValue() : 0L;
+        long ipe = step > 0 && epoch > 0 ? step / epoch : 0L;
+        long batch = training.get("batch_size") instanceof Number n ? n.longValue() : 0L;
+        long world = training.get("world_size") instanceof Number n ? n.longValue() : 1L;
         Map<String, Object> state = new LinkedHashMap<>();
-        Object steps = training.get("optimizer_steps");
-        // the AdamW step counter is the number of iterations the reference ran (§5)
-        state.put("step", steps instanceof Number n ? n.longValue() : 0L);
-        Object epoch = training.get("epoch");
-        state.put("epoch", epoch instanceof Number n ? n.longValue() : 0L);
+        state.put("step", step);
+        state.put("epoch", epoch);
+        state.put("mask_sampler_step", step);
+        state.put("seed", seed);
+        state.put("ipe", ipe);
+        state.put("batch_size", batch * world);
+        state.put("dataset_size", ipe * batch * world);
+        state.put("last_loss", training.get("loss") instanceof Number n ? n.doubleValue() : null);
         state.put("imported", true);
         state.put("source_training", training);
         return json(state);

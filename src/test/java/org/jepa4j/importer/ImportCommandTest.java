@@ -63,6 +63,8 @@ class ImportCommandTest {
         JsonNode state = JSON.readTree(ckpt.meta(Checkpoint.STATE));
         assertEquals(fx.config.path("training").path("steps").asLong(), state.path("step").asLong());
         assertEquals(1, state.path("epoch").asLong());
+        assertEquals(fx.config.path("training").path("steps").asLong(), state.path("ipe").asLong(), "3 steps in epoch 1");
+        assertEquals(fx.config.path("training").path("batch_size").asLong(), state.path("batch_size").asLong());
 
         String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
                 .digest(Files.readAllBytes(fx.checkpoint())));
