@@ -47,37 +47,6 @@ class ImportParityTest {
         batch = (int) img.shape()[0];
     }
 
-    static int[][][] contextMasks() throws Exception {
-        var a = fx.raw("masks_enc"); // [B, Kc]
-        long[] v = a.toLongs();
-        int b = (int) a.shape()[0];
-        int k = (int) a.shape()[1];
-        int[][][] out = new int[1][b][k];
-        for (int i = 0; i < b; i++) {
-            for (int j = 0; j < k; j++) {
-                out[0][i][j] = (int) v[i * k + j];
-            }
-        }
-        return out;
-    }
-
-    static int[][][] targetMasks() throws Exception {
-        var a = fx.raw("masks_pred"); // [npred, B, Kt]
-        long[] v = a.toLongs();
-        int m = (int) a.shape()[0];
-        int b = (int) a.shape()[1];
-        int k = (int) a.shape()[2];
-        int[][][] out = new int[m][b][k];
-        for (int x = 0; x < m; x++) {
-            for (int i = 0; i < b; i++) {
-                for (int j = 0; j < k; j++) {
-                    out[x][i][j] = (int) v[(x * b + i) * k + j];
-                }
-            }
-        }
-        return out;
-    }
-
     private static void within(String what, double[] ours, FloatTensor official) {
         double err = OfficialFixture.maxAbs(ours, official.data());
         System.out.printf(Locale.ROOT, "parity reference-forward %-18s max abs %.3g%n", what, err);
@@ -138,8 +107,8 @@ class ImportParityTest {
     @Test
     void predictorOutputAndLossMatchTheOfficialOutputs() throws Exception {
         ReferenceForward ref = new ReferenceForward(ckpt.modelSpec(), ckpt.tensors());
-        int[][][] ctx = contextMasks();
-        int[][][] tgt = targetMasks();
+        int[][][] ctx = fx.contextMasks();
+        int[][][] tgt = fx.targetMasks();
         double[][][] z = ref.predict(ref.encode("encoder.", images, batch, ctx), ctx, tgt);
         within("predictor_out", flat(z), fx.array("predictor_out"));
         double loss = ref.loss(images, batch, ctx, tgt, true);

@@ -74,6 +74,39 @@ final class OfficialFixture {
         return Double.parseDouble(Files.readString(dir.resolve("loss.txt")).trim());
     }
 
+    /** masks_enc.npy [B, Kc] as the context masks [nenc = 1][B][Kc]. */
+    int[][][] contextMasks() throws IOException {
+        var a = raw("masks_enc"); // [B, Kc]
+        long[] v = a.toLongs();
+        int b = (int) a.shape()[0];
+        int k = (int) a.shape()[1];
+        int[][][] out = new int[1][b][k];
+        for (int i = 0; i < b; i++) {
+            for (int j = 0; j < k; j++) {
+                out[0][i][j] = (int) v[i * k + j];
+            }
+        }
+        return out;
+    }
+
+    /** masks_pred.npy [npred, B, Kt] as the target masks [npred][B][Kt]. */
+    int[][][] targetMasks() throws IOException {
+        var a = raw("masks_pred"); // [npred, B, Kt]
+        long[] v = a.toLongs();
+        int m = (int) a.shape()[0];
+        int b = (int) a.shape()[1];
+        int k = (int) a.shape()[2];
+        int[][][] out = new int[m][b][k];
+        for (int x = 0; x < m; x++) {
+            for (int i = 0; i < b; i++) {
+                for (int j = 0; j < k; j++) {
+                    out[x][i][j] = (int) v[(x * b + i) * k + j];
+                }
+            }
+        }
+        return out;
+    }
+
     int encoderHeads() {
         return config.path("encoder").path("num_heads").asInt();
     }
