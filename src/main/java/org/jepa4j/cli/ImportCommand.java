@@ -1,5 +1,6 @@
 package org.jepa4j.cli;
 
+import org.jepa4j.checkpoint.Checkpoint;
 import org.jepa4j.importer.CheckpointImporter;
 import org.jepa4j.importer.ImportException;
 import org.jepa4j.importer.ImportOptions;
@@ -10,6 +11,7 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -57,6 +59,9 @@ public final class ImportCommand implements Callable<Integer> {
     @Option(names = "--with-optimizer", description = "also import the AdamW moments (official checkpoints)")
     boolean withOptimizer;
 
+    @Option(names = "--force", description = "replace a checkpoint already in RUN_DIR")
+    boolean force;
+
     @Option(names = "--verbose", description = "print stack traces of failures")
     boolean verbose;
 
@@ -69,6 +74,12 @@ public final class ImportCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         ImportOptions options = new ImportOptions(modelName, embedDim, depth, heads, patchSize, imageSize, channels,
                 predHeads, withOptimizer);
+        Path existing = out.resolve(Checkpoint.FOLDER).resolve(Checkpoint.LATEST);
+        if (Files.exists(existing) && !force) {
+            err.println("import: " + existing + " already exists; choose another --out or pass --force to replace it");
+            err.flush();
+            return 2;
+        }
         try (WeightSource source = CheckpointImporter.open(from, withOptimizer)) {
             progress.println("reading " + source.format() + " " + from);
             CheckpointImporter.Result r = CheckpointImporter.importInto(source, options, out, progress);

@@ -116,6 +116,18 @@ class ImportCommandTest {
     }
 
     @Test
+    void anExistingCheckpointIsOnlyReplacedWithForce(@TempDir Path tmp) throws Exception {
+        OfficialFixture fx = OfficialFixture.load();
+        Path runDir = tmp.resolve("run");
+        String heads = String.valueOf(fx.encoderHeads());
+        assertEquals(0, run(args(fx, runDir, "--heads", heads).toArray(String[]::new)).exit());
+        Run again = run(args(fx, runDir, "--heads", heads).toArray(String[]::new));
+        assertEquals(2, again.exit());
+        assertTrue(again.err().contains("--force"), again.err());
+        assertEquals(0, run(args(fx, runDir, "--heads", heads, "--force").toArray(String[]::new)).exit());
+    }
+
+    @Test
     void headsAreRequiredWhenTheWidthMatchesNoReferenceSize(@TempDir Path tmp) throws Exception {
         OfficialFixture fx = OfficialFixture.load();
         int width = fx.config.path("encoder").path("embed_dim").asInt();
