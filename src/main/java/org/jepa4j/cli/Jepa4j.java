@@ -15,6 +15,9 @@ import java.io.PrintWriter;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 ConfigCommand.class,
+                DataCommand.class,
+                MasksCommand.class,
+                TrainCommand.class,
                 ImportCommand.class,
         })
 public final class Jepa4j implements Runnable {

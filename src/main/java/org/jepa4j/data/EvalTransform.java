@@ -4,7 +4,7 @@ package org.jepa4j.data;
  * The evaluation transform (torchvision {@code Resize(resize) + CenterCrop(size) + ToTensor +
  * Normalize}): deterministic, used for evaluation, feature extraction and serving.
  */
-public final class EvalTransform {
+public final class EvalTransform implements ImageTransform {
     private final Preprocessing p;
 
     public EvalTransform(Preprocessing preprocessing) {
@@ -16,8 +16,32 @@ public final class EvalTransform {
     }
 
     /** Number of floats {@link #apply} returns: C·S·S. */
+    @Override
     public int outputLength() {
         return p.channels() * p.imageSize() * p.imageSize();
+    }
+
+    @Override
+    public int outputChannels() {
+        return p.channels();
+    }
+
+    @Override
+    public int outputSize() {
+        return p.imageSize();
+    }
+
+    /** Deterministic: {@code random} is not used. */
+    @Override
+    public void applyInto(Image image, java.util.SplittableRandom random, float[] dest, int offset) {
+        applyInto(image, dest, offset);
+    }
+
+    @Override
+    public String describe() {
+        return "Resize(" + p.resizeSize() + ", bilinear) -> CenterCrop(" + p.imageSize() + ") -> " + p.channels()
+                + " channel" + (p.channels() == 1 ? "" : "s") + " -> Normalize(mean "
+                + java.util.Arrays.toString(p.mean()) + ", std " + java.util.Arrays.toString(p.std()) + ")";
     }
 
     /** The normalised {@code [C, S, S]} input for one image. */
@@ -29,7 +53,7 @@ public final class EvalTransform {
 
     /** Writes the normalised {@code [C, S, S]} input into {@code dest} at {@code offset}. */
     public void applyInto(Image image, float[] dest, int offset) {
-        Image img = image.withChannels(p.channels());
+        Image img = image;
         int h = img.height();
         int w = img.width();
         int r = p.resizeSize();
@@ -38,10 +62,13 @@ public final class EvalTransform {
         int newW = h <= w ? (int) ((long) r * w / h) : r;
         Image resized = ImageOps.resize(img, newH, newW);
         int s = p.imageSize();
-        int top = (int) Math.round((newH - s) / 2.0);
-        int left = (int) Math.round((newW - s) / 2.0);
+        // torchvision center_crop: int(round((H - s) / 2.0)) with Python's half-to-even round
+        int top = (int) Math.rint((newH - s) / 2.0);
+        int left = (int) Math.rint((newW - s) / 2.0);
         Image cropped = ImageOps.crop(resized, top, left, s, s);
-        normalizeInto(cropped, p, dest, offset);
+        // resize and crop act on each channel alike, so converting channels last equals torchvision's
+        // RGB-first order (ImageFolder's convert("RGB")) with less work on grey images
+        normalizeInto(cropped.withChannels(p.channels()), p, dest, offset);
     }
 
     /** {@code (x - mean[c]) / std[c]} for every value of {@code img}, written to {@code dest}. */

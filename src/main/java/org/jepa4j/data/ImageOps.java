@@ -82,6 +82,20 @@ public final class ImageOps {
         return new Image(c, h, w, out);
     }
 
+    /** The image mirrored left-right (torchvision {@code hflip}). */
+    public static Image flipHorizontal(Image in) {
+        int w = in.width();
+        float[] src = in.pixels();
+        float[] out = new float[src.length];
+        for (int row = 0; row < in.channels() * in.height(); row++) {
+            int base = row * w;
+            for (int x = 0; x < w; x++) {
+                out[base + x] = src[base + w - 1 - x];
+            }
+        }
+        return new Image(in.channels(), in.height(), w, out);
+    }
+
     private record Taps(int[] start, int[] count, double[][] weights) {
     }
 

@@ -1,0 +1,103 @@
+package org.jepa4j.data;
+
+import java.util.List;
+
+/**
+ * A fixed, indexed collection of images (one split of one source). Indices run {@code 0 .. size()-1}
+ * in a deterministic order; reads are thread-safe so loader workers can share one instance.
+ */
+public interface ImageDataset {
+
+    /** Number of images. */
+    int size();
+
+    /**
+     * The decoded image at {@code index}: values in [0, 1], native size and channel count.
+     *
+     * @throws UnreadableImageException when the stored file cannot be decoded (folder sources);
+     *                                  {@link BatchLoader} then substitutes the next readable index
+     */
+    Image image(int index);
+
+    /** Class label of {@code index} in {@code 0 .. classNames().size()-1}, or -1 when unlabelled. */
+    int label(int index);
+
+    /** Class names in label order; empty when the source is unlabelled. */
+    List<String> classNames();
+
+    /** One line naming the source, split and count, e.g. {@code fashion-mnist train (60000 images)}. */
+    String description();
+
+    /** True when every image has a class label. */
+    default boolean labelled() {
+        return !classNames().isEmpty();
+    }
+
+    /** Files found unreadable so far (0 for sources that decode from memory). */
+    default int unreadableCount() {
+        return 0;
+    }
+
+    /**
+     * The end-of-run line for unreadable files, e.g. {@code skipped 3 unreadable files under DIR},
+     * or null when there were none.
+     */
+    default String unreadableSummary() {
+        int n = unreadableCount();
+        return n == 0 ? null : "skipped " + n + " unreadable file" + (n == 1 ? "" : "s") + " in " + description();
+    }
+
+    /** A view of the first {@code n} images ({@code data.limit}); this dataset itself when {@code n} is 0 or covers all. */
+    default ImageDataset limit(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("data.limit: " + n + " must be >= 0 (0 = all images)");
+        }
+        if (n == 0 || n >= size()) {
+            return this;
+        }
+        ImageDataset all = this;
+        return new ImageDataset() {
+            @Override
+            public int size() {
+                return n;
+            }
+
+            @Override
+            public Image image(int index) {
+                return all.image(check(index));
+            }
+
+            @Override
+            public int label(int index) {
+                return all.label(check(index));
+            }
+
+            @Override
+            public List<String> classNames() {
+                return all.classNames();
+            }
+
+            @Override
+            public String description() {
+                return all.description() + ", limited to the first " + n;
+            }
+
+            @Override
+            public int unreadableCount() {
+                return all.unreadableCount();
+            }
+
+            @Override
+            public String unreadableSummary() {
+                return all.unreadableSummary();
+            }
+
+            private int check(int index) {
+                if (index < 0 || index >= n) {
+                    throw new IndexOutOfBoundsException("index " + index + " outside the first " + n + " images");
+                }
+                return index;
+            }
+        };
+    }
+}

@@ -1,0 +1,59 @@
+package org.jepa4j.eval;
+
+import java.io.PrintStream;
+import java.util.Locale;
+
+/**
+ * Scores one kind of frozen feature the same way for every kind (pretrained, random-init, raw
+ * pixels): linear probe ({@link LinearProbe}), weighted kNN ({@link Knn}) and the collapse
+ * statistics of the test features ({@link FeatureStatistics}).
+ */
+public final class Evaluation {
+    private Evaluation() {
+    }
+
+    /**
+     * Evaluation settings.
+     *
+     * @param probe       linear-probe grid and SGD settings
+     * @param k           kNN neighbours
+     * @param temperature kNN vote temperature
+     */
+    public record Settings(LinearProbe.Options probe, int k, double temperature) {
+        /** The probe's defaults and DINO's kNN (k = 20, T = 0.07). */
+        public static Settings defaults() {
+            return new Settings(LinearProbe.Options.defaults(), Knn.DEFAULT_K, Knn.DEFAULT_TEMPERATURE);
+        }
+
+        public Settings withProbe(LinearProbe.Options p) {
+            return new Settings(p, k, temperature);
+        }
+    }
+
+    /**
+     * Probe, kNN and statistics of one feature kind, with a timing line on {@code log}.
+     *
+     * @param trainFeatures  {@code [nTrain, d]}
+     * @param testFeatures   {@code [nTest, d]}
+     * @param extractSeconds time spent computing the features (reported only)
+     */
+    public static EvaluationReport.FeatureResult evaluate(String name, String description, float[][] trainFeatures,
+                                                          int[] trainLabels, float[][] testFeatures, int[] testLabels,
+                                                          double extractSeconds, Settings settings, PrintStream log) {
+        LinearProbe.Result probe = LinearProbe.run(trainFeatures, trainLabels, testFeatures, testLabels,
+                settings.probe());
+        long t0 = System.nanoTime();
+        double knnTop1 = Knn.evaluate(trainFeatures, trainLabels, testFeatures, testLabels, settings.k(),
+                settings.temperature());
+        double knnSeconds = (System.nanoTime() - t0) / 1e9;
+        double rankMe = FeatureStatistics.rankMe(testFeatures);
+        double std = FeatureStatistics.normalisedStd(testFeatures);
+        log.printf(Locale.ROOT, "%s (%d x %d): linear probe %.2f%% (lr %s, wd %s) in %.1f s; kNN %.2f%% in %.1f s;"
+                        + " RankMe %.1f, normalised std %.4f%n", name, trainFeatures.length, probe.dim(),
+                100 * probe.testTop1(), probe.learningRate(), probe.weightDecay(), probe.seconds(), 100 * knnTop1,
+                knnSeconds, rankMe, std);
+        return new EvaluationReport.FeatureResult(name, description, probe.dim(), extractSeconds, probe,
+                new EvaluationReport.KnnResult(settings.k(), settings.temperature(), knnTop1, knnSeconds), rankMe,
+                std);
+    }
+}

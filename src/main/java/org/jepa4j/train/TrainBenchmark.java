@@ -1,0 +1,251 @@
+package org.jepa4j.train;
+
+import org.jepa4j.config.RunConfig;
+import org.jepa4j.config.RunConfigLoader;
+import org.jepa4j.data.Batch;
+import org.jepa4j.data.BatchLoader;
+import org.jepa4j.data.DatasetResolver;
+import org.jepa4j.data.ImageDataset;
+import org.jepa4j.data.LoaderOptions;
+import org.jepa4j.data.TrainTransform;
+import org.jepa4j.mask.MaskSampler;
+import org.jepa4j.mask.MaskSamplers;
+import org.jepa4j.model.ModelSpec;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.types.TFloat32;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+
+/**
+ * Training-speed benchmark ({@code tools/bench-train}): steady-state ms per step, images/s, peak
+ * RSS, achieved GFLOP/s ({@link TrainingFlops}) and that as a fraction of this machine's fp32
+ * matrix-multiply rate measured in the same process with the same thread settings. The first
+ * steps (graph optimisation, oneDNN set-up) are reported apart. Several TensorFlow thread
+ * settings can be compared in one run ({@code --threads 1:1,2:1,2:2}).
+ */
+@Command(name = "bench-train", mixinStandardHelpOptions = true,
+        description = "Measure training speed of a run config (steady-state ms/step, images/s, GFLOP/s).")
+public final class TrainBenchmark implements Callable<Integer> {
+    /** Side of the square matrices of the reference matmul. */
+    static final int MATMUL_SIZE = 1024;
+    /** Chained products per session run (amortises the call overhead). */
+    static final int MATMUL_CHAIN = 8;
+
+    @Option(names = "--config", required = true, description = "run config: a YAML file or a preset name")
+    String config;
+
+    @Option(names = "--set", description = "override a config key, e.g. --set data.batch_size=32 (repeatable)")
+    List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--steps", defaultValue = "20", description = "timed steps per thread setting (default ${DEFAULT-VALUE})")
+    int steps;
+
+    @Option(names = "--warmup", defaultValue = "3", description = "untimed first steps (graph optimisation), reported apart (default ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Option(names = "--threads", split = ",", description = "TensorFlow thread settings to compare as intra:inter"
+            + " (0 = TF default), e.g. 1:1,2:1,2:2; default: the config's meta.intra_op_threads/inter_op_threads")
+    List<String> threads = new ArrayList<>();
+
+    @Option(names = "--batches", defaultValue = "8", description = "distinct batches prepared and cycled (default ${DEFAULT-VALUE})")
+    int batches;
+
+    /** One measured thread setting. */
+    record Row(int intra, int inter, double firstStepMs, double warmupMs, double meanMs, double medianMs,
+               double imagesPerSecond, double gflopPerStep, double achievedGflops, double matmulGflops,
+               long peakRssKb) {
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new TrainBenchmark()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        RunConfig cfg = RunConfigLoader.resolve(config, overrides);
+        ModelSpec spec = cfg.modelSpec();
+        int b = cfg.data().batchSize();
+        List<Batch> prepared = prepareBatches(cfg, Math.max(1, batches));
+        double flops = 0;
+        for (Batch batch : prepared) {
+            flops += TrainingFlops.trainingStep(spec, batch.masks());
+        }
+        flops /= prepared.size();
+        System.out.printf(Locale.ROOT, "model: encoder %s, predictor %s%n", spec.encoder(), spec.predictor());
+        System.out.printf(Locale.ROOT, "batch %d, %d prepared batches, mean Kc %.1f, Kt %.1f, %.2f GFLOP per step"
+                        + " (matmuls; target fwd + 3 x (context encoder + predictor) fwd)%n", b, prepared.size(),
+                prepared.stream().mapToInt(x -> x.masks().contextLength()).average().orElse(0),
+                prepared.stream().mapToInt(x -> x.masks().targetLength()).average().orElse(0), flops / 1e9);
+        System.out.printf(Locale.ROOT, "cores %d, %d timed steps after %d warm-up steps per setting%n",
+                Runtime.getRuntime().availableProcessors(), steps, warmup);
+
+        List<int[]> settings = new ArrayList<>();
+        if (threads.isEmpty()) {
+            settings.add(new int[] {cfg.meta().intraOpThreads(), cfg.meta().interOpThreads()});
+        } else {
+            for (String t : threads) {
+                String[] p = t.strip().split(":");
+                if (p.length != 2) {
+                    throw new CommandLine.ParameterException(new CommandLine(this),
+                            "--threads: '" + t + "' is not intra:inter (e.g. 2:1)");
+                }
+                settings.add(new int[] {Integer.parseInt(p[0]), Integer.parseInt(p[1])});
+            }
+        }
+        List<Row> rows = new ArrayList<>();
+        for (int[] s : settings) {
+            Row row = measure(cfg, spec, prepared, flops, s[0], s[1]);
+            rows.add(row);
+            System.out.printf(Locale.ROOT, "  intra %d inter %d: first step %.0f ms, steady %.1f ms/step,"
+                            + " %.1f images/s, %.1f GFLOP/s (%.0f%% of matmul %.1f GFLOP/s)%n", s[0], s[1],
+                    row.firstStepMs(), row.meanMs(), row.imagesPerSecond(), row.achievedGflops(),
+                    100 * row.achievedGflops() / row.matmulGflops(), row.matmulGflops());
+        }
+        System.out.println();
+        System.out.println("| intra | inter | first step ms | steps 2..warmup ms | ms/step mean | ms/step median"
+                + " | images/s | GFLOP/s | matmul GFLOP/s | fraction | peak RSS MB |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
+        for (Row r : rows) {
+            System.out.printf(Locale.ROOT, "| %s | %s | %.0f | %.0f | %.1f | %.1f | %.1f | %.1f | %.1f | %.0f%% | %.0f |%n",
+                    r.intra() == 0 ? "TF default" : r.intra(), r.inter() == 0 ? "TF default" : r.inter(),
+                    r.firstStepMs(), r.warmupMs(), r.meanMs(), r.medianMs(), r.imagesPerSecond(), r.achievedGflops(),
+                    r.matmulGflops(), 100 * r.achievedGflops() / r.matmulGflops(), r.peakRssKb() / 1024.0);
+        }
+        return 0;
+    }
+
+    private Row measure(RunConfig cfg, ModelSpec spec, List<Batch> prepared, double flops, int intra, int inter) {
+        TrainingGraph.TrainingGraphOptions base = Trainer.graphOptions(cfg);
+        TrainingGraph.TrainingGraphOptions opts = new TrainingGraph.TrainingGraphOptions(base.loss(), base.seed(),
+                intra, inter, base.beta1(), base.beta2(), base.eps());
+        Schedules schedules = Schedules.of(cfg.optimization(), Math.max(1, steps + warmup));
+        double first = 0;
+        double warm = 0;
+        double[] timed = new double[steps];
+        try (TrainingGraph graph = TrainingGraph.create(spec, opts)) {
+            for (int i = 0; i < warmup + steps; i++) {
+                Batch batch = prepared.get(i % prepared.size());
+                Schedules.Values v = schedules.at(i);
+                long t0 = System.nanoTime();
+                graph.step(batch, new TrainingGraph.StepHyperparameters(v.lr(), v.weightDecay(), v.momentum(), i + 1));
+                double ms = (System.nanoTime() - t0) / 1e6;
+                if (i == 0) {
+                    first = ms;
+                } else if (i < warmup) {
+                    warm += ms / Math.max(1, warmup - 1);
+                } else {
+                    timed[i - warmup] = ms;
+                }
+            }
+        }
+        double mean = Arrays.stream(timed).average().orElse(Double.NaN);
+        double[] sorted = timed.clone();
+        Arrays.sort(sorted);
+        double median = sorted.length == 0 ? Double.NaN : sorted[sorted.length / 2];
+        double matmul = matmulGflops(intra, inter);
+        int b = prepared.get(0).size();
+        return new Row(intra, inter, first, warm, mean, median, b / (mean / 1e3), flops / 1e9,
+                flops / 1e9 / (mean / 1e3), matmul, peakRssKb());
+    }
+
+    /** The first {@code count} batches of the run's loader, with their masks. */
+    static List<Batch> prepareBatches(RunConfig cfg, int count) {
+        ImageDataset train = DatasetResolver.train(cfg.data());
+        int b = cfg.data().batchSize();
+        long ipe = BatchLoader.iterationsPerEpoch(train.size(), b);
+        int n = (int) Math.min(count, Math.max(1, ipe));
+        ModelSpec spec = cfg.modelSpec();
+        MaskSampler sampler = MaskSamplers.create(cfg.mask(), spec.encoder().gridSize(), spec.encoder().gridSize(),
+                cfg.meta().seed());
+        List<Batch> out = new ArrayList<>();
+        try (BatchLoader loader = new BatchLoader(train, TrainTransform.of(cfg.data()), sampler,
+                LoaderOptions.training(cfg.data(), cfg.meta().seed(), 0, n))) {
+            for (int i = 0; i < n; i++) {
+                out.add(loader.next());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * fp32 matrix-multiply rate of this machine: a chain of {@link #MATMUL_CHAIN} products of
+     * {@link #MATMUL_SIZE}² matrices per session run, with the given TensorFlow thread settings.
+     * The inputs are placeholders so constant folding cannot precompute them.
+     */
+    static double matmulGflops(int intra, int inter) {
+        int n = MATMUL_SIZE;
+        SplittableRandom rnd = new SplittableRandom(1);
+        float[] a = new float[n * n];
+        float[] w = new float[n * n];
+        double scale = 1.0 / Math.sqrt(n);
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (float) (rnd.nextDouble() * 2 - 1);
+            w[i] = (float) ((rnd.nextDouble() * 2 - 1) * scale * Math.sqrt(3)); // keeps the chain's norm stable
+        }
+        ConfigProto.Builder proto = ConfigProto.newBuilder();
+        if (intra > 0) {
+            proto.setIntraOpParallelismThreads(intra);
+        }
+        if (inter > 0) {
+            proto.setInterOpParallelismThreads(inter);
+        }
+        try (Graph g = new Graph(); Session s = new Session(g, proto.build());
+             TFloat32 ta = TFloat32.tensorOf(Shape.of(n, n), DataBuffers.of(a, true, false));
+             TFloat32 tw = TFloat32.tensorOf(Shape.of(n, n), DataBuffers.of(w, true, false))) {
+            Ops tf = Ops.create(g);
+            Placeholder<TFloat32> pa = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(n, n)));
+            Placeholder<TFloat32> pw = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(n, n)));
+            Operand<TFloat32> x = pa;
+            for (int i = 0; i < MATMUL_CHAIN; i++) {
+                x = tf.linalg.matMul(x, pw);
+            }
+            Operand<TFloat32> sum = tf.sum(x, tf.constant(new int[] {0, 1}));
+            int runs = 6;
+            double best = Double.MAX_VALUE;
+            for (int r = 0; r < runs; r++) {
+                long t0 = System.nanoTime();
+                try (Result res = s.runner().feed(pa, ta).feed(pw, tw).fetch(sum).run()) {
+                    res.get(0);
+                }
+                double sec = (System.nanoTime() - t0) / 1e9;
+                if (r > 0) { // the first run includes graph optimisation
+                    best = Math.min(best, sec);
+                }
+            }
+            return 2.0 * n * n * n * MATMUL_CHAIN / best / 1e9;
+        }
+    }
+
+    /** Peak resident set size of this process ({@code VmHWM} in /proc/self/status), in KiB; -1 if unknown. */
+    static long peakRssKb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+}

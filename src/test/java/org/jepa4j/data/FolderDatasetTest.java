@@ -1,0 +1,129 @@
+package org.jepa4j.data;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class FolderDatasetTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void classFoldersGiveSortedClassNamesAndLabels() throws IOException {
+        // created out of order: the scan must sort classes and files
+        TestImages.writeGreyPng(dir.resolve("zebra/b.png"), 5, 7, 200);
+        TestImages.writeRgb(dir.resolve("ant/x.bmp"), "bmp", 4, 4, 10, 20, 30);
+        TestImages.writeGreyPng(dir.resolve("zebra/a.PNG"), 5, 7, 100);
+        TestImages.writeRgb(dir.resolve("mole/deep/c.jpg"), "jpg", 8, 8, 255, 255, 255);
+        TestImages.writeRgb(dir.resolve("mole/d.gif"), "gif", 3, 3, 255, 0, 0);
+        Files.createDirectories(dir.resolve("empty"));
+        Files.writeString(dir.resolve("zebra/notes.txt"), "not an image");
+
+        ImageDataset ds = ImageSources.open("folder:" + dir, Split.TRAIN);
+        assertEquals(List.of("ant", "mole", "zebra"), ds.classNames());
+        assertEquals(5, ds.size());
+        int[] labels = new int[ds.size()];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = ds.label(i);
+        }
+        assertArrayEquals(new int[] {0, 1, 1, 2, 2}, labels);
+        FolderDataset folder = (FolderDataset) ds;
+        assertEquals("d.gif", folder.file(1).getFileName().toString()); // "d.gif" sorts before "deep/"
+        Image a = ds.image(3); // zebra/a.PNG
+        assertEquals(1, a.channels());
+        assertEquals(5, a.height());
+        assertEquals(7, a.width());
+        assertEquals(100 / 255f, a.at(0, 4, 6), 1e-6f);
+        Image bmp = ds.image(0);
+        assertEquals(3, bmp.channels());
+        assertEquals(10 / 255f, bmp.at(0, 1, 1), 1e-6f);
+        assertEquals(20 / 255f, bmp.at(1, 1, 1), 1e-6f);
+        assertEquals(30 / 255f, bmp.at(2, 1, 1), 1e-6f);
+        Image gif = ds.image(1);
+        assertEquals(1f, gif.at(0, 2, 2), 1e-6f);
+        assertEquals(0f, gif.at(1, 2, 2), 1e-6f);
+    }
+
+    @Test
+    void flatFolderIsUnlabelled() throws IOException {
+        TestImages.writeGreyPng(dir.resolve("2.png"), 4, 4, 2);
+        TestImages.writeGreyPng(dir.resolve("1.png"), 4, 4, 1);
+        ImageDataset ds = ImageSources.open("folder:" + dir, Split.TRAIN);
+        assertEquals(2, ds.size());
+        assertFalse(ds.labelled());
+        assertEquals(-1, ds.label(0));
+        assertEquals(1 / 255f, ds.image(0).at(0, 0, 0), 1e-7f);
+    }
+
+    @Test
+    void trainAndValSubFoldersAreTheSplits() throws IOException {
+        TestImages.writeGreyPng(dir.resolve("train/cat/1.png"), 4, 4, 1);
+        TestImages.writeGreyPng(dir.resolve("train/dog/1.png"), 4, 4, 2);
+        TestImages.writeGreyPng(dir.resolve("train/dog/2.png"), 4, 4, 3);
+        TestImages.writeGreyPng(dir.resolve("val/cat/1.png"), 4, 4, 4);
+        assertEquals(3, ImageSources.open("folder:" + dir, Split.TRAIN).size());
+        ImageDataset val = ImageSources.open("folder:" + dir, Split.TEST);
+        assertEquals(1, val.size());
+        assertEquals(4 / 255f, val.image(0).at(0, 0, 0), 1e-7f);
+    }
+
+    @Test
+    void testSplitOfAPlainFolderIsAnError() throws IOException {
+        TestImages.writeGreyPng(dir.resolve("cat/1.png"), 4, 4, 1);
+        var e = assertThrows(IllegalArgumentException.class, () -> ImageSources.open("folder:" + dir, Split.TEST));
+        assertTrue(e.getMessage().contains("eval_source"), e.getMessage());
+    }
+
+    @Test
+    void folderWithoutImagesIsAnErrorNamingIt() throws IOException {
+        Files.writeString(dir.resolve("readme.txt"), "x");
+        var e = assertThrows(IllegalArgumentException.class, () -> ImageSources.open("folder:" + dir, Split.TRAIN));
+        assertTrue(e.getMessage().contains(dir.toString()), e.getMessage());
+    }
+
+    @Test
+    void corruptFileIsReportedOnceSkippedAndCounted() throws IOException {
+        TestImages.writeGreyPng(dir.resolve("a/1.png"), 6, 6, 10);
+        Path bad = TestImages.writeCorrupt(dir.resolve("a/2.png"));
+        TestImages.writeGreyPng(dir.resolve("b/3.png"), 6, 6, 30);
+        TestImages.writeGreyPng(dir.resolve("b/4.png"), 6, 6, 40);
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        FolderDataset ds = FolderDataset.scan(dir, "folder train", new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(4, ds.size());
+        var e = assertThrows(UnreadableImageException.class, () -> ds.image(1));
+        assertEquals(bad, e.file());
+
+        // the loader substitutes the next readable index (3.png, label 1) and does not fail
+        EvalTransform eval = new EvalTransform(new Preprocessing(6, 6, 1, new double[] {0}, new double[] {1}));
+        int seen = 0;
+        try (BatchLoader loader = BatchLoader.evaluation(ds, eval, 4, 2)) {
+            while (loader.hasNext()) {
+                Batch b = loader.next();
+                seen += b.size();
+                assertArrayEquals(new int[] {0, 1, 1, 1}, b.labels());
+                assertEquals(30 / 255f, b.pixels()[36], 1e-6f);
+                assertEquals(30 / 255f, b.pixels()[72], 1e-6f);
+            }
+            assertEquals(1, loader.substitutions());
+        }
+        assertEquals(4, seen);
+        String warnings = err.toString(StandardCharsets.UTF_8);
+        assertEquals(1, warnings.lines().count(), warnings);
+        assertTrue(warnings.contains(bad.toString()), warnings);
+        assertEquals(1, ds.unreadableCount());
+        assertEquals("skipped 1 unreadable file under " + dir, ds.unreadableSummary());
+    }
+}

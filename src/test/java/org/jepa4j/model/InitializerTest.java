@@ -1,0 +1,81 @@
+package org.jepa4j.model;
+
+import org.jepa4j.tensor.FloatTensor;
+import org.jepa4j.tensor.NamedTensors;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class InitializerTest {
+    // wide enough for tight statistics, still pure Java and fast
+    private static final ModelSpec SPEC = new ModelSpec(new EncoderSpec(32, 4, 3, 192, 4, 3, 768),
+            new PredictorSpec(96, 2, 3, 384));
+
+    @Test
+    void initialisationFollowsReference() {
+        NamedTensors w = Initializer.initialize(SPEC, 7);
+        Map<String, long[]> shapes = ParameterNames.all(SPEC);
+        assertEquals(shapes.keySet().stream().toList(), w.names().stream().toList());
+        shapes.forEach((name, shape) -> assertArrayEquals(shape, w.get(name).shape(), name));
+
+        for (String name : w.names()) {
+            FloatTensor t = w.get(name);
+            String local = name.substring(name.indexOf('.') + 1);
+            if (local.endsWith("pos_embed")) {
+                int width = (int) t.shape()[2];
+                assertArrayEquals(SinCosPositions.table(width, SPEC.encoder().gridSize()), t.data(), name);
+            } else if (local.endsWith("bias")) {
+                for (float v : t.data()) {
+                    assertEquals(0f, v, name);
+                }
+            } else if (t.rank() == 1) { // LayerNorm gains
+                for (float v : t.data()) {
+                    assertEquals(1f, v, name);
+                }
+            } else {
+                // Linear, conv and mask_token: trunc_normal(0.02) with no depth rescaling (§2.1)
+                double[] ms = meanAndStd(t.data());
+                double tol = 4 * 0.02 / Math.sqrt(2.0 * t.data().length) + 1e-4;
+                assertEquals(0.0, ms[0], 5 * 0.02 / Math.sqrt(t.data().length), name + " mean");
+                assertEquals(0.02, ms[1], Math.max(tol, name.contains("mask_token") ? 0.004 : 0), name + " std");
+            }
+        }
+        // the rescaled layers of the deepest block keep std 0.02 (fix_init_weight is overwritten)
+        double deep = meanAndStd(w.get("encoder.blocks.3.mlp.fc2.weight").data())[1];
+        assertTrue(Math.abs(deep - 0.02) < 0.0005, "blocks.3.mlp.fc2 std " + deep);
+
+        // target encoder is an exact copy of the encoder
+        for (String name : ParameterNames.encoder(SPEC.encoder()).keySet()) {
+            assertEquals(w.get(ParameterNames.ENCODER + name), w.get(ParameterNames.TARGET_ENCODER + name), name);
+        }
+    }
+
+    @Test
+    void sameSeedSameWeightsOtherSeedOtherWeights() {
+        NamedTensors a = Initializer.initialize(SPEC, 11);
+        assertEquals(a, Initializer.initialize(SPEC, 11));
+        NamedTensors b = Initializer.initialize(SPEC, 12);
+        assertNotEquals(a.get("encoder.blocks.0.attn.qkv.weight"), b.get("encoder.blocks.0.attn.qkv.weight"));
+        // different tensors draw different values
+        assertNotEquals(a.get("encoder.blocks.0.attn.proj.weight").data()[0],
+                a.get("encoder.blocks.1.attn.proj.weight").data()[0]);
+    }
+
+    private static double[] meanAndStd(float[] x) {
+        double s = 0;
+        for (float v : x) {
+            s += v;
+        }
+        double mean = s / x.length;
+        double q = 0;
+        for (float v : x) {
+            q += (v - mean) * (v - mean);
+        }
+        return new double[] {mean, Math.sqrt(q / x.length)};
+    }
+}
