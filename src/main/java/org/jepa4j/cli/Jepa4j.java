@@ -19,6 +19,9 @@ import java.io.PrintWriter;
                 MasksCommand.class,
                 TrainCommand.class,
                 ImportCommand.class,
+                ExportCommand.class,
+                EmbedCommand.class,
+                ServeCommand.class,
         })
 public final class Jepa4j implements Runnable {
 

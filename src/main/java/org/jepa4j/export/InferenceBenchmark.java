@@ -1,0 +1,205 @@
+package org.jepa4j.export;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import org.jepa4j.checkpoint.Checkpoint;
+import org.jepa4j.model.EncoderSpec;
+import org.jepa4j.model.ModelSpec;
+import org.jepa4j.tensor.NamedTensors;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code tools/bench-infer}: encoder throughput (images/s, model only, preprocessing excluded) of
+ * ONNX Runtime Java on an exported model and, in the same run, of the TensorFlow Java forward
+ * ({@code model.EncoderGraph}) on the same weights (read from the model's initializers, or from
+ * {@code --checkpoint}). Both fetch all three outputs. Lives in {@code export}, not {@code infer},
+ * because it uses TensorFlow.
+ */
+@Command(name = "bench-infer", mixinStandardHelpOptions = true,
+        description = "Images/s of ONNX Runtime vs the TensorFlow forward of the same encoder weights.")
+public final class InferenceBenchmark implements Callable<Integer> {
+
+    @Option(names = "--model", required = true, paramLabel = "FILE", description = "Exported encoder (.onnx).")
+    Path model;
+
+    @Option(names = "--checkpoint", paramLabel = "RUN_DIR|CKPT",
+            description = "Take the TensorFlow weights from this checkpoint instead of the model's initializers.")
+    Path checkpoint;
+
+    @Option(names = "--encoder", defaultValue = "target", description = "Checkpoint encoder for --checkpoint (default: ${DEFAULT-VALUE}).")
+    String encoder;
+
+    @Option(names = "--batches", defaultValue = "1,8,64", split = ",", description = "Batch sizes (default: ${DEFAULT-VALUE}).")
+    List<Integer> batches;
+
+    @Option(names = "--seconds", defaultValue = "3", description = "Measured seconds per cell, after warm-up (default: ${DEFAULT-VALUE}).")
+    double seconds;
+
+    @Option(names = "--threads", defaultValue = "0",
+            description = "Intra-op threads for both back ends (0 = each library's default).")
+    int threads;
+
+    @Option(names = "--spinning", description = "Let ONNX Runtime's idle threads spin (off by default).")
+    boolean spinning;
+
+    /** One engine under test. */
+    interface Backend extends AutoCloseable {
+        String name();
+
+        /** Runs the encoder on {@code pixels [batch, C, S, S]}, fetching all outputs. */
+        void forward(float[] pixels, int batch) throws Exception;
+
+        @Override
+        void close() throws Exception;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        ModelSpec spec = modelSpec();
+        EncoderSpec e = spec.encoder();
+        NamedTensors weights = checkpoint != null
+                ? Checkpoint.read(checkpoint).part(OnnxExporter.Encoder.parse(encoder).prefix())
+                : OnnxInitializers.readEncoderWeights(model);
+        System.out.printf(Locale.ROOT, "encoder %dx%dx%d patch %d width %d depth %d heads %d; threads %s; %s per cell%n",
+                e.channels(), e.imageSize(), e.imageSize(), e.patchSize(), e.width(), e.depth(), e.heads(),
+                threads == 0 ? "default" : Integer.toString(threads), seconds + " s");
+        Map<String, Map<Integer, Double>> rates = new LinkedHashMap<>();
+        List<Backend> backends = new ArrayList<>();
+        backends.add(new OrtBackend(model, threads, spinning));
+        Backend tf = TensorFlowBackends.create(e, weights, threads);
+        if (tf != null) {
+            backends.add(tf);
+        } else {
+            System.out.println("TensorFlow forward (model.EncoderGraph) is not in this build: ONNX Runtime only");
+        }
+        Random r = new Random(0);
+        for (Backend b : backends) {
+            try (b) {
+                Map<Integer, Double> row = new LinkedHashMap<>();
+                for (int batch : batches) {
+                    float[] px = new float[batch * e.channels() * e.imageSize() * e.imageSize()];
+                    for (int i = 0; i < px.length; i++) {
+                        px[i] = (float) r.nextGaussian();
+                    }
+                    row.put(batch, measure(b, px, batch));
+                }
+                rates.put(b.name(), row);
+            }
+        }
+        print(rates);
+        return 0;
+    }
+
+    private double measure(Backend b, float[] px, int batch) throws Exception {
+        long warmEnd = System.nanoTime() + (long) (Math.min(1.0, seconds / 3) * 1e9);
+        do {
+            b.forward(px, batch);
+        } while (System.nanoTime() < warmEnd);
+        long start = System.nanoTime();
+        long images = 0;
+        long end = start + (long) (seconds * 1e9);
+        do {
+            b.forward(px, batch);
+            images += batch;
+        } while (System.nanoTime() < end);
+        return images / ((System.nanoTime() - start) / 1e9);
+    }
+
+    private void print(Map<String, Map<Integer, Double>> rates) {
+        StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "%-28s", "images/s"));
+        for (int batch : batches) {
+            header.append(String.format(Locale.ROOT, "%12s", "batch " + batch));
+        }
+        System.out.println(header);
+        rates.forEach((name, row) -> {
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-28s", name));
+            for (int batch : batches) {
+                line.append(String.format(Locale.ROOT, "%12.1f", row.get(batch)));
+            }
+            System.out.println(line);
+        });
+        if (rates.size() == 2) {
+            List<Map<Integer, Double>> rows = new ArrayList<>(rates.values());
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-28s", "ratio ORT/TF"));
+            for (int batch : batches) {
+                line.append(String.format(Locale.ROOT, "%11.2fx", rows.get(0).get(batch) / rows.get(1).get(batch)));
+            }
+            System.out.println(line);
+        }
+    }
+
+    private ModelSpec modelSpec() throws IOException, OrtException {
+        if (checkpoint != null) {
+            return Checkpoint.read(checkpoint).modelSpec();
+        }
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession s = env.createSession(model.toString(), new OrtSession.SessionOptions())) {
+            String json = s.getMetadata().getCustomMetadata().get(OnnxMetadata.MODEL);
+            if (json == null) {
+                throw new IllegalArgumentException(model + ": no " + OnnxMetadata.MODEL
+                        + " metadata (not a jepa4j export); pass --checkpoint");
+            }
+            return new com.fasterxml.jackson.databind.ObjectMapper().readValue(json, ModelSpec.class);
+        }
+    }
+
+    /** ONNX Runtime on the exported file, all outputs fetched, spinning off unless asked. */
+    static final class OrtBackend implements Backend {
+        private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+        private final OrtSession session;
+        private final long[] shape;
+
+        OrtBackend(Path model, int threads, boolean spinning) throws OrtException {
+            try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
+                if (threads > 0) {
+                    o.setIntraOpNumThreads(threads);
+                }
+                o.addConfigEntry("session.intra_op.allow_spinning", spinning ? "1" : "0");
+                session = env.createSession(model.toString(), o);
+            }
+            long[] in = ((ai.onnxruntime.TensorInfo) session.getInputInfo().get(EncoderOnnxGraph.INPUT).getInfo()).getShape();
+            shape = in.clone();
+        }
+
+        @Override
+        public String name() {
+            return "ONNX Runtime (Java)";
+        }
+
+        @Override
+        public void forward(float[] pixels, int batch) throws OrtException {
+            long[] s = shape.clone();
+            s[0] = batch;
+            try (OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(pixels), s);
+                 OrtSession.Result r = session.run(Map.of(EncoderOnnxGraph.INPUT, x))) {
+                for (var e : r) {
+                    ((OnnxTensor) e.getValue()).getFloatBuffer();
+                }
+            }
+        }
+
+        @Override
+        public void close() throws OrtException {
+            session.close();
+        }
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new InferenceBenchmark()).execute(args));
+    }
+}

@@ -1,0 +1,113 @@
+package org.jepa4j.infer;
+
+import org.jepa4j.data.Preprocessing;
+
+/**
+ * How a {@link FeatureExtractor} runs.
+ *
+ * @param feature        which output to return ({@link FeatureKind#POOLED} by default)
+ * @param provider       execution provider ({@link ExecutionProvider#CPU} by default)
+ * @param deviceId       GPU ordinal for CUDA/TensorRT
+ * @param intraOpThreads ONNX Runtime intra-op threads; 0 = ONNX Runtime's default
+ * @param spinning       whether idle intra-op threads spin ({@code session.intra_op.allow_spinning});
+ *                       off by default because spinning threads slow everyone down on shared hosts
+ * @param optimization   graph optimisation level ({@link Optimization#ALL} by default)
+ * @param preprocessing  preprocessing to use instead of the model's metadata; required for ONNX
+ *                       models without jepa4j metadata, null otherwise
+ */
+public record ExtractorOptions(FeatureKind feature, ExecutionProvider provider, int deviceId, int intraOpThreads,
+                               boolean spinning, Optimization optimization, Preprocessing preprocessing) {
+
+    /** ONNX Runtime graph optimisation levels. */
+    public enum Optimization { NONE, BASIC, EXTENDED, ALL }
+
+    public ExtractorOptions {
+        if (feature == null || provider == null || optimization == null) {
+            throw new IllegalArgumentException("feature, provider and optimization must be set");
+        }
+        if (intraOpThreads < 0 || deviceId < 0) {
+            throw new IllegalArgumentException("intraOpThreads (" + intraOpThreads + ") and deviceId (" + deviceId
+                    + ") must not be negative");
+        }
+    }
+
+    public static ExtractorOptions defaults() {
+        return new ExtractorOptions(FeatureKind.POOLED, ExecutionProvider.CPU, 0, 0, false, Optimization.ALL, null);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public ExtractorOptions withFeature(FeatureKind f) {
+        return new ExtractorOptions(f, provider, deviceId, intraOpThreads, spinning, optimization, preprocessing);
+    }
+
+    public ExtractorOptions withProvider(ExecutionProvider p) {
+        return new ExtractorOptions(feature, p, deviceId, intraOpThreads, spinning, optimization, preprocessing);
+    }
+
+    public ExtractorOptions withDeviceId(int id) {
+        return new ExtractorOptions(feature, provider, id, intraOpThreads, spinning, optimization, preprocessing);
+    }
+
+    public ExtractorOptions withIntraOpThreads(int threads) {
+        return new ExtractorOptions(feature, provider, deviceId, threads, spinning, optimization, preprocessing);
+    }
+
+    public ExtractorOptions withSpinning(boolean on) {
+        return new ExtractorOptions(feature, provider, deviceId, intraOpThreads, on, optimization, preprocessing);
+    }
+
+    public ExtractorOptions withOptimization(Optimization o) {
+        return new ExtractorOptions(feature, provider, deviceId, intraOpThreads, spinning, o, preprocessing);
+    }
+
+    public ExtractorOptions withPreprocessing(Preprocessing p) {
+        return new ExtractorOptions(feature, provider, deviceId, intraOpThreads, spinning, optimization, p);
+    }
+
+    /** Builder starting from {@link #defaults()}. */
+    public static final class Builder {
+        private ExtractorOptions o = defaults();
+
+        public Builder feature(FeatureKind f) {
+            o = o.withFeature(f);
+            return this;
+        }
+
+        public Builder provider(ExecutionProvider p) {
+            o = o.withProvider(p);
+            return this;
+        }
+
+        public Builder deviceId(int id) {
+            o = o.withDeviceId(id);
+            return this;
+        }
+
+        public Builder intraOpThreads(int n) {
+            o = o.withIntraOpThreads(n);
+            return this;
+        }
+
+        public Builder spinning(boolean on) {
+            o = o.withSpinning(on);
+            return this;
+        }
+
+        public Builder optimization(Optimization opt) {
+            o = o.withOptimization(opt);
+            return this;
+        }
+
+        public Builder preprocessing(Preprocessing p) {
+            o = o.withPreprocessing(p);
+            return this;
+        }
+
+        public ExtractorOptions build() {
+            return o;
+        }
+    }
+}

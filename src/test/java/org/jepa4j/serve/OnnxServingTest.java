@@ -1,0 +1,131 @@
+package org.jepa4j.serve;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.jepa4j.export.OnnxExporter;
+import org.jepa4j.export.TestModels;
+import org.jepa4j.infer.ExtractorOptions;
+import org.jepa4j.infer.FeatureExtractor;
+import org.jepa4j.infer.FeatureKind;
+import org.jepa4j.model.EncoderSpec;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.jepa4j.serve.HttpTesting.embedding;
+import static org.jepa4j.serve.HttpTesting.get;
+import static org.jepa4j.serve.HttpTesting.json;
+import static org.jepa4j.serve.HttpTesting.jsonBatch;
+import static org.jepa4j.serve.HttpTesting.post;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * End to end with a real model: a seeded random-weight encoder exported to ONNX, served over
+ * loopback HTTP, must answer exactly what the library's {@link FeatureExtractor#embed(byte[])}
+ * returns for the same bytes.
+ */
+@Timeout(180)
+class OnnxServingTest {
+    static final EncoderSpec RGB = new EncoderSpec(16, 4, 3, 32, 2, 2, 64);
+
+    @TempDir
+    static Path dir;
+    static Path model;
+    static FeatureExtractor pooled;
+    static FeatureExtractor last4;
+
+    @BeforeAll
+    static void export() throws Exception {
+        Path checkpoint = TestModels.writeCheckpoint(dir.resolve("c.safetensors"), RGB, 7);
+        model = dir.resolve("encoder.onnx");
+        OnnxExporter.export(checkpoint, model, OnnxExporter.Options.defaults());
+        ExtractorOptions o = ExtractorOptions.defaults().withIntraOpThreads(1);
+        pooled = FeatureExtractor.open(model, o);
+        last4 = FeatureExtractor.open(model, o.withFeature(FeatureKind.POOLED_LAST4));
+    }
+
+    @AfterAll
+    static void close() {
+        pooled.close();
+        last4.close();
+    }
+
+    /** Same values up to float32 rounding differences between batch shapes (≤ 1e-6 relative to the vector's scale). */
+    static void assertClose(float[] expected, float[] actual, String what) {
+        assertEquals(expected.length, actual.length, what + ": dimension");
+        double scale = 0;
+        for (float v : expected) {
+            scale = Math.max(scale, Math.abs(v));
+        }
+        for (int i = 0; i < expected.length; i++) {
+            assertTrue(Math.abs(expected[i] - actual[i]) <= 1e-6 * Math.max(1, scale),
+                    what + "[" + i + "]: library " + expected[i] + ", server " + actual[i]);
+        }
+    }
+
+    @Test
+    void concurrentClientsGetTheLibrarysVectorsForTheSameBytes() throws Exception {
+        ServeOptions so = ServeOptions.defaults().withPort(0).withDecodeThreads(2).withMaxWait(Duration.ofMillis(5));
+        List<OnnxEmbedder> embedders = OnnxEmbedder.open(model, List.of(FeatureKind.POOLED, FeatureKind.POOLED_LAST4),
+                ExtractorOptions.defaults().withIntraOpThreads(1));
+        try (EmbeddingServer s = EmbeddingServer.start(embedders, so)) {
+            JsonNode m = json(get(s.baseUrl() + "/v1/model"));
+            assertEquals(32, m.get("dimension").asInt());
+            assertEquals(64, m.get("served_features").get("pooled_last4").asInt(), "depth 2 < 4: all blocks, 2·D");
+            assertEquals(16, m.get("image_size").asInt());
+            assertTrue(m.get("metadata").size() > 0, "the export's metadata is reported");
+            assertEquals(pooled.info().modelId(), m.get("model").asText());
+
+            String url = s.baseUrl() + "/v1/embeddings";
+            ExecutorService clients = Executors.newFixedThreadPool(8);
+            List<Future<Integer>> done = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                int thread = t;
+                done.add(clients.submit(() -> {
+                    int checked = 0;
+                    for (int i = 0; i < 10; i++) {
+                        // sizes around the model's 16 px: the server resizes and crops as the library does
+                        byte[] a = TestImages.random(thread * 1000L + i, 14 + i, 24 - i, i % 4 == 3 ? "bmp" : "png");
+                        if (i % 3 != 2) {
+                            HttpResponse<String> r = post(url, "image/png", a);
+                            assertEquals(200, r.statusCode(), r.body());
+                            assertClose(pooled.embed(a), embedding(json(r), 0), "thread " + thread + " request " + i);
+                            checked++;
+                        } else {
+                            byte[] b = TestImages.random(thread * 1000L + i + 500, 16, 16, "png");
+                            HttpResponse<String> r = post(url, "application/json", jsonBatch(List.of(a, b), "pooled_last4"));
+                            assertEquals(200, r.statusCode(), r.body());
+                            JsonNode j = json(r);
+                            assertEquals("pooled_last4", j.get("feature").asText());
+                            assertEquals(64, j.get("dimension").asInt());
+                            assertClose(last4.embed(a), embedding(j, 0), "thread " + thread + " batch " + i + "[0]");
+                            assertClose(last4.embed(b), embedding(j, 1), "thread " + thread + " batch " + i + "[1]");
+                            checked += 2;
+                        }
+                    }
+                    return checked;
+                }));
+            }
+            int total = 0;
+            for (Future<Integer> f : done) {
+                total += f.get(150, TimeUnit.SECONDS);
+            }
+            clients.shutdown();
+            assertEquals(8 * (7 + 3 * 2), total);
+            var samples = HttpTesting.parseMetrics(get(s.baseUrl() + "/metrics").body());
+            assertEquals(total, HttpTesting.metric(samples, "jepa4j_images_embedded_total", java.util.Map.of()));
+        }
+    }
+}
