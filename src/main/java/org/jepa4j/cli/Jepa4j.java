@@ -18,6 +18,7 @@ import java.io.PrintWriter;
                 DataCommand.class,
                 MasksCommand.class,
                 TrainCommand.class,
+                ImportCommand.class,
                 ExportCommand.class,
                 EmbedCommand.class,
                 EvalCommand.class,

@@ -74,7 +74,9 @@ public final class EncoderGraph implements AutoCloseable {
                 Operand<TFloat32> normed = tf.reshape(vit.finalNorm(out.blockOutputs().get(i)), perImage);
                 pools.add(tf.math.mean(normed, tf.constant(1)));
             }
-            pooledLast4 = tf.withName("pooled_last4").concat(pools, tf.constant(1));
+            // Concat needs at least two inputs: a depth-1 encoder's pooled_last4 is its pooled feature
+            pooledLast4 = pools.size() == 1 ? tf.withName("pooled_last4").identity(pools.get(0))
+                    : tf.withName("pooled_last4").concat(pools, tf.constant(1));
         } catch (RuntimeException ex) {
             graph.close();
             throw ex;

@@ -2,7 +2,6 @@ package org.jepa4j.model;
 
 import org.jepa4j.tensor.FloatTensor;
 import org.jepa4j.tensor.NamedTensors;
-import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
@@ -146,10 +145,5 @@ public final class GraphVariables {
             throw new IllegalArgumentException("graph has no variable '" + name + "'");
         }
         return e;
-    }
-
-    /** Operand view for generic code. */
-    public Operand<TFloat32> operand(String name) {
-        return get(name);
     }
 }

@@ -3,6 +3,7 @@ package org.jepa4j.train;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.jepa4j.checkpoint.Checkpoint;
+import org.jepa4j.tensor.NamedTensors;
 import org.jepa4j.cli.Jepa4j;
 import org.jepa4j.config.DataConfig;
 import org.jepa4j.config.RunConfig;
@@ -32,6 +33,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
@@ -340,6 +342,10 @@ public final class Trainer {
                     + " differs from the config's " + spec);
         }
         TrainerState state = TrainerState.fromJson(ckpt.meta(Checkpoint.STATE));
+        boolean sameRun = state.ipe() == ipe && state.batchSize() == batchSize && state.seed() == config.meta().seed();
+        if (state.imported() && !sameRun) {
+            return warmStart(graph, ckpt, state, ipe, batchSize);
+        }
         if (state.ipe() != ipe || state.batchSize() != batchSize) {
             throw new IllegalArgumentException("cannot resume: the checkpoint was trained with " + state.ipe()
                     + " iterations per epoch at batch size " + state.batchSize() + ", this config gives " + ipe
@@ -351,6 +357,25 @@ public final class Trainer {
         }
         graph.load(ckpt.tensors());
         return state.step();
+    }
+
+    /**
+     * Starts a new schedule (step 0) from imported weights: the official run's iterations per
+     * epoch and batch size do not describe this data, so its step cannot be continued. Tensors the
+     * import lacks (the predictor of a Hugging Face encoder, AdamW moments) keep their fresh values.
+     */
+    private long warmStart(TrainingGraph graph, Checkpoint ckpt, TrainerState state, long ipe, int batchSize) {
+        NamedTensors fresh = graph.state();
+        NamedTensors imported = ckpt.tensors();
+        List<String> kept = fresh.names().stream()
+                .filter(n -> !n.startsWith("optimizer.") && !imported.contains(n)).toList();
+        graph.load(fresh.merge(imported));
+        options.out().println("warm start from imported weights: the source run had " + state.ipe()
+                + " iterations per epoch at batch " + state.batchSize() + " (this config: " + ipe + " at batch "
+                + batchSize + "), so schedules start at step 0"
+                + (kept.isEmpty() ? "" : "; freshly initialised: " + kept.size() + " tensors the import lacks ("
+                + kept.get(0) + (kept.size() > 1 ? ", ..." : "") + ")"));
+        return 0;
     }
 
     private void writeCheckpoint(TrainingGraph graph, Path file, long stepsDone, long ipe, long dataSize,

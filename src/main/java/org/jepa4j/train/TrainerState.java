@@ -21,12 +21,20 @@ import java.io.UncheckedIOException;
  * @param batchSize       images per step
  * @param datasetSize     training images
  * @param lastLoss        loss of the last completed step (NaN when none)
+ * @param imported        true when {@code jepa4j import} wrote the checkpoint from another
+ *                        implementation's weights (then a run with other data may warm-start from it)
  */
 public record TrainerState(@JsonProperty("step") long step, @JsonProperty("epoch") long epoch,
                            @JsonProperty("mask_sampler_step") long maskSamplerStep, @JsonProperty("seed") long seed,
                            @JsonProperty("ipe") long ipe, @JsonProperty("batch_size") int batchSize,
                            @JsonProperty("dataset_size") long datasetSize,
-                           @JsonProperty("last_loss") double lastLoss) {
+                           @JsonProperty("last_loss") double lastLoss, @JsonProperty("imported") boolean imported) {
+
+    /** A state written by the trainer itself. */
+    public TrainerState(long step, long epoch, long maskSamplerStep, long seed, long ipe, int batchSize,
+                        long datasetSize, double lastLoss) {
+        this(step, epoch, maskSamplerStep, seed, ipe, batchSize, datasetSize, lastLoss, false);
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
@@ -41,6 +49,9 @@ public record TrainerState(@JsonProperty("step") long step, @JsonProperty("epoch
                 node.put("last_loss", lastLoss);
             } else {
                 node.putNull("last_loss");
+            }
+            if (imported) {
+                node.put("imported", true);
             }
             return JSON.writeValueAsString(node);
         } catch (IOException e) {
@@ -67,7 +78,8 @@ public record TrainerState(@JsonProperty("step") long step, @JsonProperty("epoch
             }
             return new TrainerState(n.get("step").asLong(), n.path("epoch").asLong(), n.get("mask_sampler_step").asLong(),
                     n.get("seed").asLong(), n.get("ipe").asLong(), n.get("batch_size").asInt(),
-                    n.path("dataset_size").asLong(), n.hasNonNull("last_loss") ? n.get("last_loss").asDouble() : Double.NaN);
+                    n.path("dataset_size").asLong(), n.hasNonNull("last_loss") ? n.get("last_loss").asDouble() : Double.NaN,
+                    n.path("imported").asBoolean(false));
         } catch (IOException e) {
             throw new IllegalArgumentException("trainer state is not valid JSON: " + e.getMessage(), e);
         }

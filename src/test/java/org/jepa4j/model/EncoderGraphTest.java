@@ -86,6 +86,23 @@ class EncoderGraphTest {
     }
 
     @Test
+    void depthOneEncoderPoolsItsOnlyBlock() {
+        ModelSpec shallow = new ModelSpec(new EncoderSpec(8, 4, 1, 32, 1, 2, 64), new PredictorSpec(16, 1, 2, 64));
+        NamedTensors w = Initializer.initialize(shallow, 3);
+        float[] pixels = new float[2 * 8 * 8];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = (float) Math.sin(i);
+        }
+        try (EncoderGraph g = EncoderGraph.create(shallow.encoder(), w.withPrefixRemoved(ParameterNames.TARGET_ENCODER), 1, 1)) {
+            EncoderGraph.EncoderOutputs out = g.forward(pixels, 2);
+            float[] expected = flatten2(new ReferenceForward(shallow, w).pooledLast4(ParameterNames.TARGET_ENCODER, pixels, 2));
+            assertEquals(2 * 32, out.pooledLast4().length);
+            assertTrue(maxAbsDiff(out.pooledLast4(), expected) < 1e-5);
+            assertTrue(maxAbsDiff(out.pooledLast4(), out.pooled()) < 1e-6, "depth 1: pooled_last4 == pooled");
+        }
+    }
+
+    @Test
     void missingOrMisshapenWeightsAreNamed() {
         NamedTensors w = randomWeights(1).withPrefixRemoved(ParameterNames.ENCODER);
         IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () ->

@@ -222,7 +222,8 @@ class TrainingGraphTest {
         Batch b = TinySetup.batch(SPEC, 2, 1, 5, 2, 3, 31);
         NamedTensors grads = graph.gradients(b);
         double lossBefore = graph.loss(b);
-        StepHyperparameters h = new StepHyperparameters(2e-3, 0.05, 0.9, 4);
+        // lr·wd large enough that applying the decay after the Adam step instead of before would show
+        StepHyperparameters h = new StepHyperparameters(0.05, 0.5, 0.9, 4);
         double stepLoss = graph.step(b, h).loss();
         assertEquals(lossBefore, stepLoss, 1e-7);
         NamedTensors s1 = graph.state();
