@@ -45,8 +45,8 @@ import java.util.concurrent.Callable;
  * {@code report.json}, {@code report.md} and PNG charts.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = {"Evaluate an exported encoder: linear probe and kNN (k=20, T=0.07) on frozen features,",
-                "against a random-init encoder and raw pixels; writes report.json, report.md and charts."})
+        description = "Evaluate an exported encoder: linear probe and kNN (k=20, T=0.07) on frozen features, against"
+                + " a random-init encoder and raw pixels on the same splits; writes report.json, report.md and charts.")
 public final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, paramLabel = "FILE", description = "Exported encoder (ONNX).")
@@ -81,20 +81,20 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--no-pixel-baseline", description = "Skip the raw-pixel baseline.")
     boolean noPixels;
 
-    @Option(names = "--epochs", defaultValue = "10", description = "Linear-probe SGD epochs per fit (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--epochs", defaultValue = "10", paramLabel = "N", description = "Linear-probe SGD epochs per fit (default: ${DEFAULT-VALUE}).")
     int epochs;
 
-    @Option(names = "--seed", defaultValue = "0", description = "Seed of the probe's validation split and SGD order (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "0", paramLabel = "N", description = "Seed of the probe's validation split and SGD order (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--batch-size", defaultValue = "128", description = "Images per ONNX Runtime call (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", defaultValue = "128", paramLabel = "N", description = "Images per ONNX Runtime call (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
     @Option(names = "--provider", defaultValue = "cpu", paramLabel = "cpu|cuda|tensorrt|auto",
             description = "ONNX Runtime execution provider (default: ${DEFAULT-VALUE}).")
     String provider;
 
-    @Option(names = "--threads", defaultValue = "0", description = "ONNX Runtime intra-op threads (0 = its default).")
+    @Option(names = "--threads", defaultValue = "0", paramLabel = "N", description = "ONNX Runtime intra-op threads (0 = its default).")
     int threads;
 
     @Spec

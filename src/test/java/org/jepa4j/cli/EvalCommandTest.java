@@ -118,6 +118,29 @@ class EvalCommandTest {
     }
 
     @Test
+    void baselineModelGivenOnTheCommandLineIsScoredLikeThePretrainedOne() throws Exception {
+        Path run = tinyRun();
+        Path model = dir.resolve("encoder.onnx");
+        OnnxExporter.export(run, model, OnnxExporter.Options.defaults());
+        Path out = dir.resolve("eval");
+        int code = Jepa4j.commandLine().execute("eval", "--model", model.toString(), "--data", DATA, "--epochs", "2",
+                "--baseline-model", model.toString(), "--no-pixel-baseline", "--features", "pooled_last4",
+                "--out", out.toString());
+        assertEquals(0, code);
+        EvaluationReport report = EvaluationReport.readJson(out.resolve("report.json"));
+        assertEquals(2, report.results().size());
+        EvaluationReport.FeatureResult pre = report.results().get(0);
+        EvaluationReport.FeatureResult base = report.results().get(1);
+        assertEquals(EvaluationReport.RANDOM_INIT, base.name());
+        // depth 2 < 4: pooled_last4 concatenates every block, 2 x 32 values
+        assertEquals(64, pre.dim());
+        assertEquals(pre.probe().grid(), base.probe().grid());
+        assertEquals(pre.probe().testTop1(), base.probe().testTop1());
+        assertEquals(pre.knn().top1(), base.knn().top1());
+        assertFalse(Files.exists(out.resolve("random_init.onnx")));
+    }
+
+    @Test
     void unknownFeatureKindIsAUsageError() throws Exception {
         StringWriter err = new StringWriter();
         var cl = Jepa4j.commandLine();
