@@ -27,6 +27,11 @@ import java.util.Map;
  * Patch embedding is a Conv with kernel = stride = patch; PyTorch Linear weights {@code [out, in]}
  * are stored transposed ({@code [in, out]}, initializer names ending in {@code .T}) for MatMul; GELU is
  * the exact {@code x·0.5·(1 + erf(x/√2))} (ORT fuses the pattern).
+ *
+ * <p>Inside the blocks tokens travel as a 2-D matrix {@code [batch·N, D]} (as in the TensorFlow
+ * graph): ONNX Runtime then fuses every Linear's MatMul and bias Add into one Gemm, which it cannot
+ * do for 3-D MatMul inputs. The attention takes q, k and v as contiguous thirds of one
+ * head-major tensor.
  */
 public final class EncoderOnnxGraph {
     public static final String INPUT = "pixel_values";
@@ -91,6 +96,7 @@ public final class EncoderOnnxGraph {
         String tokens = g.node("Transpose", "patch_tokens", List.of(flat), AttributeProto.ofInts("perm", 0, 2, 1));
         // positions are added before the blocks (§2)
         x = g.node("Add", "embedded", List.of(tokens, g.initializer("pos_embed", weights.get("pos_embed"))));
+        x = g.node("Reshape", "embedded_rows", List.of(x, rowsShape()));
 
         String normW = g.initializer("norm.weight", weights.get("norm.weight"));
         String normB = g.initializer("norm.bias", weights.get("norm.bias"));
@@ -101,7 +107,8 @@ public final class EncoderOnnxGraph {
         }
 
         String last = g.reserve(LAST_HIDDEN_STATE);
-        g.nodeWithOutputs("LayerNormalization", List.of(x, normW, normB), List.of(last), layerNormAttrs());
+        String lastRows = g.node("LayerNormalization", "last_hidden_rows", List.of(x, normW, normB), layerNormAttrs());
+        g.nodeWithOutputs("Reshape", List.of(lastRows, tokensShape()), List.of(last));
         g.reserve(POOLED);
         meanOverTokens(last, POOLED);
 
@@ -111,8 +118,9 @@ public final class EncoderOnnxGraph {
             if (i == spec.depth() - 1) {
                 pooledBlocks.add(POOLED);
             } else {
-                String normed = g.node("LayerNormalization", "blocks." + i + ".normed",
+                String normed = g.node("LayerNormalization", "blocks." + i + ".normed_rows",
                         List.of(blockOutputs.get(i), normW, normB), layerNormAttrs());
+                normed = g.node("Reshape", "blocks." + i + ".normed", List.of(normed, tokensShape()));
                 pooledBlocks.add(meanOverTokens(normed, g.fresh("blocks." + i + ".pooled")));
             }
         }
@@ -125,19 +133,31 @@ public final class EncoderOnnxGraph {
         return g.build("jepa4j_encoder", "I-JEPA ViT encoder (jepa4j export)");
     }
 
-    /** Pre-norm block (§2): {@code x + Attn(LN1(x))}, then {@code + MLP(LN2(x))}. */
+    /** {@code [batch·N, D]}: the token rows the blocks work on. */
+    private String rowsShape() {
+        return g.int64Vector("shape_rows", -1, spec.width());
+    }
+
+    /** {@code [batch, N, D]}: per-image tokens. */
+    private String tokensShape() {
+        return g.int64Vector("shape_tokens", -1, spec.numPatches(), spec.width());
+    }
+
+    /** Pre-norm block (§2) on token rows {@code [batch·N, D]}: {@code x + Attn(LN1(x))}, then {@code + MLP(LN2(x))}. */
     private String block(String x, String pre) {
-        long d = spec.width();
         int heads = spec.heads();
         long hd = spec.headDim();
         String h = layerNorm(x, pre + "norm1");
         String qkv = linear(h, pre + "attn.qkv");
-        // [B, N, 3D] -> [B, N, 3, H, hd] -> [3, B, H, N, hd]; q, k, v by index on axis 0
-        String split = g.node("Reshape", pre + "attn.qkv_heads", List.of(qkv, g.int64Vector("shape_qkv", 0, 0, 3, heads, hd)));
-        String perm = g.node("Transpose", pre + "attn.qkv_perm", List.of(split), AttributeProto.ofInts("perm", 2, 0, 3, 1, 4));
-        String q = g.node("Gather", pre + "attn.q", List.of(perm, scalarIndex(0)), AttributeProto.ofInt("axis", 0));
-        String k = g.node("Gather", pre + "attn.k", List.of(perm, scalarIndex(1)), AttributeProto.ofInt("axis", 0));
-        String v = g.node("Gather", pre + "attn.v", List.of(perm, scalarIndex(2)), AttributeProto.ofInt("axis", 0));
+        // [B·N, 3D] -> [B, N, 3H, hd] -> [B, 3H, N, hd]; q, k, v are the contiguous thirds of axis 1
+        String split = g.node("Reshape", pre + "attn.qkv_heads",
+                List.of(qkv, g.int64Vector("shape_qkv", -1, spec.numPatches(), 3L * heads, hd)));
+        String perm = g.node("Transpose", pre + "attn.qkv_perm", List.of(split), AttributeProto.ofInts("perm", 0, 2, 1, 3));
+        String q = g.fresh(pre + "attn.q");
+        String k = g.fresh(pre + "attn.k");
+        String v = g.fresh(pre + "attn.v");
+        g.nodeWithOutputs("Split", List.of(perm, g.int64Vector("split_qkv", heads, heads, heads)), List.of(q, k, v),
+                AttributeProto.ofInt("axis", 1));
         String kt = g.node("Transpose", pre + "attn.kT", List.of(k), AttributeProto.ofInts("perm", 0, 1, 3, 2));
         // (q @ k^T) * head_dim^-0.5, then an explicit softmax (§2)
         String scores = g.node("MatMul", pre + "attn.scores", List.of(q, kt));
@@ -146,7 +166,7 @@ public final class EncoderOnnxGraph {
         String attn = g.node("Softmax", pre + "attn.softmax", List.of(scaled), AttributeProto.ofInt("axis", -1));
         String ctx = g.node("MatMul", pre + "attn.context", List.of(attn, v));
         String merged = g.node("Transpose", pre + "attn.context_perm", List.of(ctx), AttributeProto.ofInts("perm", 0, 2, 1, 3));
-        String flat = g.node("Reshape", pre + "attn.context_flat", List.of(merged, g.int64Vector("shape_0_0_D", 0, 0, d)));
+        String flat = g.node("Reshape", pre + "attn.context_flat", List.of(merged, rowsShape()));
         String proj = linear(flat, pre + "attn.proj");
         x = g.node("Add", pre + "residual1", List.of(x, proj));
 
@@ -195,10 +215,6 @@ public final class EncoderOnnxGraph {
                     AttributeProto.ofInts("axes", 1), AttributeProto.ofInt("keepdims", 0));
         }
         return out;
-    }
-
-    private String scalarIndex(long i) {
-        return g.int64Constant("index_" + i, new long[0], i);
     }
 
     /** {@code [out, in] -> [in, out]}. */

@@ -66,12 +66,16 @@ public final class TrainBenchmark implements Callable<Integer> {
             + " (0 = TF default), e.g. 1:1,2:1,2:2; default: the config's meta.intra_op_threads/inter_op_threads")
     List<String> threads = new ArrayList<>();
 
+    /** Set in the child process that measures one thread setting: print the row for the parent. */
+    @Option(names = "--child-row", hidden = true)
+    boolean childRow;
+
     @Option(names = "--batches", defaultValue = "8", description = "distinct batches prepared and cycled (default ${DEFAULT-VALUE})")
     int batches;
 
     /** One measured thread setting. */
     record Row(int intra, int inter, double firstStepMs, double warmupMs, double meanMs, double medianMs,
-               double imagesPerSecond, double gflopPerStep, double achievedGflops, double matmulGflops,
+               double cpuMsPerStep, double imagesPerSecond, double gflopPerStep, double achievedGflops, double matmulGflops,
                long peakRssKb) {
     }
 
@@ -113,21 +117,27 @@ public final class TrainBenchmark implements Callable<Integer> {
         }
         List<Row> rows = new ArrayList<>();
         for (int[] s : settings) {
-            Row row = measure(cfg, spec, prepared, flops, s[0], s[1]);
+            // TensorFlow sizes its intra-op pool once per process (the first session's setting), so
+            // each further setting is measured in a fresh JVM
+            Row row = settings.size() == 1 ? measure(cfg, spec, prepared, flops, s[0], s[1]) : measureInChild(s[0], s[1]);
+            if (childRow) {
+                System.out.println(ROW_PREFIX + rowToLine(row));
+                return 0;
+            }
             rows.add(row);
-            System.out.printf(Locale.ROOT, "  intra %d inter %d: first step %.0f ms, steady %.1f ms/step,"
-                            + " %.1f images/s, %.1f GFLOP/s (%.0f%% of matmul %.1f GFLOP/s)%n", s[0], s[1],
-                    row.firstStepMs(), row.meanMs(), row.imagesPerSecond(), row.achievedGflops(),
+            System.out.printf(Locale.ROOT, "  intra %d inter %d: first step %.0f ms, steady %.1f ms/step"
+                            + " (process CPU %.0f ms/step), %.1f images/s, %.1f GFLOP/s (%.0f%% of matmul %.1f GFLOP/s)%n",
+                    s[0], s[1], row.firstStepMs(), row.meanMs(), row.cpuMsPerStep(), row.imagesPerSecond(), row.achievedGflops(),
                     100 * row.achievedGflops() / row.matmulGflops(), row.matmulGflops());
         }
         System.out.println();
         System.out.println("| intra | inter | first step ms | steps 2..warmup ms | ms/step mean | ms/step median"
-                + " | images/s | GFLOP/s | matmul GFLOP/s | fraction | peak RSS MB |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
+                + " | CPU ms/step | images/s | GFLOP/s | matmul GFLOP/s | fraction | peak RSS MB |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
         for (Row r : rows) {
-            System.out.printf(Locale.ROOT, "| %s | %s | %.0f | %.0f | %.1f | %.1f | %.1f | %.1f | %.1f | %.0f%% | %.0f |%n",
+            System.out.printf(Locale.ROOT, "| %s | %s | %.0f | %.0f | %.1f | %.1f | %.0f | %.1f | %.1f | %.1f | %.0f%% | %.0f |%n",
                     r.intra() == 0 ? "TF default" : r.intra(), r.inter() == 0 ? "TF default" : r.inter(),
-                    r.firstStepMs(), r.warmupMs(), r.meanMs(), r.medianMs(), r.imagesPerSecond(), r.achievedGflops(),
+                    r.firstStepMs(), r.warmupMs(), r.meanMs(), r.medianMs(), r.cpuMsPerStep(), r.imagesPerSecond(), r.achievedGflops(),
                     r.matmulGflops(), 100 * r.achievedGflops() / r.matmulGflops(), r.peakRssKb() / 1024.0);
         }
         return 0;
@@ -141,10 +151,15 @@ public final class TrainBenchmark implements Callable<Integer> {
         double first = 0;
         double warm = 0;
         double[] timed = new double[steps];
+        long cpuStart = 0;
+        long cpuEnd = 0;
         try (TrainingGraph graph = TrainingGraph.create(spec, opts)) {
             for (int i = 0; i < warmup + steps; i++) {
                 Batch batch = prepared.get(i % prepared.size());
                 Schedules.Values v = schedules.at(i);
+                if (i == warmup) {
+                    cpuStart = processCpuNanos();
+                }
                 long t0 = System.nanoTime();
                 graph.step(batch, new TrainingGraph.StepHyperparameters(v.lr(), v.weightDecay(), v.momentum(), i + 1));
                 double ms = (System.nanoTime() - t0) / 1e6;
@@ -156,6 +171,7 @@ public final class TrainBenchmark implements Callable<Integer> {
                     timed[i - warmup] = ms;
                 }
             }
+            cpuEnd = processCpuNanos();
         }
         double mean = Arrays.stream(timed).average().orElse(Double.NaN);
         double[] sorted = timed.clone();
@@ -163,8 +179,63 @@ public final class TrainBenchmark implements Callable<Integer> {
         double median = sorted.length == 0 ? Double.NaN : sorted[sorted.length / 2];
         double matmul = matmulGflops(intra, inter);
         int b = prepared.get(0).size();
-        return new Row(intra, inter, first, warm, mean, median, b / (mean / 1e3), flops / 1e9,
+        double cpuMs = steps > 0 && cpuStart >= 0 ? (cpuEnd - cpuStart) / 1e6 / steps : Double.NaN;
+        return new Row(intra, inter, first, warm, mean, median, cpuMs, b / (mean / 1e3), flops / 1e9,
                 flops / 1e9 / (mean / 1e3), matmul, peakRssKb());
+    }
+
+    private static final String ROW_PREFIX = "#bench-train-row ";
+
+    private static String rowToLine(Row r) {
+        return String.join(" ", List.of(Integer.toString(r.intra()), Integer.toString(r.inter()),
+                Double.toString(r.firstStepMs()), Double.toString(r.warmupMs()), Double.toString(r.meanMs()),
+                Double.toString(r.medianMs()), Double.toString(r.cpuMsPerStep()), Double.toString(r.imagesPerSecond()),
+                Double.toString(r.gflopPerStep()), Double.toString(r.achievedGflops()), Double.toString(r.matmulGflops()),
+                Long.toString(r.peakRssKb())));
+    }
+
+    private static Row lineToRow(String line) {
+        String[] f = line.trim().split(" ");
+        return new Row(Integer.parseInt(f[0]), Integer.parseInt(f[1]), Double.parseDouble(f[2]), Double.parseDouble(f[3]),
+                Double.parseDouble(f[4]), Double.parseDouble(f[5]), Double.parseDouble(f[6]), Double.parseDouble(f[7]),
+                Double.parseDouble(f[8]), Double.parseDouble(f[9]), Double.parseDouble(f[10]), Long.parseLong(f[11]));
+    }
+
+    /** Runs this benchmark for one thread setting in a child JVM (same class path and JVM options). */
+    private Row measureInChild(int intra, int inter) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        cmd.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), TrainBenchmark.class.getName(),
+                "--config", config, "--steps", Integer.toString(steps), "--warmup", Integer.toString(warmup),
+                "--batches", Integer.toString(batches), "--threads", intra + ":" + inter, "--child-row"));
+        for (String o : overrides) {
+            cmd.addAll(List.of("--set", o));
+        }
+        try {
+            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            Row row = null;
+            try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+                    java.nio.charset.StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = out.readLine()) != null) {
+                    if (line.startsWith(ROW_PREFIX)) {
+                        row = lineToRow(line.substring(ROW_PREFIX.length()));
+                    }
+                }
+            }
+            int rc = p.waitFor();
+            if (rc != 0 || row == null) {
+                throw new IllegalStateException("bench-train: the child measuring intra " + intra + " inter " + inter
+                        + " failed (exit " + rc + "): " + String.join(" ", cmd));
+            }
+            return row;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("bench-train: cannot start a child JVM: " + cmd.get(0), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("bench-train: interrupted", e);
+        }
     }
 
     /** The first {@code count} batches of the run's loader, with their masks. */
@@ -233,6 +304,18 @@ public final class TrainBenchmark implements Callable<Integer> {
             }
             return 2.0 * n * n * n * MATMUL_CHAIN / best / 1e9;
         }
+    }
+
+    /**
+     * CPU time of this whole process (all threads, TensorFlow's native pools included) in ns; -1 if
+     * the JVM cannot tell. Less sensitive to other load on a shared machine than wall time.
+     */
+    static long processCpuNanos() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return -1;
     }
 
     /** Peak resident set size of this process ({@code VmHWM} in /proc/self/status), in KiB; -1 if unknown. */
