@@ -26,11 +26,11 @@ class PresetsTest {
         assertEquals(7, c.gridSize());
         assertEquals("fashion-mnist", c.data().source());
         assertEquals(List.of(0.2860), c.data().mean());
-        assertEquals(List.of(0.3530), c.data().std());
+        assertEquals(List.of(0.0353), c.data().std());
         assertEquals(128, c.data().batchSize());
         assertEquals(2, c.data().numWorkers());
         assertEquals(4, c.mask().minKeep());
-        assertEquals(10, c.optimization().epochs());
+        assertEquals(16, c.optimization().epochs());
         assertEquals(1, c.optimization().warmup());
         assertEquals("runs/fashion_mnist", c.logging().folder());
         assertEquals(1, c.logging().checkpointFreq());
