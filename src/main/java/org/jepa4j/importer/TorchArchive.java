@@ -4,6 +4,7 @@ import net.razorvine.pickle.PickleException;
 import org.jepa4j.importer.TorchPickle.StorageRef;
 import org.jepa4j.importer.TorchPickle.TensorRef;
 import org.jepa4j.tensor.FloatTensor;
+import org.jepa4j.tensor.Safetensors;
 
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -192,7 +193,7 @@ public final class TorchArchive implements AutoCloseable {
                     out[done + i] = switch (s.type()) {
                         case FLOAT -> b.getFloat();
                         case DOUBLE -> (float) b.getDouble();
-                        case HALF -> halfToFloat(b.getShort());
+                        case HALF -> Safetensors.halfToFloat(b.getShort());
                         case BFLOAT16 -> Float.intBitsToFloat((b.getShort() & 0xffff) << 16);
                         case LONG -> b.getLong();
                         case INT -> b.getInt();
@@ -202,22 +203,6 @@ public final class TorchArchive implements AutoCloseable {
             }
         }
         return out;
-    }
-
-    /** IEEE 754 binary16 to float. */
-    static float halfToFloat(short half) {
-        int h = half & 0xffff;
-        int sign = (h >>> 15) << 31;
-        int exp = (h >>> 10) & 0x1f;
-        int mant = h & 0x3ff;
-        if (exp == 0x1f) {
-            return Float.intBitsToFloat(sign | 0x7f800000 | (mant << 13));
-        }
-        if (exp == 0) {
-            float v = mant * 0x1p-24f;
-            return sign == 0 ? v : -v;
-        }
-        return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
     }
 
     @Override

@@ -194,7 +194,7 @@ public final class Safetensors {
     }
 
     /** IEEE 754 binary16 to float (Float.float16ToFloat needs Java 20). */
-    static float halfToFloat(short half) {
+    public static float halfToFloat(short half) {
         int h = half & 0xffff;
         int sign = (h >>> 15) << 31;
         int exp = (h >>> 10) & 0x1f;
