@@ -8,6 +8,7 @@ import org.jepa4j.data.Preprocessing;
 import org.jepa4j.model.ModelSpec;
 import org.jepa4j.model.ParameterNames;
 import org.jepa4j.tensor.FloatTensor;
+import org.jepa4j.tensor.Safetensors;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -162,7 +163,7 @@ public final class CheckpointImporter {
         long started = System.nanoTime();
         long total = bytes;
         long[] lastReport = {System.nanoTime()};
-        StreamingSafetensorsWriter.write(ckptFile, plan, source::load, meta, (done, written) -> {
+        Safetensors.write(ckptFile, plan, source::load, meta, (done, written) -> {
             long now = System.nanoTime();
             if (now - lastReport[0] > 5_000_000_000L || done == plan.size()) {
                 lastReport[0] = now;

@@ -17,6 +17,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 /**
  * Reads and writes the safetensors format (an 8-byte little-endian header length, a JSON header
@@ -40,21 +41,41 @@ public final class Safetensors {
 
     /** Writes {@code tensors} and {@code metadata} to {@code file} atomically (temp file + rename). */
     public static void write(Path file, NamedTensors tensors, Map<String, String> metadata) throws IOException {
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        tensors.asMap().forEach((name, t) -> shapes.put(name, t.shape()));
+        write(file, shapes, tensors::get, metadata, (done, bytes) -> { });
+    }
+
+    /** Supplies one tensor's values by name (for streaming writes). */
+    @FunctionalInterface
+    public interface TensorSupplier {
+        FloatTensor get(String name) throws IOException;
+    }
+
+    /**
+     * Writes the tensors named in {@code shapes}, in order, asking {@code supplier} for each one
+     * only when it is written, so a file larger than the heap can be produced one tensor at a
+     * time. Atomic (temp file + rename).
+     *
+     * @param progress called after each tensor with (tensors done, data bytes done)
+     * @throws IOException naming the tensor when the supplied shape differs from the announced one
+     */
+    public static void write(Path file, Map<String, long[]> shapes, TensorSupplier supplier,
+                             Map<String, String> metadata, BiConsumer<Integer, Long> progress) throws IOException {
         ObjectNode header = JSON.createObjectNode();
         if (!metadata.isEmpty()) {
             ObjectNode meta = header.putObject("__metadata__");
             metadata.forEach(meta::put);
         }
         long offset = 0;
-        for (Map.Entry<String, FloatTensor> e : tensors.asMap().entrySet()) {
-            FloatTensor t = e.getValue();
+        for (Map.Entry<String, long[]> e : shapes.entrySet()) {
             ObjectNode node = header.putObject(e.getKey());
             node.put("dtype", "F32");
             var shape = node.putArray("shape");
-            for (long d : t.shape()) {
+            for (long d : e.getValue()) {
                 shape.add(d);
             }
-            long bytes = 4L * t.data().length;
+            long bytes = 4L * FloatTensor.elementCount(e.getValue());
             node.putArray("data_offsets").add(offset).add(offset + bytes);
             offset += bytes;
         }
@@ -72,15 +93,23 @@ public final class Safetensors {
                     out.write(' ');
                 }
                 ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-                for (FloatTensor t : tensors.asMap().values()) {
-                    float[] d = t.data();
-                    for (float v : d) {
+                int done = 0;
+                long bytesDone = 0;
+                for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+                    FloatTensor t = supplier.get(e.getKey());
+                    if (!java.util.Arrays.equals(t.shape(), e.getValue())) {
+                        throw new IOException("tensor '" + e.getKey() + "' has shape " + t.shapeString() + " but "
+                                + java.util.Arrays.toString(e.getValue()) + " was announced");
+                    }
+                    for (float v : t.data()) {
                         if (buf.remaining() < 4) {
                             out.write(buf.array(), 0, buf.position());
                             buf.clear();
                         }
                         buf.putFloat(v);
                     }
+                    bytesDone += 4L * t.data().length;
+                    progress.accept(++done, bytesDone);
                 }
                 out.write(buf.array(), 0, buf.position());
             }
