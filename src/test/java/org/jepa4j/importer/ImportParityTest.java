@@ -8,8 +8,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Locale;
 
@@ -36,12 +34,7 @@ class ImportParityTest {
     @BeforeAll
     static void importFixture() throws Exception {
         fx = OfficialFixture.load();
-        ImportOptions options = new ImportOptions(null, 0, 0, fx.encoderHeads(), 0, 0, 0, fx.predictorHeads(), false);
-        ByteArrayOutputStream log = new ByteArrayOutputStream();
-        try (WeightSource src = CheckpointImporter.open(fx.checkpoint(), false)) {
-            CheckpointImporter.importInto(src, options, tmp.resolve("run"), new java.io.PrintWriter(log, true, StandardCharsets.UTF_8));
-        }
-        ckpt = Checkpoint.read(tmp.resolve("run"));
+        ckpt = fx.importInto(tmp.resolve("run"));
         FloatTensor img = fx.array("images");
         images = img.data();
         batch = (int) img.shape()[0];

@@ -41,6 +41,15 @@ final class OfficialFixture {
         return new OfficialFixture(dir.get());
     }
 
+    /** Imports the fixture's checkpoint into {@code runDir} (heads from config.json) and reads it back. */
+    org.jepa4j.checkpoint.Checkpoint importInto(Path runDir) throws IOException, ImportException {
+        ImportOptions options = new ImportOptions(null, 0, 0, encoderHeads(), 0, 0, 0, predictorHeads(), false);
+        try (WeightSource src = CheckpointImporter.open(checkpoint(), false)) {
+            CheckpointImporter.importInto(src, options, runDir, new java.io.PrintWriter(new java.io.StringWriter()));
+        }
+        return org.jepa4j.checkpoint.Checkpoint.read(runDir);
+    }
+
     static Optional<Path> locate() {
         String prop = System.getProperty("jepa4j.fixtures");
         List<Path> candidates = new ArrayList<>();

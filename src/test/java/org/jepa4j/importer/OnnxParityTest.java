@@ -9,8 +9,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.Locale;
 
@@ -31,10 +29,7 @@ class OnnxParityTest {
     @BeforeAll
     static void importAndExport() throws Exception {
         fx = OfficialFixture.load();
-        ImportOptions options = new ImportOptions(null, 0, 0, fx.encoderHeads(), 0, 0, 0, fx.predictorHeads(), false);
-        try (WeightSource src = CheckpointImporter.open(fx.checkpoint(), false)) {
-            CheckpointImporter.importInto(src, options, tmp.resolve("run"), new PrintWriter(new StringWriter()));
-        }
+        fx.importInto(tmp.resolve("run"));
         model = tmp.resolve("target.onnx");
         OnnxExporter.export(tmp.resolve("run"), model, OnnxExporter.Options.defaults());
         FloatTensor img = fx.array("images");

@@ -11,8 +11,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.Locale;
 
@@ -33,11 +31,7 @@ class TensorFlowParityTest {
     @BeforeAll
     static void importFixture() throws Exception {
         fx = OfficialFixture.load();
-        ImportOptions options = new ImportOptions(null, 0, 0, fx.encoderHeads(), 0, 0, 0, fx.predictorHeads(), false);
-        try (WeightSource src = CheckpointImporter.open(fx.checkpoint(), false)) {
-            CheckpointImporter.importInto(src, options, tmp.resolve("run"), new PrintWriter(new StringWriter()));
-        }
-        ckpt = Checkpoint.read(tmp.resolve("run"));
+        ckpt = fx.importInto(tmp.resolve("run"));
         FloatTensor img = fx.array("images");
         images = img.data();
         batch = (int) img.shape()[0];
