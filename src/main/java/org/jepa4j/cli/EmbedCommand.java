@@ -55,7 +55,7 @@ public final class EmbedCommand implements Callable<Integer> {
             description = "ONNX Runtime execution provider (default: ${DEFAULT-VALUE}).")
     String provider;
 
-    @Option(names = "--threads", defaultValue = "0", description = "ONNX Runtime intra-op threads (0 = its default).")
+    @Option(names = "--threads", defaultValue = "0", description = "ONNX Runtime intra-op threads (0 = one per processor).")
     int threads;
 
     @Override

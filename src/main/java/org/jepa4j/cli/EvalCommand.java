@@ -94,7 +94,7 @@ public final class EvalCommand implements Callable<Integer> {
             description = "ONNX Runtime execution provider (default: ${DEFAULT-VALUE}).")
     String provider;
 
-    @Option(names = "--threads", defaultValue = "0", paramLabel = "N", description = "ONNX Runtime intra-op threads (0 = its default).")
+    @Option(names = "--threads", defaultValue = "0", paramLabel = "N", description = "ONNX Runtime intra-op threads (0 = one per processor).")
     int threads;
 
     @Spec

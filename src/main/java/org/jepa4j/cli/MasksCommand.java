@@ -6,6 +6,7 @@ import org.jepa4j.config.MaskConfig;
 import org.jepa4j.config.RunConfig;
 import org.jepa4j.mask.AbstractMaskSampler;
 import org.jepa4j.mask.BlockSize;
+import org.jepa4j.mask.MaskDraw;
 import org.jepa4j.mask.MaskPainter;
 import org.jepa4j.mask.MaskSamplers;
 import org.jepa4j.mask.MaskStatistics;
@@ -91,7 +92,8 @@ public final class MasksCommand implements Callable<Integer> {
             printTable(out, config, sampler, st, msPerBatch);
         }
         if (png != null) {
-            MaskPainter.writePng(sampler.draw(firstStep, b), pngImages, png);
+            MaskDraw shown = sampler.draw(firstStep, b);
+            MaskPainter.writePng(shown, sampler.truncate(shown), pngImages, png);
             (json ? err : out).println("wrote " + png);
         }
         out.flush();
@@ -124,7 +126,7 @@ public final class MasksCommand implements Callable<Integer> {
                 "enc_mask_scale", List.of(mc.encMaskScale().min(), mc.encMaskScale().max()),
                 "aspect_ratio", List.of(mc.aspectRatio().min(), mc.aspectRatio().max()),
                 "num_pred_masks", mc.numPredMasks(), "num_enc_masks", mc.numEncMasks(), "min_keep", mc.minKeep(),
-                "allow_overlap", mc.allowOverlap(), "cover_edges", mc.coverEdges()));
+                "allow_overlap", mc.allowOverlap(), "cover_edges", mc.coverEdges(), "truncation", mc.truncation()));
         if (sampler instanceof MultiBlockMaskSampler mb) {
             m.put("possible_target_blocks", sizes(mb.possibleTargetSizes()));
             m.put("possible_context_blocks", sizes(mb.possibleContextSizes()));
@@ -188,9 +190,9 @@ public final class MasksCommand implements Callable<Integer> {
                 config.meta().seed());
         if (sampler instanceof MultiBlockMaskSampler mb) {
             out.printf("settings: pred_mask_scale %s, aspect_ratio %s, npred %d; enc_mask_scale %s, nenc %d; "
-                            + "min_keep %d, allow_overlap %s, cover_edges %s%n", mc.predMaskScale(), mc.aspectRatio(),
-                    mc.numPredMasks(), mc.encMaskScale(), mc.numEncMasks(), mc.minKeep(), mc.allowOverlap(),
-                    mc.coverEdges());
+                            + "min_keep %d, allow_overlap %s, cover_edges %s, truncation %s%n", mc.predMaskScale(),
+                    mc.aspectRatio(), mc.numPredMasks(), mc.encMaskScale(), mc.numEncMasks(), mc.minKeep(),
+                    mc.allowOverlap(), mc.coverEdges(), mc.truncation());
             out.println("possible target blocks (h x w): " + join(mb.possibleTargetSizes()));
             out.println("possible context blocks:        " + join(mb.possibleContextSizes()));
         }

@@ -51,7 +51,7 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Most images waiting for a batch; beyond, 429 with Retry-After (default: ${DEFAULT-VALUE}).")
     int queue;
 
-    @Option(names = "--threads", defaultValue = "0", description = "ONNX Runtime intra-op threads (0 = its default).")
+    @Option(names = "--threads", defaultValue = "0", description = "ONNX Runtime intra-op threads (0 = one per processor).")
     int threads;
 
     @Option(names = "--workers", defaultValue = "1",

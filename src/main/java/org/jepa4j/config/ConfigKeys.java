@@ -32,13 +32,16 @@ public final class ConfigKeys {
     public static final Map<String, List<String>> EXTRA = Map.of(
             "data", List.of("channels", "eval_source", "limit", "mean", "prefetch", "source", "std"),
             "logging", List.of("checkpoint_freq", "log_every"),
-            "mask", List.of("cover_edges", "strategy"),
+            "mask", List.of("cover_edges", "strategy", "truncation"),
             "meta", List.of("depth", "embed_dim", "inter_op_threads", "intra_op_threads", "loss", "mlp_ratio",
                     "num_heads", "pred_num_heads", "seed"),
             "optimization", List.of("eval_every", "max_steps", "probe_every"));
 
     /** Mask strategies accepted by {@code mask.strategy}. */
     public static final List<String> MASK_STRATEGIES = List.of("multiblock", "random", "block", "rasterized");
+
+    /** Values of {@code mask.truncation}, the reference's first. */
+    public static final List<String> MASK_TRUNCATIONS = List.of("first", "random");
 
     /** Losses accepted by {@code meta.loss}. */
     public static final List<String> LOSSES = List.of("smooth_l1", "l2");

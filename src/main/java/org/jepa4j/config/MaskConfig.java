@@ -15,9 +15,20 @@ package org.jepa4j.config;
  *                       {@code block} or {@code rasterized} (the paper's Table 6 ablations)
  * @param coverEdges     jepa4j {@code cover_edges}: blocks may reach the last patch row and column
  *                       (default false, as the reference, whose exclusive randint never covers them)
+ * @param truncation     jepa4j {@code truncation}: how lists are cut to the batch minimum (§1.6):
+ *                       {@code first} keeps the lowest indices as the reference (top rows survive),
+ *                       {@code random} keeps a random subset of the same size
  */
 public record MaskConfig(boolean allowOverlap, Range aspectRatio, Range encMaskScale, int minKeep, int numEncMasks,
-                         int numPredMasks, int patchSize, Range predMaskScale, String strategy, boolean coverEdges) {
+                         int numPredMasks, int patchSize, Range predMaskScale, String strategy, boolean coverEdges,
+                         String truncation) {
+
+    /** The settings with the reference's truncation ({@code first}). */
+    public MaskConfig(boolean allowOverlap, Range aspectRatio, Range encMaskScale, int minKeep, int numEncMasks,
+                      int numPredMasks, int patchSize, Range predMaskScale, String strategy, boolean coverEdges) {
+        this(allowOverlap, aspectRatio, encMaskScale, minKeep, numEncMasks, numPredMasks, patchSize, predMaskScale,
+                strategy, coverEdges, "first");
+    }
 
     /** Values of every shipped reference config (§1.1), strategy multiblock, cover_edges false. */
     public static MaskConfig defaults() {

@@ -282,7 +282,13 @@ public final class RunConfigLoader {
                     + ConfigKeys.MASK_STRATEGIES);
         }
         boolean coverEdges = s.bool("cover_edges", m.coverEdges());
-        return new MaskConfig(allowOverlap, aspect, enc, minKeep, nenc, npred, patchSize, pred, strategy, coverEdges);
+        String truncation = s.string("truncation", m.truncation(), false);
+        if (!ConfigKeys.MASK_TRUNCATIONS.contains(truncation)) {
+            s.problem("truncation", "'" + truncation + "' is not a truncation mode, expected one of "
+                    + ConfigKeys.MASK_TRUNCATIONS);
+        }
+        return new MaskConfig(allowOverlap, aspect, enc, minKeep, nenc, npred, patchSize, pred, strategy, coverEdges,
+                truncation);
     }
 
     private static MetaConfig meta(Section s) {

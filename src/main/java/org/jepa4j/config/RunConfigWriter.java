@@ -100,6 +100,7 @@ public final class RunConfigWriter {
         mask.put("pred_mask_scale", m.predMaskScale());
         mask.put("cover_edges", m.coverEdges());
         mask.put("strategy", m.strategy());
+        mask.put("truncation", m.truncation());
         v.put("mask", mask);
 
         MetaConfig t = c.meta();

@@ -51,7 +51,7 @@ public final class InferenceBenchmark implements Callable<Integer> {
     double seconds;
 
     @Option(names = "--threads", defaultValue = "0",
-            description = "Intra-op threads for both back ends (0 = each library's default).")
+            description = "Intra-op threads for both back ends (0 = one per processor for ONNX Runtime, TensorFlow's default for TensorFlow).")
     int threads;
 
     @Option(names = "--spinning", description = "Let ONNX Runtime's idle threads spin (off by default).")
@@ -201,9 +201,7 @@ public final class InferenceBenchmark implements Callable<Integer> {
 
         OrtBackend(Path model, int threads, boolean spinning) throws OrtException {
             try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
-                if (threads > 0) {
-                    o.setIntraOpNumThreads(threads);
-                }
+                o.setIntraOpNumThreads(org.jepa4j.infer.FeatureExtractor.intraOpThreads(threads));
                 o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
                 o.addConfigEntry("session.intra_op.allow_spinning", spinning ? "1" : "0");
                 session = env.createSession(model.toString(), o);

@@ -42,7 +42,8 @@ public final class ImportedRunConfig {
                 dc.prefetch(), dc.limit());
         MaskConfig mc = d.mask();
         MaskConfig mask = new MaskConfig(mc.allowOverlap(), mc.aspectRatio(), mc.encMaskScale(), mc.minKeep(),
-                mc.numEncMasks(), mc.numPredMasks(), e.patchSize(), mc.predMaskScale(), mc.strategy(), mc.coverEdges());
+                mc.numEncMasks(), mc.numPredMasks(), e.patchSize(), mc.predMaskScale(), mc.strategy(), mc.coverEdges(),
+                mc.truncation());
         MetaConfig m = d.meta();
         String name = SpecInference.modelNameOfWidth(e.width());
         MetaConfig meta = new MetaConfig(m.copyData(), m.loadCheckpoint(), name == null ? m.modelName() : name,
@@ -60,7 +61,7 @@ public final class ImportedRunConfig {
             // fall back to the collator's constructor default 4 (ijepa-reference.md §1.1)
             RunConfig small = c.withMask(new MaskConfig(mask.allowOverlap(), mask.aspectRatio(), mask.encMaskScale(),
                     4, mask.numEncMasks(), mask.numPredMasks(), mask.patchSize(), mask.predMaskScale(),
-                    mask.strategy(), mask.coverEdges()));
+                    mask.strategy(), mask.coverEdges(), mask.truncation()));
             if (loads(small)) {
                 return small;
             }

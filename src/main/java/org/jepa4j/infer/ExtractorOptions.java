@@ -8,7 +8,9 @@ import org.jepa4j.data.Preprocessing;
  * @param feature        which output to return ({@link FeatureKind#POOLED} by default)
  * @param provider       execution provider ({@link ExecutionProvider#CPU} by default)
  * @param deviceId       GPU ordinal for CUDA/TensorRT
- * @param intraOpThreads ONNX Runtime intra-op threads; 0 = ONNX Runtime's default
+ * @param intraOpThreads ONNX Runtime intra-op threads; 0 = one per available processor (ONNX Runtime's
+ *                       own default counts physical cores from the CPU topology and chose a single
+ *                       thread on the 2-vCPU development VM, half the throughput at batch 64)
  * @param spinning       whether idle intra-op threads spin ({@code session.intra_op.allow_spinning});
  *                       off by default because spinning threads slow everyone down on shared hosts
  * @param optimization   graph optimisation level ({@link Optimization#ALL} by default)

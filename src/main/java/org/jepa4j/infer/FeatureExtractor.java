@@ -304,11 +304,17 @@ public final class FeatureExtractor implements AutoCloseable {
         }
     }
 
+    /**
+     * The intra-op thread count for a requested value: {@code requested}, or one per available
+     * processor when it is 0 (see {@link ExtractorOptions#intraOpThreads()}).
+     */
+    public static int intraOpThreads(int requested) {
+        return requested > 0 ? requested : Runtime.getRuntime().availableProcessors();
+    }
+
     private static OrtSession.SessionOptions baseOptions(ExtractorOptions options) throws OrtException {
         OrtSession.SessionOptions so = new OrtSession.SessionOptions();
-        if (options.intraOpThreads() > 0) {
-            so.setIntraOpNumThreads(options.intraOpThreads());
-        }
+        so.setIntraOpNumThreads(intraOpThreads(options.intraOpThreads()));
         so.addConfigEntry("session.intra_op.allow_spinning", options.spinning() ? "1" : "0");
         so.setOptimizationLevel(switch (options.optimization()) {
             case NONE -> OrtSession.SessionOptions.OptLevel.NO_OPT;

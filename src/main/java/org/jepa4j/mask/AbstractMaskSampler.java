@@ -13,8 +13,14 @@ public abstract class AbstractMaskSampler implements MaskSampler {
     protected final int gridHeight;
     protected final int gridWidth;
     protected final long seed;
+    private final Truncation truncation;
 
+    /** A sampler with the reference's truncation ({@link Truncation#FIRST}). */
     protected AbstractMaskSampler(int gridHeight, int gridWidth, long seed) {
+        this(gridHeight, gridWidth, seed, Truncation.FIRST);
+    }
+
+    protected AbstractMaskSampler(int gridHeight, int gridWidth, long seed, Truncation truncation) {
         if (gridHeight < 1 || gridWidth < 1) {
             throw new IllegalArgumentException("mask grid must be at least 1x1 patches, got " + gridHeight + "x"
                     + gridWidth);
@@ -22,6 +28,7 @@ public abstract class AbstractMaskSampler implements MaskSampler {
         this.gridHeight = gridHeight;
         this.gridWidth = gridWidth;
         this.seed = seed;
+        this.truncation = java.util.Objects.requireNonNull(truncation, "truncation");
     }
 
     /** The masks of {@code step} before truncation, with the sampler's decisions. Thread-safe. */
@@ -32,7 +39,17 @@ public abstract class AbstractMaskSampler implements MaskSampler {
 
     @Override
     public MaskBatch sampleAt(long step, int batchSize) {
-        return draw(step, batchSize).toBatch();
+        return truncate(draw(step, batchSize));
+    }
+
+    /** {@code draw} cut to equal lengths with this sampler's {@link Truncation}. */
+    public MaskBatch truncate(MaskDraw draw) {
+        return draw.toBatch(truncation, seed);
+    }
+
+    /** How this sampler cuts a batch's masks to one length. */
+    public Truncation truncation() {
+        return truncation;
     }
 
     @Override

@@ -20,7 +20,13 @@ public final class BlockMaskSampler extends AbstractMaskSampler {
     private final boolean coverEdges;
 
     public BlockMaskSampler(int gridHeight, int gridWidth, int minKeep, boolean coverEdges, long seed) {
-        super(gridHeight, gridWidth, seed);
+        this(gridHeight, gridWidth, minKeep, coverEdges, seed, Truncation.FIRST);
+    }
+
+    /** As the five-argument constructor, cutting batches with {@code truncation}. */
+    public BlockMaskSampler(int gridHeight, int gridWidth, int minKeep, boolean coverEdges, long seed,
+                            Truncation truncation) {
+        super(gridHeight, gridWidth, seed, truncation);
         this.block = MultiBlockMaskSampler.blockSize(gridHeight, gridWidth, org.jepa4j.config.Range.of(SCALE, SCALE),
                 org.jepa4j.config.Range.of(1.0, 1.0), 0.0);
         this.coverEdges = coverEdges;

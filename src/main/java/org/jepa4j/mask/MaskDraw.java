@@ -33,7 +33,15 @@ public record MaskDraw(long step, int gridHeight, int gridWidth, int[][][] conte
      * batch, every target list to the shortest target list, keeping the first (lowest) indices.
      */
     public MaskBatch toBatch() {
-        return new MaskBatch(truncate(context), truncate(targets), step);
+        return toBatch(Truncation.FIRST, 0);
+    }
+
+    /**
+     * The collation with a chosen {@link Truncation}; {@link Truncation#RANDOM} draws the kept
+     * subsets from (seed, step, mask, image).
+     */
+    public MaskBatch toBatch(Truncation truncation, long seed) {
+        return new MaskBatch(truncation.apply(context, seed, step, 0), truncation.apply(targets, seed, step, 1), step);
     }
 
     /** The shortest list over all masks and images: the K that {@link #toBatch()} keeps. */
@@ -47,15 +55,4 @@ public record MaskDraw(long step, int gridHeight, int gridWidth, int[][][] conte
         return min == Integer.MAX_VALUE ? 0 : min;
     }
 
-    private static int[][][] truncate(int[][][] masks) {
-        int k = minLength(masks);
-        int[][][] out = new int[masks.length][][];
-        for (int m = 0; m < masks.length; m++) {
-            out[m] = new int[masks[m].length][];
-            for (int b = 0; b < masks[m].length; b++) {
-                out[m][b] = java.util.Arrays.copyOf(masks[m][b], k);
-            }
-        }
-        return out;
-    }
 }

@@ -51,12 +51,16 @@ public final class MaskPainter {
         return new int[] {x, y};
     }
 
-    /** Paints the first {@code images} images of {@code draw} (at most its batch size). */
+    /** Paints the first {@code images} images of {@code draw} (at most its batch size), reference truncation. */
     public static BufferedImage paint(MaskDraw draw, int images) {
+        return paint(draw, draw.toBatch(), images);
+    }
+
+    /** Paints the first {@code images} images of {@code draw}, with {@code batch} the kept (truncated) lists. */
+    public static BufferedImage paint(MaskDraw draw, MaskBatch batch, int images) {
         int count = Math.max(1, Math.min(images, draw.batchSize()));
         int gh = draw.gridHeight();
         int gw = draw.gridWidth();
-        MaskBatch batch = draw.toBatch();
         int npred = draw.targets().length;
         int gridsWidth = count * gw * CELL + (count - 1) * GAP;
         int legendLines = 2 + (npred + 3) / 4;
@@ -86,7 +90,12 @@ public final class MaskPainter {
 
     /** {@link #paint} written as PNG; atomically (temp file in the same folder, then rename). */
     public static void writePng(MaskDraw draw, int images, Path file) throws IOException {
-        BufferedImage img = paint(draw, images);
+        writePng(draw, draw.toBatch(), images, file);
+    }
+
+    /** {@link #paint(MaskDraw, MaskBatch, int)} written as PNG, atomically. */
+    public static void writePng(MaskDraw draw, MaskBatch batch, int images, Path file) throws IOException {
+        BufferedImage img = paint(draw, batch, images);
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");

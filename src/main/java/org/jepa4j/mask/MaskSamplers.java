@@ -22,11 +22,13 @@ public final class MaskSamplers {
      */
     public static AbstractMaskSampler create(MaskConfig config, int gridHeight, int gridWidth, long seed) {
         String strategy = config.strategy() == null ? "multiblock" : config.strategy();
+        Truncation truncation = Truncation.fromConfig(config.truncation());
         return switch (strategy) {
             case "multiblock" -> new MultiBlockMaskSampler(gridHeight, gridWidth, config, seed);
-            case "random" -> new RandomMaskSampler(gridHeight, gridWidth, seed);
-            case "block" -> new BlockMaskSampler(gridHeight, gridWidth, config.minKeep(), config.coverEdges(), seed);
-            case "rasterized" -> new RasterizedMaskSampler(gridHeight, gridWidth, seed);
+            case "random" -> new RandomMaskSampler(gridHeight, gridWidth, seed, truncation);
+            case "block" -> new BlockMaskSampler(gridHeight, gridWidth, config.minKeep(), config.coverEdges(), seed,
+                    truncation);
+            case "rasterized" -> new RasterizedMaskSampler(gridHeight, gridWidth, seed, truncation);
             default -> throw new IllegalArgumentException("mask.strategy: unknown value '" + strategy
                     + "', expected one of " + String.join(", ", STRATEGIES));
         };

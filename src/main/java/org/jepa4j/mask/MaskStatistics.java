@@ -77,7 +77,7 @@ public record MaskStatistics(String strategy, int gridHeight, int gridWidth, lon
         boolean[] seen = new boolean[n];
         for (int i = 0; i < batches; i++) {
             MaskDraw draw = sampler.draw(firstStep + i, batchSize);
-            MaskBatch batch = draw.toBatch();
+            MaskBatch batch = sampler.truncate(draw);
             for (BlockSize s : draw.targetBlocks()) {
                 targetBlocks.merge(s, 1, Integer::sum);
             }

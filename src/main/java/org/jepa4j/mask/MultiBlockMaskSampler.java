@@ -50,12 +50,12 @@ public final class MultiBlockMaskSampler extends AbstractMaskSampler {
     /**
      * @param gridHeight patch rows H (crop_size / patch_size)
      * @param gridWidth  patch columns W
-     * @param config     the {@code mask} section; strategy is not read here
+     * @param config     the {@code mask} section (truncation included); strategy is not read here
      * @param seed       run seed (meta.seed) for block positions
      * @throws IllegalArgumentException when the settings cannot always produce valid masks
      */
     public MultiBlockMaskSampler(int gridHeight, int gridWidth, MaskConfig config, long seed) {
-        super(gridHeight, gridWidth, seed);
+        super(gridHeight, gridWidth, seed, Truncation.fromConfig(config.truncation()));
         this.config = config;
         checkSettings(config);
         this.targetSizes = possibleBlockSizes(gridHeight, gridWidth, config.predMaskScale(), config.aspectRatio());

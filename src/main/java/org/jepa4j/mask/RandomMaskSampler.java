@@ -22,7 +22,12 @@ public final class RandomMaskSampler extends AbstractMaskSampler {
     static final double RATIO_MAX = 0.6;
 
     public RandomMaskSampler(int gridHeight, int gridWidth, long seed) {
-        super(gridHeight, gridWidth, seed);
+        this(gridHeight, gridWidth, seed, Truncation.FIRST);
+    }
+
+    /** As the three-argument constructor, cutting batches with {@code truncation}. */
+    public RandomMaskSampler(int gridHeight, int gridWidth, long seed, Truncation truncation) {
+        super(gridHeight, gridWidth, seed, truncation);
         int n = gridHeight * gridWidth;
         if (numKeep(n, 1.0 - 0x1.0p-24) < 1 || numKeep(n, 0.0) >= n) {
             throw new IllegalArgumentException("mask.strategy random needs a patch grid with at least 3 patches, got "

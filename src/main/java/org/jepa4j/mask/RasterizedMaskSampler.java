@@ -21,7 +21,12 @@ public final class RasterizedMaskSampler extends AbstractMaskSampler {
     private final List<BlockSize> quadrantSizes = new ArrayList<>();
 
     public RasterizedMaskSampler(int gridHeight, int gridWidth, long seed) {
-        super(gridHeight, gridWidth, seed);
+        this(gridHeight, gridWidth, seed, Truncation.FIRST);
+    }
+
+    /** As the three-argument constructor, cutting batches with {@code truncation}. */
+    public RasterizedMaskSampler(int gridHeight, int gridWidth, long seed, Truncation truncation) {
+        super(gridHeight, gridWidth, seed, truncation);
         if (gridHeight < 2 || gridWidth < 2) {
             throw new IllegalArgumentException("mask.strategy rasterized needs a patch grid of at least 2x2, got "
                     + gridHeight + "x" + gridWidth);
