@@ -30,7 +30,9 @@ class PresetsTest {
         assertEquals(128, c.data().batchSize());
         assertEquals(2, c.data().numWorkers());
         assertEquals(4, c.mask().minKeep());
-        assertEquals(16, c.optimization().epochs());
+        assertEquals(22, c.optimization().epochs());
+        assertEquals(List.of(0.8, 1.0), List.of(c.data().cropScale().min(), c.data().cropScale().max()));
+        assertEquals("random", c.mask().truncation());
         assertEquals(1, c.optimization().warmup());
         assertEquals("runs/fashion_mnist", c.logging().folder());
         assertEquals(1, c.logging().checkpointFreq());
