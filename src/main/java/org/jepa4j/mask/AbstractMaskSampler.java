@@ -1,5 +1,6 @@
 package org.jepa4j.mask;
 
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -28,7 +29,7 @@ public abstract class AbstractMaskSampler implements MaskSampler {
         this.gridHeight = gridHeight;
         this.gridWidth = gridWidth;
         this.seed = seed;
-        this.truncation = java.util.Objects.requireNonNull(truncation, "truncation");
+        this.truncation = Objects.requireNonNull(truncation, "truncation");
     }
 
     /** The masks of {@code step} before truncation, with the sampler's decisions. Thread-safe. */

@@ -1,7 +1,8 @@
 package org.jepa4j.mask;
 
+import org.jepa4j.config.ConfigKeys;
+
 import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
 
 /**
@@ -21,16 +22,13 @@ public enum Truncation {
     FIRST,
     RANDOM;
 
-    /** Accepted values of {@code mask.truncation}, the reference's first. */
-    public static final List<String> NAMES = List.of("first", "random");
-
     /** The config name of this mode. */
     public String configName() {
         return name().toLowerCase(Locale.ROOT);
     }
 
     /**
-     * @throws IllegalArgumentException for a name outside {@link #NAMES}
+     * @throws IllegalArgumentException for a name outside {@link ConfigKeys#MASK_TRUNCATIONS}
      */
     public static Truncation fromConfig(String name) {
         if (name == null) {
@@ -42,7 +40,7 @@ public enum Truncation {
             }
         }
         throw new IllegalArgumentException("mask.truncation: unknown value '" + name + "', expected one of "
-                + String.join(", ", NAMES));
+                + String.join(", ", ConfigKeys.MASK_TRUNCATIONS));
     }
 
     /**
