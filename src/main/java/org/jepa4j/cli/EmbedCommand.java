@@ -41,7 +41,7 @@ public final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--split", defaultValue = "train", paramLabel = "train|test", description = "Split (default: ${DEFAULT-VALUE}).")
     String split;
 
-    @Option(names = "--feature", defaultValue = "pooled", paramLabel = "pooled|pooled_last4|last_hidden_state",
+    @Option(names = "--feature", defaultValue = "pooled", paramLabel = "pooled|pooled_last4|last_hidden_state|pooled_grid",
             description = "Feature to write (default: ${DEFAULT-VALUE}).")
     String feature;
 
@@ -78,7 +78,11 @@ public final class EmbedCommand implements Callable<Integer> {
             int d = fx.info().dimension();
             System.err.printf(Locale.ROOT, "embedding %d images of %s with %s (%s, %d values, provider %s)%n",
                     n, source.description(), fx.info().modelId(), fx.info().feature(), d, fx.info().provider());
-            float[] features = new float[Math.multiplyExact(n, d)];
+            if ((long) n * d > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException(n + " images x " + d + " values of " + fx.info().feature()
+                        + " do not fit one array (at most " + (Integer.MAX_VALUE - 8) + " values): use --limit");
+            }
+            float[] features = new float[n * d];
             long[] labels = new long[n];
             Progress progress = new Progress(n, System.err);
             for (int start = 0; start < n; start += batchSize) {

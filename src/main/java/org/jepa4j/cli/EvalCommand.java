@@ -56,8 +56,9 @@ public final class EvalCommand implements Callable<Integer> {
             description = "Labelled data source with train and test splits: " + ImageSources.FORMS + ".")
     String data;
 
-    @Option(names = "--features", defaultValue = "pooled", paramLabel = "pooled|pooled_last4",
-            description = "Encoder feature to evaluate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--features", defaultValue = "pooled", paramLabel = "pooled|pooled_last4|pooled_grid",
+            description = "Encoder feature to evaluate (default: ${DEFAULT-VALUE}; pooled_grid: token means over 3x3"
+                    + " regions).")
     String features;
 
     @Option(names = "--baseline-model", paramLabel = "FILE",
@@ -111,7 +112,7 @@ public final class EvalCommand implements Callable<Integer> {
         }
         FeatureKind kind = FeatureKind.parse(features);
         if (kind == FeatureKind.LAST_HIDDEN_STATE) {
-            throw new IllegalArgumentException("--features " + features + ": evaluation uses pooled or pooled_last4");
+            throw new IllegalArgumentException("--features " + features + ": evaluation uses pooled, pooled_last4 or pooled_grid");
         }
         if (run != null && !Files.isDirectory(run)) {
             throw new IllegalArgumentException("--run " + run + ": not a folder (expected a training run folder)");

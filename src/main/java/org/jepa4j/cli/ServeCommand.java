@@ -62,7 +62,7 @@ public final class ServeCommand implements Callable<Integer> {
     Integer decodeThreads;
 
     @Option(names = "--feature", defaultValue = "pooled", split = ",", paramLabel = "KIND[,KIND]",
-            description = "Feature(s) to serve: pooled, pooled_last4, last_hidden_state; the first is the default, "
+            description = "Feature(s) to serve: pooled, pooled_last4, last_hidden_state, pooled_grid; the first is the default, "
                     + "requests choose others with \"feature\" or ?feature= (one model session each) (default: ${DEFAULT-VALUE}).")
     List<String> features = new ArrayList<>();
 

@@ -19,7 +19,7 @@ import java.util.Map;
  * @param createdAt    ISO-8601 instant
  * @param jepa4jVersion version of the code that produced it
  * @param data         the splits evaluated
- * @param featureKind  encoder output used ({@code pooled} or {@code pooled_last4})
+ * @param featureKind  encoder feature used ({@code pooled}, {@code pooled_last4} or {@code pooled_grid})
  * @param model        the pretrained model: id, path, dimension and its ONNX {@code metadata_props}
  * @param provenance   how the evaluation ran (command line, seed, threads, java)
  * @param results      one entry per feature kind, pretrained first

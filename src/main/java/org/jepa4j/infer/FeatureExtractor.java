@@ -102,8 +102,10 @@ public final class FeatureExtractor implements AutoCloseable {
             }
             Map<FeatureKind, Integer> lengths = featureLengths(session);
             if (!lengths.containsKey(options.feature())) {
-                throw new IllegalArgumentException(model + ": no output '" + options.feature().outputName()
-                        + "'; the model has outputs " + session.getOutputNames());
+                throw new IllegalArgumentException(model + ": no output '" + options.feature().source().outputName()
+                        + "'" + (options.feature() != options.feature().source() ? " with a square token grid of at least "
+                        + GridPooling.CELLS + "x" + GridPooling.CELLS + " for " + options.feature() : "")
+                        + "; the model has outputs " + session.getOutputNames());
             }
             ModelInfo info = new ModelInfo(modelId(model), model, lengths, options.feature(), pre.imageSize(),
                     pre.channels(), pre, metadata, start.provider());
@@ -195,13 +197,23 @@ public final class FeatureExtractor implements AutoCloseable {
             return new float[0][];
         }
         long[] shape = {count, info.channels(), info.imageSize(), info.imageSize()};
-        String output = info.feature().outputName();
+        FeatureKind feature = info.feature();
+        String output = feature.source().outputName();
         try (OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(stackedPixels), shape);
              OrtSession.Result r = session.run(Map.of(inputName, in), Set.of(output))) {
-            FloatBuffer fb = ((OnnxTensor) r.get(output).orElseThrow()).getFloatBuffer();
+            OnnxTensor result = (OnnxTensor) r.get(output).orElseThrow();
+            FloatBuffer fb = result.getFloatBuffer();
             float[] flat = new float[fb.remaining()];
             fb.get(flat);
-            return Batchifier.split(flat, count);
+            float[][] rows = Batchifier.split(flat, count);
+            if (feature == FeatureKind.POOLED_GRID) {
+                long[] tokenShape = result.getInfo().getShape();
+                int dim = Math.toIntExact(tokenShape[tokenShape.length - 1]);
+                for (int i = 0; i < rows.length; i++) {
+                    rows[i] = GridPooling.pool(rows[i], dim);
+                }
+            }
+            return rows;
         } catch (OrtException e) {
             throw new IllegalStateException(info.path() + ": ONNX Runtime failed on a batch of " + count + ": "
                     + e.getMessage(), e);
@@ -341,14 +353,22 @@ public final class FeatureExtractor implements AutoCloseable {
         Map<FeatureKind, Integer> out = new EnumMap<>(FeatureKind.class);
         Map<String, NodeInfo> outputs = session.getOutputInfo();
         for (FeatureKind k : FeatureKind.values()) {
-            NodeInfo n = outputs.get(k.outputName());
+            NodeInfo n = outputs.get(k.source().outputName());
             if (n != null && n.getInfo() instanceof TensorInfo t) {
                 long len = 1;
                 long[] shape = t.getShape();
                 for (int i = 1; i < shape.length; i++) {
                     len *= shape[i];
                 }
-                if (len > 0) {
+                if (len <= 0) {
+                    continue;
+                }
+                if (k != k.source()) {
+                    // pooled_grid: [batch, tokens, width] with the tokens on a square grid
+                    if (shape.length == 3 && GridPooling.supports(shape[1])) {
+                        out.put(k, GridPooling.length(Math.toIntExact(shape[2])));
+                    }
+                } else {
                     out.put(k, Math.toIntExact(len));
                 }
             }

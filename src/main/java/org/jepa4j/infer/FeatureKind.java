@@ -4,8 +4,9 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * Which feature an extractor returns; each is one output of a jepa4j ONNX export (see
- * {@code export.EncoderOnnxGraph}).
+ * Which feature an extractor returns. All but {@link #POOLED_GRID} are outputs of a jepa4j ONNX
+ * export (see {@code export.EncoderOnnxGraph}); {@link #POOLED_GRID} is computed in Java from the
+ * {@code last_hidden_state} output, so it works with any export that has one.
  */
 public enum FeatureKind {
     /** Mean over tokens of the last hidden state, {@code [D]}: the paper's evaluation feature (default). */
@@ -13,7 +14,12 @@ public enum FeatureKind {
     /** Concatenated token means of the last four blocks after the final LayerNorm, {@code [4·D]}. */
     POOLED_LAST4("pooled_last4"),
     /** All tokens after the final LayerNorm, flattened {@code [N·D]} (token-major). */
-    LAST_HIDDEN_STATE("last_hidden_state");
+    LAST_HIDDEN_STATE("last_hidden_state"),
+    /**
+     * Token means over a 3x3 grid of regions of the last hidden state, {@code [9·D]} (see
+     * {@link GridPooling}): keeps the coarse layout that the plain mean discards.
+     */
+    POOLED_GRID("pooled_grid");
 
     private final String outputName;
 
@@ -21,12 +27,17 @@ public enum FeatureKind {
         this.outputName = outputName;
     }
 
-    /** The ONNX output that holds this feature. */
+    /** The feature's name: the ONNX output that holds it, except for {@link #POOLED_GRID}. */
     public String outputName() {
         return outputName;
     }
 
-    /** Parses {@code pooled}, {@code pooled_last4} or {@code last_hidden_state} (case-insensitive). */
+    /** The ONNX output this feature is read or computed from. */
+    public FeatureKind source() {
+        return this == POOLED_GRID ? LAST_HIDDEN_STATE : this;
+    }
+
+    /** Parses {@code pooled}, {@code pooled_last4}, {@code last_hidden_state} or {@code pooled_grid} (case-insensitive). */
     public static FeatureKind parse(String s) {
         for (FeatureKind k : values()) {
             if (k.outputName.equalsIgnoreCase(s.trim()) || k.name().equalsIgnoreCase(s.trim())) {

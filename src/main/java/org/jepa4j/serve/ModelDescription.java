@@ -7,7 +7,7 @@ import java.util.Map;
  *
  * @param modelId           identifier of the model file (e.g. {@code encoder.onnx@3f2a9c01d4e5})
  * @param feature           the feature this embedder returns ({@code pooled}, {@code pooled_last4},
- *                          {@code last_hidden_state})
+ *                          {@code last_hidden_state}, {@code pooled_grid})
  * @param dimension         values per image of {@code feature}
  * @param provider          where the model runs ({@code cpu}, {@code cuda}, ...)
  * @param imageSize         model input height and width

@@ -71,6 +71,10 @@ public final class Npy {
      * @throws IOException naming the file when the header is malformed or the dtype unsupported
      */
     public static Array read(Path file) throws IOException {
+        long size = Files.size(file);
+        if (size > Integer.MAX_VALUE - 8) {
+            throw new IOException(file + ": " + size + " bytes; .npy files over 2 GiB cannot be read into one array");
+        }
         byte[] all = Files.readAllBytes(file);
         if (all.length < 10 || (all[0] & 0xff) != 0x93 || all[1] != 'N' || all[2] != 'U') {
             throw new IOException(file + ": not a .npy file (bad magic)");
@@ -107,25 +111,55 @@ public final class Npy {
         return new Array(shape, dtype, ByteBuffer.wrap(all, dataStart, all.length - dataStart).slice());
     }
 
+    /** Bytes encoded per write: large arrays are streamed, never copied whole into one buffer. */
+    static final int CHUNK_BYTES = 1 << 16;
+
     /** Writes float32 values of the given shape atomically. */
     public static void writeFloats(Path file, long[] shape, float[] values) throws IOException {
-        ByteBuffer data = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
-        for (float v : values) {
-            data.putFloat(v);
-        }
-        write(file, "<f4", shape, data.array());
+        checkCount(file, shape, values.length);
+        write(file, "<f4", shape, out -> {
+            ByteBuffer chunk = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            for (float v : values) {
+                if (!chunk.hasRemaining()) {
+                    out.write(chunk.array(), 0, chunk.position());
+                    chunk.clear();
+                }
+                chunk.putFloat(v);
+            }
+            out.write(chunk.array(), 0, chunk.position());
+        });
     }
 
     /** Writes int64 values of the given shape atomically. */
     public static void writeLongs(Path file, long[] shape, long[] values) throws IOException {
-        ByteBuffer data = ByteBuffer.allocate(8 * values.length).order(ByteOrder.LITTLE_ENDIAN);
-        for (long v : values) {
-            data.putLong(v);
-        }
-        write(file, "<i8", shape, data.array());
+        checkCount(file, shape, values.length);
+        write(file, "<i8", shape, out -> {
+            ByteBuffer chunk = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            for (long v : values) {
+                if (!chunk.hasRemaining()) {
+                    out.write(chunk.array(), 0, chunk.position());
+                    chunk.clear();
+                }
+                chunk.putLong(v);
+            }
+            out.write(chunk.array(), 0, chunk.position());
+        });
     }
 
-    private static void write(Path file, String dtype, long[] shape, byte[] data) throws IOException {
+    private static void checkCount(Path file, long[] shape, int count) {
+        if (FloatTensor.elementCount(shape) != count) {
+            throw new IllegalArgumentException(file + ": shape " + java.util.Arrays.toString(shape) + " holds "
+                    + FloatTensor.elementCount(shape) + " values, got " + count);
+        }
+    }
+
+    /** Writes the array's bytes after the header. */
+    @FunctionalInterface
+    private interface Body {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    private static void write(Path file, String dtype, long[] shape, Body body) throws IOException {
         StringBuilder sh = new StringBuilder();
         for (long d : shape) {
             sh.append(d).append(", ");
@@ -145,7 +179,7 @@ public final class Npy {
                 out.write(header.length() & 0xff);
                 out.write(header.length() >>> 8);
                 out.write(header.getBytes(StandardCharsets.ISO_8859_1));
-                out.write(data);
+                body.writeTo(out);
             }
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {

@@ -13,6 +13,10 @@ import org.jepa4j.eval.EvaluationReport;
 import org.jepa4j.eval.Knn;
 import org.jepa4j.eval.LinearProbe;
 import org.jepa4j.export.OnnxExporter;
+import org.jepa4j.infer.ExtractorOptions;
+import org.jepa4j.infer.FeatureExtractor;
+import org.jepa4j.infer.FeatureKind;
+import org.jepa4j.infer.GridPooling;
 import org.jepa4j.model.Initializer;
 import org.jepa4j.tensor.NamedTensors;
 import org.junit.jupiter.api.Test;
@@ -138,6 +142,39 @@ class EvalCommandTest {
         assertEquals(pre.probe().testTop1(), base.probe().testTop1());
         assertEquals(pre.knn().top1(), base.knn().top1());
         assertFalse(Files.exists(out.resolve("random_init.onnx")));
+    }
+
+    @Test
+    void pooledGridFeaturesArePooledFromTheTokensOfTheSameModel() throws Exception {
+        Path run = tinyRun();
+        Path model = dir.resolve("encoder.onnx");
+        OnnxExporter.export(run, model, OnnxExporter.Options.defaults());
+        Path out = dir.resolve("eval");
+        int code = Jepa4j.commandLine().execute("eval", "--model", model.toString(), "--data", DATA, "--epochs", "2",
+                "--baseline-model", model.toString(), "--no-pixel-baseline", "--features", "pooled_grid",
+                "--out", out.toString());
+        assertEquals(0, code);
+        EvaluationReport.FeatureResult pre = EvaluationReport.readJson(out.resolve("report.json")).results().get(0);
+        // 16 px, patch 2: an 8x8 token grid pooled into 3x3 regions of 32 channels
+        assertEquals(9 * 32, pre.dim());
+        ImageDataset train = ImageSources.open(DATA, Split.TRAIN);
+        ImageDataset test = ImageSources.open(DATA, Split.TEST);
+        try (FeatureExtractor fx = FeatureExtractor.open(model,
+                ExtractorOptions.defaults().withFeature(FeatureKind.LAST_HIDDEN_STATE))) {
+            float[][] xTrain = new float[train.size()][];
+            int[] yTrain = new int[train.size()];
+            for (int i = 0; i < xTrain.length; i++) {
+                xTrain[i] = GridPooling.pool(fx.embed(train.image(i)), 32);
+                yTrain[i] = train.label(i);
+            }
+            float[][] xTest = new float[test.size()][];
+            int[] yTest = new int[test.size()];
+            for (int i = 0; i < xTest.length; i++) {
+                xTest[i] = GridPooling.pool(fx.embed(test.image(i)), 32);
+                yTest[i] = test.label(i);
+            }
+            assertEquals(Knn.evaluate(xTrain, yTrain, xTest, yTest, 20, 0.07), pre.knn().top1(), 1e-12);
+        }
     }
 
     @Test

@@ -90,6 +90,37 @@ class FeatureExtractorTest {
     }
 
     @Test
+    void pooledGridIsTheMeanOfEachRegionOfTheReferenceTokens() throws Exception {
+        // 16 px, patch 4: a 4x4 token grid; adaptive 3x3 regions cover rows/columns [0,2), [1,3), [2,4)
+        Image image = Image.fromBufferedImage(randomRgb(16, 16, 9));
+        Checkpoint c = Checkpoint.read(checkpoint);
+        float[] input = new EvalTransform(TestModels.preprocessing(RGB)).apply(image);
+        double[][] tokens = new ReferenceForward(c.modelSpec(), c.tensors())
+                .encode(ParameterNames.TARGET_ENCODER, input, 1, null)[0];
+        int d = RGB.width();
+        int[][] windows = {{0, 2}, {1, 3}, {2, 4}};
+        try (FeatureExtractor fx = FeatureExtractor.open(model,
+                ExtractorOptions.defaults().withFeature(FeatureKind.POOLED_GRID))) {
+            float[] v = fx.embed(image);
+            float[][] batch = fx.embedBatch(List.of(Image.fromBufferedImage(randomRgb(16, 16, 10)), image));
+            assertArrayEquals(v, batch[1], 1e-5f);
+            for (int cr = 0; cr < 3; cr++) {
+                for (int cc = 0; cc < 3; cc++) {
+                    for (int k = 0; k < d; k++) {
+                        double sum = 0;
+                        for (int r = windows[cr][0]; r < windows[cr][1]; r++) {
+                            for (int col = windows[cc][0]; col < windows[cc][1]; col++) {
+                                sum += tokens[r * 4 + col][k];
+                            }
+                        }
+                        assertEquals(sum / 4, v[(cr * 3 + cc) * d + k], 1e-4, "cell " + cr + "," + cc + " channel " + k);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void everyEntryPointGivesTheSameFeature(@TempDir Path tmp) throws Exception {
         BufferedImage img = randomRgb(20, 20, 2);
         byte[] bytes = png(img);
@@ -119,12 +150,14 @@ class FeatureExtractorTest {
                     case POOLED -> d;
                     case POOLED_LAST4 -> 2 * d;
                     case LAST_HIDDEN_STATE -> RGB.numPatches() * d;
+                    case POOLED_GRID -> 9 * d;
                 };
                 assertEquals(expected, fx.info().dimension());
                 assertEquals(expected, fx.embed(image).length);
                 assertTrue(fx.info().modelId().startsWith("encoder.onnx@"));
                 assertEquals(Map.of(FeatureKind.POOLED, d, FeatureKind.POOLED_LAST4, 2 * d,
-                        FeatureKind.LAST_HIDDEN_STATE, RGB.numPatches() * d), fx.info().featureLength());
+                        FeatureKind.LAST_HIDDEN_STATE, RGB.numPatches() * d, FeatureKind.POOLED_GRID, 9 * d),
+                        fx.info().featureLength());
             }
         }
     }

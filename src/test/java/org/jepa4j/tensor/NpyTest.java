@@ -26,6 +26,33 @@ class NpyTest {
     }
 
     @Test
+    void arraysLongerThanOneWriteChunkKeepEveryValueInOrder(@TempDir Path dir) throws IOException {
+        // large arrays are streamed in chunks; values straddling a chunk boundary must survive
+        int n = Npy.CHUNK_BYTES / 4 * 2 + 3;
+        float[] values = new float[n];
+        long[] longs = new long[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = i * 0.5f - 7;
+            longs[i] = (long) i * 1_000_003L - 5;
+        }
+        Path f = dir.resolve("big.npy");
+        Npy.writeFloats(f, new long[] {n}, values);
+        assertArrayEquals(values, Npy.read(f).toFloats());
+        Path g = dir.resolve("big_longs.npy");
+        Npy.writeLongs(g, new long[] {n}, longs);
+        assertArrayEquals(longs, Npy.read(g).toLongs());
+    }
+
+    @Test
+    void shapeThatDoesNotMatchTheValuesIsRejected(@TempDir Path dir) {
+        Path f = dir.resolve("bad.npy");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Npy.writeFloats(f, new long[] {2, 2}, new float[5]));
+        assertTrue(e.getMessage().contains("bad.npy") && e.getMessage().contains("5"), e.getMessage());
+        assertFalse(Files.exists(f));
+    }
+
+    @Test
     void readsTheOfficialFixtureImages() throws IOException {
         Path fixture = Path.of("..", "shared", "fixtures", "official-tiny", "images.npy");
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(fixture), "fixture not present");
