@@ -31,7 +31,7 @@ class PresetsTest {
         assertEquals(2, c.data().numWorkers());
         assertEquals(4, c.mask().minKeep());
         assertEquals(22, c.optimization().epochs());
-        assertEquals(List.of(0.8, 1.0), List.of(c.data().cropScale().min(), c.data().cropScale().max()));
+        assertEquals(List.of(1.0, 1.0), List.of(c.data().cropScale().min(), c.data().cropScale().max()));
         assertEquals("random", c.mask().truncation());
         assertEquals(1, c.optimization().warmup());
         assertEquals("runs/fashion_mnist", c.logging().folder());
