@@ -117,33 +117,15 @@ public final class Npy {
     /** Writes float32 values of the given shape atomically. */
     public static void writeFloats(Path file, long[] shape, float[] values) throws IOException {
         checkCount(file, shape, values.length);
-        write(file, "<f4", shape, out -> {
-            ByteBuffer chunk = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-            for (float v : values) {
-                if (!chunk.hasRemaining()) {
-                    out.write(chunk.array(), 0, chunk.position());
-                    chunk.clear();
-                }
-                chunk.putFloat(v);
-            }
-            out.write(chunk.array(), 0, chunk.position());
-        });
+        write(file, "<f4", shape, out -> streamElements(out, values.length, Float.BYTES,
+                (chunk, i) -> chunk.putFloat(values[i])));
     }
 
     /** Writes int64 values of the given shape atomically. */
     public static void writeLongs(Path file, long[] shape, long[] values) throws IOException {
         checkCount(file, shape, values.length);
-        write(file, "<i8", shape, out -> {
-            ByteBuffer chunk = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-            for (long v : values) {
-                if (!chunk.hasRemaining()) {
-                    out.write(chunk.array(), 0, chunk.position());
-                    chunk.clear();
-                }
-                chunk.putLong(v);
-            }
-            out.write(chunk.array(), 0, chunk.position());
-        });
+        write(file, "<i8", shape, out -> streamElements(out, values.length, Long.BYTES,
+                (chunk, i) -> chunk.putLong(values[i])));
     }
 
     private static void checkCount(Path file, long[] shape, int count) {
@@ -151,6 +133,26 @@ public final class Npy {
             throw new IllegalArgumentException(file + ": shape " + java.util.Arrays.toString(shape) + " holds "
                     + FloatTensor.elementCount(shape) + " values, got " + count);
         }
+    }
+
+    /** Puts element {@code i} into a little-endian chunk. */
+    @FunctionalInterface
+    private interface ElementWriter {
+        void put(ByteBuffer chunk, int i);
+    }
+
+    /** Encodes {@code count} elements of {@code bytes} bytes each through one reused chunk. */
+    private static void streamElements(OutputStream out, int count, int bytes, ElementWriter element)
+            throws IOException {
+        ByteBuffer chunk = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < count; i++) {
+            if (chunk.remaining() < bytes) {
+                out.write(chunk.array(), 0, chunk.position());
+                chunk.clear();
+            }
+            element.put(chunk, i);
+        }
+        out.write(chunk.array(), 0, chunk.position());
     }
 
     /** Writes the array's bytes after the header. */

@@ -5,6 +5,7 @@ import org.jepa4j.config.RunConfig;
 import org.jepa4j.config.RunConfigLoader;
 import org.jepa4j.config.RunConfigWriter;
 import org.jepa4j.data.EvalTransform;
+import org.jepa4j.data.Image;
 import org.jepa4j.data.ImageDataset;
 import org.jepa4j.data.ImageSources;
 import org.jepa4j.data.Split;
@@ -36,6 +37,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class EvalCommandTest {
     private static final String DATA = "synthetic:count=96,size=16,channels=1,classes=3,test_count=40";
+
+    /** Features computed independently of the command, with their labels. */
+    private record Labelled(float[][] x, int[] y) {
+        static Labelled of(ImageDataset images, java.util.function.Function<Image, float[]> feature) {
+            float[][] x = new float[images.size()][];
+            int[] y = new int[images.size()];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = feature.apply(images.image(i));
+                y[i] = images.label(i);
+            }
+            return new Labelled(x, y);
+        }
+    }
 
     @TempDir
     Path dir;
@@ -99,26 +113,14 @@ class EvalCommandTest {
         EvaluationReport.FeatureResult pixels = report.results().get(1);
 
         // independent computation: eval transform of the checkpoint's config, probe and kNN on the same splits
-        ImageDataset train = ImageSources.open(DATA, Split.TRAIN).limit(80);
-        ImageDataset test = ImageSources.open(DATA, Split.TEST);
         EvalTransform t = new EvalTransform(OnnxExporter.preprocessingOf(Checkpoint.read(run), run));
-        float[][] xTrain = new float[train.size()][];
-        int[] yTrain = new int[train.size()];
-        for (int i = 0; i < xTrain.length; i++) {
-            xTrain[i] = t.apply(train.image(i));
-            yTrain[i] = train.label(i);
-        }
-        float[][] xTest = new float[test.size()][];
-        int[] yTest = new int[test.size()];
-        for (int i = 0; i < xTest.length; i++) {
-            xTest[i] = t.apply(test.image(i));
-            yTest[i] = test.label(i);
-        }
-        LinearProbe.Result probe = LinearProbe.run(xTrain, yTrain, xTest, yTest,
+        Labelled train = Labelled.of(ImageSources.open(DATA, Split.TRAIN).limit(80), t::apply);
+        Labelled test = Labelled.of(ImageSources.open(DATA, Split.TEST), t::apply);
+        LinearProbe.Result probe = LinearProbe.run(train.x(), train.y(), test.x(), test.y(),
                 Evaluation.Settings.defaults().probe().withEpochs(2).withSeed(4));
         assertEquals(probe.testTop1(), pixels.probe().testTop1());
         assertEquals(probe.grid(), pixels.probe().grid());
-        assertEquals(Knn.evaluate(xTrain, yTrain, xTest, yTest, 20, 0.07), pixels.knn().top1());
+        assertEquals(Knn.evaluate(train.x(), train.y(), test.x(), test.y(), 20, 0.07), pixels.knn().top1());
     }
 
     @Test
@@ -157,23 +159,11 @@ class EvalCommandTest {
         EvaluationReport.FeatureResult pre = EvaluationReport.readJson(out.resolve("report.json")).results().get(0);
         // 16 px, patch 2: an 8x8 token grid pooled into 3x3 regions of 32 channels
         assertEquals(9 * 32, pre.dim());
-        ImageDataset train = ImageSources.open(DATA, Split.TRAIN);
-        ImageDataset test = ImageSources.open(DATA, Split.TEST);
         try (FeatureExtractor fx = FeatureExtractor.open(model,
                 ExtractorOptions.defaults().withFeature(FeatureKind.LAST_HIDDEN_STATE))) {
-            float[][] xTrain = new float[train.size()][];
-            int[] yTrain = new int[train.size()];
-            for (int i = 0; i < xTrain.length; i++) {
-                xTrain[i] = GridPooling.pool(fx.embed(train.image(i)), 32);
-                yTrain[i] = train.label(i);
-            }
-            float[][] xTest = new float[test.size()][];
-            int[] yTest = new int[test.size()];
-            for (int i = 0; i < xTest.length; i++) {
-                xTest[i] = GridPooling.pool(fx.embed(test.image(i)), 32);
-                yTest[i] = test.label(i);
-            }
-            assertEquals(Knn.evaluate(xTrain, yTrain, xTest, yTest, 20, 0.07), pre.knn().top1(), 1e-12);
+            Labelled train = Labelled.of(ImageSources.open(DATA, Split.TRAIN), im -> GridPooling.pool(fx.embed(im), 32));
+            Labelled test = Labelled.of(ImageSources.open(DATA, Split.TEST), im -> GridPooling.pool(fx.embed(im), 32));
+            assertEquals(Knn.evaluate(train.x(), train.y(), test.x(), test.y(), 20, 0.07), pre.knn().top1(), 1e-12);
         }
     }
 
