@@ -123,16 +123,24 @@ class EvalCommandTest {
         assertEquals(Knn.evaluate(train.x(), train.y(), test.x(), test.y(), 20, 0.07), pixels.knn().top1());
     }
 
-    @Test
-    void baselineModelGivenOnTheCommandLineIsScoredLikeThePretrainedOne() throws Exception {
-        Path run = tinyRun();
+    /**
+     * Exports the tiny run and evaluates {@code feature} with the same model as its own baseline
+     * and no pixel baseline; returns the report folder.
+     */
+    private Path evalWithItselfAsBaseline(String feature) throws Exception {
         Path model = dir.resolve("encoder.onnx");
-        OnnxExporter.export(run, model, OnnxExporter.Options.defaults());
+        OnnxExporter.export(tinyRun(), model, OnnxExporter.Options.defaults());
         Path out = dir.resolve("eval");
         int code = Jepa4j.commandLine().execute("eval", "--model", model.toString(), "--data", DATA, "--epochs", "2",
-                "--baseline-model", model.toString(), "--no-pixel-baseline", "--features", "pooled_last4",
+                "--baseline-model", model.toString(), "--no-pixel-baseline", "--features", feature,
                 "--out", out.toString());
         assertEquals(0, code);
+        return out;
+    }
+
+    @Test
+    void baselineModelGivenOnTheCommandLineIsScoredLikeThePretrainedOne() throws Exception {
+        Path out = evalWithItselfAsBaseline("pooled_last4");
         EvaluationReport report = EvaluationReport.readJson(out.resolve("report.json"));
         assertEquals(2, report.results().size());
         EvaluationReport.FeatureResult pre = report.results().get(0);
@@ -148,14 +156,8 @@ class EvalCommandTest {
 
     @Test
     void pooledGridFeaturesArePooledFromTheTokensOfTheSameModel() throws Exception {
-        Path run = tinyRun();
+        Path out = evalWithItselfAsBaseline("pooled_grid");
         Path model = dir.resolve("encoder.onnx");
-        OnnxExporter.export(run, model, OnnxExporter.Options.defaults());
-        Path out = dir.resolve("eval");
-        int code = Jepa4j.commandLine().execute("eval", "--model", model.toString(), "--data", DATA, "--epochs", "2",
-                "--baseline-model", model.toString(), "--no-pixel-baseline", "--features", "pooled_grid",
-                "--out", out.toString());
-        assertEquals(0, code);
         EvaluationReport.FeatureResult pre = EvaluationReport.readJson(out.resolve("report.json")).results().get(0);
         // 16 px, patch 2: an 8x8 token grid pooled into 3x3 regions of 32 channels
         assertEquals(9 * 32, pre.dim());
