@@ -56,9 +56,10 @@ public final class EvalCommand implements Callable<Integer> {
             description = "Labelled data source with train and test splits: " + ImageSources.FORMS + ".")
     String data;
 
-    @Option(names = "--features", defaultValue = "pooled", paramLabel = "pooled|pooled_last4|pooled_grid",
+    @Option(names = "--features", defaultValue = "pooled",
+            paramLabel = "pooled|pooled_last4|pooled_grid|last_hidden_state",
             description = "Encoder feature to evaluate (default: ${DEFAULT-VALUE}; pooled_grid: token means over 3x3"
-                    + " regions).")
+                    + " regions; last_hidden_state: all tokens flattened, N*D values).")
     String features;
 
     @Option(names = "--baseline-model", paramLabel = "FILE",
@@ -111,9 +112,6 @@ public final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--limit-train and --limit-test must be >= 0, --batch-size and --epochs positive");
         }
         FeatureKind kind = FeatureKind.parse(features);
-        if (kind == FeatureKind.LAST_HIDDEN_STATE) {
-            throw new IllegalArgumentException("--features " + features + ": evaluation uses pooled, pooled_last4 or pooled_grid");
-        }
         if (run != null && !Files.isDirectory(run)) {
             throw new IllegalArgumentException("--run " + run + ": not a folder (expected a training run folder)");
         }

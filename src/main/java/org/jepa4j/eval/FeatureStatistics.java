@@ -14,6 +14,12 @@ public final class FeatureStatistics {
     /** RankMe's epsilon added to each normalised singular value (Garrido et al. 2023). */
     public static final double RANKME_EPSILON = 1e-7;
 
+    /**
+     * Widest feature whose {@code [d, d]} Gram matrix is decomposed; wider features use the row
+     * Gram matrix of at most this many rows (an eigen-decomposition costs {@code O(size³)}).
+     */
+    public static final int MAX_GRAM = 2048;
+
     private FeatureStatistics() {
     }
 
@@ -54,7 +60,9 @@ public final class FeatureStatistics {
      * RankMe effective rank (Garrido et al. 2023): with singular values {@code σ_k} of the
      * (uncentred) feature matrix, {@code p_k = σ_k / Σσ + ε} and the rank is
      * {@code exp(-Σ p_k log p_k)}; between 1 (all rows collinear) and {@code min(n, d)}.
-     * Singular values come from the eigenvalues of the {@code [d, d]} Gram matrix in double precision.
+     * Singular values come from the eigenvalues of a Gram matrix in double precision (see
+     * {@link #singularValues}); for features wider than {@link #MAX_GRAM} from the first
+     * {@link #MAX_GRAM} rows only, so the rank is then at most {@link #MAX_GRAM}.
      *
      * @param features {@code [n, d]}, n &gt;= 1
      */
@@ -72,11 +80,24 @@ public final class FeatureStatistics {
         return Math.exp(entropy);
     }
 
-    /** Singular values of {@code features [n, d]}, largest first ({@code d} of them; trailing zeros when n &lt; d). */
+    /**
+     * Singular values of {@code features [n, d]}, largest first, {@code d} of them (trailing zeros
+     * when there are fewer rows than columns). From the {@code [d, d]} Gram matrix {@code XᵀX} when
+     * {@code d <= MAX_GRAM}, else from the row Gram matrix {@code XXᵀ} of the first
+     * {@code min(n, MAX_GRAM)} rows (same non-zero singular values when {@code n <= MAX_GRAM}), which
+     * keeps wide features such as a flattened {@code last_hidden_state} to seconds.
+     */
     public static double[] singularValues(float[][] features) {
-        double[][] gram = gram(features);
+        return singularValues(features, MAX_GRAM);
+    }
+
+    /** {@link #singularValues(float[][])} with the width above which the row Gram matrix is used. */
+    static double[] singularValues(float[][] features, int maxGram) {
+        int d = FeatureMatrix.columns("feature statistics", features);
+        double[][] gram = d <= maxGram ? gram(features)
+                : rowGram(Arrays.copyOf(features, Math.min(features.length, maxGram)), null);
         double[] eig = new EigenDecomposition(new Array2DRowRealMatrix(gram, false)).getRealEigenvalues();
-        double[] s = new double[eig.length];
+        double[] s = new double[d];
         for (int i = 0; i < eig.length; i++) {
             s[i] = Math.sqrt(Math.max(eig[i], 0));
         }
@@ -87,6 +108,39 @@ public final class FeatureStatistics {
             s[j] = t;
         }
         return s;
+    }
+
+    /**
+     * {@code X Xᵀ [n, n]} of the rows of {@code x} in double precision, each row first shifted by
+     * {@code -centre} when {@code centre} is not null; rows of the result computed in parallel.
+     */
+    static double[][] rowGram(float[][] x, double[] centre) {
+        int d = FeatureMatrix.columns("feature statistics", x);
+        int n = x.length;
+        double[][] rows = new double[n][d];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < d; j++) {
+                rows[i][j] = centre == null ? x[i][j] : x[i][j] - centre[j];
+            }
+        }
+        double[][] g = new double[n][n];
+        IntStream.range(0, n).parallel().forEach(a -> {
+            double[] ra = rows[a];
+            for (int b = a; b < n; b++) {
+                double[] rb = rows[b];
+                double sum = 0;
+                for (int j = 0; j < d; j++) {
+                    sum += ra[j] * rb[j];
+                }
+                g[a][b] = sum;
+            }
+        });
+        for (int a = 0; a < n; a++) {
+            for (int b = 0; b < a; b++) {
+                g[a][b] = g[b][a];
+            }
+        }
+        return g;
     }
 
     /** {@code X^T X} in double precision, rows of the result computed in parallel. */

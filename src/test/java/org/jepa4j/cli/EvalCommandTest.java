@@ -170,6 +170,23 @@ class EvalCommandTest {
     }
 
     @Test
+    void lastHiddenStateIsEvaluatedAsAllTokensFlattened() throws Exception {
+        Path out = evalWithItselfAsBaseline("last_hidden_state");
+        Path model = dir.resolve("encoder.onnx");
+        EvaluationReport.FeatureResult pre = EvaluationReport.readJson(out.resolve("report.json")).results().get(0);
+        // 16 px, patch 2: 64 tokens of 32 channels
+        assertEquals(64 * 32, pre.dim());
+        assertTrue(pre.rankMe() > 1 && pre.rankMe() <= 64 * 32, "RankMe " + pre.rankMe());
+        assertTrue(Files.size(out.resolve("pca.png")) > 0);
+        try (FeatureExtractor fx = FeatureExtractor.open(model,
+                ExtractorOptions.defaults().withFeature(FeatureKind.LAST_HIDDEN_STATE))) {
+            Labelled train = Labelled.of(ImageSources.open(DATA, Split.TRAIN), fx::embed);
+            Labelled test = Labelled.of(ImageSources.open(DATA, Split.TEST), fx::embed);
+            assertEquals(Knn.evaluate(train.x(), train.y(), test.x(), test.y(), 20, 0.07), pre.knn().top1(), 1e-12);
+        }
+    }
+
+    @Test
     void unknownFeatureKindIsAUsageError() throws Exception {
         StringWriter err = new StringWriter();
         var cl = Jepa4j.commandLine();

@@ -49,6 +49,41 @@ class FeatureStatisticsTest {
     }
 
     @Test
+    void wideFeaturesUseTheRowGramOfTheFirstRows() {
+        Random rng = new Random(2);
+        float[][] x = new float[12][9];
+        for (float[] row : x) {
+            for (int j = 0; j < row.length; j++) {
+                row[j] = (float) rng.nextGaussian();
+            }
+        }
+        // 6 rows, 9 columns, limit 8: all rows used, the row Gram gives the values of XᵀX (3 zeros)
+        float[][] first6 = java.util.Arrays.copyOf(x, 6);
+        double[] full = FeatureStatistics.singularValues(first6, 100);
+        double[] viaRows = FeatureStatistics.singularValues(first6, 8);
+        assertEquals(9, viaRows.length);
+        for (int k = 0; k < 9; k++) {
+            assertEquals(full[k], viaRows[k], 1e-9 * full[0]);
+        }
+        // more rows than the limit: the singular values of the first 5 rows only
+        float[][] first5 = java.util.Arrays.copyOf(x, 5);
+        double[][] xd = new double[5][9];
+        for (int i = 0; i < 5; i++) {
+            for (int j = 0; j < 9; j++) {
+                xd[i][j] = first5[i][j];
+            }
+        }
+        double[] expected = new SingularValueDecomposition(new Array2DRowRealMatrix(xd)).getSingularValues();
+        double[] capped = FeatureStatistics.singularValues(x, 5);
+        for (int k = 0; k < 5; k++) {
+            assertEquals(expected[k], capped[k], 1e-9 * expected[0]);
+        }
+        for (int k = 5; k < 9; k++) {
+            assertEquals(0.0, capped[k], 1e-6 * expected[0]);
+        }
+    }
+
+    @Test
     void normalisedStdIsZeroWhenCollapsedAndKnownOtherwise() {
         float[][] collapsed = {{1, 1}, {2, 2}, {5, 5}};
         assertEquals(0.0, FeatureStatistics.normalisedStd(collapsed), 1e-7);

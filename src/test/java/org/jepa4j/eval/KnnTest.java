@@ -5,7 +5,6 @@ import org.junit.jupiter.api.Test;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Random;
-import java.util.concurrent.ForkJoinPool;
 import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -63,9 +62,9 @@ class KnnTest {
     void matchesDoublePrecisionBruteForceOnRandomData() {
         Random rng = new Random(7);
         int classes = 5;
-        // sizes that are not multiples of the 4x4 tiles or the blocks
+        // 613 test rows: two full query blocks of 256 and a partial one
         float[][] train = gaussian(rng, 613, 19);
-        float[][] test = gaussian(rng, 53, 19);
+        float[][] test = gaussian(rng, 613, 19);
         int[] labels = rng.ints(train.length, 0, classes).toArray();
         int[][] expectedNb = new int[test.length][];
         int[] expected = bruteForce(train, labels, test, 7, 0.1, classes, expectedNb);
@@ -121,15 +120,50 @@ class KnnTest {
     }
 
     @Test
-    void resultDoesNotDependOnTheNumberOfThreads() throws Exception {
+    void repeatedCallsGiveTheSameNeighbours() {
         Random rng = new Random(3);
         float[][] train = gaussian(rng, 900, 8);
         float[][] test = gaussian(rng, 130, 8);
         int[] labels = rng.ints(train.length, 0, 4).toArray();
         Knn knn = Knn.fit(train, labels);
-        int[] one = new ForkJoinPool(1).submit(() -> knn.predict(test, 20, 0.07)).get();
-        int[] three = new ForkJoinPool(3).submit(() -> knn.predict(test, 20, 0.07)).get();
-        assertArrayEquals(one, three);
+        Knn.Neighbours first = knn.neighbours(test, 20);
+        Knn.Neighbours second = knn.neighbours(test, 20);
+        for (int i = 0; i < test.length; i++) {
+            assertArrayEquals(first.indices()[i], second.indices()[i]);
+            assertArrayEquals(first.similarities()[i], second.similarities()[i]);
+        }
+    }
+
+    @Test
+    void bankSplitIntoChunksGivesTheSameNeighboursAsOneTensor() {
+        Random rng = new Random(5);
+        float[][] bank = gaussian(rng, 300, 6);
+        bank[250] = bank[10].clone(); // an exact tie across chunks: the lower index must come first
+        float[][] queries = gaussian(rng, 40, 6);
+        queries[0] = bank[10].clone();
+        int k = 25;
+        int[][] idxOne = new int[40][];
+        float[][] simOne = new float[40][];
+        int[][] idxChunked = new int[40][];
+        float[][] simChunked = new float[40][];
+        try (InnerProductSearch one = new InnerProductSearch(bank, 6);
+             InnerProductSearch chunked = new InnerProductSearch(bank, 6, 7 * 6)) { // 43 tensors of <= 7 rows
+            one.search(queries, 0, 40, k, idxOne, simOne);
+            chunked.search(queries, 0, 40, k, idxChunked, simChunked);
+        }
+        for (int i = 0; i < 40; i++) {
+            assertArrayEquals(idxOne[i], idxChunked[i], "query " + i);
+            assertArrayEquals(simOne[i], simChunked[i], "query " + i);
+            for (int j = 0; j < k; j++) { // the products themselves, against a double-precision dot
+                double dot = 0;
+                for (int c = 0; c < 6; c++) {
+                    dot += (double) queries[i][c] * bank[idxOne[i][j]][c];
+                }
+                assertEquals(dot, simOne[i][j], 1e-5);
+            }
+        }
+        assertEquals(10, idxChunked[0][0]);
+        assertEquals(250, idxChunked[0][1]);
     }
 
     @Test

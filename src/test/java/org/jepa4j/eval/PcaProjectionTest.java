@@ -34,4 +34,32 @@ class PcaProjectionTest {
             assertEquals(coords[i][1], p[i][1], 1e-5);
         }
     }
+
+    @Test
+    void rowGramFitOfWideFeaturesEqualsTheCovarianceFit() {
+        java.util.Random rng = new java.util.Random(3);
+        float[][] x = new float[12][20];
+        for (int i = 0; i < 12; i++) {
+            for (int j = 0; j < 20; j++) {
+                // a few strong directions so the leading components are well separated
+                x[i][j] = (float) (rng.nextGaussian() * (j < 3 ? 4 - j : 0.3) + j);
+            }
+        }
+        PcaProjection covariance = PcaProjection.fit(x, 3, 100);
+        PcaProjection rowGram = PcaProjection.fit(x, 3, 15); // 20 columns > 15, all 12 rows used
+        assertEquals(covariance.totalVariance(), rowGram.totalVariance(), 1e-4);
+        for (int c = 0; c < 3; c++) {
+            assertEquals(covariance.explainedVariance()[c], rowGram.explainedVariance()[c], 1e-4);
+            for (int j = 0; j < 20; j++) {
+                assertEquals(covariance.components()[c][j], rowGram.components()[c][j], 1e-5);
+            }
+        }
+        double[][] a = covariance.project(x);
+        double[][] b = rowGram.project(x);
+        for (int i = 0; i < 12; i++) {
+            for (int c = 0; c < 3; c++) {
+                assertEquals(a[i][c], b[i][c], 1e-4);
+            }
+        }
+    }
 }
