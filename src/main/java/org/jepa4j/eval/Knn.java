@@ -8,8 +8,8 @@ import java.util.Arrays;
  * each of the {@code k} most similar training images votes for its class with weight
  * {@code exp(sim / T)}, the class with the largest summed weight wins (lowest class index on a tie).
  *
- * <p>The similarities are computed by TensorFlow's matrix multiply, {@value InnerProductSearch#QUERY_BLOCK}
- * test rows at a time against all training rows, and TensorFlow's top-k keeps the {@code k} best
+ * <p>The similarities are computed by ONNX Runtime's matrix multiply (Gemm), {@value InnerProductSearch#QUERY_BLOCK}
+ * test rows at a time against all training rows, and its TopK keeps the {@code k} best
  * of each block ({@link InnerProductSearch}). Among equally similar training images the one with
  * the lower index is preferred.
  */

@@ -161,11 +161,21 @@ class EvalCommandTest {
         EvaluationReport.FeatureResult pre = EvaluationReport.readJson(out.resolve("report.json")).results().get(0);
         // 16 px, patch 2: an 8x8 token grid pooled into 3x3 regions of 32 channels
         assertEquals(9 * 32, pre.dim());
+        assertKnnOfTokenFeatures(model, tokens -> GridPooling.pool(tokens, 32), pre);
+    }
+
+    /**
+     * The report's kNN equals an independent {@link Knn} run on features computed here from the
+     * model's {@code last_hidden_state} by {@code fromTokens}.
+     */
+    private static void assertKnnOfTokenFeatures(Path model, java.util.function.UnaryOperator<float[]> fromTokens,
+                                                 EvaluationReport.FeatureResult reported) throws Exception {
         try (FeatureExtractor fx = FeatureExtractor.open(model,
                 ExtractorOptions.defaults().withFeature(FeatureKind.LAST_HIDDEN_STATE))) {
-            Labelled train = Labelled.of(ImageSources.open(DATA, Split.TRAIN), im -> GridPooling.pool(fx.embed(im), 32));
-            Labelled test = Labelled.of(ImageSources.open(DATA, Split.TEST), im -> GridPooling.pool(fx.embed(im), 32));
-            assertEquals(Knn.evaluate(train.x(), train.y(), test.x(), test.y(), 20, 0.07), pre.knn().top1(), 1e-12);
+            Labelled train = Labelled.of(ImageSources.open(DATA, Split.TRAIN), im -> fromTokens.apply(fx.embed(im)));
+            Labelled test = Labelled.of(ImageSources.open(DATA, Split.TEST), im -> fromTokens.apply(fx.embed(im)));
+            assertEquals(Knn.evaluate(train.x(), train.y(), test.x(), test.y(), 20, 0.07), reported.knn().top1(),
+                    1e-12);
         }
     }
 
@@ -178,12 +188,7 @@ class EvalCommandTest {
         assertEquals(64 * 32, pre.dim());
         assertTrue(pre.rankMe() > 1 && pre.rankMe() <= 64 * 32, "RankMe " + pre.rankMe());
         assertTrue(Files.size(out.resolve("pca.png")) > 0);
-        try (FeatureExtractor fx = FeatureExtractor.open(model,
-                ExtractorOptions.defaults().withFeature(FeatureKind.LAST_HIDDEN_STATE))) {
-            Labelled train = Labelled.of(ImageSources.open(DATA, Split.TRAIN), fx::embed);
-            Labelled test = Labelled.of(ImageSources.open(DATA, Split.TEST), fx::embed);
-            assertEquals(Knn.evaluate(train.x(), train.y(), test.x(), test.y(), 20, 0.07), pre.knn().top1(), 1e-12);
-        }
+        assertKnnOfTokenFeatures(model, tokens -> tokens, pre);
     }
 
     @Test
