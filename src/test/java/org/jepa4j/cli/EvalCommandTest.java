@@ -157,20 +157,24 @@ class EvalCommandTest {
     @Test
     void pooledGridFeaturesArePooledFromTheTokensOfTheSameModel() throws Exception {
         Path out = evalWithItselfAsBaseline("pooled_grid");
-        Path model = dir.resolve("encoder.onnx");
-        EvaluationReport.FeatureResult pre = EvaluationReport.readJson(out.resolve("report.json")).results().get(0);
+        EvaluationReport.FeatureResult pre = pretrainedResult(out);
         // 16 px, patch 2: an 8x8 token grid pooled into 3x3 regions of 32 channels
         assertEquals(9 * 32, pre.dim());
-        assertKnnOfTokenFeatures(model, tokens -> GridPooling.pool(tokens, 32), pre);
+        assertKnnOfTokenFeatures(tokens -> GridPooling.pool(tokens, 32), pre);
+    }
+
+    /** The pretrained model's result in the report under {@code out}. */
+    private static EvaluationReport.FeatureResult pretrainedResult(Path out) throws Exception {
+        return EvaluationReport.readJson(out.resolve("report.json")).results().get(0);
     }
 
     /**
      * The report's kNN equals an independent {@link Knn} run on features computed here from the
-     * model's {@code last_hidden_state} by {@code fromTokens}.
+     * {@code last_hidden_state} of the model {@link #evalWithItselfAsBaseline} exported, by {@code fromTokens}.
      */
-    private static void assertKnnOfTokenFeatures(Path model, java.util.function.UnaryOperator<float[]> fromTokens,
-                                                 EvaluationReport.FeatureResult reported) throws Exception {
-        try (FeatureExtractor fx = FeatureExtractor.open(model,
+    private void assertKnnOfTokenFeatures(java.util.function.UnaryOperator<float[]> fromTokens,
+                                          EvaluationReport.FeatureResult reported) throws Exception {
+        try (FeatureExtractor fx = FeatureExtractor.open(dir.resolve("encoder.onnx"),
                 ExtractorOptions.defaults().withFeature(FeatureKind.LAST_HIDDEN_STATE))) {
             Labelled train = Labelled.of(ImageSources.open(DATA, Split.TRAIN), im -> fromTokens.apply(fx.embed(im)));
             Labelled test = Labelled.of(ImageSources.open(DATA, Split.TEST), im -> fromTokens.apply(fx.embed(im)));
@@ -182,13 +186,12 @@ class EvalCommandTest {
     @Test
     void lastHiddenStateIsEvaluatedAsAllTokensFlattened() throws Exception {
         Path out = evalWithItselfAsBaseline("last_hidden_state");
-        Path model = dir.resolve("encoder.onnx");
-        EvaluationReport.FeatureResult pre = EvaluationReport.readJson(out.resolve("report.json")).results().get(0);
+        EvaluationReport.FeatureResult pre = pretrainedResult(out);
         // 16 px, patch 2: 64 tokens of 32 channels
         assertEquals(64 * 32, pre.dim());
         assertTrue(pre.rankMe() > 1 && pre.rankMe() <= 64 * 32, "RankMe " + pre.rankMe());
         assertTrue(Files.size(out.resolve("pca.png")) > 0);
-        assertKnnOfTokenFeatures(model, tokens -> tokens, pre);
+        assertKnnOfTokenFeatures(tokens -> tokens, pre);
     }
 
     @Test
