@@ -19,13 +19,15 @@ package org.jepa4j.config;
  * @param loss            jepa4j {@code loss}: {@code smooth_l1} (reference, beta 1) or {@code l2}
  * @param intraOpThreads  jepa4j {@code intra_op_threads}: TensorFlow intra-op threads (0 = TF default)
  * @param interOpThreads  jepa4j {@code inter_op_threads}: TensorFlow inter-op threads (0 = TF default)
+ * @param towers          jepa4j {@code towers}: copies of the training pass, each on a slice of the batch,
+ *                        that TensorFlow runs side by side; the same step up to float rounding (default 1)
  */
 public record MetaConfig(boolean copyData, boolean loadCheckpoint, String modelName, int predDepth, int predEmbDim,
                          String readCheckpoint, boolean useBfloat16, long seed, int embedDim, int depth,
                          int numHeads, double mlpRatio, int predNumHeads, String loss, int intraOpThreads,
-                         int interOpThreads) {
+                         int interOpThreads, int towers) {
 
     public static MetaConfig defaults() {
-        return new MetaConfig(false, false, "vit_huge", 12, 384, null, true, 0L, 0, 0, 0, 0.0, 0, "smooth_l1", 0, 0);
+        return new MetaConfig(false, false, "vit_huge", 12, 384, null, true, 0L, 0, 0, 0, 0.0, 0, "smooth_l1", 0, 0, 1);
     }
 }

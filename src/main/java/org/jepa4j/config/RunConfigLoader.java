@@ -326,8 +326,10 @@ public final class RunConfigLoader {
         nonNegative(s, "intra_op_threads", intra);
         int inter = s.integer("inter_op_threads", m.interOpThreads());
         nonNegative(s, "inter_op_threads", inter);
+        int towers = s.integer("towers", m.towers());
+        positive(s, "towers", towers);
         return new MetaConfig(copyData, loadCheckpoint, modelName, predDepth, predEmbDim, readCheckpoint, bf16, seed,
-                embedDim, depth, numHeads, mlpRatio, predNumHeads, loss, intra, inter);
+                embedDim, depth, numHeads, mlpRatio, predNumHeads, loss, intra, inter, towers);
     }
 
     private static OptimizationConfig optimization(Section s) {

@@ -121,6 +121,7 @@ public final class RunConfigWriter {
         meta.put("num_heads", t.numHeads());
         meta.put("pred_num_heads", t.predNumHeads());
         meta.put("seed", t.seed());
+        meta.put("towers", t.towers());
         v.put("meta", meta);
 
         OptimizationConfig o = c.optimization();

@@ -40,7 +40,7 @@ import java.util.concurrent.Callable;
  * RSS, achieved GFLOP/s ({@link TrainingFlops}) and that as a fraction of this machine's fp32
  * matrix-multiply rate measured in the same process with the same thread settings. The first
  * steps (graph optimisation, oneDNN set-up) are reported apart. Several TensorFlow thread
- * settings can be compared in one run ({@code --threads 1:1,2:1,2:2}).
+ * settings, and training towers, can be compared in one run ({@code --threads 1:1,2:2,1:2:2}).
  */
 @Command(name = "bench-train", mixinStandardHelpOptions = true,
         description = "Measure training speed of a run config (steady-state ms/step, images/s, GFLOP/s).")
@@ -62,8 +62,9 @@ public final class TrainBenchmark implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "3", description = "untimed first steps (graph optimisation), reported apart (default ${DEFAULT-VALUE})")
     int warmup;
 
-    @Option(names = "--threads", split = ",", description = "TensorFlow thread settings to compare as intra:inter"
-            + " (0 = TF default), e.g. 1:1,2:1,2:2; default: the config's meta.intra_op_threads/inter_op_threads")
+    @Option(names = "--threads", split = ",", description = "settings to compare as intra:inter[:towers]"
+            + " (TensorFlow threads, 0 = TF default; towers as meta.towers), e.g. 1:1,2:2,1:2:2;"
+            + " default: the config's meta.intra_op_threads/inter_op_threads/towers")
     List<String> threads = new ArrayList<>();
 
     /** Set in the child process that measures one thread setting: print the row for the parent. */
@@ -73,8 +74,33 @@ public final class TrainBenchmark implements Callable<Integer> {
     @Option(names = "--batches", defaultValue = "8", description = "distinct batches prepared and cycled (default ${DEFAULT-VALUE})")
     int batches;
 
-    /** One measured thread setting. */
-    record Row(int intra, int inter, double firstStepMs, double warmupMs, double meanMs, double medianMs,
+    /** TensorFlow intra-op and inter-op threads and training towers of one measurement. */
+    record Setting(int intra, int inter, int towers) {
+        /** Parses {@code intra:inter[:towers]}; towers default to {@code defaultTowers}. */
+        static Setting parse(String text, int defaultTowers) {
+            String[] p = text.strip().split(":");
+            try {
+                if (p.length == 2 || p.length == 3) {
+                    Setting s = new Setting(Integer.parseInt(p[0]), Integer.parseInt(p[1]),
+                            p.length == 3 ? Integer.parseInt(p[2]) : defaultTowers);
+                    if (s.intra() >= 0 && s.inter() >= 0 && s.towers() >= 1) {
+                        return s;
+                    }
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new IllegalArgumentException("--threads: '" + text + "' is not intra:inter[:towers] with threads >= 0"
+                    + " and towers >= 1 (e.g. 2:1 or 1:2:2)");
+        }
+
+        String label() {
+            return intra + ":" + inter + ":" + towers;
+        }
+    }
+
+    /** One measured setting. */
+    record Row(Setting setting, double firstStepMs, double warmupMs, double meanMs, double medianMs,
                double cpuMsPerStep, double imagesPerSecond, double gflopPerStep, double achievedGflops, double matmulGflops,
                long peakRssKb) {
     }
@@ -102,51 +128,50 @@ public final class TrainBenchmark implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "cores %d, %d timed steps after %d warm-up steps per setting%n",
                 Runtime.getRuntime().availableProcessors(), steps, warmup);
 
-        List<int[]> settings = new ArrayList<>();
+        List<Setting> settings = new ArrayList<>();
         if (threads.isEmpty()) {
-            settings.add(new int[] {cfg.meta().intraOpThreads(), cfg.meta().interOpThreads()});
+            settings.add(new Setting(cfg.meta().intraOpThreads(), cfg.meta().interOpThreads(), cfg.meta().towers()));
         } else {
             for (String t : threads) {
-                String[] p = t.strip().split(":");
-                if (p.length != 2) {
-                    throw new CommandLine.ParameterException(new CommandLine(this),
-                            "--threads: '" + t + "' is not intra:inter (e.g. 2:1)");
+                try {
+                    settings.add(Setting.parse(t, cfg.meta().towers()));
+                } catch (IllegalArgumentException e) {
+                    throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
                 }
-                settings.add(new int[] {Integer.parseInt(p[0]), Integer.parseInt(p[1])});
             }
         }
         List<Row> rows = new ArrayList<>();
-        for (int[] s : settings) {
+        for (Setting s : settings) {
             // TensorFlow sizes its intra-op pool once per process (the first session's setting), so
             // each further setting is measured in a fresh JVM
-            Row row = settings.size() == 1 ? measure(cfg, spec, prepared, flops, s[0], s[1]) : measureInChild(s[0], s[1]);
+            Row row = settings.size() == 1 ? measure(cfg, spec, prepared, flops, s) : measureInChild(s);
             if (childRow) {
                 System.out.println(ROW_PREFIX + rowToLine(row));
                 return 0;
             }
             rows.add(row);
-            System.out.printf(Locale.ROOT, "  intra %d inter %d: first step %.0f ms, steady %.1f ms/step"
+            System.out.printf(Locale.ROOT, "  intra %d inter %d towers %d: first step %.0f ms, steady %.1f ms/step"
                             + " (process CPU %.0f ms/step), %.1f images/s, %.1f GFLOP/s (%.0f%% of matmul %.1f GFLOP/s)%n",
-                    s[0], s[1], row.firstStepMs(), row.meanMs(), row.cpuMsPerStep(), row.imagesPerSecond(), row.achievedGflops(),
+                    s.intra(), s.inter(), s.towers(), row.firstStepMs(), row.meanMs(), row.cpuMsPerStep(), row.imagesPerSecond(), row.achievedGflops(),
                     100 * row.achievedGflops() / row.matmulGflops(), row.matmulGflops());
         }
         System.out.println();
-        System.out.println("| intra | inter | first step ms | steps 2..warmup ms | ms/step mean | ms/step median"
+        System.out.println("| intra | inter | towers | first step ms | steps 2..warmup ms | ms/step mean | ms/step median"
                 + " | CPU ms/step | images/s | GFLOP/s | matmul GFLOP/s | fraction | peak RSS MB |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         for (Row r : rows) {
-            System.out.printf(Locale.ROOT, "| %s | %s | %.0f | %.0f | %.1f | %.1f | %.0f | %.1f | %.1f | %.1f | %.0f%% | %.0f |%n",
-                    r.intra() == 0 ? "TF default" : r.intra(), r.inter() == 0 ? "TF default" : r.inter(),
+            System.out.printf(Locale.ROOT, "| %s | %s | %d | %.0f | %.0f | %.1f | %.1f | %.0f | %.1f | %.1f | %.1f | %.0f%% | %.0f |%n",
+                    r.setting().intra() == 0 ? "TF default" : r.setting().intra(),
+                    r.setting().inter() == 0 ? "TF default" : r.setting().inter(), r.setting().towers(),
                     r.firstStepMs(), r.warmupMs(), r.meanMs(), r.medianMs(), r.cpuMsPerStep(), r.imagesPerSecond(), r.achievedGflops(),
                     r.matmulGflops(), 100 * r.achievedGflops() / r.matmulGflops(), r.peakRssKb() / 1024.0);
         }
         return 0;
     }
 
-    private Row measure(RunConfig cfg, ModelSpec spec, List<Batch> prepared, double flops, int intra, int inter) {
-        TrainingGraph.TrainingGraphOptions base = Trainer.graphOptions(cfg);
-        TrainingGraph.TrainingGraphOptions opts = new TrainingGraph.TrainingGraphOptions(base.loss(), base.seed(),
-                intra, inter, base.beta1(), base.beta2(), base.eps());
+    private Row measure(RunConfig cfg, ModelSpec spec, List<Batch> prepared, double flops, Setting setting) {
+        TrainingGraph.TrainingGraphOptions opts = Trainer.graphOptions(cfg)
+                .withThreads(setting.intra(), setting.inter()).withTowers(setting.towers());
         Schedules schedules = Schedules.of(cfg.optimization(), Math.max(1, steps + warmup));
         double first = 0;
         double warm = 0;
@@ -177,17 +202,17 @@ public final class TrainBenchmark implements Callable<Integer> {
         double[] sorted = timed.clone();
         Arrays.sort(sorted);
         double median = sorted.length == 0 ? Double.NaN : sorted[sorted.length / 2];
-        double matmul = matmulGflops(intra, inter);
+        double matmul = matmulGflops(setting.intra(), setting.inter(), setting.towers());
         int b = prepared.get(0).size();
         double cpuMs = steps > 0 && cpuStart >= 0 ? (cpuEnd - cpuStart) / 1e6 / steps : Double.NaN;
-        return new Row(intra, inter, first, warm, mean, median, cpuMs, b / (mean / 1e3), flops / 1e9,
+        return new Row(setting, first, warm, mean, median, cpuMs, b / (mean / 1e3), flops / 1e9,
                 flops / 1e9 / (mean / 1e3), matmul, peakRssKb());
     }
 
     private static final String ROW_PREFIX = "#bench-train-row ";
 
     private static String rowToLine(Row r) {
-        return String.join(" ", List.of(Integer.toString(r.intra()), Integer.toString(r.inter()),
+        return String.join(" ", List.of(r.setting().label(),
                 Double.toString(r.firstStepMs()), Double.toString(r.warmupMs()), Double.toString(r.meanMs()),
                 Double.toString(r.medianMs()), Double.toString(r.cpuMsPerStep()), Double.toString(r.imagesPerSecond()),
                 Double.toString(r.gflopPerStep()), Double.toString(r.achievedGflops()), Double.toString(r.matmulGflops()),
@@ -196,19 +221,19 @@ public final class TrainBenchmark implements Callable<Integer> {
 
     private static Row lineToRow(String line) {
         String[] f = line.trim().split(" ");
-        return new Row(Integer.parseInt(f[0]), Integer.parseInt(f[1]), Double.parseDouble(f[2]), Double.parseDouble(f[3]),
-                Double.parseDouble(f[4]), Double.parseDouble(f[5]), Double.parseDouble(f[6]), Double.parseDouble(f[7]),
-                Double.parseDouble(f[8]), Double.parseDouble(f[9]), Double.parseDouble(f[10]), Long.parseLong(f[11]));
+        return new Row(Setting.parse(f[0], 1), Double.parseDouble(f[1]), Double.parseDouble(f[2]),
+                Double.parseDouble(f[3]), Double.parseDouble(f[4]), Double.parseDouble(f[5]), Double.parseDouble(f[6]),
+                Double.parseDouble(f[7]), Double.parseDouble(f[8]), Double.parseDouble(f[9]), Long.parseLong(f[10]));
     }
 
     /** Runs this benchmark for one thread setting in a child JVM (same class path and JVM options). */
-    private Row measureInChild(int intra, int inter) {
+    private Row measureInChild(Setting setting) {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), TrainBenchmark.class.getName(),
                 "--config", config, "--steps", Integer.toString(steps), "--warmup", Integer.toString(warmup),
-                "--batches", Integer.toString(batches), "--threads", intra + ":" + inter, "--child-row"));
+                "--batches", Integer.toString(batches), "--threads", setting.label(), "--child-row"));
         for (String o : overrides) {
             cmd.addAll(List.of("--set", o));
         }
@@ -226,8 +251,8 @@ public final class TrainBenchmark implements Callable<Integer> {
             }
             int rc = p.waitFor();
             if (rc != 0 || row == null) {
-                throw new IllegalStateException("bench-train: the child measuring intra " + intra + " inter " + inter
-                        + " failed (exit " + rc + "): " + String.join(" ", cmd));
+                throw new IllegalStateException("bench-train: the child measuring " + setting.label()
+                        + " (intra:inter:towers) failed (exit " + rc + "): " + String.join(" ", cmd));
             }
             return row;
         } catch (IOException e) {
@@ -262,7 +287,7 @@ public final class TrainBenchmark implements Callable<Integer> {
      * {@link #MATMUL_SIZE}² matrices per session run, with the given TensorFlow thread settings.
      * The inputs are placeholders so constant folding cannot precompute them.
      */
-    static double matmulGflops(int intra, int inter) {
+    static double matmulGflops(int intra, int inter, int chains) {
         int n = MATMUL_SIZE;
         SplittableRandom rnd = new SplittableRandom(1);
         float[] a = new float[n * n];
@@ -285,11 +310,17 @@ public final class TrainBenchmark implements Callable<Integer> {
             Ops tf = Ops.create(g);
             Placeholder<TFloat32> pa = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(n, n)));
             Placeholder<TFloat32> pw = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(n, n)));
-            Operand<TFloat32> x = pa;
-            for (int i = 0; i < MATMUL_CHAIN; i++) {
-                x = tf.linalg.matMul(x, pw);
+            // independent chains, as many as the setting's towers, that the inter-op threads may run side by
+            // side; each starts from a differently scaled input so that Grappler cannot merge them as one
+            List<Operand<TFloat32>> ends = new ArrayList<>();
+            for (int c = 0; c < chains; c++) {
+                Operand<TFloat32> x = c == 0 ? pa : tf.math.mul(pa, tf.constant(1f + c));
+                for (int i = 0; i < MATMUL_CHAIN; i++) {
+                    x = tf.linalg.matMul(x, pw);
+                }
+                ends.add(tf.sum(x, tf.constant(new int[] {0, 1})));
             }
-            Operand<TFloat32> sum = tf.sum(x, tf.constant(new int[] {0, 1}));
+            Operand<TFloat32> sum = chains == 1 ? ends.get(0) : tf.math.addN(ends);
             int runs = 6;
             double best = Double.MAX_VALUE;
             for (int r = 0; r < runs; r++) {
@@ -302,7 +333,7 @@ public final class TrainBenchmark implements Callable<Integer> {
                     best = Math.min(best, sec);
                 }
             }
-            return 2.0 * n * n * n * MATMUL_CHAIN / best / 1e9;
+            return 2.0 * n * n * n * MATMUL_CHAIN * chains / best / 1e9;
         }
     }
 

@@ -311,7 +311,8 @@ public final class Trainer {
     static TrainingGraph.TrainingGraphOptions graphOptions(RunConfig config) {
         TrainingGraph.TrainingGraphOptions d = TrainingGraph.TrainingGraphOptions.defaults();
         return new TrainingGraph.TrainingGraphOptions(config.meta().loss(), config.meta().seed(),
-                config.meta().intraOpThreads(), config.meta().interOpThreads(), d.beta1(), d.beta2(), d.eps());
+                config.meta().intraOpThreads(), config.meta().interOpThreads(), d.beta1(), d.beta2(), d.eps(),
+                config.meta().towers());
     }
 
     /** The checkpoint to resume from, or null for a new run. */
@@ -444,12 +445,30 @@ public final class Trainer {
         }
         progress.println("device: " + graph.device() + ", TensorFlow threads intra-op "
                 + threads(config.meta().intraOpThreads()) + ", inter-op " + threads(config.meta().interOpThreads())
-                + ", loader workers " + config.data().numWorkers());
+                + ", towers " + config.meta().towers() + ", loader workers " + config.data().numWorkers());
+        String cores = coreUseNote(config.meta().intraOpThreads(), config.meta().interOpThreads(),
+                Runtime.getRuntime().availableProcessors());
+        if (cores != null) {
+            progress.println(cores);
+        }
         if (!config.ignoredKeys().isEmpty()) {
             progress.println("ignored config keys (accepted for compatibility, no effect on the JVM): "
                     + String.join(", ", config.ignoredKeys()));
         }
         progress.println("run folder: " + options.runFolder().toAbsolutePath().normalize());
+    }
+
+    /**
+     * A note when explicit thread counts keep TensorFlow on fewer cores than the machine has
+     * (e.g. a 2-core preset on a larger machine), or null.
+     */
+    static String coreUseNote(int intraOp, int interOp, int cores) {
+        if (intraOp <= 0 || interOp <= 0 || (long) intraOp * interOp >= cores) {
+            return null;
+        }
+        return String.format(Locale.ROOT, "note: meta.intra_op_threads %d x meta.inter_op_threads %d keep TensorFlow on"
+                + " %d of this machine's %d cores; raise inter_op_threads and meta.towers together, or set"
+                + " 0/0 and towers 1 for TensorFlow's defaults", intraOp, interOp, intraOp * interOp, cores);
     }
 
     private static String threads(int n) {

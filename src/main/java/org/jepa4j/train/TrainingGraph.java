@@ -71,9 +71,13 @@ public final class TrainingGraph implements AutoCloseable {
      * @param beta1          AdamW β1
      * @param beta2          AdamW β2
      * @param eps            AdamW ε (added to the bias-corrected √v as torch does)
+     * @param towers         copies of the forward and backward pass, each on a slice of the batch,
+     *                       whose gradients are summed before one update: the same step as one
+     *                       tower up to float rounding, but independent work that TensorFlow's
+     *                       inter-op threads run side by side (1 = one pass over the whole batch)
      */
     public record TrainingGraphOptions(String loss, long seed, int intraOpThreads, int interOpThreads,
-                                       double beta1, double beta2, double eps) {
+                                       double beta1, double beta2, double eps, int towers) {
         public static final List<String> LOSSES = List.of("smooth_l1", "l2");
 
         public TrainingGraphOptions {
@@ -88,23 +92,30 @@ public final class TrainingGraph implements AutoCloseable {
                 throw new IllegalArgumentException("thread counts must be >= 0 (0 = default), got intra_op "
                         + intraOpThreads + ", inter_op " + interOpThreads);
             }
+            if (towers < 1) {
+                throw new IllegalArgumentException("towers must be >= 1, got " + towers);
+            }
         }
 
-        /** smooth-L1, seed 0, TensorFlow's thread defaults, torch AdamW's betas (0.9, 0.999) and eps 1e-8. */
+        /** smooth-L1, seed 0, TensorFlow's thread defaults, torch AdamW's betas (0.9, 0.999) and eps 1e-8, one tower. */
         public static TrainingGraphOptions defaults() {
-            return new TrainingGraphOptions("smooth_l1", 0L, 0, 0, 0.9, 0.999, 1e-8);
+            return new TrainingGraphOptions("smooth_l1", 0L, 0, 0, 0.9, 0.999, 1e-8, 1);
         }
 
         public TrainingGraphOptions withLoss(String newLoss) {
-            return new TrainingGraphOptions(newLoss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps);
+            return new TrainingGraphOptions(newLoss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers);
         }
 
         public TrainingGraphOptions withSeed(long newSeed) {
-            return new TrainingGraphOptions(loss, newSeed, intraOpThreads, interOpThreads, beta1, beta2, eps);
+            return new TrainingGraphOptions(loss, newSeed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers);
         }
 
         public TrainingGraphOptions withThreads(int intraOp, int interOp) {
-            return new TrainingGraphOptions(loss, seed, intraOp, interOp, beta1, beta2, eps);
+            return new TrainingGraphOptions(loss, seed, intraOp, interOp, beta1, beta2, eps, towers);
+        }
+
+        public TrainingGraphOptions withTowers(int newTowers) {
+            return new TrainingGraphOptions(loss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, newTowers);
         }
     }
 
@@ -194,19 +205,38 @@ public final class TrainingGraph implements AutoCloseable {
             momentum = scalarPlaceholder(tf, "ema_momentum");
             momentumComplement = scalarPlaceholder(tf, "ema_momentum_complement");
 
-            // §4: targets from the target encoder on all tokens, normalised without affine, no gradient
             VisionTransformer target = new VisionTransformer(layers, e, variables.part(ParameterNames.TARGET_ENCODER));
-            targetTokensOut = tf.withName("target_tokens").identity(target.forward(images, null).tokens());
-            Operand<TFloat32> h = layers.normalize(tf.stopGradient(targetTokensOut), TARGET_NORM_EPS);
-            Operand<TInt32> batch = VisionTransformer.dim(tf, images, 0);
-            Operand<TFloat32> targetsAtBlocks = VisionTransformer.gatherTokens(tf, h, targetIdx, batch, e.numPatches());
-
             VisionTransformer encoder = new VisionTransformer(layers, e, variables.part(ParameterNames.ENCODER));
-            Operand<TFloat32> context = encoder.forward(images, contextIdx).tokens();
             Predictor predictor = new Predictor(layers, spec, variables.part(ParameterNames.PREDICTOR));
-            predictionsOut = tf.withName("predictions").identity(predictor.forward(context, contextIdx, targetIdx));
-            lossOut = tf.withName("loss").identity(loss(tf, predictionsOut, targetsAtBlocks,
-                    VisionTransformer.dim(tf, targetIdx, 0), options.loss()));
+            BatchSlices slices = BatchSlices.of(tf, images, contextIdx, targetIdx, options.towers());
+            List<Operand<TFloat32>> targetTokens = new ArrayList<>();
+            List<Operand<TFloat32>> predictions = new ArrayList<>();
+            List<Operand<TFloat32>> lossSums = new ArrayList<>();
+            List<Operand<TFloat32>> lossCounts = new ArrayList<>();
+            for (int i = 0; i < options.towers(); i++) {
+                Operand<TFloat32> x = slices.images().get(i);
+                Operand<TInt32> ctx = slices.context().get(i);
+                Operand<TInt32> tgt = slices.targets().get(i);
+                // §4: targets from the target encoder on all tokens, normalised without affine, no gradient
+                Operand<TFloat32> tokens = target.forward(x, null).tokens();
+                targetTokens.add(tokens);
+                Operand<TFloat32> h = layers.normalize(tf.stopGradient(tokens), TARGET_NORM_EPS);
+                Operand<TFloat32> targetsAtBlocks = VisionTransformer.gatherTokens(tf, h, tgt,
+                        VisionTransformer.dim(tf, x, 0), e.numPatches());
+                Operand<TFloat32> context = encoder.forward(x, ctx).tokens();
+                Operand<TFloat32> predicted = predictor.forward(context, ctx, tgt);
+                predictions.add(predicted);
+                Operand<TFloat32> perElement = lossPerElement(tf, predicted, targetsAtBlocks,
+                        VisionTransformer.dim(tf, tgt, 0), options.loss());
+                lossSums.add(tf.sum(perElement, tf.constant(0)));
+                lossCounts.add(tf.dtypes.cast(tf.size(perElement, TInt32.class), TFloat32.class));
+            }
+            targetTokensOut = tf.withName("target_tokens").identity(slices.joinRows(targetTokens));
+            predictionsOut = tf.withName("predictions").identity(slices.joinPredictions(predictions,
+                    VisionTransformer.dim(tf, targetIdx, 0), VisionTransformer.dim(tf, contextIdx, 0),
+                    spec.encoder().width()));
+            // the mean over all elements of the batch: every tower's sum over the total count
+            lossOut = tf.withName("loss").identity(tf.math.div(sumOf(tf, lossSums), sumOf(tf, lossCounts)));
 
             List<Operand<?>> trained = new ArrayList<>();
             trainedNames.forEach(n -> trained.add(variables.get(n)));
@@ -235,8 +265,9 @@ public final class TrainingGraph implements AutoCloseable {
         }
         this.device = placed;
         LOG.log(System.Logger.Level.INFO, () -> String.format(Locale.ROOT,
-                "training graph on %s: %d trained parameters, loss %s, intra_op %d, inter_op %d",
-                device, trainedParameterCount(), options.loss(), options.intraOpThreads(), options.interOpThreads()));
+                "training graph on %s: %d trained parameters, loss %s, intra_op %d, inter_op %d, towers %d",
+                device, trainedParameterCount(), options.loss(), options.intraOpThreads(), options.interOpThreads(),
+                options.towers()));
     }
 
     /** Builds the graph and a session, with initial weights from {@link Initializer} (seed of the options). */
@@ -249,12 +280,12 @@ public final class TrainingGraph implements AutoCloseable {
     }
 
     /**
-     * Mean over all elements of the per-element loss between predictions {@code [npred·nenc·B·Kt, D]}
-     * and the targets {@code [npred·B·Kt, D]}, which are shared by the nenc context masks
-     * (broadcast instead of repeated, §4).
+     * The per-element loss, flattened, between predictions {@code [npred·nenc·B·Kt, D]} and the
+     * targets {@code [npred·B·Kt, D]}, which are shared by the nenc context masks (broadcast
+     * instead of repeated, §4). The step's loss is its mean.
      */
-    private static Operand<TFloat32> loss(Ops tf, Operand<TFloat32> predictions, Operand<TFloat32> targets,
-                                          Operand<TInt32> npred, String kind) {
+    private static Operand<TFloat32> lossPerElement(Ops tf, Operand<TFloat32> predictions, Operand<TFloat32> targets,
+                                                    Operand<TInt32> npred, String kind) {
         // predictions rows are (m·nenc + i)·B + b and target rows m·B + b: group both per target block m
         Operand<TInt32> perBlock = tf.math.floorDiv(tf.size(targets, TInt32.class), npred);
         Operand<TFloat32> z = tf.reshape(predictions, tf.stack(List.of(npred, tf.constant(-1), perBlock)));
@@ -269,7 +300,11 @@ public final class TrainingGraph implements AutoCloseable {
             Operand<TFloat32> q = tf.math.minimum(abs, tf.constant(1f));
             perElement = tf.math.add(tf.math.mul(tf.constant(0.5f), tf.math.square(q)), tf.math.sub(abs, q));
         }
-        return tf.math.mean(tf.reshape(perElement, tf.constant(new int[] {-1})), tf.constant(0));
+        return tf.reshape(perElement, tf.constant(new int[] {-1}));
+    }
+
+    private static Operand<TFloat32> sumOf(Ops tf, List<Operand<TFloat32>> parts) {
+        return parts.size() == 1 ? parts.get(0) : tf.math.addN(parts);
     }
 
     /**

@@ -32,12 +32,13 @@ public final class TrainingGraphBench {
         int intra = args.length > 1 ? Integer.parseInt(args[1]) : 0;
         int inter = args.length > 2 ? Integer.parseInt(args[2]) : 0;
         int batchSize = args.length > 3 ? Integer.parseInt(args[3]) : 64;
+        int towers = args.length > 4 ? Integer.parseInt(args[4]) : 1;
         EncoderSpec e = new EncoderSpec(32, 4, 3, 192, 6, 3, 768);
         ModelSpec spec = new ModelSpec(e, ModelSpec.referencePredictor(e, 96, 4));
         SplittableRandom random = new SplittableRandom(1);
         long t0 = System.nanoTime();
         try (TrainingGraph graph = TrainingGraph.create(spec,
-                TrainingGraphOptions.defaults().withThreads(intra, inter))) {
+                TrainingGraphOptions.defaults().withThreads(intra, inter).withTowers(towers))) {
             System.out.printf(Locale.ROOT, "graph built in %.1f s on %s, %d trained parameters%n",
                     (System.nanoTime() - t0) / 1e9, graph.device(), graph.trainedParameterCount());
             int warmup = 3;

@@ -92,7 +92,7 @@ class RunConfigLoaderTest {
         assertEquals(7L, c.meta().seed());
         RunConfig d = RunConfig.defaults();
         assertEquals(new RunConfig(d.data(), d.mask(), new MetaConfig(false, false, "vit_huge", 12, 384, null, true, 7L,
-                0, 0, 0, 0.0, 0, "smooth_l1", 0, 0), d.optimization(), d.logging(),
+                0, 0, 0, 0.0, 0, "smooth_l1", 0, 0, 1), d.optimization(), d.logging(),
                 List.of("data.pin_mem", "meta.use_bfloat16")), c);
         assertEquals(RunConfig.defaults().data(), RunConfigLoader.parse("", "empty.yaml", List.of()).data());
     }
@@ -135,6 +135,7 @@ class RunConfigLoaderTest {
             "meta.embed_dim=100      | meta.embed_dim (--set): encoder width 100 is not divisible by 16 heads",
             "meta.pred_num_heads=5   | meta.pred_num_heads (--set): predictor width 384 is not divisible by 5 heads",
             "meta.loss=l1            | meta.loss (--set): 'l1' is not a loss, expected one of [smooth_l1, l2]",
+            "meta.towers=0           | meta.towers (--set): 0 is not allowed, expected at least 1",
             "mask.strategy=grid      | mask.strategy (--set): 'grid' is not a mask strategy, expected one of [multiblock, random, block, rasterized]",
             "mask.truncation=last    | mask.truncation (--set): 'last' is not a truncation mode, expected one of [first, random]",
             "optimization.epochs=0   | optimization.epochs (--set): 0 is not allowed, expected at least 1",

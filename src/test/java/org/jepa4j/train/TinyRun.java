@@ -29,7 +29,7 @@ final class TinyRun {
         MaskConfig mask = new MaskConfig(false, Range.of(0.75, 1.5), Range.of(0.85, 1.0), 0, 1, 2, 4,
                 Range.of(0.15, 0.2), "multiblock", false);
         MetaConfig meta = new MetaConfig(false, false, "vit_tiny", 1, 16, null, false, 3L, 32, 1, 2, 2.0, 2,
-                "smooth_l1", 1, 1);
+                "smooth_l1", 1, 1, 1);
         OptimizationConfig opt = new OptimizationConfig(Range.of(0.996, 1.0), epochs, 1e-6, 0.4, 1.0, 1e-3, 2e-4, 1,
                 0.04, 0, 0, 0);
         LoggingConfig logging = new LoggingConfig(folder.toString(), "jepa", 1, 1);

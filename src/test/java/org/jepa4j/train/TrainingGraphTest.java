@@ -327,4 +327,77 @@ class TrainingGraphTest {
         assertEquals(3, losses.size());
         assertTrue(graph.device().equals("CPU") || graph.device().startsWith("GPU"), graph.device());
     }
+
+    @Test
+    void towersComputeTheSameStepAsOneTower() {
+        // 5 images: towers of 2 + 3 and of 1 + 2 + 2 images; nenc 2 and npred 3 check the row order
+        Batch b = TinySetup.batch(SPEC, 5, 2, 5, 3, 3, 21);
+        MaskBatch m = b.masks();
+        ReferenceForward ref = new ReferenceForward(SPEC, weights);
+        float[] expectedTarget = ReferenceForward.flatten(ref.encode("target_encoder.", b.pixels(), b.size(), null));
+        float[] expectedPred = ReferenceForward.flatten(ref.predict(ref.encode("encoder.", b.pixels(), b.size(), m.context()),
+                m.context(), m.targets()));
+        double expectedLoss = ref.loss(b.pixels(), b.size(), m.context(), m.targets(), true);
+        graph.load(weights);
+        NamedTensors oneTowerGradients = graph.gradients(b);
+        StepHyperparameters h = new StepHyperparameters(1e-2, 0.04, 0.9, 1);
+        graph.step(b, h);
+        NamedTensors oneTowerState = graph.state();
+        for (int towers : new int[] {2, 3}) {
+            try (TrainingGraph g = TrainingGraph.create(SPEC,
+                    TrainingGraphOptions.defaults().withThreads(1, 2).withTowers(towers))) {
+                g.load(weights);
+                assertTrue(maxAbsDiff(g.targetTokens(b.pixels(), b.size()), expectedTarget) < 1e-5, towers + " towers: targets");
+                assertTrue(maxAbsDiff(g.predictions(b), expectedPred) < 1e-5, towers + " towers: predictions");
+                assertEquals(expectedLoss, g.loss(b), 1e-6 * Math.max(1, expectedLoss), towers + " towers: loss");
+                NamedTensors grads = g.gradients(b);
+                for (String n : oneTowerGradients.names()) {
+                    float[] one = oneTowerGradients.get(n).data();
+                    float scale = 0;
+                    for (float v : one) {
+                        scale = Math.max(scale, Math.abs(v));
+                    }
+                    assertTrue(maxAbsDiff(grads.get(n).data(), one) <= 1e-5 * scale + 1e-9,
+                            towers + " towers: gradient of " + n);
+                }
+                assertEquals(expectedLoss, g.step(b, h).loss(), 1e-6 * Math.max(1, expectedLoss));
+                NamedTensors state = g.state();
+                for (String n : oneTowerGradients.names()) {
+                    // Adam's first step is lr·sign(g) where |g| >> eps: compare where the gradient is
+                    // not rounding noise (the key bias's gradient is 0 in exact arithmetic)
+                    float[] grad = oneTowerGradients.get(n).data();
+                    float[] got = state.get(n).data();
+                    float[] want = oneTowerState.get(n).data();
+                    for (int i = 0; i < grad.length; i++) {
+                        if (Math.abs(grad[i]) > 1e-5) {
+                            assertEquals(want[i], got[i], 1e-5, towers + " towers: " + n + "[" + i + "] after one step");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void towersTakeBatchesSmallerThanTheirCountAndRepeatExactly() {
+        Batch single = TinySetup.batch(SPEC, 1, 1, 6, 2, 3, 23);
+        Batch three = TinySetup.batch(SPEC, 3, 1, 6, 2, 3, 24);
+        double[][] losses = new double[2][];
+        for (int run = 0; run < 2; run++) {
+            try (TrainingGraph g = TrainingGraph.create(SPEC,
+                    TrainingGraphOptions.defaults().withSeed(5).withThreads(1, 2).withTowers(2))) {
+                g.load(weights);
+                double expected = new ReferenceForward(SPEC, weights).loss(single.pixels(), 1,
+                        single.masks().context(), single.masks().targets(), true);
+                assertEquals(expected, g.loss(single), 1e-6 * Math.max(1, expected), "one image, two towers");
+                losses[run] = new double[4];
+                for (int t = 0; t < 4; t++) {
+                    losses[run][t] = g.step(t % 2 == 0 ? three : single, new StepHyperparameters(1e-2, 0.04, 0.9, t + 1)).loss();
+                }
+            }
+        }
+        assertTrue(java.util.Arrays.equals(losses[0], losses[1]), java.util.Arrays.toString(losses[0]) + " vs "
+                + java.util.Arrays.toString(losses[1]));
+        assertThrows(IllegalArgumentException.class, () -> TrainingGraphOptions.defaults().withTowers(0));
+    }
 }
