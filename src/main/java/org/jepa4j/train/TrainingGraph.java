@@ -50,6 +50,11 @@ import java.util.Map;
  * tables are used as they are) and are left out of the EMA, where the reference's update would
  * leave them unchanged anyway because both copies are equal.
  *
+ * <p>With {@code towers > 1} ({@link TrainingGraphOptions}) the fed batch is cut into contiguous
+ * slices of images ({@link BatchSlices}), each running its own copy of the forward pass; the loss
+ * is the sum of every tower's per-element losses over their total count, so the gradients, the
+ * update and the outputs are those of one tower up to float rounding.
+ *
  * <p>Not thread-safe: one step at a time.
  */
 public final class TrainingGraph implements AutoCloseable {
