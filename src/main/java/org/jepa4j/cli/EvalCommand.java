@@ -99,6 +99,12 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "0", paramLabel = "N", description = "ONNX Runtime intra-op threads (0 = one per processor).")
     int threads;
 
+    @Option(names = "--lanes", defaultValue = "1", paramLabel = "N",
+            description = "Cut each batch into N slices run side by side on the CPU, each with processors/N"
+                    + " ONNX Runtime threads unless --threads is given; more images/s on large batches"
+                    + " (default: ${DEFAULT-VALUE}).")
+    int lanes;
+
     @Spec
     CommandSpec spec;
 
@@ -122,7 +128,7 @@ public final class EvalCommand implements Callable<Integer> {
         log.printf(Locale.ROOT, "data: %s, %s%n", train.images().description(), test.images().description());
         Files.createDirectories(out);
         ExtractorOptions options = ExtractorOptions.builder().feature(kind)
-                .provider(ExecutionProvider.parse(provider)).intraOpThreads(threads).build();
+                .provider(ExecutionProvider.parse(provider)).intraOpThreads(threads).lanes(lanes).build();
         Evaluation.Settings settings = Evaluation.Settings.defaults()
                 .withProbe(LinearProbe.Options.defaults().withEpochs(epochs).withSeed(seed));
 

@@ -4,6 +4,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import org.jepa4j.infer.BatchLanes;
 import org.jepa4j.checkpoint.Checkpoint;
 import org.jepa4j.model.EncoderSpec;
 import org.jepa4j.model.ModelSpec;
@@ -54,6 +55,12 @@ public final class InferenceBenchmark implements Callable<Integer> {
             description = "Intra-op threads for both back ends (0 = one per processor for ONNX Runtime, TensorFlow's default for TensorFlow).")
     int threads;
 
+    @Option(names = "--lanes", defaultValue = "1",
+            description = "Cut each ONNX Runtime batch into this many slices run side by side, each with"
+                    + " processors/lanes intra-op threads unless --threads is given (default: ${DEFAULT-VALUE};"
+                    + " see ExtractorOptions.lanes).")
+    int lanes;
+
     @Option(names = "--spinning", description = "Let ONNX Runtime's idle threads spin (off by default).")
     boolean spinning;
 
@@ -81,7 +88,7 @@ public final class InferenceBenchmark implements Callable<Integer> {
         Map<String, Map<Integer, double[]>> rates = new LinkedHashMap<>();
         List<Backend> backends = new ArrayList<>();
         try {
-            backends.add(new OrtBackend(model, threads, spinning));
+            backends.add(new OrtBackend(model, threads, spinning, lanes));
             Backend tf = TensorFlowBackends.create(e, weights, threads);
             if (tf != null) {
                 backends.add(tf);
@@ -193,42 +200,56 @@ public final class InferenceBenchmark implements Callable<Integer> {
         }
     }
 
-    /** ONNX Runtime on the exported file (all graph optimisations), all outputs fetched, spinning off unless asked. */
+    /**
+     * ONNX Runtime on the exported file (all graph optimisations), all outputs fetched, spinning off
+     * unless asked; batches cut into {@code lanes} slices run side by side as {@code FeatureExtractor} does.
+     */
     static final class OrtBackend implements Backend {
         private final OrtEnvironment env = OrtEnvironment.getEnvironment();
         private final OrtSession session;
         private final long[] shape;
+        private final BatchLanes lanes;
+        private final int imageLength;
 
-        OrtBackend(Path model, int threads, boolean spinning) throws OrtException {
+        OrtBackend(Path model, int threads, boolean spinning, int lanes) throws OrtException {
             try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
-                o.setIntraOpNumThreads(org.jepa4j.infer.FeatureExtractor.intraOpThreads(threads));
+                o.setIntraOpNumThreads(org.jepa4j.infer.FeatureExtractor.intraOpThreads(threads, lanes));
                 o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
                 o.addConfigEntry("session.intra_op.allow_spinning", spinning ? "1" : "0");
                 session = env.createSession(model.toString(), o);
             }
             long[] in = ((ai.onnxruntime.TensorInfo) session.getInputInfo().get(EncoderOnnxGraph.INPUT).getInfo()).getShape();
             shape = in.clone();
+            imageLength = Math.toIntExact(shape[1] * shape[2] * shape[3]);
+            this.lanes = new BatchLanes(lanes);
         }
 
         @Override
         public String name() {
-            return "ONNX Runtime (Java)";
+            return lanes.lanes() == 1 ? "ONNX Runtime (Java)" : "ONNX Runtime (Java), " + lanes.lanes() + " lanes";
         }
 
         @Override
-        public void forward(float[] pixels, int batch) throws OrtException {
-            long[] s = shape.clone();
-            s[0] = batch;
-            try (OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(pixels), s);
-                 OrtSession.Result r = session.run(Map.of(EncoderOnnxGraph.INPUT, x))) {
-                for (var e : r) {
-                    ((OnnxTensor) e.getValue()).getFloatBuffer();
+        public void forward(float[] pixels, int batch) {
+            lanes.run(batch, (first, size) -> {
+                long[] s = shape.clone();
+                s[0] = size;
+                FloatBuffer slice = FloatBuffer.wrap(pixels, first * imageLength, size * imageLength).slice();
+                try (OnnxTensor x = OnnxTensor.createTensor(env, slice, s);
+                     OrtSession.Result r = session.run(Map.of(EncoderOnnxGraph.INPUT, x))) {
+                    for (var e : r) {
+                        ((OnnxTensor) e.getValue()).getFloatBuffer();
+                    }
+                    return size;
+                } catch (OrtException e) {
+                    throw new IllegalStateException("ONNX Runtime failed on a batch of " + size + ": " + e.getMessage(), e);
                 }
-            }
+            });
         }
 
         @Override
         public void close() throws OrtException {
+            lanes.close();
             session.close();
         }
     }

@@ -16,9 +16,14 @@ import org.jepa4j.data.Preprocessing;
  * @param optimization   graph optimisation level ({@link Optimization#ALL} by default)
  * @param preprocessing  preprocessing to use instead of the model's metadata; required for ONNX
  *                       models without jepa4j metadata, null otherwise
+ * @param lanes          slices a batch is cut into and run side by side on the CPU ({@link BatchLanes});
+ *                       1 by default (each batch whole). With lanes > 1 and intraOpThreads 0 each run
+ *                       gets {@code max(1, processors / lanes)} threads. Results equal the whole batch's
+ *                       up to float rounding; throughput rises for large batches, a single image does
+ *                       not get faster
  */
 public record ExtractorOptions(FeatureKind feature, ExecutionProvider provider, int deviceId, int intraOpThreads,
-                               boolean spinning, Optimization optimization, Preprocessing preprocessing) {
+                               boolean spinning, Optimization optimization, Preprocessing preprocessing, int lanes) {
 
     /** ONNX Runtime graph optimisation levels. */
     public enum Optimization { NONE, BASIC, EXTENDED, ALL }
@@ -27,6 +32,9 @@ public record ExtractorOptions(FeatureKind feature, ExecutionProvider provider, 
         if (feature == null || provider == null || optimization == null) {
             throw new IllegalArgumentException("feature, provider and optimization must be set");
         }
+        if (lanes < 1) {
+            throw new IllegalArgumentException("lanes must be >= 1, got " + lanes);
+        }
         if (intraOpThreads < 0 || deviceId < 0) {
             throw new IllegalArgumentException("intraOpThreads (" + intraOpThreads + ") and deviceId (" + deviceId
                     + ") must not be negative");
@@ -34,7 +42,7 @@ public record ExtractorOptions(FeatureKind feature, ExecutionProvider provider, 
     }
 
     public static ExtractorOptions defaults() {
-        return new ExtractorOptions(FeatureKind.POOLED, ExecutionProvider.CPU, 0, 0, false, Optimization.ALL, null);
+        return new ExtractorOptions(FeatureKind.POOLED, ExecutionProvider.CPU, 0, 0, false, Optimization.ALL, null, 1);
     }
 
     public static Builder builder() {
@@ -42,31 +50,35 @@ public record ExtractorOptions(FeatureKind feature, ExecutionProvider provider, 
     }
 
     public ExtractorOptions withFeature(FeatureKind f) {
-        return new ExtractorOptions(f, provider, deviceId, intraOpThreads, spinning, optimization, preprocessing);
+        return new ExtractorOptions(f, provider, deviceId, intraOpThreads, spinning, optimization, preprocessing, lanes);
     }
 
     public ExtractorOptions withProvider(ExecutionProvider p) {
-        return new ExtractorOptions(feature, p, deviceId, intraOpThreads, spinning, optimization, preprocessing);
+        return new ExtractorOptions(feature, p, deviceId, intraOpThreads, spinning, optimization, preprocessing, lanes);
     }
 
     public ExtractorOptions withDeviceId(int id) {
-        return new ExtractorOptions(feature, provider, id, intraOpThreads, spinning, optimization, preprocessing);
+        return new ExtractorOptions(feature, provider, id, intraOpThreads, spinning, optimization, preprocessing, lanes);
     }
 
     public ExtractorOptions withIntraOpThreads(int threads) {
-        return new ExtractorOptions(feature, provider, deviceId, threads, spinning, optimization, preprocessing);
+        return new ExtractorOptions(feature, provider, deviceId, threads, spinning, optimization, preprocessing, lanes);
     }
 
     public ExtractorOptions withSpinning(boolean on) {
-        return new ExtractorOptions(feature, provider, deviceId, intraOpThreads, on, optimization, preprocessing);
+        return new ExtractorOptions(feature, provider, deviceId, intraOpThreads, on, optimization, preprocessing, lanes);
     }
 
     public ExtractorOptions withOptimization(Optimization o) {
-        return new ExtractorOptions(feature, provider, deviceId, intraOpThreads, spinning, o, preprocessing);
+        return new ExtractorOptions(feature, provider, deviceId, intraOpThreads, spinning, o, preprocessing, lanes);
     }
 
     public ExtractorOptions withPreprocessing(Preprocessing p) {
-        return new ExtractorOptions(feature, provider, deviceId, intraOpThreads, spinning, optimization, p);
+        return new ExtractorOptions(feature, provider, deviceId, intraOpThreads, spinning, optimization, p, lanes);
+    }
+
+    public ExtractorOptions withLanes(int n) {
+        return new ExtractorOptions(feature, provider, deviceId, intraOpThreads, spinning, optimization, preprocessing, n);
     }
 
     /** Builder starting from {@link #defaults()}. */
@@ -105,6 +117,11 @@ public record ExtractorOptions(FeatureKind feature, ExecutionProvider provider, 
 
         public Builder preprocessing(Preprocessing p) {
             o = o.withPreprocessing(p);
+            return this;
+        }
+
+        public Builder lanes(int n) {
+            o = o.withLanes(n);
             return this;
         }
 

@@ -48,15 +48,18 @@ public final class FeatureExtractor implements AutoCloseable {
     private final EvalTransform transform;
     private final ModelInfo info;
     private final int inputLength;
+    private final BatchLanes lanes;
 
     private FeatureExtractor(OrtEnvironment env, OrtSession session, String inputName, EvalTransform transform,
-                             ModelInfo info) {
+                             ModelInfo info, int lanes) {
         this.env = env;
         this.session = session;
         this.inputName = inputName;
         this.transform = transform;
         this.info = info;
         this.inputLength = info.channels() * info.imageSize() * info.imageSize();
+        // slices only pay off on the CPU, where each lane is a core; a GPU takes the batch whole
+        this.lanes = new BatchLanes(info.provider().equals("cpu") ? lanes : 1);
     }
 
     /** Opens a model with {@link ExtractorOptions#defaults()}. */
@@ -109,7 +112,7 @@ public final class FeatureExtractor implements AutoCloseable {
             }
             ModelInfo info = new ModelInfo(modelId(model), model, lengths, options.feature(), pre.imageSize(),
                     pre.channels(), pre, metadata, start.provider());
-            return new FeatureExtractor(env, session, input.getKey(), new EvalTransform(pre), info);
+            return new FeatureExtractor(env, session, input.getKey(), new EvalTransform(pre), info, options.lanes());
         } catch (OrtException e) {
             closeQuietly(session);
             throw new IOException(model + ": cannot read the model's inputs, outputs or metadata: " + e.getMessage(), e);
@@ -196,16 +199,32 @@ public final class FeatureExtractor implements AutoCloseable {
         if (count == 0) {
             return new float[0][];
         }
-        long[] shape = {count, info.channels(), info.imageSize(), info.imageSize()};
+        List<float[][]> slices = lanes.run(count, (first, size) -> runSlice(stackedPixels, first, size));
+        if (slices.size() == 1) {
+            return slices.get(0);
+        }
+        float[][] rows = new float[count][];
+        int at = 0;
+        for (float[][] slice : slices) {
+            System.arraycopy(slice, 0, rows, at, slice.length);
+            at += slice.length;
+        }
+        return rows;
+    }
+
+    /** One session run on images {@code first … first + size − 1} of the stacked pixels. */
+    private float[][] runSlice(float[] stackedPixels, int first, int size) {
+        long[] shape = {size, info.channels(), info.imageSize(), info.imageSize()};
         FeatureKind feature = info.feature();
         String output = feature.source().outputName();
-        try (OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(stackedPixels), shape);
+        FloatBuffer pixels = FloatBuffer.wrap(stackedPixels, first * inputLength, size * inputLength).slice();
+        try (OnnxTensor in = OnnxTensor.createTensor(env, pixels, shape);
              OrtSession.Result r = session.run(Map.of(inputName, in), Set.of(output))) {
             OnnxTensor result = (OnnxTensor) r.get(output).orElseThrow();
             FloatBuffer fb = result.getFloatBuffer();
             float[] flat = new float[fb.remaining()];
             fb.get(flat);
-            float[][] rows = Batchifier.split(flat, count);
+            float[][] rows = Batchifier.split(flat, size);
             if (feature == FeatureKind.POOLED_GRID) {
                 long[] tokenShape = result.getInfo().getShape();
                 int dim = Math.toIntExact(tokenShape[tokenShape.length - 1]);
@@ -215,7 +234,7 @@ public final class FeatureExtractor implements AutoCloseable {
             }
             return rows;
         } catch (OrtException e) {
-            throw new IllegalStateException(info.path() + ": ONNX Runtime failed on a batch of " + count + ": "
+            throw new IllegalStateException(info.path() + ": ONNX Runtime failed on a batch of " + size + ": "
                     + e.getMessage(), e);
         }
     }
@@ -242,6 +261,7 @@ public final class FeatureExtractor implements AutoCloseable {
 
     @Override
     public void close() {
+        lanes.close();
         closeQuietly(session);
     }
 
@@ -321,12 +341,20 @@ public final class FeatureExtractor implements AutoCloseable {
      * processor when it is 0 (see {@link ExtractorOptions#intraOpThreads()}).
      */
     public static int intraOpThreads(int requested) {
-        return requested > 0 ? requested : Runtime.getRuntime().availableProcessors();
+        return intraOpThreads(requested, 1);
+    }
+
+    /**
+     * Intra-op threads of each run when a batch is cut into {@code lanes} slices: {@code requested},
+     * or the available processors shared among the lanes (at least one each) when it is 0.
+     */
+    public static int intraOpThreads(int requested, int lanes) {
+        return requested > 0 ? requested : Math.max(1, Runtime.getRuntime().availableProcessors() / lanes);
     }
 
     private static OrtSession.SessionOptions baseOptions(ExtractorOptions options) throws OrtException {
         OrtSession.SessionOptions so = new OrtSession.SessionOptions();
-        so.setIntraOpNumThreads(intraOpThreads(options.intraOpThreads()));
+        so.setIntraOpNumThreads(intraOpThreads(options.intraOpThreads(), options.lanes()));
         so.addConfigEntry("session.intra_op.allow_spinning", options.spinning() ? "1" : "0");
         so.setOptimizationLevel(switch (options.optimization()) {
             case NONE -> OrtSession.SessionOptions.OptLevel.NO_OPT;

@@ -52,7 +52,7 @@ class ExportAndEmbedCommandTest {
         }
         Path npy = dir.resolve("feats.npy");
         assertEquals(0, Jepa4j.commandLine().execute("embed", "--model", model.toString(), "--data", "folder:" + images,
-                "--out", npy.toString(), "--batch-size", "4", "--feature", "pooled_last4"));
+                "--out", npy.toString(), "--batch-size", "4", "--feature", "pooled_last4", "--lanes", "3"));
         Npy.Array feats = Npy.read(npy);
         assertArrayEquals(new long[] {6, 32}, feats.shape());
         assertArrayEquals(new long[] {0, 0, 0, 1, 1, 1}, Npy.read(dir.resolve("feats.labels.npy")).toLongs());

@@ -189,6 +189,33 @@ class FeatureExtractorTest {
     }
 
     @Test
+    void lanesGiveTheWholeBatchResultInInputOrder() throws Exception {
+        List<Image> images = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            images.add(Image.fromBufferedImage(randomRgb(17, 21, 300 + i)));
+        }
+        for (FeatureKind kind : new FeatureKind[] {FeatureKind.POOLED, FeatureKind.POOLED_LAST4}) {
+            float[][] whole;
+            try (FeatureExtractor fx = FeatureExtractor.open(model, ExtractorOptions.defaults().withFeature(kind))) {
+                whole = fx.embedBatch(images);
+            }
+            // 3 lanes: slices of 2, 2 and 3 images; 9 lanes: one image each
+            for (int lanes : new int[] {3, 9}) {
+                try (FeatureExtractor fx = FeatureExtractor.open(model,
+                        ExtractorOptions.defaults().withFeature(kind).withLanes(lanes))) {
+                    float[][] sliced = fx.embedBatch(images);
+                    assertEquals(whole.length, sliced.length);
+                    for (int i = 0; i < whole.length; i++) {
+                        assertArrayEquals(whole[i], sliced[i], 1e-5f, kind + ", " + lanes + " lanes, image " + i);
+                    }
+                    assertArrayEquals(whole[4], fx.embed(images.get(4)), 1e-5f, "one image through the lanes");
+                }
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> ExtractorOptions.defaults().withLanes(0));
+    }
+
+    @Test
     void unavailableCudaWarnsOnceAndRunsOnCpu() throws Exception {
         List<LogRecord> records = new ArrayList<>();
         Logger logger = Logger.getLogger(FeatureExtractor.class.getName());
