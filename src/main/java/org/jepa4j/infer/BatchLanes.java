@@ -53,7 +53,7 @@ public final class BatchLanes implements AutoCloseable {
     public <T> List<T> run(int count, SliceTask<T> slice) {
         int[] sizes = sliceSizes(count, lanes);
         if (sizes.length == 1) {
-            return List.of(slice.apply(0, count));
+            return java.util.Collections.singletonList(slice.apply(0, count));
         }
         int[] first = new int[sizes.length];
         for (int i = 1; i < sizes.length; i++) {
