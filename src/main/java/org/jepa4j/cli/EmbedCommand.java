@@ -9,6 +9,7 @@ import org.jepa4j.infer.FeatureExtractor;
 import org.jepa4j.infer.FeatureKind;
 import org.jepa4j.tensor.Npy;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.BufferedWriter;
@@ -55,14 +56,8 @@ public final class EmbedCommand implements Callable<Integer> {
             description = "ONNX Runtime execution provider (default: ${DEFAULT-VALUE}).")
     String provider;
 
-    @Option(names = "--threads", defaultValue = "0", description = "ONNX Runtime intra-op threads (0 = one per processor).")
-    int threads;
-
-    @Option(names = "--lanes", defaultValue = "1", paramLabel = "N",
-            description = "Cut each batch into N slices run side by side on the CPU, each with processors/N"
-                    + " ONNX Runtime threads unless --threads is given; more images/s on large batches"
-                    + " (default: ${DEFAULT-VALUE}).")
-    int lanes;
+    @Mixin
+    OnnxRuntimeThreadOptions runtime;
 
     @Override
     public Integer call() throws IOException {
@@ -73,11 +68,9 @@ public final class EmbedCommand implements Callable<Integer> {
         if (!ext.endsWith(".npy") && !ext.endsWith(".csv")) {
             throw new IllegalArgumentException("--out " + out + ": expected a .npy or .csv file name");
         }
-        ExtractorOptions options = ExtractorOptions.builder()
+        ExtractorOptions options = runtime.applyTo(ExtractorOptions.builder())
                 .feature(FeatureKind.parse(feature))
                 .provider(org.jepa4j.infer.ExecutionProvider.parse(provider))
-                .intraOpThreads(threads)
-                .lanes(lanes)
                 .build();
         ImageDataset source = ImageSources.open(data, parseSplit(split));
         int n = limit == 0 ? source.size() : Math.min(limit, source.size());

@@ -24,6 +24,7 @@ import org.jepa4j.model.Initializer;
 import org.jepa4j.model.ModelSpec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -96,14 +97,8 @@ public final class EvalCommand implements Callable<Integer> {
             description = "ONNX Runtime execution provider (default: ${DEFAULT-VALUE}).")
     String provider;
 
-    @Option(names = "--threads", defaultValue = "0", paramLabel = "N", description = "ONNX Runtime intra-op threads (0 = one per processor).")
-    int threads;
-
-    @Option(names = "--lanes", defaultValue = "1", paramLabel = "N",
-            description = "Cut each batch into N slices run side by side on the CPU, each with processors/N"
-                    + " ONNX Runtime threads unless --threads is given; more images/s on large batches"
-                    + " (default: ${DEFAULT-VALUE}).")
-    int lanes;
+    @Mixin
+    OnnxRuntimeThreadOptions runtime;
 
     @Spec
     CommandSpec spec;
@@ -127,8 +122,8 @@ public final class EvalCommand implements Callable<Integer> {
         List<String> classNames = train.images().classNames();
         log.printf(Locale.ROOT, "data: %s, %s%n", train.images().description(), test.images().description());
         Files.createDirectories(out);
-        ExtractorOptions options = ExtractorOptions.builder().feature(kind)
-                .provider(ExecutionProvider.parse(provider)).intraOpThreads(threads).lanes(lanes).build();
+        ExtractorOptions options = runtime.applyTo(ExtractorOptions.builder()).feature(kind)
+                .provider(ExecutionProvider.parse(provider)).build();
         Evaluation.Settings settings = Evaluation.Settings.defaults()
                 .withProbe(LinearProbe.Options.defaults().withEpochs(epochs).withSeed(seed));
 

@@ -9,6 +9,7 @@ import org.jepa4j.serve.OnnxEmbedder;
 import org.jepa4j.serve.ServeOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -51,14 +52,8 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Most images waiting for a batch; beyond, 429 with Retry-After (default: ${DEFAULT-VALUE}).")
     int queue;
 
-    @Option(names = "--threads", defaultValue = "0", description = "ONNX Runtime intra-op threads (0 = one per processor).")
-    int threads;
-
-    @Option(names = "--lanes", defaultValue = "1", paramLabel = "N",
-            description = "Cut each batch into N slices run side by side on the CPU, each with processors/N"
-                    + " ONNX Runtime threads unless --threads is given; more images/s on large batches"
-                    + " (default: ${DEFAULT-VALUE}).")
-    int lanes;
+    @Mixin
+    OnnxRuntimeThreadOptions runtime;
 
     @Option(names = "--workers", defaultValue = "1",
             description = "Batch worker threads per feature, each running whole batches (default: ${DEFAULT-VALUE}).")
@@ -118,8 +113,8 @@ public final class ServeCommand implements Callable<Integer> {
             }
             kinds.add(k);
         }
-        ExtractorOptions extractor = ExtractorOptions.builder().provider(ExecutionProvider.parse(provider))
-                .intraOpThreads(threads).lanes(lanes).build();
+        ExtractorOptions extractor = runtime.applyTo(ExtractorOptions.builder()).provider(ExecutionProvider.parse(provider))
+                .build();
         PrintWriter out = spec.commandLine().getOut();
         EmbeddingServer server = EmbeddingServer.start(OnnxEmbedder.open(model, kinds, extractor), options);
         Thread hook = new Thread(() -> {

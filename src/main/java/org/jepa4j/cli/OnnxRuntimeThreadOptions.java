@@ -1,0 +1,27 @@
+package org.jepa4j.cli;
+
+import org.jepa4j.infer.ExtractorOptions;
+import picocli.CommandLine.Option;
+
+/**
+ * Picocli mixin for the commands that run an exported encoder through ONNX Runtime
+ * ({@code embed}, {@code eval}, {@code serve}): {@code --threads} and {@code --lanes}. Use it with
+ * {@code @Mixin OnnxRuntimeThreadOptions runtime;} and {@link #applyTo}.
+ */
+public final class OnnxRuntimeThreadOptions {
+
+    @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
+            description = "ONNX Runtime intra-op threads (0 = one per processor, shared among the lanes).")
+    int threads;
+
+    @Option(names = "--lanes", defaultValue = "1", paramLabel = "N",
+            description = "Cut each batch into N slices run side by side on the CPU, each with processors/N"
+                    + " ONNX Runtime threads unless --threads is given; more images/s on large batches"
+                    + " (default: ${DEFAULT-VALUE}).")
+    int lanes;
+
+    /** The builder with these thread and lane counts set. */
+    ExtractorOptions.Builder applyTo(ExtractorOptions.Builder builder) {
+        return builder.intraOpThreads(threads).lanes(lanes);
+    }
+}
