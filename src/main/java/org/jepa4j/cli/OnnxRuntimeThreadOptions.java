@@ -1,5 +1,6 @@
 package org.jepa4j.cli;
 
+import org.jepa4j.infer.BatchLanes;
 import org.jepa4j.infer.ExtractorOptions;
 import picocli.CommandLine.Option;
 
@@ -15,9 +16,9 @@ public final class OnnxRuntimeThreadOptions {
     int threads;
 
     @Option(names = "--lanes", defaultValue = "1", paramLabel = "N",
-            description = "Cut each batch into N slices run side by side on the CPU, each with processors/N"
-                    + " ONNX Runtime threads unless --threads is given; more images/s on large batches"
-                    + " (default: ${DEFAULT-VALUE}).")
+            description = "Run each batch as slices of at most " + BatchLanes.SLICE_IMAGES + " images taken by N workers side by side on the CPU,"
+                    + " each with processors/N ONNX Runtime threads unless --threads is given; more images/s on"
+                    + " batches, a lone image gets only processors/N threads (default: ${DEFAULT-VALUE}).")
     int lanes;
 
     /** The builder with these thread and lane counts set. */

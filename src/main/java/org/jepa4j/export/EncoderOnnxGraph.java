@@ -10,6 +10,7 @@ import org.jepa4j.tensor.FloatTensor;
 import org.jepa4j.tensor.NamedTensors;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -30,14 +31,18 @@ import java.util.Map;
  *
  * <p>Inside the blocks tokens travel as a 2-D matrix {@code [batch·N, D]} (as in the TensorFlow
  * graph): ONNX Runtime then fuses every Linear's MatMul and bias Add into one Gemm, which it cannot
- * do for 3-D MatMul inputs. The attention takes q, k and v as contiguous thirds of one
- * head-major tensor.
+ * do for 3-D MatMul inputs. The fused {@code qkv} Linear is written as three Linears
+ * ({@code attn.q}, {@code attn.k}, {@code attn.v}: its thirds, in that order), so each result goes
+ * straight into its head-major layout instead of through a copy-heavy Split ({@link OnnxInitializers}
+ * joins them back into {@code attn.qkv}).
  */
 public final class EncoderOnnxGraph {
     public static final String INPUT = "pixel_values";
     public static final String LAST_HIDDEN_STATE = "last_hidden_state";
     public static final String POOLED = "pooled";
     public static final String POOLED_LAST4 = "pooled_last4";
+    /** The parts of the fused {@code attn.qkv} Linear, as written to the graph, in row order. */
+    public static final List<String> QKV_PARTS = List.of("q", "k", "v");
     /** Symbolic name of the batch dimension. */
     public static final String BATCH = "batch";
     /** Lowest opset with LayerNormalization. */
@@ -148,17 +153,23 @@ public final class EncoderOnnxGraph {
         int heads = spec.heads();
         long hd = spec.headDim();
         String h = layerNorm(x, pre + "norm1");
-        String qkv = linear(h, pre + "attn.qkv");
-        // [B·N, 3D] -> [B, N, 3H, hd] -> [B, 3H, N, hd]; q, k, v are the contiguous thirds of axis 1
-        String split = g.node("Reshape", pre + "attn.qkv_heads",
-                List.of(qkv, g.int64Vector("shape_qkv", -1, spec.numPatches(), 3L * heads, hd)));
-        String perm = g.node("Transpose", pre + "attn.qkv_perm", List.of(split), AttributeProto.ofInts("perm", 0, 2, 1, 3));
-        String q = g.fresh(pre + "attn.q");
-        String k = g.fresh(pre + "attn.k");
-        String v = g.fresh(pre + "attn.v");
-        g.nodeWithOutputs("Split", List.of(perm, g.int64Vector("split_qkv", heads, heads, heads)), List.of(q, k, v),
-                AttributeProto.ofInt("axis", 1));
-        String kt = g.node("Transpose", pre + "attn.kT", List.of(k), AttributeProto.ofInts("perm", 0, 1, 3, 2));
+        // q, k and v each as its own Linear (the thirds of qkv, see QKV_PARTS) on the rows, then
+        // [B·N, D] -> [B, N, H, hd] -> [B, H, N, hd] for q and v and [B, H, hd, N] for k
+        FloatTensor[][] parts = qkvParts(pre + "attn.qkv");
+        String[] heads4 = new String[3];
+        for (int j = 0; j < 3; j++) {
+            String name = pre + "attn." + QKV_PARTS.get(j);
+            String w = g.initializer(name + ".weight.T", transpose(parts[j][0]));
+            String b = g.initializer(name + ".bias", parts[j][1]);
+            String rows = g.node("Add", name, List.of(g.node("MatMul", name + ".matmul", List.of(h, w)), b));
+            String split = g.node("Reshape", name + "_heads",
+                    List.of(rows, g.int64Vector("shape_heads", -1, spec.numPatches(), heads, hd)));
+            heads4[j] = g.node("Transpose", name + "_perm", List.of(split),
+                    j == 1 ? AttributeProto.ofInts("perm", 0, 2, 3, 1) : AttributeProto.ofInts("perm", 0, 2, 1, 3));
+        }
+        String q = heads4[0];
+        String kt = heads4[1];
+        String v = heads4[2];
         // (q @ k^T) * head_dim^-0.5, then an explicit softmax (§2)
         String scores = g.node("MatMul", pre + "attn.scores", List.of(q, kt));
         String scaled = g.node("Mul", pre + "attn.scaled", List.of(scores,
@@ -175,6 +186,23 @@ public final class EncoderOnnxGraph {
         String act = gelu(fc1, pre + "mlp.gelu");
         String fc2 = linear(act, pre + "mlp.fc2");
         return g.node("Add", pre + "residual2", List.of(x, fc2));
+    }
+
+    /**
+     * The q, k and v thirds of a fused {@code qkv} Linear: {@code [i][0]} the weight rows
+     * {@code [i·D, (i+1)·D)} of {@code [3D, D]}, {@code [i][1]} the matching bias entries.
+     */
+    private FloatTensor[][] qkvParts(String name) {
+        int d = spec.width();
+        float[] w = weights.get(name + ".weight").data();
+        float[] b = weights.get(name + ".bias").data();
+        FloatTensor[][] parts = new FloatTensor[3][];
+        for (int i = 0; i < 3; i++) {
+            parts[i] = new FloatTensor[] {
+                new FloatTensor(new long[] {d, d}, Arrays.copyOfRange(w, i * d * d, (i + 1) * d * d)),
+                new FloatTensor(new long[] {d}, Arrays.copyOfRange(b, i * d, (i + 1) * d))};
+        }
+        return parts;
     }
 
     private String layerNorm(String x, String name) {

@@ -55,14 +55,17 @@ public final class InferenceBenchmark implements Callable<Integer> {
             description = "Intra-op threads for both back ends (0 = one per processor for ONNX Runtime, TensorFlow's default for TensorFlow).")
     int threads;
 
-    @Option(names = "--lanes", defaultValue = "1",
-            description = "Cut each ONNX Runtime batch into this many slices run side by side, each with"
-                    + " processors/lanes intra-op threads unless --threads is given (default: ${DEFAULT-VALUE};"
-                    + " see ExtractorOptions.lanes).")
-    int lanes;
+    @Option(names = "--lanes", split = ",", paramLabel = "N",
+            description = "ONNX Runtime rows to measure, one per lane count: each batch cut into slices run by N"
+                    + " workers side by side, each with processors/N intra-op threads unless --threads is given"
+                    + " (see ExtractorOptions.lanes; default: 1 and the number of processors).")
+    List<Integer> lanes;
 
     @Option(names = "--spinning", description = "Let ONNX Runtime's idle threads spin (off by default).")
     boolean spinning;
+
+    /** Row name of the TensorFlow forward, the denominator of the ratio lines (null without it). */
+    private String tensorFlowRow;
 
     /** One engine under test. */
     interface Backend extends AutoCloseable {
@@ -77,6 +80,7 @@ public final class InferenceBenchmark implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        List<Integer> laneCounts = laneCounts();
         ModelSpec spec = modelSpec();
         EncoderSpec e = spec.encoder();
         NamedTensors weights = checkpoint != null
@@ -88,10 +92,13 @@ public final class InferenceBenchmark implements Callable<Integer> {
         Map<String, Map<Integer, double[]>> rates = new LinkedHashMap<>();
         List<Backend> backends = new ArrayList<>();
         try {
-            backends.add(new OrtBackend(model, threads, spinning, lanes));
+            for (int n : laneCounts) {
+                backends.add(new OrtBackend(model, threads, spinning, n));
+            }
             Backend tf = TensorFlowBackends.create(e, weights, threads);
             if (tf != null) {
                 backends.add(tf);
+                tensorFlowRow = tf.name();
             } else {
                 System.out.println("TensorFlow forward (model.EncoderGraph) is not in this build: ONNX Runtime only");
             }
@@ -121,6 +128,18 @@ public final class InferenceBenchmark implements Callable<Integer> {
         }
         print(rates);
         return 0;
+    }
+
+    /** {@code --lanes}, or 1 and the number of processors (once on a one-processor host). */
+    private List<Integer> laneCounts() {
+        List<Integer> counts = lanes != null && !lanes.isEmpty() ? lanes
+                : List.of(1, Runtime.getRuntime().availableProcessors());
+        for (int n : counts) {
+            if (n < 1) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--lanes: expected counts >= 1, got " + n);
+            }
+        }
+        return counts.stream().distinct().toList();
     }
 
     /** Images, wall seconds and process CPU seconds of forwards over about {@code secs} seconds. */
@@ -174,15 +193,23 @@ public final class InferenceBenchmark implements Callable<Integer> {
             }
             System.out.println(line);
         });
-        if (rates.size() == 2) {
-            List<Map<Integer, Double>> rows = new ArrayList<>(rates.values());
-            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-28s", "speed ratio ORT/TF"));
+        Map<Integer, Double> tf = rates.get(tensorFlowRow);
+        if (tf == null) {
+            return;
+        }
+        rates.forEach((name, row) -> {
+            if (name.equals(tensorFlowRow)) {
+                return;
+            }
+            String label = rates.size() == 2 ? "speed ratio ORT/TF"
+                    : "ORT/TF" + (name.equals(OrtBackend.NAME) ? ", 1 lane" : name.replace(OrtBackend.NAME, ""));
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-28s", label));
             for (int batch : batches) {
-                double ratio = rows.get(0).get(batch) / rows.get(1).get(batch);
+                double ratio = row.get(batch) / tf.get(batch);
                 line.append(String.format(Locale.ROOT, "%11.2fx", title.startsWith("images") ? ratio : 1 / ratio));
             }
             System.out.println(line);
-        }
+        });
     }
 
     private ModelSpec modelSpec() throws IOException, OrtException {
@@ -202,9 +229,10 @@ public final class InferenceBenchmark implements Callable<Integer> {
 
     /**
      * ONNX Runtime on the exported file (all graph optimisations), all outputs fetched, spinning off
-     * unless asked; batches cut into {@code lanes} slices run side by side as {@code FeatureExtractor} does.
+     * unless asked; batches cut into slices run by {@code lanes} workers as {@code FeatureExtractor} does.
      */
     static final class OrtBackend implements Backend {
+        static final String NAME = "ONNX Runtime (Java)";
         private final OrtEnvironment env = OrtEnvironment.getEnvironment();
         private final OrtSession session;
         private final long[] shape;
@@ -226,7 +254,7 @@ public final class InferenceBenchmark implements Callable<Integer> {
 
         @Override
         public String name() {
-            return lanes.lanes() == 1 ? "ONNX Runtime (Java)" : "ONNX Runtime (Java), " + lanes.lanes() + " lanes";
+            return lanes.lanes() == 1 ? NAME : NAME + ", " + lanes.lanes() + " lanes";
         }
 
         @Override

@@ -15,15 +15,26 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Reads the float32 initializers of an ONNX model (ModelProto.graph = 7, GraphProto.initializer = 5;
  * inline {@code raw_data} or external data) back into an encoder state dict, undoing the export's
- * transposition of Linear weights ({@code <name>.weight.T [in, out] -> <name>.weight [out, in]}).
+ * transposition of Linear weights ({@code <name>.weight.T [in, out] -> <name>.weight [out, in]}) and
+ * its split of each {@code attn.qkv} Linear into {@code attn.q}, {@code attn.k} and {@code attn.v}
+ * (files written before that split, with {@code attn.qkv} itself, read the same).
  * Used to run other back ends on the exact weights of an exported model.
  */
 public final class OnnxInitializers {
+    /** {@code <block>.attn.} + one of {@link EncoderOnnxGraph#QKV_PARTS} + {@code .weight|.bias}. */
+    private static final Pattern QKV_PART = Pattern.compile(
+            "(.*\\.attn\\.)(" + String.join("|", EncoderOnnxGraph.QKV_PARTS) + ")(\\.weight|\\.bias)");
+
     private OnnxInitializers() {
     }
 
@@ -33,7 +44,7 @@ public final class OnnxInitializers {
      * @throws IOException naming the file when it is not a readable ONNX model
      */
     public static NamedTensors readEncoderWeights(Path model) throws IOException {
-        NamedTensors.Builder b = NamedTensors.builder();
+        Map<String, FloatTensor> tensors = new LinkedHashMap<>();
         for (Raw t : readRaw(model)) {
             if (t.dataType != OnnxProto.FLOAT || t.dims.length == 0) {
                 continue;
@@ -41,12 +52,46 @@ public final class OnnxInitializers {
             float[] v = t.floats(model);
             FloatTensor tensor = new FloatTensor(t.dims, v);
             if (t.name.endsWith(".weight.T")) {
-                b.put(t.name.substring(0, t.name.length() - 2), EncoderOnnxGraph.transpose(tensor));
+                tensors.put(t.name.substring(0, t.name.length() - 2), EncoderOnnxGraph.transpose(tensor));
             } else {
-                b.put(t.name, tensor);
+                tensors.put(t.name, tensor);
+            }
+        }
+        NamedTensors.Builder b = NamedTensors.builder();
+        for (Map.Entry<String, FloatTensor> e : tensors.entrySet()) {
+            Matcher m = QKV_PART.matcher(e.getKey());
+            if (!m.matches()) {
+                b.put(e.getKey(), e.getValue());
+            } else if (m.group(2).equals(EncoderOnnxGraph.QKV_PARTS.get(0))) {
+                b.put(m.group(1) + "qkv" + m.group(3), joinRows(model, tensors, m.group(1), m.group(3)));
             }
         }
         return b.build();
+    }
+
+    /**
+     * {@code attn.qkv.weight [3D, D]} (or {@code .bias [3D]}) from the export's {@code attn.q},
+     * {@code attn.k} and {@code attn.v} parts, stacked along the first axis in that order.
+     */
+    private static FloatTensor joinRows(Path model, Map<String, FloatTensor> tensors, String prefix, String suffix)
+            throws IOException {
+        List<FloatTensor> parts = new ArrayList<>();
+        for (String p : EncoderOnnxGraph.QKV_PARTS) {
+            FloatTensor t = tensors.get(prefix + p + suffix);
+            if (t == null || (!parts.isEmpty() && !Arrays.equals(t.shape(), parts.get(0).shape()))) {
+                throw new IOException(model + ": initializer '" + prefix + p + suffix + "' is missing or shaped unlike '"
+                        + prefix + EncoderOnnxGraph.QKV_PARTS.get(0) + suffix + "'");
+            }
+            parts.add(t);
+        }
+        long[] shape = parts.get(0).shape().clone();
+        shape[0] *= parts.size();
+        float[] joined = new float[parts.get(0).data().length * parts.size()];
+        for (int i = 0; i < parts.size(); i++) {
+            float[] d = parts.get(i).data();
+            System.arraycopy(d, 0, joined, i * d.length, d.length);
+        }
+        return new FloatTensor(shape, joined);
     }
 
     private static final class Raw {

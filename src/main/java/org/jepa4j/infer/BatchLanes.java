@@ -1,25 +1,33 @@
 package org.jepa4j.infer;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Runs the slices of one batch side by side: a batch of {@code count} images is cut into
- * {@code min(lanes, count)} contiguous slices of {@code floor((count + i) / slices)} images, slice
- * 0 on the calling thread and the others on this object's {@code lanes − 1} daemon threads. With an
- * ONNX Runtime session of one intra-op thread per lane, each core then runs whole operators instead
- * of sharing every small one (the element-wise work of a ViT hardly gains from a second thread).
- * Thread-safe; {@link #close()} stops the threads.
+ * Runs the slices of one batch side by side. With {@code lanes > 1} a batch of {@code count}
+ * images is cut into contiguous slices of at most {@link #SLICE_IMAGES} images (a multiple of
+ * {@code lanes} of them, sizes differing by at most one, see {@link #sliceSizes}), and {@code lanes}
+ * workers (the calling thread and this object's {@code lanes − 1} daemon threads) take the next
+ * slice until none is left. With an ONNX Runtime session of one intra-op thread per lane, each core
+ * then runs whole operators instead of sharing every small one (the element-wise work of a ViT
+ * hardly gains from a second thread); small slices keep activations closer in cache, and a core
+ * slowed by other work on the host takes fewer slices instead of holding up the batch.
+ * With one lane every batch runs whole on the caller. Thread-safe; {@link #close()} stops the threads.
  */
 public final class BatchLanes implements AutoCloseable {
+    /** Most images in one slice when {@code lanes > 1}. */
+    public static final int SLICE_IMAGES = 8;
+
     private final int lanes;
     private final ExecutorService pool;
 
-    /** @param lanes slices per batch, at least 1 (1 = run every batch whole on the caller) */
+    /** @param lanes workers per batch, at least 1 (1 = run every batch whole on the caller) */
     public BatchLanes(int lanes) {
         if (lanes < 1) {
             throw new IllegalArgumentException("lanes must be >= 1, got " + lanes);
@@ -36,9 +44,18 @@ public final class BatchLanes implements AutoCloseable {
         return lanes;
     }
 
-    /** Images per slice for a batch of {@code count}: {@code min(lanes, count)} sizes adding up to count. */
+    /**
+     * Images per slice for a batch of {@code count}: one slice with one lane; otherwise the fewest
+     * slices that is a multiple of {@code lanes} and holds at most {@link #SLICE_IMAGES} images each
+     * (but never more slices than images), sizes {@code floor((count + i) / slices)}.
+     */
     public static int[] sliceSizes(int count, int lanes) {
-        int slices = Math.max(1, Math.min(lanes, count));
+        int slices = 1;
+        if (lanes > 1) {
+            int needed = Math.max(1, (count + SLICE_IMAGES - 1) / SLICE_IMAGES);
+            slices = Math.min(count, lanes * ((needed + lanes - 1) / lanes));
+        }
+        slices = Math.max(1, slices);
         int[] sizes = new int[slices];
         for (int i = 0; i < slices; i++) {
             sizes[i] = (count + i) / slices;
@@ -48,7 +65,8 @@ public final class BatchLanes implements AutoCloseable {
 
     /**
      * Runs {@code slice(first, size)} for every slice of a batch of {@code count} images and returns
-     * the results in slice order; the first failure is rethrown (unchecked) after all slices ended.
+     * the results in slice order. After a failure no further slice starts; the first failure is
+     * rethrown (unchecked) once the running slices ended.
      */
     public <T> List<T> run(int count, SliceTask<T> slice) {
         int[] sizes = sliceSizes(count, lanes);
@@ -59,21 +77,32 @@ public final class BatchLanes implements AutoCloseable {
         for (int i = 1; i < sizes.length; i++) {
             first[i] = first[i - 1] + sizes[i - 1];
         }
-        List<Future<T>> others = new ArrayList<>();
-        for (int i = 1; i < sizes.length; i++) {
-            int s = i;
-            others.add(pool.submit(() -> slice.apply(first[s], sizes[s])));
+        Object[] results = new Object[sizes.length];
+        AtomicInteger next = new AtomicInteger();
+        Runnable worker = () -> {
+            int i;
+            while ((i = next.getAndIncrement()) < sizes.length) {
+                try {
+                    results[i] = slice.apply(first[i], sizes[i]);
+                } catch (RuntimeException | Error e) {
+                    next.set(sizes.length);
+                    throw e;
+                }
+            }
+        };
+        List<Future<?>> helpers = new ArrayList<>();
+        for (int w = 1; w < Math.min(lanes, sizes.length); w++) {
+            helpers.add(pool.submit(worker));
         }
-        List<T> out = new ArrayList<>();
         RuntimeException failure = null;
         try {
-            out.add(slice.apply(0, sizes[0]));
+            worker.run();
         } catch (RuntimeException e) {
             failure = e;
         }
-        for (Future<T> f : others) {
+        for (Future<?> f : helpers) {
             try {
-                out.add(f.get());
+                f.get();
             } catch (ExecutionException e) {
                 if (failure == null) {
                     failure = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
@@ -88,6 +117,8 @@ public final class BatchLanes implements AutoCloseable {
         if (failure != null) {
             throw failure;
         }
+        @SuppressWarnings("unchecked")
+        List<T> out = (List<T>) Arrays.asList(results);
         return out;
     }
 

@@ -16,11 +16,12 @@ import org.jepa4j.data.Preprocessing;
  * @param optimization   graph optimisation level ({@link Optimization#ALL} by default)
  * @param preprocessing  preprocessing to use instead of the model's metadata; required for ONNX
  *                       models without jepa4j metadata, null otherwise
- * @param lanes          slices a batch is cut into and run side by side on the CPU ({@link BatchLanes});
- *                       1 by default (each batch whole). With lanes > 1 and intraOpThreads 0 each run
- *                       gets {@code max(1, processors / lanes)} threads. Results equal the whole batch's
- *                       up to float rounding; throughput rises for large batches, a single image does
- *                       not get faster
+ * @param lanes          workers that run a batch's slices (of at most {@link BatchLanes#SLICE_IMAGES}
+ *                       images) side by side on the CPU ({@link BatchLanes}); 1 by default (each batch
+ *                       whole). With lanes > 1 and intraOpThreads 0 each run gets
+ *                       {@code max(1, processors / lanes)} threads. Results equal the whole batch's up to
+ *                       float rounding; throughput rises for batches, but a single image runs on
+ *                       processors/lanes threads (slower for large models: 1.85x on a ViT-B/16)
  */
 public record ExtractorOptions(FeatureKind feature, ExecutionProvider provider, int deviceId, int intraOpThreads,
                                boolean spinning, Optimization optimization, Preprocessing preprocessing, int lanes) {

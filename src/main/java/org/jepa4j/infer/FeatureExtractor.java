@@ -345,7 +345,7 @@ public final class FeatureExtractor implements AutoCloseable {
     }
 
     /**
-     * Intra-op threads of each run when a batch is cut into {@code lanes} slices: {@code requested},
+     * Intra-op threads of each run when a batch is run by {@code lanes} workers: {@code requested},
      * or the available processors shared among the lanes (at least one each) when it is 0.
      */
     public static int intraOpThreads(int requested, int lanes) {

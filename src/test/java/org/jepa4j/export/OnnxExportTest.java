@@ -202,4 +202,21 @@ class OnnxExportTest {
             assertEquals(weights, OnnxInitializers.readEncoderWeights(m), mode.toString());
         }
     }
+
+    @Test
+    void initializersOfEarlierExportsWithOneQkvLinearReadTheSame() throws Exception {
+        // exports before the q/k/v split stored each attn.qkv Linear whole, transposed
+        var weights = TestModels.randomEncoder(GREY, 16);
+        OnnxGraphBuilder g = new OnnxGraphBuilder();
+        for (var e : weights.asMap().entrySet()) {
+            boolean linear = e.getKey().endsWith(".weight") && e.getValue().shape().length == 2;
+            g.initializer(linear ? e.getKey() + ".T" : e.getKey(),
+                    linear ? EncoderOnnxGraph.transpose(e.getValue()) : e.getValue());
+        }
+        Path m = dir.resolve("earlier.onnx");
+        OnnxWriter.write(new OnnxProto.ModelProto(8, List.of(new OnnxProto.OperatorSetId("", 17)), "jepa4j", "0",
+                "org.jepa4j", 1, "", g.build("g", ""), List.of()), m, ExternalData.NEVER);
+        assertEquals(weights, OnnxInitializers.readEncoderWeights(m));
+        assertTrue(weights.asMap().containsKey("blocks.1.attn.qkv.weight"));
+    }
 }

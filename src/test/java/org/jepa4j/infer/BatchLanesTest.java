@@ -16,17 +16,45 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BatchLanesTest {
 
     @Test
-    void sliceSizesCoverTheBatchAndDifferByAtMostOne() {
+    void sliceSizesCoverTheBatchInSmallEvenSlicesPerLane() {
         assertArrayEquals(new int[] {2, 2, 3}, BatchLanes.sliceSizes(7, 3));
         assertArrayEquals(new int[] {1, 1}, BatchLanes.sliceSizes(2, 4), "no empty slices");
-        assertArrayEquals(new int[] {5}, BatchLanes.sliceSizes(5, 1));
-        for (int count = 1; count < 40; count++) {
-            for (int lanes = 1; lanes < 6; lanes++) {
+        assertArrayEquals(new int[] {5}, BatchLanes.sliceSizes(5, 1), "one lane: the batch whole");
+        assertArrayEquals(new int[] {40}, BatchLanes.sliceSizes(40, 1));
+        assertArrayEquals(new int[] {8, 8, 8, 8, 8, 8, 8, 8}, BatchLanes.sliceSizes(64, 2));
+        assertArrayEquals(new int[] {4, 4, 4, 5}, BatchLanes.sliceSizes(17, 2), "a multiple of the lanes");
+        for (int count = 1; count < 80; count++) {
+            for (int lanes = 2; lanes < 6; lanes++) {
                 int[] sizes = BatchLanes.sliceSizes(count, lanes);
-                assertEquals(Math.min(count, lanes), sizes.length);
                 assertEquals(count, java.util.Arrays.stream(sizes).sum());
                 assertTrue(sizes[sizes.length - 1] - sizes[0] <= 1);
+                assertTrue(sizes[sizes.length - 1] <= BatchLanes.SLICE_IMAGES, count + " / " + lanes);
+                assertTrue(sizes.length % lanes == 0 || sizes.length == count, count + " / " + lanes);
+                assertTrue(sizes.length < lanes + count / BatchLanes.SLICE_IMAGES + lanes, "not more slices than needed");
             }
+        }
+    }
+
+    @Test
+    void aLaneThatIsHeldUpLeavesTheOtherSlicesToTheOthers() {
+        try (BatchLanes lanes = new BatchLanes(2)) {
+            int[] sizes = BatchLanes.sliceSizes(40, 2);
+            assertEquals(6, sizes.length);
+            // slice 0 waits until every other slice is done: with a fixed share per lane this never ends
+            CountDownLatch othersDone = new CountDownLatch(sizes.length - 1);
+            List<Integer> out = lanes.run(40, (first, size) -> {
+                if (first == 0) {
+                    try {
+                        assertTrue(othersDone.await(10, TimeUnit.SECONDS), "the other lane did not take the remaining slices");
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                } else {
+                    othersDone.countDown();
+                }
+                return first;
+            });
+            assertEquals(List.of(0, 6, 12, 19, 26, 33), out, "first image of each slice (sizes 6, 6, 7, 7, 7, 7), in order");
         }
     }
 
