@@ -68,7 +68,7 @@ public final class EmbedCommand implements Callable<Integer> {
         if (!ext.endsWith(".npy") && !ext.endsWith(".csv")) {
             throw new IllegalArgumentException("--out " + out + ": expected a .npy or .csv file name");
         }
-        ExtractorOptions options = runtime.applyTo(ExtractorOptions.builder())
+        ExtractorOptions options = runtime.applyTo(ExtractorOptions.builder(), OnnxRuntimeThreadOptions.onePerProcessor())
                 .feature(FeatureKind.parse(feature))
                 .provider(org.jepa4j.infer.ExecutionProvider.parse(provider))
                 .build();
@@ -76,8 +76,9 @@ public final class EmbedCommand implements Callable<Integer> {
         int n = limit == 0 ? source.size() : Math.min(limit, source.size());
         try (FeatureExtractor fx = FeatureExtractor.open(model, options)) {
             int d = fx.info().dimension();
-            System.err.printf(Locale.ROOT, "embedding %d images of %s with %s (%s, %d values, provider %s)%n",
-                    n, source.description(), fx.info().modelId(), fx.info().feature(), d, fx.info().provider());
+            System.err.printf(Locale.ROOT, "embedding %d images of %s with %s (%s, %d values, provider %s, %d lane%s)%n",
+                    n, source.description(), fx.info().modelId(), fx.info().feature(), d, fx.info().provider(),
+                    fx.lanes(), fx.lanes() == 1 ? "" : "s");
             if ((long) n * d > Integer.MAX_VALUE - 8) {
                 throw new IllegalArgumentException(n + " images x " + d + " values of " + fx.info().feature()
                         + " do not fit one array (at most " + (Integer.MAX_VALUE - 8) + " values): use --limit");

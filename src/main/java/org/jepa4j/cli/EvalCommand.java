@@ -122,7 +122,7 @@ public final class EvalCommand implements Callable<Integer> {
         List<String> classNames = train.images().classNames();
         log.printf(Locale.ROOT, "data: %s, %s%n", train.images().description(), test.images().description());
         Files.createDirectories(out);
-        ExtractorOptions options = runtime.applyTo(ExtractorOptions.builder()).feature(kind)
+        ExtractorOptions options = runtime.applyTo(ExtractorOptions.builder(), OnnxRuntimeThreadOptions.onePerProcessor()).feature(kind)
                 .provider(ExecutionProvider.parse(provider)).build();
         Evaluation.Settings settings = Evaluation.Settings.defaults()
                 .withProbe(LinearProbe.Options.defaults().withEpochs(epochs).withSeed(seed));
@@ -140,8 +140,8 @@ public final class EvalCommand implements Callable<Integer> {
             modelInfo.put("feature", info.feature().toString());
             modelInfo.put("dimension", Integer.toString(info.dimension()));
             modelInfo.put("provider", info.provider());
-            log.printf(Locale.ROOT, "model: %s (%s, %d values, provider %s)%n", info.modelId(), info.feature(),
-                    info.dimension(), info.provider());
+            log.printf(Locale.ROOT, "model: %s (%s, %d values, provider %s, %d lane%s)%n", info.modelId(), info.feature(),
+                    info.dimension(), info.provider(), fx.lanes(), fx.lanes() == 1 ? "" : "s");
             long t0 = System.nanoTime();
             float[][] trainX = embed(fx, train, "pretrained train");
             pretrainedTest = embed(fx, test, "pretrained test");

@@ -7,7 +7,8 @@ import picocli.CommandLine.Option;
 /**
  * Picocli mixin for the commands that run an exported encoder through ONNX Runtime
  * ({@code embed}, {@code eval}, {@code serve}): {@code --threads} and {@code --lanes}. Use it with
- * {@code @Mixin OnnxRuntimeThreadOptions runtime;} and {@link #applyTo}.
+ * {@code @Mixin OnnxRuntimeThreadOptions runtime;} and {@link #applyTo}, which also takes the
+ * command's default lane count.
  */
 public final class OnnxRuntimeThreadOptions {
 
@@ -15,14 +16,20 @@ public final class OnnxRuntimeThreadOptions {
             description = "ONNX Runtime intra-op threads (0 = one per processor, shared among the lanes).")
     int threads;
 
-    @Option(names = "--lanes", defaultValue = "1", paramLabel = "N",
-            description = "Run each batch as slices of at most " + BatchLanes.SLICE_IMAGES + " images taken by N workers side by side on the CPU,"
-                    + " each with processors/N ONNX Runtime threads unless --threads is given; more images/s on"
-                    + " batches, a lone image gets only processors/N threads (default: ${DEFAULT-VALUE}).")
-    int lanes;
+    @Option(names = "--lanes", paramLabel = "N",
+            description = "Run each batch as slices of at most " + BatchLanes.SLICE_IMAGES + " images taken by N workers"
+                    + " side by side on the CPU, each with processors/N ONNX Runtime threads unless --threads is"
+                    + " given: more images/s on batches, but a lone image gets only processors/N threads (default:"
+                    + " one per processor for embed and eval, which run large batches; 1 for serve).")
+    Integer lanes;
 
-    /** The builder with these thread and lane counts set. */
-    ExtractorOptions.Builder applyTo(ExtractorOptions.Builder builder) {
-        return builder.intraOpThreads(threads).lanes(lanes);
+    /** The builder with these thread and lane counts set; {@code defaultLanes} unless --lanes was given. */
+    ExtractorOptions.Builder applyTo(ExtractorOptions.Builder builder, int defaultLanes) {
+        return builder.intraOpThreads(threads).lanes(lanes != null ? lanes : defaultLanes);
+    }
+
+    /** The default lane count of the batch commands ({@code embed}, {@code eval}): one per processor. */
+    static int onePerProcessor() {
+        return Runtime.getRuntime().availableProcessors();
     }
 }

@@ -113,7 +113,7 @@ public final class ServeCommand implements Callable<Integer> {
             }
             kinds.add(k);
         }
-        ExtractorOptions extractor = runtime.applyTo(ExtractorOptions.builder()).provider(ExecutionProvider.parse(provider))
+        ExtractorOptions extractor = runtime.applyTo(ExtractorOptions.builder(), 1).provider(ExecutionProvider.parse(provider))
                 .build();
         PrintWriter out = spec.commandLine().getOut();
         EmbeddingServer server = EmbeddingServer.start(OnnxEmbedder.open(model, kinds, extractor), options);

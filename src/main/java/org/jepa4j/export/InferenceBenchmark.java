@@ -51,6 +51,10 @@ public final class InferenceBenchmark implements Callable<Integer> {
     @Option(names = "--seconds", defaultValue = "3", description = "Measured seconds per cell, after warm-up (default: ${DEFAULT-VALUE}).")
     double seconds;
 
+    @Option(names = "--rounds", defaultValue = "6",
+            description = "Turns each engine takes per batch size, --seconds/--rounds each (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
     @Option(names = "--threads", defaultValue = "0",
             description = "Intra-op threads for both back ends (0 = one per processor for ONNX Runtime, TensorFlow's default for TensorFlow).")
     int threads;
@@ -81,14 +85,18 @@ public final class InferenceBenchmark implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<Integer> laneCounts = laneCounts();
+        if (rounds < 1 || !(seconds > 0)) {
+            throw new CommandLine.ParameterException(new CommandLine(this),
+                    "--rounds and --seconds: expected positive values, got " + rounds + " and " + seconds);
+        }
         ModelSpec spec = modelSpec();
         EncoderSpec e = spec.encoder();
         NamedTensors weights = checkpoint != null
                 ? Checkpoint.read(checkpoint).part(OnnxExporter.Encoder.parse(encoder).prefix())
                 : OnnxInitializers.readEncoderWeights(model);
-        System.out.printf(Locale.ROOT, "encoder %dx%dx%d patch %d width %d depth %d heads %d; threads %s; %s per cell%n",
+        System.out.printf(Locale.ROOT, "encoder %dx%dx%d patch %d width %d depth %d heads %d; threads %s; %s per cell in %d turns%n",
                 e.channels(), e.imageSize(), e.imageSize(), e.patchSize(), e.width(), e.depth(), e.heads(),
-                threads == 0 ? "default" : Integer.toString(threads), seconds + " s");
+                threads == 0 ? "default" : Integer.toString(threads), seconds + " s", rounds);
         Map<String, Map<Integer, double[]>> rates = new LinkedHashMap<>();
         List<Backend> backends = new ArrayList<>();
         try {
@@ -103,16 +111,19 @@ public final class InferenceBenchmark implements Callable<Integer> {
                 System.out.println("TensorFlow forward (model.EncoderGraph) is not in this build: ONNX Runtime only");
             }
             Random r = new Random(0);
-            // engines alternate per batch size, in two halves each, so that a change in the load of a
-            // shared machine hits both alike
+            // engines take turns per batch size, --rounds times each, so that a change in the load
+            // of a shared machine hits them alike
             for (int batch : batches) {
                 float[] px = new float[batch * e.channels() * e.imageSize() * e.imageSize()];
                 for (int i = 0; i < px.length; i++) {
                     px[i] = (float) r.nextGaussian();
                 }
-                for (int half = 0; half < 2; half++) {
+                for (Backend b : backends) {
+                    warmUp(b, px, batch, Math.min(1.0, seconds / 3));
+                }
+                for (int round = 0; round < rounds; round++) {
                     for (Backend b : backends) {
-                        double[] m = measure(b, px, batch, seconds / 2);
+                        double[] m = measure(b, px, batch, seconds / rounds);
                         double[] acc = rates.computeIfAbsent(b.name(), k -> new LinkedHashMap<>())
                                 .computeIfAbsent(batch, k -> new double[3]);
                         for (int i = 0; i < 3; i++) {
@@ -142,12 +153,20 @@ public final class InferenceBenchmark implements Callable<Integer> {
         return counts.stream().distinct().toList();
     }
 
-    /** Images, wall seconds and process CPU seconds of forwards over about {@code secs} seconds. */
-    private double[] measure(Backend b, float[] px, int batch, double secs) throws Exception {
-        long warmEnd = System.nanoTime() + (long) (Math.min(1.0, secs / 3) * 1e9);
+    /** Forwards for about {@code secs} seconds (at least one), not measured. */
+    private static void warmUp(Backend b, float[] px, int batch, double secs) throws Exception {
+        long warmEnd = System.nanoTime() + (long) (secs * 1e9);
         do {
             b.forward(px, batch);
         } while (System.nanoTime() < warmEnd);
+    }
+
+    /**
+     * Images, wall seconds and process CPU seconds of forwards over about {@code secs} seconds (at
+     * least one), after one unmeasured forward that brings this engine's data back into the caches.
+     */
+    private static double[] measure(Backend b, float[] px, int batch, double secs) throws Exception {
+        b.forward(px, batch);
         long cpu0 = processCpuNanos();
         long start = System.nanoTime();
         long images = 0;

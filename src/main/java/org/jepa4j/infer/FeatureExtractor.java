@@ -127,6 +127,11 @@ public final class FeatureExtractor implements AutoCloseable {
         return info;
     }
 
+    /** Workers that run a batch's slices ({@link ExtractorOptions#lanes}; 1 on a GPU). */
+    public int lanes() {
+        return lanes.lanes();
+    }
+
     /** The evaluation transform this extractor applies. */
     public EvalTransform transform() {
         return transform;

@@ -24,7 +24,7 @@ class InferenceBenchmarkTest {
         Path model = dir.resolve("m.onnx");
         OnnxExporter.export(TestModels.writeCheckpoint(dir.resolve("c.safetensors"), TINY, 3), model,
                 OnnxExporter.Options.defaults());
-        String out = run("--model", model.toString(), "--batches", "1,3", "--seconds", "0.05", "--lanes", "1,2");
+        String out = run("--model", model.toString(), "--batches", "1,3", "--seconds", "0.06", "--rounds", "3", "--lanes", "1,2");
         assertTrue(out.contains("ONNX Runtime (Java)  "), out);
         assertTrue(out.contains("ONNX Runtime (Java), 2 lanes"), out);
         assertTrue(out.contains("TensorFlow Java"), out);
@@ -38,8 +38,9 @@ class InferenceBenchmarkTest {
     }
 
     @Test
-    void aLaneCountBelowOneIsAUsageError() {
+    void aLaneOrRoundCountBelowOneIsAUsageError() {
         assertEquals(2, new CommandLine(new InferenceBenchmark()).execute("--model", "x.onnx", "--lanes", "0"));
+        assertEquals(2, new CommandLine(new InferenceBenchmark()).execute("--model", "x.onnx", "--rounds", "0"));
     }
 
     private static String run(String... args) {
