@@ -159,9 +159,7 @@ public final class EncoderOnnxGraph {
         String[] heads4 = new String[3];
         for (int j = 0; j < 3; j++) {
             String name = pre + "attn." + QKV_PARTS.get(j);
-            String w = g.initializer(name + ".weight.T", transpose(parts[j][0]));
-            String b = g.initializer(name + ".bias", parts[j][1]);
-            String rows = g.node("Add", name, List.of(g.node("MatMul", name + ".matmul", List.of(h, w)), b));
+            String rows = linear(h, name, parts[j][0], parts[j][1]);
             String split = g.node("Reshape", name + "_heads",
                     List.of(rows, g.int64Vector("shape_heads", -1, spec.numPatches(), heads, hd)));
             heads4[j] = g.node("Transpose", name + "_perm", List.of(split),
@@ -218,8 +216,13 @@ public final class EncoderOnnxGraph {
 
     /** {@code x @ W^T + b} with the PyTorch weight {@code [out, in]} stored transposed. */
     private String linear(String x, String name) {
-        String w = g.initializer(name + ".weight.T", transpose(weights.get(name + ".weight")));
-        String b = g.initializer(name + ".bias", weights.get(name + ".bias"));
+        return linear(x, name, weights.get(name + ".weight"), weights.get(name + ".bias"));
+    }
+
+    /** {@link #linear(String, String)} with the weight {@code [out, in]} and bias given. */
+    private String linear(String x, String name, FloatTensor weight, FloatTensor bias) {
+        String w = g.initializer(name + ".weight.T", transpose(weight));
+        String b = g.initializer(name + ".bias", bias);
         String mm = g.node("MatMul", name + ".matmul", List.of(x, w));
         return g.node("Add", name, List.of(mm, b));
     }
