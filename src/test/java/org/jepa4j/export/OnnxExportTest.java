@@ -218,5 +218,17 @@ class OnnxExportTest {
                 "org.jepa4j", 1, "", g.build("g", ""), List.of()), m, ExternalData.NEVER);
         assertEquals(weights, OnnxInitializers.readEncoderWeights(m));
         assertTrue(weights.asMap().containsKey("blocks.1.attn.qkv.weight"));
+
+        // a split Linear with a part missing is named, not read half
+        OnnxGraphBuilder partial = new OnnxGraphBuilder();
+        var w = new org.jepa4j.tensor.FloatTensor(new long[] {4, 4}, new float[16]);
+        partial.initializer("blocks.0.attn.q.weight.T", w);
+        partial.initializer("blocks.0.attn.k.weight.T", w);
+        Path broken = dir.resolve("broken.onnx");
+        OnnxWriter.write(new OnnxProto.ModelProto(8, List.of(new OnnxProto.OperatorSetId("", 17)), "jepa4j", "0",
+                "org.jepa4j", 1, "", partial.build("g", ""), List.of()), broken, ExternalData.NEVER);
+        IOException e = assertThrows(IOException.class, () -> OnnxInitializers.readEncoderWeights(broken));
+        assertTrue(e.getMessage().contains("broken.onnx") && e.getMessage().contains("'blocks.0.attn.v.weight'"),
+                e.getMessage());
     }
 }
