@@ -29,7 +29,7 @@ import java.util.concurrent.TimeUnit;
  * clients (one PNG per request, next request when the answer arrives) for {@code seconds}, and
  * prints throughput and latency percentiles side by side.
  * <pre>
- * tools/bench-serve --model encoder.onnx [--clients 16] [--seconds 10] [--max-wait-ms 5] [--threads 0] [--image-size S]
+ * tools/bench-serve --model encoder.onnx [--clients 16] [--seconds 10] [--max-wait-ms 5] [--threads 0] [--lanes 1] [--image-size S]
  * </pre>
  */
 public final class ServeBenchmark {
@@ -54,6 +54,7 @@ public final class ServeBenchmark {
         double seconds = 10;
         double maxWaitMs = 5;
         int threads = 0;
+        int lanes = 1;
         int imageSize = 0;
         int perRequest = 1;
         for (int i = 0; i < args.length; i++) {
@@ -65,11 +66,12 @@ public final class ServeBenchmark {
                 case "--seconds" -> seconds = Double.parseDouble(need(a, v));
                 case "--max-wait-ms" -> maxWaitMs = Double.parseDouble(need(a, v));
                 case "--threads" -> threads = Integer.parseInt(need(a, v));
+                case "--lanes" -> lanes = Integer.parseInt(need(a, v));
                 case "--image-size" -> imageSize = Integer.parseInt(need(a, v));
                 case "--images-per-request" -> perRequest = Integer.parseInt(need(a, v));
                 case "-h", "--help" -> {
                     System.out.println("usage: bench-serve --model encoder.onnx [--clients 16] [--seconds 10] "
-                            + "[--max-wait-ms 5] [--threads 0] [--image-size S (default: the model's)] "
+                            + "[--max-wait-ms 5] [--threads 0] [--lanes 1 (as serve --lanes)] [--image-size S (default: the model's)] "
                             + "[--images-per-request K (K > 1: JSON batches)]");
                     return;
                 }
@@ -80,12 +82,13 @@ public final class ServeBenchmark {
             }
             i++;
         }
-        if (model == null || clients < 1 || !(seconds > 0) || seconds > 600 || perRequest < 1 || perRequest > 64) {
+        if (model == null || clients < 1 || !(seconds > 0) || seconds > 600 || perRequest < 1 || perRequest > 64
+                || lanes < 1) {
             System.err.println("bench-serve: --model FILE is required; --clients ≥ 1; 0 < --seconds ≤ 600; "
-                    + "1 ≤ --images-per-request ≤ 64");
+                    + "1 ≤ --images-per-request ≤ 64; --lanes ≥ 1");
             System.exit(2);
         }
-        ExtractorOptions eo = ExtractorOptions.builder().intraOpThreads(threads).build();
+        ExtractorOptions eo = ExtractorOptions.builder().intraOpThreads(threads).lanes(lanes).build();
         List<Result> results = new ArrayList<>();
         for (int maxBatch : new int[] {1, 32}) {
             ServeOptions so = ServeOptions.defaults().withPort(0).withMaxBatch(maxBatch)
@@ -113,7 +116,7 @@ public final class ServeBenchmark {
                         r.p50Ms(), r.p99Ms(), batches == 0 ? 0 : (batchSum(server) - before) / batches));
             }
         }
-        print(model, results);
+        print(model, lanes, results);
     }
 
     private static String need(String option, String value) {
@@ -223,9 +226,10 @@ public final class ServeBenchmark {
         return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
     }
 
-    private static void print(Path model, List<Result> results) {
-        System.out.printf(Locale.ROOT, "bench-serve: %s, %d random PNG(s) per request, loopback, %d CPUs%n",
-                model.getFileName(), results.get(0).imagesPerRequest(), Runtime.getRuntime().availableProcessors());
+    private static void print(Path model, int lanes, List<Result> results) {
+        System.out.printf(Locale.ROOT, "bench-serve: %s, %d random PNG(s) per request, loopback, %d CPUs, %d lane%s%n",
+                model.getFileName(), results.get(0).imagesPerRequest(), Runtime.getRuntime().availableProcessors(),
+                lanes, lanes == 1 ? "" : "s");
         System.out.printf(Locale.ROOT, "%-13s %7s %9s %9s %9s %10s %9s %9s %7s%n", "config", "clients", "requests",
                 "req/s", "images/s", "mean batch", "p50 ms", "p99 ms", "errors");
         for (Result r : results) {
