@@ -1,19 +1,19 @@
 package org.jepa4j.train;
 
-import org.apache.commons.math3.linear.Array2DRowRealMatrix;
-import org.apache.commons.math3.linear.SingularValueDecomposition;
+import org.jepa4j.eval.FeatureStatistics;
 
 /**
  * Representation-collapse monitors computed on pooled target-encoder features {@code [B, D]}
- * (the mean over tokens of the target encoder's last hidden state) of a fixed probe batch.
+ * (the mean over tokens of the target encoder's last hidden state) of a fixed probe batch, with the
+ * definitions of {@link FeatureStatistics}, so training logs and evaluation reports compare.
  *
  * <ul>
  *   <li><b>feature std</b>: each row is L2-normalised, then the standard deviation of every
- *       feature dimension over the B rows is taken (unbiased, B − 1) and averaged over the D
+ *       feature dimension over the B rows is taken (divided by B) and averaged over the D
  *       dimensions. A complete collapse (every image mapped to the same direction) gives 0;
  *       well-spread unit vectors give about {@code 1/sqrt(D)} (SimSiam's diagnostic).</li>
  *   <li><b>RankMe</b> (Garrido et al., 2023): with singular values {@code σ_k} of the
- *       (uncentred) feature matrix and {@code p_k = σ_k / Σσ}, the effective rank is
+ *       (uncentred) feature matrix and {@code p_k = σ_k / Σσ + ε}, the effective rank is
  *       {@code exp(−Σ p_k·log p_k)}; 1 for identical rows, n for n orthogonal rows of equal norm,
  *       at most {@code min(B, D)}.</li>
  * </ul>
@@ -59,76 +59,32 @@ public final class CollapseMonitor {
 
     /** Both monitors on {@code features [rows, dim]} (row-major). */
     public static Stats measure(float[] features, int rows, int dim) {
-        return new Stats(featureStd(features, rows, dim), rankMe(features, rows, dim), rows, dim);
+        float[][] m = asRows(features, rows, dim);
+        return new Stats(FeatureStatistics.normalisedStd(m), FeatureStatistics.rankMe(m), rows, dim);
     }
 
     /**
-     * Mean over dimensions of the per-dimension (unbiased) std of the L2-normalised rows.
+     * Mean over dimensions of the per-dimension std of the L2-normalised rows:
+     * {@link FeatureStatistics#normalisedStd}, the number evaluation reports show.
      *
      * @param features {@code [rows, dim]} row-major; rows of zero norm stay zero
      */
     public static double featureStd(float[] features, int rows, int dim) {
-        check(features, rows, dim);
-        if (rows < 2) {
-            return 0.0;
-        }
-        double[][] unit = new double[rows][dim];
-        for (int r = 0; r < rows; r++) {
-            double norm = 0;
-            for (int c = 0; c < dim; c++) {
-                double v = features[r * dim + c];
-                norm += v * v;
-            }
-            norm = Math.sqrt(norm);
-            for (int c = 0; c < dim; c++) {
-                unit[r][c] = norm > 0 ? features[r * dim + c] / norm : 0.0;
-            }
-        }
-        double sumStd = 0;
-        for (int c = 0; c < dim; c++) {
-            double mean = 0;
-            for (int r = 0; r < rows; r++) {
-                mean += unit[r][c];
-            }
-            mean /= rows;
-            double ss = 0;
-            for (int r = 0; r < rows; r++) {
-                double d = unit[r][c] - mean;
-                ss += d * d;
-            }
-            sumStd += Math.sqrt(ss / (rows - 1));
-        }
-        return sumStd / dim;
+        return FeatureStatistics.normalisedStd(asRows(features, rows, dim));
     }
 
-    /**
-     * RankMe: {@code exp} of the entropy of the normalised singular values of
-     * {@code features [rows, dim]}; 0 for an all-zero matrix.
-     */
+    /** RankMe of {@code features [rows, dim]}: {@link FeatureStatistics#rankMe}; 0 for an all-zero matrix. */
     public static double rankMe(float[] features, int rows, int dim) {
+        return FeatureStatistics.rankMe(asRows(features, rows, dim));
+    }
+
+    private static float[][] asRows(float[] features, int rows, int dim) {
         check(features, rows, dim);
-        double[][] m = new double[rows][dim];
+        float[][] m = new float[rows][];
         for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < dim; c++) {
-                m[r][c] = features[r * dim + c];
-            }
+            m[r] = java.util.Arrays.copyOfRange(features, r * dim, (r + 1) * dim);
         }
-        double[] sigma = new SingularValueDecomposition(new Array2DRowRealMatrix(m, false)).getSingularValues();
-        double total = 0;
-        for (double s : sigma) {
-            total += s;
-        }
-        if (!(total > 0)) {
-            return 0.0;
-        }
-        double entropy = 0;
-        for (double s : sigma) {
-            double p = s / total;
-            if (p > 0) { // 0·log 0 = 0
-                entropy -= p * Math.log(p);
-            }
-        }
-        return Math.exp(entropy);
+        return m;
     }
 
     private static void check(float[] features, int rows, int dim) {
