@@ -1,0 +1,369 @@
+package org.jepa4j.bench;
+
+import org.jepa4j.config.RunConfig;
+import org.jepa4j.config.RunConfigLoader;
+import org.jepa4j.data.Batch;
+import org.jepa4j.data.BatchLoader;
+import org.jepa4j.data.DatasetResolver;
+import org.jepa4j.data.ImageDataset;
+import org.jepa4j.data.LoaderOptions;
+import org.jepa4j.data.TrainTransform;
+import org.jepa4j.mask.MaskSampler;
+import org.jepa4j.mask.MaskSamplers;
+import org.jepa4j.model.ModelSpec;
+import org.jepa4j.train.Schedules;
+import org.jepa4j.train.Trainer;
+import org.jepa4j.train.TrainingFlops;
+import org.jepa4j.train.TrainingGraph;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.types.TFloat32;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+
+/**
+ * Training-speed benchmark ({@code tools/bench-train}): steady-state ms per step, images/s, peak
+ * RSS, achieved GFLOP/s ({@link TrainingFlops}) and that as a fraction of this machine's fp32
+ * matrix-multiply rate measured in the same process with the same thread settings. The first
+ * steps (graph optimisation, oneDNN set-up) are reported apart. Several TensorFlow thread
+ * settings, and training towers, can be compared in one run ({@code --threads 1:1,2:2,1:2:2}).
+ */
+@Command(name = "bench-train", mixinStandardHelpOptions = true,
+        description = "Measure training speed of a run config (steady-state ms/step, images/s, GFLOP/s).")
+public final class TrainBenchmark implements Callable<Integer> {
+    /** Side of the square matrices of the reference matmul. */
+    static final int MATMUL_SIZE = 1024;
+    /** Chained products per session run (amortises the call overhead). */
+    static final int MATMUL_CHAIN = 8;
+
+    @Option(names = "--config", required = true, description = "run config: a YAML file or a preset name")
+    String config;
+
+    @Option(names = "--set", description = "override a config key, e.g. --set data.batch_size=32 (repeatable)")
+    List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--steps", defaultValue = "20", description = "timed steps per thread setting (default ${DEFAULT-VALUE})")
+    int steps;
+
+    @Option(names = "--warmup", defaultValue = "3", description = "untimed first steps (graph optimisation), reported apart (default ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Option(names = "--threads", split = ",", description = "settings to compare as intra:inter[:towers]"
+            + " (TensorFlow threads, 0 = TF default; towers as meta.towers), e.g. 1:1,2:2,1:2:2;"
+            + " default: the config's meta.intra_op_threads/inter_op_threads/towers")
+    List<String> threads = new ArrayList<>();
+
+    /** Set in the child process that measures one thread setting: print the row for the parent. */
+    @Option(names = "--child-row", hidden = true)
+    boolean childRow;
+
+    @Option(names = "--batches", defaultValue = "8", description = "distinct batches prepared and cycled (default ${DEFAULT-VALUE})")
+    int batches;
+
+    /** TensorFlow intra-op and inter-op threads and training towers of one measurement. */
+    record Setting(int intra, int inter, int towers) {
+        /** Parses {@code intra:inter[:towers]}; towers default to {@code defaultTowers}. */
+        static Setting parse(String text, int defaultTowers) {
+            String[] p = text.strip().split(":");
+            try {
+                if (p.length == 2 || p.length == 3) {
+                    Setting s = new Setting(Integer.parseInt(p[0]), Integer.parseInt(p[1]),
+                            p.length == 3 ? Integer.parseInt(p[2]) : defaultTowers);
+                    if (s.intra() >= 0 && s.inter() >= 0 && s.towers() >= 1) {
+                        return s;
+                    }
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new IllegalArgumentException("--threads: '" + text + "' is not intra:inter[:towers] with threads >= 0"
+                    + " and towers >= 1 (e.g. 2:1 or 1:2:2)");
+        }
+
+        String label() {
+            return intra + ":" + inter + ":" + towers;
+        }
+    }
+
+    /** One measured setting. */
+    record Row(Setting setting, double firstStepMs, double warmupMs, double meanMs, double medianMs,
+               double cpuMsPerStep, double imagesPerSecond, double gflopPerStep, double achievedGflops, double matmulGflops,
+               long peakRssKb) {
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new TrainBenchmark()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        RunConfig cfg = RunConfigLoader.resolve(config, overrides);
+        ModelSpec spec = cfg.modelSpec();
+        int b = cfg.data().batchSize();
+        List<Batch> prepared = prepareBatches(cfg, Math.max(1, batches));
+        double flops = 0;
+        for (Batch batch : prepared) {
+            flops += TrainingFlops.trainingStep(spec, batch.masks());
+        }
+        flops /= prepared.size();
+        System.out.printf(Locale.ROOT, "model: encoder %s, predictor %s%n", spec.encoder(), spec.predictor());
+        System.out.printf(Locale.ROOT, "batch %d, %d prepared batches, mean Kc %.1f, Kt %.1f, %.2f GFLOP per step"
+                        + " (matmuls; target fwd + 3 x (context encoder + predictor) fwd)%n", b, prepared.size(),
+                prepared.stream().mapToInt(x -> x.masks().contextLength()).average().orElse(0),
+                prepared.stream().mapToInt(x -> x.masks().targetLength()).average().orElse(0), flops / 1e9);
+        System.out.printf(Locale.ROOT, "cores %d, %d timed steps after %d warm-up steps per setting%n",
+                Runtime.getRuntime().availableProcessors(), steps, warmup);
+
+        List<Setting> settings = new ArrayList<>();
+        if (threads.isEmpty()) {
+            settings.add(new Setting(cfg.meta().intraOpThreads(), cfg.meta().interOpThreads(), cfg.meta().towers()));
+        } else {
+            for (String t : threads) {
+                try {
+                    settings.add(Setting.parse(t, cfg.meta().towers()));
+                } catch (IllegalArgumentException e) {
+                    throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
+                }
+            }
+        }
+        List<Row> rows = new ArrayList<>();
+        for (Setting s : settings) {
+            // TensorFlow sizes its intra-op pool once per process (the first session's setting), so
+            // each further setting is measured in a fresh JVM
+            Row row = settings.size() == 1 ? measure(cfg, spec, prepared, flops, s) : measureInChild(s);
+            if (childRow) {
+                System.out.println(ROW_PREFIX + rowToLine(row));
+                return 0;
+            }
+            rows.add(row);
+            System.out.printf(Locale.ROOT, "  intra %d inter %d towers %d: first step %.0f ms, steady %.1f ms/step"
+                            + " (process CPU %.0f ms/step), %.1f images/s, %.1f GFLOP/s (%.0f%% of matmul %.1f GFLOP/s)%n",
+                    s.intra(), s.inter(), s.towers(), row.firstStepMs(), row.meanMs(), row.cpuMsPerStep(), row.imagesPerSecond(), row.achievedGflops(),
+                    100 * row.achievedGflops() / row.matmulGflops(), row.matmulGflops());
+        }
+        System.out.println();
+        System.out.println("| intra | inter | towers | first step ms | steps 2..warmup ms | ms/step mean | ms/step median"
+                + " | CPU ms/step | images/s | GFLOP/s | matmul GFLOP/s | fraction | peak RSS MB |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        for (Row r : rows) {
+            System.out.printf(Locale.ROOT, "| %s | %s | %d | %.0f | %.0f | %.1f | %.1f | %.0f | %.1f | %.1f | %.1f | %.0f%% | %.0f |%n",
+                    r.setting().intra() == 0 ? "TF default" : r.setting().intra(),
+                    r.setting().inter() == 0 ? "TF default" : r.setting().inter(), r.setting().towers(),
+                    r.firstStepMs(), r.warmupMs(), r.meanMs(), r.medianMs(), r.cpuMsPerStep(), r.imagesPerSecond(), r.achievedGflops(),
+                    r.matmulGflops(), 100 * r.achievedGflops() / r.matmulGflops(), r.peakRssKb() / 1024.0);
+        }
+        return 0;
+    }
+
+    private Row measure(RunConfig cfg, ModelSpec spec, List<Batch> prepared, double flops, Setting setting) {
+        TrainingGraph.TrainingGraphOptions opts = Trainer.graphOptions(cfg)
+                .withThreads(setting.intra(), setting.inter()).withTowers(setting.towers());
+        Schedules schedules = Schedules.of(cfg.optimization(), Math.max(1, steps + warmup));
+        double first = 0;
+        double warm = 0;
+        double[] timed = new double[steps];
+        long cpuStart = 0;
+        long cpuEnd = 0;
+        try (TrainingGraph graph = TrainingGraph.create(spec, opts)) {
+            for (int i = 0; i < warmup + steps; i++) {
+                Batch batch = prepared.get(i % prepared.size());
+                Schedules.Values v = schedules.at(i);
+                if (i == warmup) {
+                    cpuStart = processCpuNanos();
+                }
+                long t0 = System.nanoTime();
+                graph.step(batch, new TrainingGraph.StepHyperparameters(v.lr(), v.weightDecay(), v.momentum(), i + 1));
+                double ms = (System.nanoTime() - t0) / 1e6;
+                if (i == 0) {
+                    first = ms;
+                } else if (i < warmup) {
+                    warm += ms / Math.max(1, warmup - 1);
+                } else {
+                    timed[i - warmup] = ms;
+                }
+            }
+            cpuEnd = processCpuNanos();
+        }
+        double mean = Arrays.stream(timed).average().orElse(Double.NaN);
+        double[] sorted = timed.clone();
+        Arrays.sort(sorted);
+        double median = sorted.length == 0 ? Double.NaN : sorted[sorted.length / 2];
+        double matmul = matmulGflops(setting.intra(), setting.inter(), setting.towers());
+        int b = prepared.get(0).size();
+        double cpuMs = steps > 0 && cpuStart >= 0 ? (cpuEnd - cpuStart) / 1e6 / steps : Double.NaN;
+        return new Row(setting, first, warm, mean, median, cpuMs, b / (mean / 1e3), flops / 1e9,
+                flops / 1e9 / (mean / 1e3), matmul, peakRssKb());
+    }
+
+    private static final String ROW_PREFIX = "#bench-train-row ";
+
+    private static String rowToLine(Row r) {
+        return String.join(" ", List.of(r.setting().label(),
+                Double.toString(r.firstStepMs()), Double.toString(r.warmupMs()), Double.toString(r.meanMs()),
+                Double.toString(r.medianMs()), Double.toString(r.cpuMsPerStep()), Double.toString(r.imagesPerSecond()),
+                Double.toString(r.gflopPerStep()), Double.toString(r.achievedGflops()), Double.toString(r.matmulGflops()),
+                Long.toString(r.peakRssKb())));
+    }
+
+    private static Row lineToRow(String line) {
+        String[] f = line.trim().split(" ");
+        return new Row(Setting.parse(f[0], 1), Double.parseDouble(f[1]), Double.parseDouble(f[2]),
+                Double.parseDouble(f[3]), Double.parseDouble(f[4]), Double.parseDouble(f[5]), Double.parseDouble(f[6]),
+                Double.parseDouble(f[7]), Double.parseDouble(f[8]), Double.parseDouble(f[9]), Long.parseLong(f[10]));
+    }
+
+    /** Runs this benchmark for one thread setting in a child JVM (same class path and JVM options). */
+    private Row measureInChild(Setting setting) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        cmd.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), TrainBenchmark.class.getName(),
+                "--config", config, "--steps", Integer.toString(steps), "--warmup", Integer.toString(warmup),
+                "--batches", Integer.toString(batches), "--threads", setting.label(), "--child-row"));
+        for (String o : overrides) {
+            cmd.addAll(List.of("--set", o));
+        }
+        try {
+            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            Row row = null;
+            try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+                    java.nio.charset.StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = out.readLine()) != null) {
+                    if (line.startsWith(ROW_PREFIX)) {
+                        row = lineToRow(line.substring(ROW_PREFIX.length()));
+                    }
+                }
+            }
+            int rc = p.waitFor();
+            if (rc != 0 || row == null) {
+                throw new IllegalStateException("bench-train: the child measuring " + setting.label()
+                        + " (intra:inter:towers) failed (exit " + rc + "): " + String.join(" ", cmd));
+            }
+            return row;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("bench-train: cannot start a child JVM: " + cmd.get(0), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("bench-train: interrupted", e);
+        }
+    }
+
+    /** The first {@code count} batches of the run's loader, with their masks. */
+    static List<Batch> prepareBatches(RunConfig cfg, int count) {
+        ImageDataset train = DatasetResolver.train(cfg.data());
+        int b = cfg.data().batchSize();
+        long ipe = BatchLoader.iterationsPerEpoch(train.size(), b);
+        int n = (int) Math.min(count, Math.max(1, ipe));
+        ModelSpec spec = cfg.modelSpec();
+        MaskSampler sampler = MaskSamplers.create(cfg.mask(), spec.encoder().gridSize(), spec.encoder().gridSize(),
+                cfg.meta().seed());
+        List<Batch> out = new ArrayList<>();
+        try (BatchLoader loader = new BatchLoader(train, TrainTransform.of(cfg.data()), sampler,
+                LoaderOptions.training(cfg.data(), cfg.meta().seed(), 0, n))) {
+            for (int i = 0; i < n; i++) {
+                out.add(loader.next());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * fp32 matrix-multiply rate of this machine: a chain of {@link #MATMUL_CHAIN} products of
+     * {@link #MATMUL_SIZE}² matrices per session run, with the given TensorFlow thread settings.
+     * The inputs are placeholders so constant folding cannot precompute them.
+     */
+    static double matmulGflops(int intra, int inter, int chains) {
+        int n = MATMUL_SIZE;
+        SplittableRandom rnd = new SplittableRandom(1);
+        float[] a = new float[n * n];
+        float[] w = new float[n * n];
+        double scale = 1.0 / Math.sqrt(n);
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (float) (rnd.nextDouble() * 2 - 1);
+            w[i] = (float) ((rnd.nextDouble() * 2 - 1) * scale * Math.sqrt(3)); // keeps the chain's norm stable
+        }
+        ConfigProto.Builder proto = ConfigProto.newBuilder();
+        if (intra > 0) {
+            proto.setIntraOpParallelismThreads(intra);
+        }
+        if (inter > 0) {
+            proto.setInterOpParallelismThreads(inter);
+        }
+        try (Graph g = new Graph(); Session s = new Session(g, proto.build());
+             TFloat32 ta = TFloat32.tensorOf(Shape.of(n, n), DataBuffers.of(a, true, false));
+             TFloat32 tw = TFloat32.tensorOf(Shape.of(n, n), DataBuffers.of(w, true, false))) {
+            Ops tf = Ops.create(g);
+            Placeholder<TFloat32> pa = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(n, n)));
+            Placeholder<TFloat32> pw = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(n, n)));
+            // independent chains, as many as the setting's towers, that the inter-op threads may run side by
+            // side; each starts from a differently scaled input so that Grappler cannot merge them as one
+            List<Operand<TFloat32>> ends = new ArrayList<>();
+            for (int c = 0; c < chains; c++) {
+                Operand<TFloat32> x = c == 0 ? pa : tf.math.mul(pa, tf.constant(1f + c));
+                for (int i = 0; i < MATMUL_CHAIN; i++) {
+                    x = tf.linalg.matMul(x, pw);
+                }
+                ends.add(tf.sum(x, tf.constant(new int[] {0, 1})));
+            }
+            Operand<TFloat32> sum = chains == 1 ? ends.get(0) : tf.math.addN(ends);
+            int runs = 6;
+            double best = Double.MAX_VALUE;
+            for (int r = 0; r < runs; r++) {
+                long t0 = System.nanoTime();
+                try (Result res = s.runner().feed(pa, ta).feed(pw, tw).fetch(sum).run()) {
+                    res.get(0);
+                }
+                double sec = (System.nanoTime() - t0) / 1e9;
+                if (r > 0) { // the first run includes graph optimisation
+                    best = Math.min(best, sec);
+                }
+            }
+            return 2.0 * n * n * n * MATMUL_CHAIN * chains / best / 1e9;
+        }
+    }
+
+    /**
+     * CPU time of this whole process (all threads, TensorFlow's native pools included) in ns; -1 if
+     * the JVM cannot tell. Less sensitive to other load on a shared machine than wall time.
+     */
+    static long processCpuNanos() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return -1;
+    }
+
+    /** Peak resident set size of this process ({@code VmHWM} in /proc/self/status), in KiB; -1 if unknown. */
+    static long peakRssKb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,59 @@
+package org.jepa4j.bench;
+
+import org.jepa4j.export.OnnxExporter;
+import org.jepa4j.export.TestModels;
+import org.jepa4j.model.EncoderSpec;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class InferenceBenchmarkTest {
+    static final EncoderSpec TINY = new EncoderSpec(16, 4, 3, 32, 1, 2, 64);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void printsOneRowAndOneRatioLinePerLaneCount() throws Exception {
+        Path model = dir.resolve("m.onnx");
+        OnnxExporter.export(TestModels.writeCheckpoint(dir.resolve("c.safetensors"), TINY, 3), model,
+                OnnxExporter.Options.defaults());
+        String out = run("--model", model.toString(), "--batches", "1,3", "--seconds", "0.06", "--rounds", "3", "--lanes", "1,2");
+        assertTrue(out.contains("ONNX Runtime (Java)  "), out);
+        assertTrue(out.contains("ONNX Runtime (Java), 2 lanes"), out);
+        assertTrue(out.contains("TensorFlow Java"), out);
+        assertTrue(out.contains("ORT/TF, 1 lane"), out);
+        assertTrue(out.contains("ORT/TF, 2 lanes"), out);
+        // each ratio line holds one ratio per batch size
+        long ratioLines = out.lines().filter(l -> l.startsWith("ORT/TF")).count();
+        assertEquals(4, ratioLines, "images/s and CPU tables, two rows each:\n" + out);
+        out.lines().filter(l -> l.startsWith("ORT/TF"))
+                .forEach(l -> assertEquals(2, l.chars().filter(c -> c == 'x').count(), l));
+    }
+
+    @Test
+    void aLaneOrRoundCountBelowOneIsAUsageError() {
+        assertEquals(2, new CommandLine(new InferenceBenchmark()).execute("--model", "x.onnx", "--lanes", "0"));
+        assertEquals(2, new CommandLine(new InferenceBenchmark()).execute("--model", "x.onnx", "--rounds", "0"));
+    }
+
+    private static String run(String... args) {
+        PrintStream old = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+            assertEquals(0, new CommandLine(new InferenceBenchmark()).execute(args));
+        } finally {
+            System.setOut(old);
+        }
+        return buf.toString(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,29 @@
+package org.jepa4j.bench;
+
+import org.jepa4j.bench.TrainBenchmark.Setting;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TrainBenchmarkSettingTest {
+
+    @Test
+    void parsesIntraInterAndOptionalTowers() {
+        assertEquals(new Setting(2, 1, 3), Setting.parse("2:1", 3), "towers default to the config's");
+        assertEquals(new Setting(1, 2, 2), Setting.parse(" 1:2:2 ", 1));
+        assertEquals(new Setting(0, 0, 1), Setting.parse("0:0:1", 4));
+        assertEquals("1:2:2", Setting.parse("1:2:2", 1).label());
+        assertEquals(Setting.parse("1:2:2", 1), Setting.parse(Setting.parse("1:2:2", 1).label(), 5), "label round-trips");
+    }
+
+    @Test
+    void rejectsMalformedSettingsNamingThem() {
+        for (String bad : new String[] {"2", "1:2:3:4", "a:b", "1:-1", "1:2:0", ""}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Setting.parse(bad, 1), bad);
+            assertTrue(e.getMessage().contains("'" + bad + "'") && e.getMessage().contains("intra:inter[:towers]"),
+                    e.getMessage());
+        }
+    }
+}

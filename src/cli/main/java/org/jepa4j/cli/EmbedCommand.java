@@ -1,0 +1,192 @@
+package org.jepa4j.cli;
+
+import org.jepa4j.data.Image;
+import org.jepa4j.data.ImageDataset;
+import org.jepa4j.data.ImageSources;
+import org.jepa4j.data.Split;
+import org.jepa4j.infer.ExtractorOptions;
+import org.jepa4j.infer.FeatureExtractor;
+import org.jepa4j.infer.FeatureKind;
+import org.jepa4j.io.AtomicFiles;
+import org.jepa4j.tensor.Npy;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code jepa4j embed}: features of a data source from an exported ONNX encoder. */
+@Command(name = "embed", mixinStandardHelpOptions = true,
+        description = "Compute features of a data source with an exported ONNX encoder (ONNX Runtime) and write"
+                + " them as .npy (float32 [N,D], labels in <out>.labels.npy) or .csv.")
+public final class EmbedCommand implements Callable<Integer> {
+
+    @Option(names = "--model", required = true, paramLabel = "FILE", description = "Exported encoder, e.g. encoder.onnx.")
+    Path model;
+
+    @Option(names = "--data", required = true, paramLabel = "SPEC",
+            description = "Data source: fashion-mnist, idx:IMAGES[,LABELS], folder:DIR, synthetic[:k=v,...].")
+    String data;
+
+    @Option(names = "--out", required = true, paramLabel = "FILE", description = "Output .npy or .csv file.")
+    Path out;
+
+    @Option(names = "--split", defaultValue = "train", paramLabel = "train|test", description = "Split (default: ${DEFAULT-VALUE}).")
+    String split;
+
+    @Option(names = "--feature", defaultValue = "pooled", paramLabel = "pooled|pooled_last4|last_hidden_state|pooled_grid",
+            description = "Feature to write (default: ${DEFAULT-VALUE}).")
+    String feature;
+
+    @Option(names = "--batch-size", defaultValue = "64", description = "Images per ONNX Runtime call (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--limit", defaultValue = "0", description = "Only the first N images (0 = all).")
+    int limit;
+
+    @Option(names = "--provider", defaultValue = "cpu", paramLabel = "cpu|cuda|tensorrt|auto",
+            description = "ONNX Runtime execution provider (default: ${DEFAULT-VALUE}).")
+    String provider;
+
+    @Mixin
+    OnnxRuntimeThreadOptions runtime;
+
+    @Override
+    public Integer call() throws IOException {
+        if (batchSize <= 0 || limit < 0) {
+            throw new IllegalArgumentException("--batch-size must be positive and --limit >= 0");
+        }
+        String ext = out.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (!ext.endsWith(".npy") && !ext.endsWith(".csv")) {
+            throw new IllegalArgumentException("--out " + out + ": expected a .npy or .csv file name");
+        }
+        ExtractorOptions options = runtime.applyTo(ExtractorOptions.builder(), OnnxRuntimeThreadOptions.onePerProcessor())
+                .feature(FeatureKind.parse(feature))
+                .provider(org.jepa4j.infer.ExecutionProvider.parse(provider))
+                .build();
+        ImageDataset source = ImageSources.open(data, parseSplit(split));
+        int n = limit == 0 ? source.size() : Math.min(limit, source.size());
+        try (FeatureExtractor fx = FeatureExtractor.open(model, options)) {
+            int d = fx.info().dimension();
+            System.err.printf(Locale.ROOT, "embedding %d images of %s with %s (%s, %d values, provider %s, %d lane%s)%n",
+                    n, source.description(), fx.info().modelId(), fx.info().feature(), d, fx.info().provider(),
+                    fx.lanes(), fx.lanes() == 1 ? "" : "s");
+            if ((long) n * d > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException(n + " images x " + d + " values of " + fx.info().feature()
+                        + " do not fit one array (at most " + (Integer.MAX_VALUE - 8) + " values): use --limit");
+            }
+            float[] features = new float[n * d];
+            long[] labels = new long[n];
+            Progress progress = new Progress(n, System.err);
+            for (int start = 0; start < n; start += batchSize) {
+                int end = Math.min(n, start + batchSize);
+                List<Image> images = new ArrayList<>(end - start);
+                for (int i = start; i < end; i++) {
+                    images.add(source.image(i));
+                    labels[i] = source.label(i);
+                }
+                float[][] rows = fx.embedBatch(images);
+                for (int i = 0; i < rows.length; i++) {
+                    System.arraycopy(rows[i], 0, features, (start + i) * d, d);
+                }
+                progress.update(end);
+            }
+            progress.finish();
+            boolean labelled = source.labelled();
+            if (ext.endsWith(".npy")) {
+                Npy.writeFloats(out, new long[] {n, d}, features);
+                if (labelled) {
+                    Npy.writeLongs(labelsPath(out), new long[] {n}, labels);
+                }
+            } else {
+                writeCsv(out, features, n, d, labelled ? labels : null);
+            }
+            System.err.printf(Locale.ROOT, "wrote %s [%d, %d]%s%n", out, n, d,
+                    labelled && ext.endsWith(".npy") ? " and " + labelsPath(out) : "");
+        }
+        return 0;
+    }
+
+    static Split parseSplit(String s) {
+        return switch (s.toLowerCase(Locale.ROOT)) {
+            case "train" -> Split.TRAIN;
+            case "test" -> Split.TEST;
+            default -> throw new IllegalArgumentException("--split " + s + ": expected train or test");
+        };
+    }
+
+    /** Labels beside the features: {@code feats.npy -> feats.labels.npy}. */
+    static Path labelsPath(Path out) {
+        String name = out.getFileName().toString();
+        String stem = name.toLowerCase(Locale.ROOT).endsWith(".npy") ? name.substring(0, name.length() - 4) : name;
+        return out.resolveSibling(stem + ".labels.npy");
+    }
+
+    static void writeCsv(Path file, float[] features, int n, int d, long[] labels) throws IOException {
+        AtomicFiles.writePath(file, tmp -> {
+            try (BufferedWriter w = Files.newBufferedWriter(tmp)) {
+                StringBuilder header = new StringBuilder(labels != null ? "label" : "");
+                for (int j = 0; j < d; j++) {
+                    header.append(header.length() > 0 ? "," : "").append('f').append(j);
+                }
+                w.write(header.toString());
+                w.newLine();
+                for (int i = 0; i < n; i++) {
+                    StringBuilder row = new StringBuilder();
+                    if (labels != null) {
+                        row.append(labels[i]);
+                    }
+                    for (int j = 0; j < d; j++) {
+                        if (row.length() > 0 || j > 0) {
+                            row.append(',');
+                        }
+                        row.append(features[i * d + j]);
+                    }
+                    w.write(row.toString());
+                    w.newLine();
+                }
+            }
+        });
+    }
+
+    /** A one-line progress bar on stderr: done/total, images/s, ETA. */
+    static final class Progress {
+        private final int total;
+        private final PrintStream err;
+        private final long start = System.nanoTime();
+        private long lastPrint;
+
+        Progress(int total, PrintStream err) {
+            this.total = total;
+            this.err = err;
+        }
+
+        void update(int done) {
+            long now = System.nanoTime();
+            if (now - lastPrint < 200_000_000L && done < total) {
+                return;
+            }
+            lastPrint = now;
+            double secs = (now - start) / 1e9;
+            double rate = done / Math.max(secs, 1e-9);
+            long eta = rate > 0 ? Math.round((total - done) / rate) : 0;
+            int width = 30;
+            int filled = total == 0 ? width : (int) ((long) width * done / total);
+            err.printf(Locale.ROOT, "\r[%s%s] %d/%d %.0f img/s ETA %d:%02d", "#".repeat(filled), ".".repeat(width - filled),
+                    done, total, rate, eta / 60, eta % 60);
+        }
+
+        void finish() {
+            err.println();
+        }
+    }
+}

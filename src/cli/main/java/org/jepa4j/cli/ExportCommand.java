@@ -1,0 +1,64 @@
+package org.jepa4j.cli;
+
+import org.jepa4j.export.OnnxExporter;
+import org.jepa4j.onnx.OnnxWriter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code jepa4j export}: a checkpoint's frozen encoder to ONNX. */
+@Command(name = "export", mixinStandardHelpOptions = true,
+        description = "Export a checkpoint's frozen encoder to ONNX (outputs last_hidden_state, pooled, pooled_last4;"
+                + " preprocessing and provenance in the model's metadata).")
+public final class ExportCommand implements Callable<Integer> {
+
+    @Option(names = "--checkpoint", required = true, paramLabel = "RUN_DIR|CKPT",
+            description = "Run folder (uses checkpoints/latest.safetensors) or checkpoint file.")
+    Path checkpoint;
+
+    @Option(names = "--out", required = true, paramLabel = "FILE", description = "ONNX file to write, e.g. encoder.onnx.")
+    Path out;
+
+    @Option(names = "--encoder", defaultValue = "target", paramLabel = "target|context",
+            description = "Which encoder to export (default: ${DEFAULT-VALUE}, the EMA target encoder the paper evaluates).")
+    String encoder;
+
+    @Option(names = "--opset", defaultValue = "17", description = "ONNX opset, 17..21 (default: ${DEFAULT-VALUE}).")
+    int opset;
+
+    @Option(names = "--ir-version", description = "ONNX IR version (default: 8 for opset 17, else 9 or 10).")
+    Integer irVersion;
+
+    @Option(names = "--external-data", defaultValue = "auto", paramLabel = "auto|always|never",
+            description = "Store weights in <out>.data: auto = only above protobuf's 2 GB limit (default: ${DEFAULT-VALUE}).")
+    String externalData;
+
+    @Override
+    public Integer call() throws IOException {
+        OnnxExporter.Options o = OnnxExporter.Options.defaults()
+                .withEncoder(OnnxExporter.Encoder.parse(encoder))
+                .withOpset(opset)
+                .withIrVersion(irVersion != null ? irVersion : defaultIrVersion(opset))
+                .withExternalData(OnnxWriter.ExternalData.parse(externalData));
+        long start = System.nanoTime();
+        OnnxWriter.Written w = OnnxExporter.export(checkpoint, out, o);
+        System.out.printf(Locale.ROOT, "wrote %s (%s)%s in %.1f s%n", w.model(), megabytes(w.modelBytes()),
+                w.externalData() == null ? "" : " + external data " + w.externalData() + " (" + megabytes(w.dataBytes()) + ")",
+                (System.nanoTime() - start) / 1e9);
+        return 0;
+    }
+
+    /** IR 8 goes with opset 17 (the newest Debian's onnx 1.12 accepts); opset 18-19 need IR 9, 20-21 IR 10. */
+    static long defaultIrVersion(int opset) {
+        return opset <= 17 ? 8 : opset <= 19 ? 9 : 10;
+    }
+
+    static String megabytes(long bytes) {
+        return String.format(Locale.ROOT, "%.1f MB", bytes / 1e6);
+    }
+
+}

@@ -1,0 +1,99 @@
+package org.jepa4j.cli;
+
+import org.jepa4j.config.ConfigException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+
+/**
+ * Entry point of the {@code jepa4j} command line: one subcommand per job.
+ */
+@Command(name = "jepa4j", mixinStandardHelpOptions = true, versionProvider = Jepa4j.Version.class,
+        description = "I-JEPA on the JVM: train, export, embed, evaluate and serve image encoders.",
+        subcommands = {
+                CommandLine.HelpCommand.class,
+                ConfigCommand.class,
+                DataCommand.class,
+                MasksCommand.class,
+                TrainCommand.class,
+                ImportCommand.class,
+                ExportCommand.class,
+                EmbedCommand.class,
+                EvalCommand.class,
+                ServeCommand.class,
+        })
+public final class Jepa4j implements Runnable {
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"jepa4j " + org.jepa4j.provenance.Version.current(), "Java " + System.getProperty("java.version")};
+        }
+    }
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    /**
+     * Builds the command line (also used by tests): every subcommand gets {@code --help} and
+     * {@code --version}, and failures print {@code error: <message>} (see {@link #handle}).
+     */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Jepa4j()).setCaseInsensitiveEnumValuesAllowed(true);
+        standardOptions(cl);
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> handle(ex, commandLine.getErr(), debug()));
+        return cl;
+    }
+
+    private static void standardOptions(CommandLine cl) {
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            CommandLine.Model.CommandSpec spec = sub.getCommandSpec();
+            if (!spec.mixinStandardHelpOptions()) {
+                spec.mixinStandardHelpOptions(true);
+            }
+            if (spec.version().length == 0 && spec.versionProvider() == null) {
+                spec.versionProvider(new Version());
+            }
+            standardOptions(sub);
+        }
+    }
+
+    /** Whether stack traces are wanted: environment {@code JEPA4J_DEBUG=1} (or property {@code jepa4j.debug=true}). */
+    static boolean debug() {
+        return "1".equals(System.getenv("JEPA4J_DEBUG")) || Boolean.getBoolean("jepa4j.debug");
+    }
+
+    /**
+     * Reports a failed command as {@code error: <message>} (the stack trace only when {@code debug}).
+     *
+     * @return the exit code: 2 for a config or usage error ({@link ConfigException},
+     *         {@link IllegalArgumentException}), 1 for anything else (I/O and runtime failures)
+     */
+    static int handle(Exception ex, PrintWriter err, boolean debug) {
+        String message = ex.getMessage();
+        boolean plain = ex instanceof ConfigException || ex instanceof IllegalArgumentException
+                || ex instanceof IOException;
+        if (message == null || message.isBlank() || !plain) {
+            message = ex.getClass().getName() + (message == null || message.isBlank() ? "" : ": " + message);
+        }
+        err.println("error: " + message);
+        if (debug) {
+            ex.printStackTrace(err);
+        } else if (!plain) {
+            err.println("(set JEPA4J_DEBUG=1 for the stack trace)");
+        }
+        err.flush();
+        return ex instanceof ConfigException || ex instanceof IllegalArgumentException ? 2 : 1;
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+}

@@ -1,0 +1,90 @@
+package org.jepa4j.cli;
+
+import org.jepa4j.config.LoggingConfig;
+import org.jepa4j.config.RunConfig;
+import org.jepa4j.train.Trainer;
+import org.jepa4j.train.TrainingDivergedException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code jepa4j train}: pre-trains an I-JEPA model as a run config describes; Ctrl-C finishes the
+ * current step, writes the latest checkpoint and exits; {@code --resume} continues the run.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = {"Pre-train an I-JEPA encoder (context encoder + predictor, EMA target encoder).",
+                "The run folder gets config.yaml, <write_tag>_r0.csv, provenance.json and",
+                "checkpoints/latest.safetensors (every epoch, at the end and on Ctrl-C) plus",
+                "checkpoints/epoch-NNNN.safetensors every logging.checkpoint_freq epochs."})
+public final class TrainCommand implements Callable<Integer> {
+    /** How long the Ctrl-C hook waits for the current step and the checkpoint. */
+    static final long STOP_WAIT_MILLIS = 10 * 60 * 1000L;
+
+    @Mixin
+    ConfigOptions configOptions;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Run folder (default: logging.folder of the config).")
+    Path out;
+
+    @Option(names = "--resume", description = "Continue the run in the run folder from checkpoints/latest.safetensors.")
+    boolean resume;
+
+    @Option(names = "--eval-every", paramLabel = "N", defaultValue = "0",
+            description = "Quick kNN (k=20) of the target encoder's pooled features on held-out images every N steps"
+                    + " (default: optimization.eval_every; 0 = off).")
+    int evalEvery;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        RunConfig config = configOptions.load();
+        Path folder = out != null ? out : runFolderOf(config);
+        LoggingConfig l = config.logging();
+        // the resolved config records where the run actually lives
+        config = config.withLogging(new LoggingConfig(folder.toString(), l.writeTag(), l.checkpointFreq(), l.logEvery()));
+        if (evalEvery < 0) {
+            throw new IllegalArgumentException("--eval-every: " + evalEvery + " must be >= 0");
+        }
+        Trainer trainer = new Trainer(config, Trainer.Options.of(folder).withResume(resume).withEvalEvery(evalEvery));
+        Thread hook = new Thread(() -> {
+            trainer.requestStop();
+            try {
+                trainer.awaitFinished(STOP_WAIT_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "jepa4j-train-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            trainer.run();
+            return 0;
+        } catch (TrainingDivergedException e) {
+            spec.commandLine().getErr().println("error: " + e.getMessage());
+            spec.commandLine().getErr().flush();
+            return 1;
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the JVM is exiting (Ctrl-C): the hook is running and waits for us
+            }
+        }
+    }
+
+    private static Path runFolderOf(RunConfig config) {
+        String folder = config.logging().folder();
+        if (folder == null || folder.isBlank() || folder.startsWith("$replace_this")) {
+            throw new IllegalArgumentException("config logging.folder: '" + folder + "' is a placeholder;"
+                    + " set it or pass --out DIR");
+        }
+        return Path.of(folder);
+    }
+}

@@ -1,0 +1,90 @@
+package org.jepa4j.cli;
+
+import org.jepa4j.data.Image;
+import org.jepa4j.export.TestModels;
+import org.jepa4j.infer.ExtractorOptions;
+import org.jepa4j.infer.FeatureExtractor;
+import org.jepa4j.infer.FeatureKind;
+import org.jepa4j.model.EncoderSpec;
+import org.jepa4j.tensor.Npy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import javax.imageio.ImageIO;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ExportAndEmbedCommandTest {
+    static final EncoderSpec GREY = new EncoderSpec(16, 4, 1, 32, 1, 2, 64);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void exportThenEmbedAFolderWritesFeaturesAndLabels() throws Exception {
+        Path run = dir.resolve("run");
+        Files.createDirectories(run.resolve("checkpoints"));
+        TestModels.writeCheckpoint(run.resolve("checkpoints/latest.safetensors"), GREY, 41);
+        Path model = dir.resolve("encoder.onnx");
+        assertEquals(0, Jepa4j.commandLine().execute("export", "--checkpoint", run.toString(), "--out", model.toString()));
+        assertTrue(Files.size(model) > 0);
+
+        Random r = new Random(3);
+        Path images = dir.resolve("images");
+        for (String cls : List.of("a", "b")) {
+            Files.createDirectories(images.resolve(cls));
+            for (int i = 0; i < 3; i++) {
+                BufferedImage img = new BufferedImage(20, 18, BufferedImage.TYPE_BYTE_GRAY);
+                for (int y = 0; y < 18; y++) {
+                    for (int x = 0; x < 20; x++) {
+                        img.getRaster().setSample(x, y, 0, r.nextInt(256));
+                    }
+                }
+                ImageIO.write(img, "png", images.resolve(cls).resolve(i + ".png").toFile());
+            }
+        }
+        Path npy = dir.resolve("feats.npy");
+        assertEquals(0, Jepa4j.commandLine().execute("embed", "--model", model.toString(), "--data", "folder:" + images,
+                "--out", npy.toString(), "--batch-size", "4", "--feature", "pooled_last4", "--lanes", "3"));
+        Npy.Array feats = Npy.read(npy);
+        assertArrayEquals(new long[] {6, 32}, feats.shape());
+        assertArrayEquals(new long[] {0, 0, 0, 1, 1, 1}, Npy.read(dir.resolve("feats.labels.npy")).toLongs());
+        try (FeatureExtractor fx = FeatureExtractor.open(model, ExtractorOptions.defaults().withFeature(FeatureKind.POOLED_LAST4))) {
+            float[] expected = fx.embed(Image.fromBufferedImage(ImageIO.read(images.resolve("b/1.png").toFile())));
+            float[] all = feats.toFloats();
+            float[] row = java.util.Arrays.copyOfRange(all, 4 * 32, 5 * 32);
+            assertArrayEquals(expected, row, 1e-5f);
+        }
+
+        Path csv = dir.resolve("feats.csv");
+        assertEquals(0, Jepa4j.commandLine().execute("embed", "--model", model.toString(), "--data", "folder:" + images,
+                "--out", csv.toString(), "--limit", "2"));
+        List<String> lines = Files.readAllLines(csv);
+        assertEquals(3, lines.size());
+        assertTrue(lines.get(0).startsWith("label,f0,f1"));
+        assertEquals(33, lines.get(1).split(",").length);
+    }
+
+    @Test
+    void usageErrorsExitWithTwo() throws Exception {
+        Path ckpt = TestModels.writeCheckpoint(dir.resolve("c.safetensors"), GREY, 42);
+        assertEquals(2, Jepa4j.commandLine().execute("export", "--checkpoint", ckpt.toString(), "--out",
+                dir.resolve("m.onnx").toString(), "--encoder", "student"));
+        assertEquals(2, Jepa4j.commandLine().execute("export", "--checkpoint", ckpt.toString(), "--out",
+                dir.resolve("m.onnx").toString(), "--opset", "11"));
+        assertEquals(1, Jepa4j.commandLine().execute("export", "--checkpoint", dir.resolve("none").toString(), "--out",
+                dir.resolve("m.onnx").toString()));
+        assertEquals(0, Jepa4j.commandLine().execute("export", "--checkpoint", ckpt.toString(), "--out",
+                dir.resolve("m.onnx").toString(), "--external-data", "always"));
+        assertTrue(Files.exists(dir.resolve("m.onnx.data")));
+        assertEquals(2, Jepa4j.commandLine().execute("embed", "--model", dir.resolve("m.onnx").toString(),
+                "--data", "folder:" + dir.resolve("nothing"), "--out", dir.resolve("f.npy").toString()));
+    }
+}

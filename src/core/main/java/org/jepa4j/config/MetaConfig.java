@@ -1,0 +1,33 @@
+package org.jepa4j.config;
+
+/**
+ * The {@code meta} section (docs/reference.md §7.1), plus jepa4j's model and runtime keys.
+ *
+ * @param copyData        {@code copy_data}; ignored on the JVM
+ * @param loadCheckpoint  {@code load_checkpoint}: resume from {@code read_checkpoint} or the run's latest
+ * @param modelName       {@code model_name}: vit_tiny ... vit_giant (sizes of §2)
+ * @param predDepth       {@code pred_depth}
+ * @param predEmbDim      {@code pred_emb_dim}
+ * @param readCheckpoint  {@code read_checkpoint}: checkpoint file to resume from, or null
+ * @param useBfloat16     {@code use_bfloat16}; accepted, training runs in float32 on the JVM
+ * @param seed            jepa4j {@code seed}: initialisation, data order, crops and masks (default 0)
+ * @param embedDim        jepa4j {@code embed_dim}: overrides the named model's width (0 = keep)
+ * @param depth           jepa4j {@code depth}: overrides the named model's depth (0 = keep)
+ * @param numHeads        jepa4j {@code num_heads}: overrides the named model's heads (0 = keep)
+ * @param mlpRatio        jepa4j {@code mlp_ratio}: MLP hidden = ratio·width (0 = the named model's)
+ * @param predNumHeads    jepa4j {@code pred_num_heads}: predictor heads (0 = the encoder's, as the reference)
+ * @param loss            jepa4j {@code loss}: {@code smooth_l1} (reference, beta 1) or {@code l2}
+ * @param intraOpThreads  jepa4j {@code intra_op_threads}: TensorFlow intra-op threads (0 = TF default)
+ * @param interOpThreads  jepa4j {@code inter_op_threads}: TensorFlow inter-op threads (0 = TF default)
+ * @param towers          jepa4j {@code towers}: copies of the training pass, each on a slice of the batch,
+ *                        that TensorFlow runs side by side; the same step up to float rounding (default 1)
+ */
+public record MetaConfig(boolean copyData, boolean loadCheckpoint, String modelName, int predDepth, int predEmbDim,
+                         String readCheckpoint, boolean useBfloat16, long seed, int embedDim, int depth,
+                         int numHeads, double mlpRatio, int predNumHeads, String loss, int intraOpThreads,
+                         int interOpThreads, int towers) {
+
+    public static MetaConfig defaults() {
+        return new MetaConfig(false, false, "vit_huge", 12, 384, null, true, 0L, 0, 0, 0, 0.0, 0, "smooth_l1", 0, 0, 1);
+    }
+}

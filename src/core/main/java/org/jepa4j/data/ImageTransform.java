@@ -1,0 +1,35 @@
+package org.jepa4j.data;
+
+import org.jepa4j.config.DataConfig;
+
+import java.util.SplittableRandom;
+
+/**
+ * Turns one decoded {@link Image} into the model's normalised {@code [C, S, S]} input. Training
+ * ({@link TrainTransform}) draws its randomness from the generator it is given, so a batch is a
+ * pure function of its seeds; evaluation ({@link EvalTransform}) ignores the generator.
+ */
+public interface ImageTransform {
+
+    /** C: channels of the output. */
+    int outputChannels();
+
+    /** S: output height and width. */
+    int outputSize();
+
+    /** Number of floats one image becomes: C·S·S. */
+    default int outputLength() {
+        return outputChannels() * outputSize() * outputSize();
+    }
+
+    /** Writes the normalised {@code [C, S, S]} values for {@code image} into {@code dest} at {@code offset}. */
+    void applyInto(Image image, SplittableRandom random, float[] dest, int offset);
+
+    /** One line naming the steps and their constants. */
+    String describe();
+
+    /** The training transform of a run's {@code data} section (docs/reference.md §6). */
+    static ImageTransform training(DataConfig data) {
+        return TrainTransform.of(data);
+    }
+}

@@ -1,0 +1,81 @@
+package org.jepa4j.model;
+
+import org.jepa4j.tensor.FloatTensor;
+import org.jepa4j.tensor.NamedTensors;
+
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Initial weights as the reference's training path really produces them (docs/reference.md
+ * §2.1): every Linear and the patch-embedding convolution weight ~ trunc_normal(std 0.02, absolute
+ * bounds ±2), biases 0, LayerNorm weight 1 and bias 0, {@code mask_token} ~ trunc_normal(0.02),
+ * the positional tables the fixed sin-cos table. The constructor's depth rescaling
+ * ({@code fix_init_weight}) is not applied because {@code helper.init_model} overwrites it. The
+ * target encoder is an exact copy of the encoder.
+ */
+public final class Initializer {
+    /** Standard deviation of every initial weight draw. */
+    public static final double STD = 0.02;
+    /** Absolute truncation bounds of the reference's trunc_normal_ (a = −2, b = 2). */
+    public static final double BOUND = 2.0;
+
+    private Initializer() {
+    }
+
+    /**
+     * All parameters of {@code spec} with their checkpoint prefixes, in {@link ParameterNames#all}
+     * order. The same seed gives the same tensors; each tensor draws from its own split stream in
+     * that order.
+     */
+    public static NamedTensors initialize(ModelSpec spec, long seed) {
+        SplittableRandom root = new SplittableRandom(seed);
+        NamedTensors.Builder out = NamedTensors.builder();
+        EncoderSpec e = spec.encoder();
+        NamedTensors encoder = initializePart(ParameterNames.encoder(e), e.width(), e.gridSize(), root);
+        NamedTensors predictor = initializePart(ParameterNames.predictor(spec), spec.predictor().width(),
+                e.gridSize(), root);
+        encoder.asMap().forEach((k, v) -> out.put(ParameterNames.ENCODER + k, v));
+        predictor.asMap().forEach((k, v) -> out.put(ParameterNames.PREDICTOR + k, v));
+        encoder.asMap().forEach((k, v) -> out.put(ParameterNames.TARGET_ENCODER + k, v.copy()));
+        return out.build();
+    }
+
+    private static NamedTensors initializePart(Map<String, long[]> shapes, int width, int gridSize,
+                                               SplittableRandom root) {
+        NamedTensors.Builder out = NamedTensors.builder();
+        for (Map.Entry<String, long[]> entry : shapes.entrySet()) {
+            String name = entry.getKey();
+            long[] shape = entry.getValue();
+            SplittableRandom stream = root.split();
+            float[] data = new float[Math.toIntExact(FloatTensor.elementCount(shape))];
+            if (ParameterNames.isFrozen(name)) {
+                System.arraycopy(SinCosPositions.table(width, gridSize), 0, data, 0, data.length);
+            } else if (isNormWeight(name)) {
+                java.util.Arrays.fill(data, 1f);
+            } else if (!name.endsWith("bias")) {
+                // Linear / Conv2d weights and mask_token
+                for (int i = 0; i < data.length; i++) {
+                    data[i] = (float) truncatedNormal(stream);
+                }
+            }
+            out.put(name, new FloatTensor(shape.clone(), data));
+        }
+        return out.build();
+    }
+
+    private static boolean isNormWeight(String name) {
+        return name.endsWith(".weight") && (name.contains("norm1.") || name.contains("norm2.")
+                || name.startsWith("norm.") || name.startsWith("predictor_norm."));
+    }
+
+    /** N(0, STD²) redrawn outside ±BOUND (never happens at std 0.02, kept for fidelity). */
+    private static double truncatedNormal(SplittableRandom random) {
+        while (true) {
+            double x = random.nextGaussian() * STD;
+            if (x >= -BOUND && x <= BOUND) {
+                return x;
+            }
+        }
+    }
+}

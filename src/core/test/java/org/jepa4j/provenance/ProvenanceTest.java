@@ -1,0 +1,61 @@
+package org.jepa4j.provenance;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ProvenanceTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void everyKindSharesTheCommonKeysInOneSpelling() throws Exception {
+        List<Provenance> all = List.of(
+                Provenance.training(Path.of("runs/a"), "data: {}\n", "synthetic", 16, 7, "/device:CPU:0"),
+                Provenance.imported(Path.of("w.pth.tar"), "torch", "ab12", List.of("note")),
+                Provenance.randomInit(Path.of("runs/a"), 7));
+        for (Provenance p : all) {
+            JsonNode n = JSON.readTree(p.toJson(-1));
+            for (String key : List.of("kind", "created", "jepa4j_version", "host", "java")) {
+                assertTrue(n.hasNonNull(key), p.kind() + " lacks " + key + ": " + n);
+            }
+            assertEquals(Version.current(), n.get("jepa4j_version").asText());
+            assertFalse(n.has("step"));
+        }
+        assertEquals(List.of(Provenance.TRAINING, Provenance.IMPORT, Provenance.RANDOM_INIT),
+                all.stream().map(Provenance::kind).toList());
+    }
+
+    @Test
+    void toJsonThenParseGivesTheSameRecord() throws Exception {
+        Provenance p = Provenance.training(Path.of("runs/b"), "x: 1\n", "fashion-mnist train", 60000, 3, "cpu");
+        Provenance back = Provenance.parse(p.toJson(42));
+        assertEquals(p.kind(), back.kind());
+        assertEquals(p.created(), back.created());
+        assertEquals(p.version(), back.version());
+        assertEquals(p.runFolder(), back.runFolder());
+        assertEquals(Provenance.sha256("x: 1\n"), back.configSha256());
+        assertEquals(Path.of("runs/b").toAbsolutePath().normalize().toString(), back.runFolder());
+        assertEquals(JSON.writeValueAsString(p.details()), JSON.writeValueAsString(back.details()));
+    }
+
+    @Test
+    void recordsWrittenBeforeTheKindsWereUnifiedAreRead() {
+        Provenance training = Provenance.parse("{\"run_folder\": \"/r\", \"created\": \"t\", \"config_sha256\": \"c\"}");
+        assertEquals(Provenance.TRAINING, training.kind());
+        assertEquals("/r", training.runFolder());
+        Provenance baseline = Provenance.parse("{\"kind\": \"random_init\", \"run\": \"/r\", \"time\": \"t0\", \"seed\": 1}");
+        assertEquals("/r", baseline.runFolder());
+        assertEquals("t0", baseline.created());
+        assertNull(baseline.configSha256());
+        assertThrows(IllegalArgumentException.class, () -> Provenance.parse("[1, 2]"));
+    }
+}

@@ -1,0 +1,594 @@
+package org.jepa4j.train;
+
+import org.jepa4j.config.ConfigKeys;
+import org.jepa4j.data.Batch;
+import org.jepa4j.graph.GraphVariables;
+import org.jepa4j.graph.Layers;
+import org.jepa4j.graph.Predictor;
+import org.jepa4j.graph.Tensors;
+import org.jepa4j.graph.VisionTransformer;
+import org.jepa4j.mask.MaskBatch;
+import org.jepa4j.model.EncoderSpec;
+import org.jepa4j.model.Initializer;
+import org.jepa4j.model.ModelSpec;
+import org.jepa4j.model.ParameterNames;
+import org.jepa4j.tensor.FloatTensor;
+import org.jepa4j.tensor.NamedTensors;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Output;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.Tensor;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Gradients;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The whole I-JEPA training step as one TensorFlow graph (docs/reference.md §4, §5): target
+ * encoder on the full image (no gradient) → LayerNorm'd targets at the target blocks; context
+ * encoder on the context tokens → predictor → smooth-L1 (or L2) loss → gradients → AdamW exactly
+ * as torch's (decoupled decay first, then the bias-corrected Adam update) → EMA of the target
+ * encoder, all in one session run ordered by control dependencies.
+ *
+ * <p>Masks and images are fed per step ({@code images [B, C, H, W]}, {@code context [nenc, B, Kc]},
+ * {@code targets [npred, B, Kt]}); batch size, nenc, npred and the mask lengths may change from
+ * step to step without rebuilding anything. Learning rate, weight decay, EMA momentum and the
+ * Adam bias corrections are fed as scalars.
+ *
+ * <p>The fixed sin-cos tables are variables that are never trained (so a loaded checkpoint's
+ * tables are used as they are) and are left out of the EMA, where the reference's update would
+ * leave them unchanged anyway because both copies are equal.
+ *
+ * <p>With {@code towers > 1} ({@link TrainingGraphOptions}) the fed batch is cut into contiguous
+ * slices of images ({@link BatchSlices}), each running its own copy of the forward pass; the loss
+ * is the sum of every tower's per-element losses over their total count, so the gradients, the
+ * update and the outputs are those of one tower up to float rounding.
+ *
+ * <p>Not thread-safe: one step at a time.
+ */
+public final class TrainingGraph implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(TrainingGraph.class.getName());
+    /** Prefix of the first AdamW moment of each trained parameter in {@link #state()}. */
+    public static final String EXP_AVG = "optimizer.exp_avg.";
+    /** Prefix of the second AdamW moment of each trained parameter in {@link #state()}. */
+    public static final String EXP_AVG_SQ = "optimizer.exp_avg_sq.";
+    /** eps of the non-affine LayerNorm on the targets (torch's F.layer_norm default, §4). */
+    public static final double TARGET_NORM_EPS = 1e-5;
+
+    /**
+     * How the graph is built.
+     *
+     * @param loss           {@code smooth_l1} (the reference, beta 1) or {@code l2} (mean squared error)
+     * @param seed           seed of the initial weights ({@link Initializer})
+     * @param intraOpThreads TensorFlow intra-op threads, 0 = TensorFlow's default
+     * @param interOpThreads TensorFlow inter-op threads, 0 = TensorFlow's default
+     * @param beta1          AdamW β1
+     * @param beta2          AdamW β2
+     * @param eps            AdamW ε (added to the bias-corrected √v as torch does)
+     * @param towers         copies of the forward and backward pass, each on a slice of the batch,
+     *                       whose gradients are summed before one update: the same step as one
+     *                       tower up to float rounding, but independent work that TensorFlow's
+     *                       inter-op threads run side by side (1 = one pass over the whole batch)
+     */
+    public record TrainingGraphOptions(String loss, long seed, int intraOpThreads, int interOpThreads,
+                                       double beta1, double beta2, double eps, int towers) {
+
+        public TrainingGraphOptions {
+            if (!ConfigKeys.LOSSES.contains(loss)) {
+                throw new IllegalArgumentException("loss '" + loss + "' is not supported, expected one of " + ConfigKeys.LOSSES);
+            }
+            if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1 && eps > 0)) {
+                throw new IllegalArgumentException("AdamW betas must be in [0, 1) and eps > 0, got beta1 " + beta1
+                        + ", beta2 " + beta2 + ", eps " + eps);
+            }
+            if (intraOpThreads < 0 || interOpThreads < 0) {
+                throw new IllegalArgumentException("thread counts must be >= 0 (0 = default), got intra_op "
+                        + intraOpThreads + ", inter_op " + interOpThreads);
+            }
+            if (towers < 1) {
+                throw new IllegalArgumentException("towers must be >= 1, got " + towers);
+            }
+        }
+
+        /** smooth-L1, seed 0, TensorFlow's thread defaults, torch AdamW's betas (0.9, 0.999) and eps 1e-8, one tower. */
+        public static TrainingGraphOptions defaults() {
+            return new TrainingGraphOptions("smooth_l1", 0L, 0, 0, 0.9, 0.999, 1e-8, 1);
+        }
+
+        public TrainingGraphOptions withLoss(String newLoss) {
+            return new TrainingGraphOptions(newLoss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers);
+        }
+
+        public TrainingGraphOptions withSeed(long newSeed) {
+            return new TrainingGraphOptions(loss, newSeed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers);
+        }
+
+        public TrainingGraphOptions withThreads(int intraOp, int interOp) {
+            return new TrainingGraphOptions(loss, seed, intraOp, interOp, beta1, beta2, eps, towers);
+        }
+
+        public TrainingGraphOptions withTowers(int newTowers) {
+            return new TrainingGraphOptions(loss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, newTowers);
+        }
+    }
+
+    /**
+     * The scalars of one step.
+     *
+     * @param lr          learning rate
+     * @param weightDecay decoupled weight decay of the decayed group ({@link ParameterNames#isWeightDecayed})
+     * @param emaMomentum target-encoder momentum m in {@code θ̄ ← m·θ̄ + (1−m)·θ}
+     * @param adamStep    AdamW step t = 1, 2, … for the bias corrections {@code 1 − β^t}
+     */
+    public record StepHyperparameters(double lr, double weightDecay, double emaMomentum, long adamStep) {
+        public StepHyperparameters {
+            if (adamStep < 1) {
+                throw new IllegalArgumentException("adamStep must be >= 1 (torch counts from 1), got " + adamStep);
+            }
+        }
+    }
+
+    /** @param loss the loss of the step's forward, before the update */
+    public record StepResult(double loss) {
+    }
+
+    private final ModelSpec spec;
+    private final TrainingGraphOptions options;
+    private final Graph graph;
+    private final Session session;
+    private final GraphVariables variables;
+    private final List<String> parameterNames;
+    private final List<String> trainedNames;
+    private final List<String> stateNames;
+    private final Placeholder<TFloat32> images;
+    private final Placeholder<TInt32> contextIdx;
+    private final Placeholder<TInt32> targetIdx;
+    private final Placeholder<TFloat32> adamLr;
+    private final Placeholder<TFloat32> beta1Power;
+    private final Placeholder<TFloat32> beta2Power;
+    private final Placeholder<TFloat32> epsHat;
+    private final Placeholder<TFloat32> decayFactor;
+    private final Placeholder<TFloat32> momentum;
+    private final Placeholder<TFloat32> momentumComplement;
+    private final Operand<TFloat32> lossOut;
+    private final Operand<TFloat32> predictionsOut;
+    private final Operand<TFloat32> targetTokensOut;
+    private final List<Output<?>> gradientOuts;
+    private final Op trainOp;
+    private final String device;
+
+    private TrainingGraph(ModelSpec spec, TrainingGraphOptions options) {
+        this.spec = spec;
+        this.options = options;
+        this.graph = new Graph();
+        try {
+            Ops tf = Ops.create(graph);
+            Layers layers = new Layers(tf);
+            variables = new GraphVariables(tf);
+            Map<String, long[]> shapes = ParameterNames.all(spec);
+            shapes.forEach(variables::create);
+            parameterNames = List.copyOf(shapes.keySet());
+            trainedNames = new ArrayList<>();
+            for (String n : parameterNames) {
+                if (!n.startsWith(ParameterNames.TARGET_ENCODER) && !ParameterNames.isFrozen(n)) {
+                    trainedNames.add(n);
+                }
+            }
+            List<String> state = new ArrayList<>(parameterNames);
+            for (String n : trainedNames) {
+                variables.create(EXP_AVG + n, shapes.get(n));
+            }
+            for (String n : trainedNames) {
+                variables.create(EXP_AVG_SQ + n, shapes.get(n));
+            }
+            trainedNames.forEach(n -> state.add(EXP_AVG + n));
+            trainedNames.forEach(n -> state.add(EXP_AVG_SQ + n));
+            stateNames = List.copyOf(state);
+
+            EncoderSpec e = spec.encoder();
+            images = tf.withName("images").placeholder(TFloat32.class,
+                    Placeholder.shape(Shape.of(-1, e.channels(), e.imageSize(), e.imageSize())));
+            contextIdx = tf.withName("context_idx").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1, -1)));
+            targetIdx = tf.withName("target_idx").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1, -1)));
+            adamLr = scalarPlaceholder(tf, "lr");
+            beta1Power = scalarPlaceholder(tf, "beta1_power");
+            beta2Power = scalarPlaceholder(tf, "beta2_power");
+            epsHat = scalarPlaceholder(tf, "eps_hat");
+            decayFactor = scalarPlaceholder(tf, "decay_factor");
+            momentum = scalarPlaceholder(tf, "ema_momentum");
+            momentumComplement = scalarPlaceholder(tf, "ema_momentum_complement");
+
+            VisionTransformer target = new VisionTransformer(layers, e, variables.part(ParameterNames.TARGET_ENCODER));
+            VisionTransformer encoder = new VisionTransformer(layers, e, variables.part(ParameterNames.ENCODER));
+            Predictor predictor = new Predictor(layers, spec, variables.part(ParameterNames.PREDICTOR));
+            BatchSlices slices = BatchSlices.of(tf, images, contextIdx, targetIdx, options.towers());
+            List<Operand<TFloat32>> targetTokens = new ArrayList<>();
+            List<Operand<TFloat32>> predictions = new ArrayList<>();
+            List<Operand<TFloat32>> lossSums = new ArrayList<>();
+            List<Operand<TFloat32>> lossCounts = new ArrayList<>();
+            for (int i = 0; i < options.towers(); i++) {
+                Operand<TFloat32> x = slices.images().get(i);
+                Operand<TInt32> ctx = slices.context().get(i);
+                Operand<TInt32> tgt = slices.targets().get(i);
+                // §4: targets from the target encoder on all tokens, normalised without affine, no gradient
+                Operand<TFloat32> tokens = target.forward(x, null).tokens();
+                targetTokens.add(tokens);
+                Operand<TFloat32> h = layers.normalize(tf.stopGradient(tokens), TARGET_NORM_EPS);
+                Operand<TFloat32> targetsAtBlocks = VisionTransformer.gatherTokens(tf, h, tgt,
+                        VisionTransformer.dim(tf, x, 0), e.numPatches());
+                Operand<TFloat32> context = encoder.forward(x, ctx).tokens();
+                Operand<TFloat32> predicted = predictor.forward(context, ctx, tgt);
+                predictions.add(predicted);
+                Operand<TFloat32> perElement = lossPerElement(tf, predicted, targetsAtBlocks,
+                        VisionTransformer.dim(tf, tgt, 0), options.loss());
+                lossSums.add(tf.sum(perElement, tf.constant(0)));
+                lossCounts.add(tf.dtypes.cast(tf.size(perElement, TInt32.class), TFloat32.class));
+            }
+            targetTokensOut = tf.withName("target_tokens").identity(slices.joinRows(targetTokens));
+            predictionsOut = tf.withName("predictions").identity(slices.joinPredictions(predictions,
+                    VisionTransformer.dim(tf, targetIdx, 0), VisionTransformer.dim(tf, contextIdx, 0),
+                    spec.encoder().width()));
+            // the mean over all elements of the batch: every tower's sum over the total count
+            lossOut = tf.withName("loss").identity(tf.math.div(sumOf(tf, lossSums), sumOf(tf, lossCounts)));
+
+            List<Operand<?>> trained = new ArrayList<>();
+            trainedNames.forEach(n -> trained.add(variables.get(n)));
+            Gradients grads = tf.gradients(lossOut, trained);
+            gradientOuts = new ArrayList<>();
+            for (int i = 0; i < trainedNames.size(); i++) {
+                Output<?> g = grads.dy(i);
+                if (g == null) {
+                    throw new IllegalStateException("no gradient reaches " + trainedNames.get(i));
+                }
+                gradientOuts.add(g);
+            }
+            trainOp = buildUpdate(tf, shapes, grads);
+        } catch (RuntimeException ex) {
+            graph.close();
+            throw ex;
+        }
+        Session s = new Session(graph, Tensors.sessionConfig(options.intraOpThreads(), options.interOpThreads()));
+        this.session = s;
+        String placed;
+        try {
+            placed = Tensors.shortDevice(loadAll(Initializer.initialize(spec, options.seed()), true));
+        } catch (RuntimeException ex) {
+            close();
+            throw ex;
+        }
+        this.device = placed;
+        LOG.log(System.Logger.Level.INFO, () -> String.format(Locale.ROOT,
+                "training graph on %s: %d trained parameters, loss %s, intra_op %d, inter_op %d, towers %d",
+                device, trainedParameterCount(), options.loss(), options.intraOpThreads(), options.interOpThreads(),
+                options.towers()));
+    }
+
+    /** Builds the graph and a session, with initial weights from {@link Initializer} (seed of the options). */
+    public static TrainingGraph create(ModelSpec spec, TrainingGraphOptions options) {
+        return new TrainingGraph(spec, options);
+    }
+
+    private static Placeholder<TFloat32> scalarPlaceholder(Ops tf, String name) {
+        return tf.withName(name).placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
+    }
+
+    /**
+     * The per-element loss, flattened, between predictions {@code [npred·nenc·B·Kt, D]} and the
+     * targets {@code [npred·B·Kt, D]}, which are shared by the nenc context masks (broadcast
+     * instead of repeated, §4). The step's loss is its mean.
+     */
+    private static Operand<TFloat32> lossPerElement(Ops tf, Operand<TFloat32> predictions, Operand<TFloat32> targets,
+                                                    Operand<TInt32> npred, String kind) {
+        // predictions rows are (m·nenc + i)·B + b and target rows m·B + b: group both per target block m
+        Operand<TInt32> perBlock = tf.math.floorDiv(tf.size(targets, TInt32.class), npred);
+        Operand<TFloat32> z = tf.reshape(predictions, tf.stack(List.of(npred, tf.constant(-1), perBlock)));
+        Operand<TFloat32> t = tf.reshape(targets, tf.stack(List.of(npred, tf.constant(1), perBlock)));
+        Operand<TFloat32> diff = tf.math.sub(z, t);
+        Operand<TFloat32> perElement;
+        if (kind.equals("l2")) {
+            perElement = tf.math.square(diff);
+        } else {
+            // smooth-L1, beta 1: 0.5·q² + (|d| − q) with q = min(|d|, 1)
+            Operand<TFloat32> abs = tf.math.abs(diff);
+            Operand<TFloat32> q = tf.math.minimum(abs, tf.constant(1f));
+            perElement = tf.math.add(tf.math.mul(tf.constant(0.5f), tf.math.square(q)), tf.math.sub(abs, q));
+        }
+        return tf.reshape(perElement, tf.constant(new int[] {-1}));
+    }
+
+    private static Operand<TFloat32> sumOf(Ops tf, List<Operand<TFloat32>> parts) {
+        return parts.size() == 1 ? parts.get(0) : tf.math.addN(parts);
+    }
+
+    /**
+     * AdamW (torch order: {@code p ← p·(1 − lr·wd)} on the decayed group, then the Adam step) on
+     * every trained parameter after all gradients exist, then the EMA of the target encoder after
+     * the encoder's update (§5).
+     */
+    private Op buildUpdate(Ops tf, Map<String, long[]> shapes, Gradients grads) {
+        List<Op> gradientDone = new ArrayList<>();
+        for (Output<?> g : gradientOuts) {
+            gradientDone.add(tf.identity(castFloat(g)));
+        }
+        gradientDone.add(tf.identity(lossOut));
+        Op ready = tf.withControlDependencies(gradientDone).noOp();
+        Operand<TFloat32> beta1 = tf.constant((float) options.beta1());
+        Operand<TFloat32> beta2 = tf.constant((float) options.beta2());
+        Map<String, Op> adam = new LinkedHashMap<>();
+        for (int i = 0; i < trainedNames.size(); i++) {
+            String n = trainedNames.get(i);
+            Variable<TFloat32> p = variables.get(n);
+            Op before = ready;
+            if (ParameterNames.isWeightDecayed(n, shapes.get(n))) {
+                Ops after = tf.withControlDependencies(List.of(ready));
+                before = after.assign(p, after.math.mul(p, decayFactor));
+            }
+            Ops after = tf.withControlDependencies(List.of(before));
+            adam.put(n, after.train.applyAdam(p, variables.get(EXP_AVG + n), variables.get(EXP_AVG_SQ + n),
+                    beta1Power, beta2Power, adamLr, beta1, beta2, epsHat, castFloat(grads.dy(i))));
+        }
+        List<Op> all = new ArrayList<>(adam.values());
+        for (String n : trainedNames) {
+            if (!n.startsWith(ParameterNames.ENCODER)) {
+                continue;
+            }
+            String t = ParameterNames.TARGET_ENCODER + n.substring(ParameterNames.ENCODER.length());
+            Ops after = tf.withControlDependencies(List.of(adam.get(n)));
+            Variable<TFloat32> tv = variables.get(t);
+            all.add(after.assign(tv, after.math.add(after.math.mul(tv, momentum),
+                    after.math.mul(variables.get(n), momentumComplement))));
+        }
+        return tf.withName("train").withControlDependencies(all).noOp();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Operand<TFloat32> castFloat(Output<?> o) {
+        return (Output<TFloat32>) o;
+    }
+
+    /** One training step: forward, gradients, AdamW and EMA in one session run. Returns the forward's loss. */
+    public StepResult step(Batch batch, StepHyperparameters h) {
+        return step(batch, h, null);
+    }
+
+    /**
+     * One traced training step: the time spent per TensorFlow op type (summed over nodes, in
+     * microseconds), largest first. For benchmarks.
+     */
+    Map<String, Long> profileStep(Batch batch, StepHyperparameters h) {
+        Map<String, Long> perType = new LinkedHashMap<>();
+        step(batch, h, perType);
+        return perType;
+    }
+
+    private StepResult step(Batch batch, StepHyperparameters h, Map<String, Long> profile) {
+        double b1t = Math.pow(options.beta1(), h.adamStep());
+        double b2t = Math.pow(options.beta2(), h.adamStep());
+        List<Tensor> feeds = new ArrayList<>();
+        try {
+            Session.Runner r = feedBatch(session.runner(), batch, feeds);
+            feed(r, adamLr, h.lr(), feeds);
+            feed(r, beta1Power, b1t, feeds);
+            feed(r, beta2Power, b2t, feeds);
+            // torch divides √v by √(1−β2^t) before adding eps; TF's ApplyAdam adds eps to √v:
+            // equal when TF's epsilon is eps·√(1−β2^t) (docs/reference.md §5)
+            feed(r, epsHat, options.eps() * Math.sqrt(1.0 - b2t), feeds);
+            feed(r, decayFactor, 1.0 - h.lr() * h.weightDecay(), feeds);
+            feed(r, momentum, h.emaMomentum(), feeds);
+            feed(r, momentumComplement, 1.0 - h.emaMomentum(), feeds);
+            r.fetch(lossOut).addTarget(trainOp);
+            if (profile == null) {
+                try (Result res = r.run()) {
+                    return new StepResult(((TFloat32) res.get(0)).getFloat());
+                }
+            }
+            r.setOptions(org.tensorflow.proto.RunOptions.newBuilder()
+                    .setTraceLevel(org.tensorflow.proto.RunOptions.TraceLevel.FULL_TRACE).build());
+            try (Result res = r.runAndFetchMetadata()) {
+                Map<String, Long> perType = new java.util.HashMap<>();
+                res.getMetadata().ifPresent(md -> md.getStepStats().getDevStatsList().forEach(d ->
+                        d.getNodeStatsList().forEach(n -> {
+                            String label = n.getTimelineLabel();
+                            int eq = label.indexOf(" = ");
+                            String type = eq >= 0 ? label.substring(eq + 3).split("[(\\s]")[0] : n.getNodeName();
+                            perType.merge(type, n.getAllEndRelMicros(), Long::sum);
+                        })));
+                perType.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                        .forEach(en -> profile.put(en.getKey(), en.getValue()));
+                return new StepResult(((TFloat32) res.get(0)).getFloat());
+            }
+        } finally {
+            feeds.forEach(Tensor::close);
+        }
+    }
+
+    /** The loss of a batch without any update. */
+    public double loss(Batch batch) {
+        List<Tensor> feeds = new ArrayList<>();
+        try (Result res = feedBatch(session.runner(), batch, feeds).fetch(lossOut).run()) {
+            return ((TFloat32) res.get(0)).getFloat();
+        } finally {
+            feeds.forEach(Tensor::close);
+        }
+    }
+
+    /** Predictor output {@code [npred·nenc·B, Kt, D]}, rows ordered target-major, context-minor, image-inner (§3). */
+    public float[] predictions(Batch batch) {
+        List<Tensor> feeds = new ArrayList<>();
+        try (Result res = feedBatch(session.runner(), batch, feeds).fetch(predictionsOut).run()) {
+            return Tensors.readFloats((TFloat32) res.get(0));
+        } finally {
+            feeds.forEach(Tensor::close);
+        }
+    }
+
+    /** Target encoder output {@code [B, N, D]} after its final LayerNorm, for {@code pixels [B, C, H, W]}. */
+    public float[] targetTokens(float[] pixels, int batchSize) {
+        try (TFloat32 x = Tensors.floats(imageShape(pixels, batchSize), pixels);
+             Result res = session.runner().feed(images, x).fetch(targetTokensOut).run()) {
+            return Tensors.readFloats((TFloat32) res.get(0));
+        }
+    }
+
+    /**
+     * Gradients of the loss with respect to every trained parameter (names with part prefix),
+     * without applying them. For tests and diagnostics.
+     */
+    NamedTensors gradients(Batch batch) {
+        List<Tensor> feeds = new ArrayList<>();
+        Session.Runner r = feedBatch(session.runner(), batch, feeds);
+        gradientOuts.forEach(r::fetch);
+        NamedTensors.Builder out = NamedTensors.builder();
+        try (Result res = r.run()) {
+            for (int i = 0; i < trainedNames.size(); i++) {
+                String n = trainedNames.get(i);
+                out.put(n, new FloatTensor(variables.shape(n), Tensors.readFloats((TFloat32) res.get(i))));
+            }
+        } finally {
+            feeds.forEach(Tensor::close);
+        }
+        return out.build();
+    }
+
+    /**
+     * Every parameter ({@code encoder.}, {@code predictor.}, {@code target_encoder.}, names and shapes
+     * of {@link ParameterNames#all}) followed by the AdamW moments {@code optimizer.exp_avg.<param>}
+     * and {@code optimizer.exp_avg_sq.<param>} of each trained parameter.
+     */
+    public NamedTensors state() {
+        return variables.read(session, stateNames);
+    }
+
+    /**
+     * Loads parameters and, when present, AdamW moments (absent moments become zeros).
+     *
+     * @throws IllegalArgumentException naming a missing parameter, or a tensor with its shape and the
+     *                                  expected shape
+     */
+    public void load(NamedTensors state) {
+        loadAll(state, false);
+    }
+
+    private List<String> loadAll(NamedTensors state, boolean trace) {
+        Map<String, FloatTensor> values = new LinkedHashMap<>();
+        for (String n : parameterNames) {
+            if (!state.contains(n)) {
+                throw new IllegalArgumentException("state has no tensor '" + n + "' (model parameters are required; "
+                        + "expected names like " + parameterNames.get(0) + ")");
+            }
+            values.put(n, state.get(n));
+        }
+        for (String n : stateNames) {
+            if (!values.containsKey(n)) {
+                long[] shape = variables.shape(n);
+                values.put(n, state.contains(n) ? state.get(n) : FloatTensor.zeros(shape));
+            }
+        }
+        return variables.assign(session, values, trace);
+    }
+
+    /** Where TensorFlow placed the graph: {@code CPU} or a GPU name such as {@code GPU:0}. */
+    public String device() {
+        return device;
+    }
+
+    public ModelSpec spec() {
+        return spec;
+    }
+
+    public TrainingGraphOptions options() {
+        return options;
+    }
+
+    /** Number of trained values (encoder and predictor, without the fixed tables). */
+    public long trainedParameterCount() {
+        long n = 0;
+        for (String t : trainedNames) {
+            n += FloatTensor.elementCount(variables.shape(t));
+        }
+        return n;
+    }
+
+    private Session.Runner feedBatch(Session.Runner r, Batch batch, List<Tensor> feeds) {
+        MaskBatch masks = batch.masks();
+        if (masks == null) {
+            throw new IllegalArgumentException("batch of step " + batch.step() + " has no masks; the training graph needs "
+                    + "context and target masks");
+        }
+        checkMasks(masks, batch.size());
+        TFloat32 x = Tensors.floats(imageShape(batch.pixels(), batch.size()), batch.pixels());
+        feeds.add(x);
+        TInt32 c = Tensors.indices(masks.context());
+        feeds.add(c);
+        TInt32 t = Tensors.indices(masks.targets());
+        feeds.add(t);
+        return r.feed(images, x).feed(contextIdx, c).feed(targetIdx, t);
+    }
+
+    private static void feed(Session.Runner r, Placeholder<TFloat32> p, double value, List<Tensor> feeds) {
+        TFloat32 t = Tensors.scalar(value);
+        feeds.add(t);
+        r.feed(p, t);
+    }
+
+    private long[] imageShape(float[] pixels, int batchSize) {
+        EncoderSpec e = spec.encoder();
+        long per = (long) e.channels() * e.imageSize() * e.imageSize();
+        if (batchSize <= 0 || pixels.length != per * batchSize) {
+            throw new IllegalArgumentException("pixels hold " + pixels.length + " values, expected " + batchSize + " images of "
+                    + e.channels() + "x" + e.imageSize() + "x" + e.imageSize());
+        }
+        return new long[] {batchSize, e.channels(), e.imageSize(), e.imageSize()};
+    }
+
+    private void checkMasks(MaskBatch masks, int batchSize) {
+        int n = spec.encoder().numPatches();
+        checkIndexLists("context", masks.context(), batchSize, n);
+        checkIndexLists("targets", masks.targets(), batchSize, n);
+    }
+
+    static void checkIndexLists(String what, int[][][] idx, int batchSize, int numPatches) {
+        if (idx.length == 0) {
+            throw new IllegalArgumentException("masks." + what + " is empty: at least one mask is needed");
+        }
+        int k = idx[0].length == 0 ? 0 : idx[0][0].length;
+        for (int m = 0; m < idx.length; m++) {
+            if (idx[m].length != batchSize) {
+                throw new IllegalArgumentException("masks." + what + "[" + m + "] has " + idx[m].length
+                        + " images but the batch has " + batchSize);
+            }
+            for (int b = 0; b < batchSize; b++) {
+                if (idx[m][b].length != k || k == 0) {
+                    throw new IllegalArgumentException("masks." + what + "[" + m + "][" + b + "] has " + idx[m][b].length
+                            + " indices, expected " + k + " (> 0) like every other list of the batch");
+                }
+                for (int v : idx[m][b]) {
+                    if (v < 0 || v >= numPatches) {
+                        throw new IllegalArgumentException("masks." + what + "[" + m + "][" + b + "] holds patch index " + v
+                                + ", expected 0.." + (numPatches - 1));
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (session != null) {
+            session.close();
+        }
+        graph.close();
+    }
+}

@@ -1,0 +1,213 @@
+package org.jepa4j.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.jepa4j.checkpoint.Checkpoint;
+import org.jepa4j.config.RunConfig;
+import org.jepa4j.config.RunConfigLoader;
+import org.jepa4j.model.ParameterNames;
+import org.jepa4j.provenance.Provenance;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The training loop on a tiny model: resume, stop, divergence, run-folder contents, step cap. */
+class TrainerTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path tmp;
+
+    private Trainer.Summary run(RunConfig config, Path folder, boolean resume) throws Exception {
+        return new Trainer(config, TinyRun.options(folder, new ByteArrayOutputStream()).withResume(resume)).run();
+    }
+
+    @Test
+    void resumeContinuesTheSameRun() throws Exception {
+        // ipe 4, 2 epochs; stop mid-epoch (step 3) so the resume does not start at an epoch boundary
+        RunConfig base = TinyRun.config(tmp.resolve("unused"), 16, 2);
+        Trainer.Summary straight = run(TinyRun.withMaxSteps(base, 6), tmp.resolve("straight"), false);
+        assertEquals(6, straight.losses().length);
+
+        Path split = tmp.resolve("split");
+        Trainer.Summary first = run(TinyRun.withMaxSteps(base, 3), split, false);
+        assertEquals(3, first.stepsDone());
+        assertEquals(3, TrainerState.fromJson(Checkpoint.read(split).meta(Checkpoint.STATE)).step());
+        Trainer.Summary second = run(TinyRun.withMaxSteps(base, 6), split, true);
+        assertEquals(3, second.firstStep());
+        assertEquals(6, second.stepsDone());
+
+        double[] resumed = new double[6];
+        System.arraycopy(first.losses(), 0, resumed, 0, 3);
+        System.arraycopy(second.losses(), 0, resumed, 3, 3);
+        assertArrayEquals(straight.losses(), resumed, 1e-6);
+        // and the final weights agree too
+        var a = Checkpoint.read(tmp.resolve("straight")).tensors();
+        var b = Checkpoint.read(split).tensors();
+        assertEquals(a.names(), b.names());
+        for (String name : a.names()) {
+            assertArrayEquals(a.get(name).data(), b.get(name).data(), 1e-6f, name);
+        }
+    }
+
+    @Test
+    void stopRequestFinishesTheCurrentStepAndWritesLatest() throws Exception {
+        Path folder = tmp.resolve("stopped");
+        RunConfig config = TinyRun.config(folder, 16, 2);
+        Trainer trainer = new Trainer(config, TinyRun.options(folder, new ByteArrayOutputStream()));
+        List<Long> seen = new ArrayList<>();
+        trainer.setListener((t, r) -> {
+            seen.add(r.step());
+            if (r.step() == 1) {
+                t.requestStop(); // as the Ctrl-C shutdown hook does
+            }
+        });
+        Trainer.Summary s = trainer.run();
+        assertTrue(s.stopped());
+        assertEquals(List.of(0L, 1L), seen);
+        assertEquals(2, s.stepsDone());
+        assertTrue(trainer.awaitFinished(0));
+        TrainerState state = TrainerState.fromJson(Checkpoint.read(folder).meta(Checkpoint.STATE));
+        assertEquals(2, state.step());
+        assertEquals(2, state.maskSamplerStep());
+        assertEquals(s.lastLoss(), state.lastLoss(), 0.0);
+        // the stopped run can be resumed
+        Trainer.Summary rest = run(TinyRun.withMaxSteps(config, 3), folder, true);
+        assertEquals(2, rest.firstStep());
+        assertEquals(3, rest.stepsDone());
+        assertFalse(rest.stopped());
+    }
+
+    @Test
+    void divergingLossStopsWithoutWritingACheckpoint() throws Exception {
+        Path folder = tmp.resolve("diverged");
+        RunConfig config = TinyRun.config(folder, 32, 4); // ipe 8
+        run(TinyRun.withMaxSteps(config, 8), folder, false);
+        Path latest = folder.resolve("checkpoints/latest.safetensors");
+        byte[] before = Files.readAllBytes(latest);
+
+        TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
+                () -> run(TinyRun.withConstantLr(config, 1e6), folder, true));
+        assertEquals(2, e.epoch());
+        assertTrue(e.step() >= 8 && e.step() < 16, "step " + e.step());
+        assertEquals(1e6, e.lr(), 0.0);
+        assertTrue(e.getMessage().contains("at step " + e.step() + " (epoch 2), lr 1.0000e+06"), e.getMessage());
+        assertTrue(e.getMessage().contains(latest.toString()), e.getMessage());
+
+        assertArrayEquals(before, Files.readAllBytes(latest), "latest checkpoint must be untouched");
+        Checkpoint intact = Checkpoint.read(folder);
+        assertEquals(8, TrainerState.fromJson(intact.meta(Checkpoint.STATE)).step());
+        assertEquals(config.modelSpec(), intact.modelSpec());
+        // still resumable with a sane learning rate
+        Trainer.Summary resumed = run(TinyRun.withMaxSteps(config, 9), folder, true);
+        assertEquals(9, resumed.stepsDone());
+        assertTrue(Double.isFinite(resumed.lastLoss()));
+    }
+
+    @Test
+    void runFolderHoldsConfigLogCheckpointsAndProvenance() throws Exception {
+        Path folder = tmp.resolve("complete");
+        RunConfig config = TinyRun.withProbeEvery(TinyRun.config(folder, 16, 2), 4);
+        Trainer.Summary s = run(config, folder, false);
+        assertEquals(8, s.stepsDone());
+
+        String yaml = Files.readString(folder.resolve("config.yaml"));
+        assertEquals(config.withLogging(config.logging()), RunConfigLoader.parse(yaml, "config.yaml", List.of()));
+        assertTrue(Files.isRegularFile(folder.resolve("checkpoints/epoch-0001.safetensors")));
+        assertTrue(Files.isRegularFile(folder.resolve("checkpoints/epoch-0002.safetensors")));
+
+        List<String> csv = Files.readAllLines(folder.resolve("jepa_r0.csv"));
+        assertEquals(String.join(",", TrainingLog.COLUMNS), csv.get(0));
+        assertEquals(9, csv.size()); // log_every 1: one row per step
+        String[] last = csv.get(8).split(",", -1);
+        assertEquals("2", last[0]); // epoch
+        assertEquals("3", last[1]); // itr
+        assertEquals("7", last[6]); // step
+        assertFalse(last[11].isEmpty(), "feature_std at a probe step");
+        assertFalse(last[12].isEmpty(), "rankme at a probe step");
+        assertFalse(csv.get(1).split(",", -1)[11].isEmpty(), "baseline monitors after the first step");
+        assertTrue(csv.get(2).split(",", -1)[11].isEmpty(), "no monitors at step 1");
+
+        Checkpoint ckpt = Checkpoint.read(folder);
+        assertEquals(yaml, ckpt.meta(Checkpoint.CONFIG));
+        JsonNode prep = JSON.readTree(ckpt.meta(Checkpoint.PREPROCESSING));
+        assertEquals(16, prep.get("image_size").asInt());
+        assertEquals(16, prep.get("resize_size").asInt());
+        assertEquals(3, prep.get("channels").asInt());
+        assertEquals(0.229, prep.get("std").get(0).asDouble(), 0.0);
+        JsonNode prov = JSON.readTree(ckpt.meta(Checkpoint.PROVENANCE));
+        assertEquals(Provenance.sha256(yaml), prov.get("config_sha256").asText());
+        assertEquals(8, prov.get("step").asLong());
+        assertEquals(16, prov.get("data_size").asLong());
+        assertNotNull(prov.get("jepa4j_version"));
+        JsonNode runProv = JSON.readTree(Files.readString(folder.resolve("provenance.json")));
+        assertEquals(prov.get("config_sha256"), runProv.get("config_sha256"));
+        TrainerState state = TrainerState.fromJson(ckpt.meta(Checkpoint.STATE));
+        assertEquals(new TrainerState(8, 2, 8, 3L, 4, 4, 16, s.lastLoss()), state);
+        for (String part : new String[] {ParameterNames.ENCODER, ParameterNames.TARGET_ENCODER,
+                ParameterNames.PREDICTOR}) {
+            assertTrue(ckpt.part(part).size() > 0, part);
+        }
+    }
+
+    @Test
+    void maxStepsCapsTheRunButSchedulesKeepTheFullHorizon() throws Exception {
+        Path folder = tmp.resolve("capped");
+        RunConfig config = TinyRun.withMaxSteps(TinyRun.config(folder, 16, 3), 5); // 12 steps in full
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        Trainer trainer = new Trainer(config, TinyRun.options(folder, sink));
+        List<Trainer.StepRecord> records = new ArrayList<>();
+        trainer.setListener((t, r) -> records.add(r));
+        Trainer.Summary s = trainer.run();
+        assertEquals(5, s.stepsDone());
+        assertEquals(5, s.endStep());
+        assertFalse(s.stopped());
+        // warmup_steps = 4, T = 12: step 4 uses k = 5, on the cosine (5-4)/(12-4) of the way
+        double lr = 1e-6 + (1e-3 - 1e-6) * 0.5 * (1 + Math.cos(Math.PI * 1 / 8));
+        assertEquals(lr, records.get(4).values().lr(), 1e-15);
+        assertEquals(0.996 + 4 * 0.004 / 12, records.get(4).values().momentum(), 1e-15);
+        assertEquals(0.4 - 0.36 * 0.5 * (1 + Math.cos(Math.PI * 5 / 12)), records.get(4).values().weightDecay(),
+                1e-15);
+
+        String out = sink.toString(StandardCharsets.UTF_8);
+        assertTrue(out.contains("parameters"), out);
+        assertTrue(out.contains("4 iterations per epoch, 3 epochs = 12 steps (optimization.max_steps stops at 5)"), out);
+        assertTrue(out.contains("device:"), out);
+        assertTrue(out.contains("step 5/5"), out);
+        assertFalse(out.contains("\r"), "non-interactive output has no carriage returns");
+    }
+
+    @Test
+    void aNewRunRefusesAFolderThatHoldsCheckpoints() throws Exception {
+        Path folder = tmp.resolve("taken");
+        RunConfig config = TinyRun.withMaxSteps(TinyRun.config(folder, 16, 1), 1);
+        run(config, folder, false);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> run(config, folder, false));
+        assertTrue(e.getMessage().contains("pass --resume"), e.getMessage());
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
+                () -> run(config, tmp.resolve("empty"), true));
+        assertTrue(missing.getMessage().contains("does not exist"), missing.getMessage());
+    }
+
+    @Test
+    void notesWhenExplicitThreadCountsLeaveCoresIdle() {
+        String note = Trainer.coreUseNote(1, 2, 16);
+        assertTrue(note != null && note.contains("2 of this machine's 16 cores") && note.contains("meta.towers"), note);
+        assertEquals(null, Trainer.coreUseNote(1, 2, 2));
+        assertEquals(null, Trainer.coreUseNote(0, 2, 16), "0 = TensorFlow's default, sized to the machine");
+        assertEquals(null, Trainer.coreUseNote(4, 4, 16));
+    }
+}

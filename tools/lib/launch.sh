@@ -1,0 +1,62 @@
+# Shared by the tools/ launchers (sourced, not run). Builds the jars when they are missing or older
+# than any source, module pom or run config, and runs a main class with the right JVM options.
+#   jepa4j_run  <tool-name> jar   ARGS...              java -jar src/cli/target/jepa4j.jar ARGS
+#   jepa4j_run  <tool-name> bench CLASS ARGS...        a benchmark main class of src/bench
+# Environment: JEPA4J_JAVA_OPTS (extra JVM options; an -Xmx there replaces the default heap of half
+# the machine's memory), JAVA_HOME (which java to use).
+
+jepa4j_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+jepa4j_cli_jar="$jepa4j_root/src/cli/target/jepa4j.jar"
+jepa4j_bench_jar="$jepa4j_root/src/bench/target/jepa4j-bench.jar"
+
+jepa4j_stale() {
+  local jar
+  for jar in "$jepa4j_cli_jar" "$jepa4j_bench_jar"; do
+    [[ ! -f "$jar" ]] && return 0
+    [[ -n "$(find "$jepa4j_root"/src/*/main "$jepa4j_root"/src/*/pom.xml "$jepa4j_root/graphs" \
+      "$jepa4j_root/pom.xml" -newer "$jar" -print -quit 2>/dev/null)" ]] && return 0
+  done
+  return 1
+}
+
+jepa4j_build() {
+  if jepa4j_stale; then
+    echo "$1: building the jepa4j jars (mvn package) ..." >&2
+    (cd "$jepa4j_root" && mvn -q -B -ntp -Dstyle.color=never package -DskipTests) >&2
+    touch "$jepa4j_cli_jar" "$jepa4j_bench_jar" # the jar plugin may keep an up-to-date jar; mark both as checked
+  fi
+}
+
+jepa4j_run() {
+  local tool="$1" kind="$2"
+  shift 2
+  jepa4j_build "$tool"
+  local java=java
+  [[ -n "${JAVA_HOME:-}" ]] && java="$JAVA_HOME/bin/java"
+  # feature release of the JVM (17, 21, 22, ...)
+  local spec release
+  spec="$("$java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p')"
+  release="${spec#1.}"
+  release="${release%%.*}"
+  local opts=()
+  # Java 22+ warns about native access (TensorFlow, ONNX Runtime) unless it is granted
+  if [[ "$release" =~ ^[0-9]+$ ]] && (( release >= 22 )); then
+    opts+=(--enable-native-access=ALL-UNNAMED)
+  fi
+  local user_opts="${JEPA4J_JAVA_OPTS:-}"
+  # Default heap: half of the machine's memory (TensorFlow's native memory lives outside the heap)
+  if [[ "$user_opts" != *-Xmx* && "$user_opts" != *MaxRAMPercentage* ]]; then
+    opts+=(-XX:MaxRAMPercentage=50)
+  fi
+  opts+=("-Djepa4j.home=$jepa4j_root" -Djava.awt.headless=true)
+  if [[ "$kind" == jar ]]; then
+    # JEPA4J_JAVA_OPTS is split on spaces on purpose (several options in one variable)
+    # shellcheck disable=SC2086
+    exec "$java" "${opts[@]}" $user_opts -jar "$jepa4j_cli_jar" "$@"
+  fi
+  local main="$1"
+  shift
+  # the CLI's lib/ holds every jar the benchmarks need (they depend on the same modules)
+  # shellcheck disable=SC2086
+  exec "$java" "${opts[@]}" $user_opts -cp "$jepa4j_bench_jar:$jepa4j_root/src/cli/target/lib/*" "$main" "$@"
+}
