@@ -1,36 +1,27 @@
 package org.jepa4j.serve;
 
+import org.jepa4j.data.BoundedImageDecoder;
+import org.jepa4j.data.BoundedImageDecoder.DecodeException;
+import org.jepa4j.data.BoundedImageDecoder.TooManyPixelsException;
 import org.jepa4j.data.Image;
 
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.util.HexFormat;
-import java.util.Iterator;
-import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.stream.ImageInputStream;
-import javax.imageio.stream.MemoryCacheImageInputStream;
-
 /**
- * Decodes request images with ImageIO (PNG, JPEG, BMP, GIF, WBMP), refusing, from the header
- * alone and before any pixel is decoded, images that declare more than {@code maxPixels} pixels:
- * a few bytes of PNG header can otherwise ask for gigabytes. Failures are {@link RequestError}s
- * (400 undecodable, 413 too many pixels) whose message names the input.
+ * Decodes request images through the shared {@link BoundedImageDecoder} (PNG, JPEG, BMP, GIF,
+ * WBMP; images whose header declares more than {@code maxPixels} pixels are refused before any
+ * pixel is decoded) and turns its refusals into {@link RequestError}s: 400 {@code empty_image} or
+ * {@code not_an_image}, 413 {@code too_many_pixels}, each message naming the input.
  */
 public final class ImageDecoder {
-    private final long maxPixels;
+    private final BoundedImageDecoder decoder;
 
-    /** @param maxPixels largest {@code width·height} accepted */
+    /** @param maxPixels largest {@code width·height} accepted ({@code --max-pixels}) */
     public ImageDecoder(long maxPixels) {
-        if (maxPixels < 1) {
-            throw new IllegalArgumentException("maxPixels must be positive, got " + maxPixels);
-        }
-        this.maxPixels = maxPixels;
+        this.decoder = new BoundedImageDecoder(maxPixels, "--max-pixels");
     }
 
+    /** Largest {@code width·height} accepted. */
     public long maxPixels() {
-        return maxPixels;
+        return decoder.maxPixels();
     }
 
     /**
@@ -39,50 +30,16 @@ public final class ImageDecoder {
      * @param encoded      the bytes
      * @param what         the input's name in messages ({@code body}, {@code images[3]})
      * @param declaredType the content type the client declared, or null (only reported)
-     * @throws RequestError 400 {@code not_an_image} or 413 {@code too_many_pixels}
+     * @throws RequestError 400 {@code empty_image} / {@code not_an_image} or 413 {@code too_many_pixels}
      */
     public Image decode(byte[] encoded, String what, String declaredType) {
-        String label = what + " is not a decodable image" + (declaredType == null ? "" : " (" + declaredType + ")");
-        if (encoded.length == 0) {
-            throw new RequestError(400, "empty_image", what + " is empty: expected an encoded image");
+        try {
+            return Image.fromBufferedImage(decoder.decode(encoded, what));
+        } catch (TooManyPixelsException e) {
+            throw new RequestError(413, "too_many_pixels", e.getMessage(), e);
+        } catch (DecodeException e) {
+            String declared = declaredType == null ? "" : " (declared as " + declaredType + ")";
+            throw new RequestError(400, encoded.length == 0 ? "empty_image" : "not_an_image", e.getMessage() + declared, e);
         }
-        // MemoryCacheImageInputStream: ImageIO.createImageInputStream may cache to a temp file
-        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded))) {
-            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-            if (!readers.hasNext()) {
-                throw new RequestError(400, "not_an_image", label + ": no PNG, JPEG, BMP, GIF or WBMP reader recognises "
-                        + "its first bytes (" + firstBytes(encoded) + ", " + encoded.length + " bytes)");
-            }
-            ImageReader reader = readers.next();
-            try {
-                reader.setInput(in, true, true);
-                long width = reader.getWidth(0);
-                long height = reader.getHeight(0);
-                if (width <= 0 || height <= 0) {
-                    throw new RequestError(400, "not_an_image", label + ": its header declares " + width + "x" + height
-                            + " pixels");
-                }
-                if (width * height > maxPixels) {
-                    throw new RequestError(413, "too_many_pixels", what + " declares " + width + "x" + height + " = "
-                            + width * height + " pixels, more than the server accepts (--max-pixels " + maxPixels
-                            + "); it was not decoded");
-                }
-                BufferedImage img = reader.read(0);
-                return Image.fromBufferedImage(img);
-            } finally {
-                reader.dispose();
-            }
-        } catch (RequestError e) {
-            throw e;
-        } catch (IOException | RuntimeException e) {
-            // broken files surface as IIOException, but also as IndexOutOfBounds, IllegalArgument, ...
-            String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            throw new RequestError(400, "not_an_image", label + ": " + m, e);
-        }
-    }
-
-    private static String firstBytes(byte[] b) {
-        int n = Math.min(8, b.length);
-        return HexFormat.ofDelimiter(" ").formatHex(b, 0, n);
     }
 }
