@@ -44,7 +44,7 @@ public final class OnnxEmbedder implements BatchEmbedder {
         pre.put("mean", p.mean());
         pre.put("std", p.std());
         this.description = new ModelDescription(info.modelId(), info.feature().outputName(), info.dimension(),
-                info.provider(), info.imageSize(), info.channels(), dims, pre, info.metadata());
+                info.provider().label(), info.imageSize(), info.channels(), dims, pre, info.metadata());
     }
 
     /**
