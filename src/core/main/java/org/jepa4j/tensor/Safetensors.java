@@ -83,8 +83,13 @@ public final class Safetensors {
         byte[] headerBytes = header(shapes, meta, checksums);
         int padded = (headerBytes.length + 7) / 8 * 8;
         Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
+        Path tmp;
+        try {
+            Files.createDirectories(dir);
+            tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
+        } catch (IOException e) {
+            throw org.jepa4j.io.AtomicFiles.named(file, e);
+        }
         try {
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
                 ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
@@ -135,6 +140,8 @@ public final class Safetensors {
             }
             Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw org.jepa4j.io.AtomicFiles.named(file, e);
         } finally {
             Files.deleteIfExists(tmp);
         }
