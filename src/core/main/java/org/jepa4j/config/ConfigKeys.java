@@ -34,7 +34,7 @@ public final class ConfigKeys {
             "logging", List.of("checkpoint_freq", "log_every"),
             "mask", List.of("cover_edges", "strategy", "truncation"),
             "meta", List.of("depth", "embed_dim", "inter_op_threads", "intra_op_threads", "loss", "mlp_ratio",
-                    "num_heads", "pred_num_heads", "seed", "towers"),
+                    "num_heads", "pixel_norm", "pred_num_heads", "seed", "target", "towers"),
             "optimization", List.of("eval_every", "max_steps", "probe_every"));
 
     /** Mask strategies accepted by {@code mask.strategy}. */
@@ -42,6 +42,13 @@ public final class ConfigKeys {
 
     /** Values of {@code mask.truncation}, the reference's first. */
     public static final List<String> MASK_TRUNCATIONS = List.of("first", "random");
+
+    /** {@code meta.target} of the reference: the target encoder's normalised features. */
+    public static final String TARGET_FEATURES = "features";
+    /** {@code meta.target} of the paper's pixel-space ablation: each target patch's pixels. */
+    public static final String TARGET_PIXELS = "pixels";
+    /** Prediction targets accepted by {@code meta.target}, the reference's first. */
+    public static final List<String> TARGETS = List.of(TARGET_FEATURES, TARGET_PIXELS);
 
     /** Losses accepted by {@code meta.loss}. */
     public static final List<String> LOSSES = List.of("smooth_l1", "l2");

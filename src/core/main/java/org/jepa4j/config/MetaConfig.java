@@ -21,13 +21,36 @@ package org.jepa4j.config;
  * @param interOpThreads  jepa4j {@code inter_op_threads}: TensorFlow inter-op threads (0 = TF default)
  * @param towers          jepa4j {@code towers}: copies of the training pass, each on a slice of the batch,
  *                        that TensorFlow runs side by side; the same step up to float rounding (default 1)
+ * @param target          jepa4j {@code target}: what the predictor predicts, {@code features} (the
+ *                        reference: the target encoder's normalised features) or {@code pixels} (the
+ *                        paper's pixel-space ablation: each target patch's pixels, no target encoder, no EMA)
+ * @param pixelNorm       jepa4j {@code pixel_norm}: with {@code target: pixels}, normalise each patch's
+ *                        pixels to zero mean and unit variance before the loss, as MAE's
+ *                        {@code norm_pix_loss} (default true; ignored for features)
  */
 public record MetaConfig(boolean copyData, boolean loadCheckpoint, String modelName, int predDepth, int predEmbDim,
                          String readCheckpoint, boolean useBfloat16, long seed, int embedDim, int depth,
                          int numHeads, double mlpRatio, int predNumHeads, String loss, int intraOpThreads,
-                         int interOpThreads, int towers) {
+                         int interOpThreads, int towers, String target, boolean pixelNorm) {
+
+    /** The keys without {@code target} and {@code pixel_norm} (features, the reference's target). */
+    public MetaConfig(boolean copyData, boolean loadCheckpoint, String modelName, int predDepth, int predEmbDim,
+                      String readCheckpoint, boolean useBfloat16, long seed, int embedDim, int depth, int numHeads,
+                      double mlpRatio, int predNumHeads, String loss, int intraOpThreads, int interOpThreads,
+                      int towers) {
+        this(copyData, loadCheckpoint, modelName, predDepth, predEmbDim, readCheckpoint, useBfloat16, seed, embedDim,
+                depth, numHeads, mlpRatio, predNumHeads, loss, intraOpThreads, interOpThreads, towers,
+                ConfigKeys.TARGET_FEATURES, true);
+    }
 
     public static MetaConfig defaults() {
         return new MetaConfig(false, false, "vit_huge", 12, 384, null, true, 0L, 0, 0, 0, 0.0, 0, "smooth_l1", 0, 0, 1);
+    }
+
+    /** This section with another {@code target} and {@code pixel_norm}. */
+    public MetaConfig withTarget(String newTarget, boolean newPixelNorm) {
+        return new MetaConfig(copyData, loadCheckpoint, modelName, predDepth, predEmbDim, readCheckpoint, useBfloat16,
+                seed, embedDim, depth, numHeads, mlpRatio, predNumHeads, loss, intraOpThreads, interOpThreads, towers,
+                newTarget, newPixelNorm);
     }
 }

@@ -328,8 +328,13 @@ public final class RunConfigLoader {
         nonNegative(s, "inter_op_threads", inter);
         int towers = s.integer("towers", m.towers());
         positive(s, "towers", towers);
+        String target = s.string("target", m.target(), false);
+        if (!ConfigKeys.TARGETS.contains(target)) {
+            s.problem("target", "'" + target + "' is not a prediction target, expected one of " + ConfigKeys.TARGETS);
+        }
+        boolean pixelNorm = s.bool("pixel_norm", m.pixelNorm());
         return new MetaConfig(copyData, loadCheckpoint, modelName, predDepth, predEmbDim, readCheckpoint, bf16, seed,
-                embedDim, depth, numHeads, mlpRatio, predNumHeads, loss, intra, inter, towers);
+                embedDim, depth, numHeads, mlpRatio, predNumHeads, loss, intra, inter, towers, target, pixelNorm);
     }
 
     private static OptimizationConfig optimization(Section s) {

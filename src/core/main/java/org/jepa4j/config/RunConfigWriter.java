@@ -112,8 +112,10 @@ public final class RunConfigWriter {
         meta.put("loss", t.loss());
         meta.put("mlp_ratio", t.mlpRatio());
         meta.put("num_heads", t.numHeads());
+        meta.put("pixel_norm", t.pixelNorm());
         meta.put("pred_num_heads", t.predNumHeads());
         meta.put("seed", t.seed());
+        meta.put("target", t.target());
         meta.put("towers", t.towers());
         v.put("meta", meta);
 

@@ -41,6 +41,30 @@ public final class Initializer {
         return out.build();
     }
 
+    /**
+     * Initial pixel head ({@link ParameterNames#pixelHead}): weight ~ trunc_normal(std 0.02) as
+     * every Linear of the reference, bias 0. Drawn from its own stream of {@code seed}, so the
+     * other parameters of a pixel-target run are those of a feature-target run with that seed.
+     */
+    public static NamedTensors initializePixelHead(ModelSpec spec, long seed) {
+        SplittableRandom stream = new SplittableRandom(seed ^ PIXEL_HEAD_STREAM);
+        NamedTensors.Builder out = NamedTensors.builder();
+        for (Map.Entry<String, long[]> entry : ParameterNames.pixelHead(spec).entrySet()) {
+            long[] shape = entry.getValue();
+            float[] data = new float[Math.toIntExact(FloatTensor.elementCount(shape))];
+            if (!entry.getKey().endsWith("bias")) {
+                for (int i = 0; i < data.length; i++) {
+                    data[i] = (float) truncatedNormal(stream);
+                }
+            }
+            out.put(entry.getKey(), new FloatTensor(shape.clone(), data));
+        }
+        return out.build();
+    }
+
+    /** Mixed into the pixel head's stream so that it differs from every split of the main stream. */
+    private static final long PIXEL_HEAD_STREAM = 0x50495845_4C484541L;
+
     private static NamedTensors initializePart(Map<String, long[]> shapes, int width, int gridSize,
                                                SplittableRandom root) {
         NamedTensors.Builder out = NamedTensors.builder();

@@ -52,6 +52,21 @@ public final class ParameterNames {
         return m;
     }
 
+    /**
+     * The pixel head of the pixel-space target ({@code meta.target: pixels}), under the predictor's
+     * prefix: a Linear from the predictor's output (the encoder width D) to one patch's pixels,
+     * {@code pixel_head.weight [C·p·p, D]} and {@code pixel_head.bias [C·p·p]}. Absent from
+     * {@link #all}: only pixel-target runs have it.
+     */
+    public static Map<String, long[]> pixelHead(ModelSpec spec) {
+        EncoderSpec e = spec.encoder();
+        long out = (long) e.channels() * e.patchSize() * e.patchSize();
+        Map<String, long[]> m = new LinkedHashMap<>();
+        m.put(PREDICTOR + "pixel_head.weight", new long[] {out, e.width()});
+        m.put(PREDICTOR + "pixel_head.bias", new long[] {out});
+        return m;
+    }
+
     /** All three parts with their checkpoint prefixes: encoder, predictor, target_encoder. */
     public static Map<String, long[]> all(ModelSpec spec) {
         Map<String, long[]> m = new LinkedHashMap<>();

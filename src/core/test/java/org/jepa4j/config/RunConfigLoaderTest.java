@@ -87,6 +87,16 @@ class RunConfigLoaderTest {
     }
 
     @Test
+    void pixelTargetKeysAreReadAndWrittenBack() {
+        RunConfig c = RunConfigLoader.parse("meta:\n  target: pixels\n  pixel_norm: false\n", "pixels.yaml", List.of());
+        assertEquals("pixels", c.meta().target());
+        assertEquals(false, c.meta().pixelNorm());
+        assertEquals(c, RunConfigLoader.parse(RunConfigWriter.toYaml(c), "written.yaml", List.of()));
+        assertEquals("features", RunConfig.defaults().meta().target());
+        assertEquals(true, RunConfig.defaults().meta().pixelNorm());
+    }
+
+    @Test
     void missingKeysTakeTheRecordDefaults() {
         RunConfig c = RunConfigLoader.parse("meta:\n  seed: 7\n", "mini.yaml", List.of());
         assertEquals(7L, c.meta().seed());
@@ -136,6 +146,8 @@ class RunConfigLoaderTest {
             "meta.pred_num_heads=5   | meta.pred_num_heads (--set): predictor width 384 is not divisible by 5 heads",
             "meta.loss=l1            | meta.loss (--set): 'l1' is not a loss, expected one of [smooth_l1, l2]",
             "meta.towers=0           | meta.towers (--set): 0 is not allowed, expected at least 1",
+            "meta.target=depth       | meta.target (--set): 'depth' is not a prediction target, expected one of [features, pixels]",
+            "meta.pixel_norm=maybe   | meta.pixel_norm (--set): 'maybe' (a string), expected true or false",
             "mask.strategy=grid      | mask.strategy (--set): 'grid' is not a mask strategy, expected one of [multiblock, random, block, rasterized]",
             "mask.truncation=last    | mask.truncation (--set): 'last' is not a truncation mode, expected one of [first, random]",
             "optimization.epochs=0   | optimization.epochs (--set): 0 is not allowed, expected at least 1",

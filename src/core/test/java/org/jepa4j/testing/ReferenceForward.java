@@ -212,6 +212,74 @@ public final class ReferenceForward {
         return out;
     }
 
+    /**
+     * The pixel-target loss: the predictor's outputs through {@code predictor.pixel_head} against
+     * each target patch's pixels (channel, row, column order), normalised per patch with the
+     * unbiased variance and eps 1e-6 when {@code normalize}; smooth-L1 or squared error, mean
+     * over all elements.
+     */
+    public double pixelLoss(float[] pixels, int batch, int[][][] contextMasks, int[][][] targetMasks, boolean smoothL1,
+                            boolean normalize) {
+        double[][][] ctx = encode("encoder.", pixels, batch, contextMasks);
+        double[][][] pred = pixelPredictions(predict(ctx, contextMasks, targetMasks));
+        return lossBetween(pred, pixelTargets(pixels, batch, targetMasks, contextMasks.length, normalize), smoothL1);
+    }
+
+    /** Predictor outputs {@code [R][Kt][D]} through the pixel head: {@code [R][Kt][C·p·p]}. */
+    public double[][][] pixelPredictions(double[][][] predicted) {
+        EncoderSpec e = spec.encoder();
+        return linear(predicted, t("predictor.pixel_head.weight").data(), t("predictor.pixel_head.bias").data(),
+                e.channels() * e.patchSize() * e.patchSize());
+    }
+
+    /** Pixel targets {@code [npred·nenc·B][Kt][C·p·p]} in the row order of {@link #predict}. */
+    public double[][][] pixelTargets(float[] pixels, int batch, int[][][] targetMasks, int nenc, boolean normalize) {
+        EncoderSpec e = spec.encoder();
+        int c = e.channels();
+        int p = e.patchSize();
+        int g = e.gridSize();
+        int s = e.imageSize();
+        int npred = targetMasks.length;
+        int kt = targetMasks[0][0].length;
+        double[][][] out = new double[npred * nenc * batch][kt][];
+        for (int m = 0; m < npred; m++) {
+            for (int b = 0; b < batch; b++) {
+                for (int k = 0; k < kt; k++) {
+                    int n = targetMasks[m][b][k];
+                    int r = n / g;
+                    int col = n % g;
+                    double[] v = new double[c * p * p];
+                    for (int ch = 0; ch < c; ch++) {
+                        for (int i = 0; i < p; i++) {
+                            for (int j = 0; j < p; j++) {
+                                v[(ch * p + i) * p + j] = pixels[((b * c + ch) * s + r * p + i) * s + col * p + j];
+                            }
+                        }
+                    }
+                    if (normalize) {
+                        double mean = 0;
+                        for (double x : v) {
+                            mean += x;
+                        }
+                        mean /= v.length;
+                        double ss = 0;
+                        for (double x : v) {
+                            ss += (x - mean) * (x - mean);
+                        }
+                        double sd = Math.sqrt(ss / (v.length - 1) + 1e-6);
+                        for (int i = 0; i < v.length; i++) {
+                            v[i] = (v[i] - mean) / sd;
+                        }
+                    }
+                    for (int ctxMask = 0; ctxMask < nenc; ctxMask++) {
+                        out[m * nenc * batch + ctxMask * batch + b][k] = v.clone();
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
     /** Mean smooth-L1 (beta 1) or mean squared error between equally shaped arrays. */
     public static double lossBetween(double[][][] z, double[][][] h, boolean smoothL1) {
         double sum = 0;

@@ -3,6 +3,7 @@ package org.jepa4j.train;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.jepa4j.checkpoint.Checkpoint;
+import org.jepa4j.config.ConfigKeys;
 import org.jepa4j.config.DataConfig;
 import org.jepa4j.config.RunConfig;
 import org.jepa4j.config.RunConfigWriter;
@@ -328,12 +329,12 @@ public final class Trainer {
         }
     }
 
-    /** TensorFlow graph options from {@code meta}: loss, seed, thread pools; Adam's constants as the reference. */
+    /** TensorFlow graph options from {@code meta}: loss, seed, thread pools, target; Adam's constants as the reference. */
     public static TrainingGraph.TrainingGraphOptions graphOptions(RunConfig config) {
         TrainingGraph.TrainingGraphOptions d = TrainingGraph.TrainingGraphOptions.defaults();
         return new TrainingGraph.TrainingGraphOptions(config.meta().loss(), config.meta().seed(),
                 config.meta().intraOpThreads(), config.meta().interOpThreads(), d.beta1(), d.beta2(), d.eps(),
-                config.meta().towers());
+                config.meta().towers(), PredictionTarget.of(config.meta()));
     }
 
     /** The checkpoint to resume from, or null for a new run. */
@@ -367,6 +368,12 @@ public final class Trainer {
         boolean sameRun = state.ipe() == ipe && state.batchSize() == batchSize && state.seed() == config.meta().seed();
         if (state.imported() && !sameRun) {
             return warmStart(graph, ckpt, state, ipe, batchSize);
+        }
+        boolean savedPixels = ckpt.tensors().names().containsAll(ParameterNames.pixelHead(spec).keySet());
+        if (savedPixels != graph.options().target().isPixels()) {
+            throw new IllegalArgumentException("cannot resume: the checkpoint was trained with meta.target "
+                    + (savedPixels ? ConfigKeys.TARGET_PIXELS : ConfigKeys.TARGET_FEATURES) + ", the config asks for "
+                    + graph.options().target().kind());
         }
         if (state.ipe() != ipe || state.batchSize() != batchSize) {
             throw new IllegalArgumentException("cannot resume: the checkpoint was trained with " + state.ipe()
@@ -443,6 +450,10 @@ public final class Trainer {
         if (resumed) {
             progress.println(String.format(Locale.ROOT, "resuming at step %d (epoch %d, itr %d)", start,
                     start / ipe + 1, start % ipe));
+        }
+        if (graph.options().target().isPixels()) {
+            progress.println("target: " + graph.options().target().describe() + " (no target encoder, no EMA; "
+                    + "the exported encoder is the context encoder)");
         }
         progress.println("device: " + graph.device() + ", TensorFlow threads intra-op "
                 + threads(config.meta().intraOpThreads()) + ", inter-op " + threads(config.meta().interOpThreads())

@@ -4,6 +4,7 @@ import org.jepa4j.config.ConfigKeys;
 import org.jepa4j.data.Batch;
 import org.jepa4j.graph.GraphVariables;
 import org.jepa4j.graph.Layers;
+import org.jepa4j.graph.PixelTargets;
 import org.jepa4j.graph.Predictor;
 import org.jepa4j.graph.Tensors;
 import org.jepa4j.graph.VisionTransformer;
@@ -81,9 +82,10 @@ public final class TrainingGraph implements AutoCloseable {
      *                       whose gradients are summed before one update: the same step as one
      *                       tower up to float rounding, but independent work that TensorFlow's
      *                       inter-op threads run side by side (1 = one pass over the whole batch)
+     * @param target         what the predictor predicts ({@link PredictionTarget}; features by default)
      */
     public record TrainingGraphOptions(String loss, long seed, int intraOpThreads, int interOpThreads,
-                                       double beta1, double beta2, double eps, int towers) {
+                                       double beta1, double beta2, double eps, int towers, PredictionTarget target) {
 
         public TrainingGraphOptions {
             if (!ConfigKeys.LOSSES.contains(loss)) {
@@ -100,6 +102,15 @@ public final class TrainingGraph implements AutoCloseable {
             if (towers < 1) {
                 throw new IllegalArgumentException("towers must be >= 1, got " + towers);
             }
+            if (target == null) {
+                throw new IllegalArgumentException("target must be given (PredictionTarget.features() for the reference's)");
+            }
+        }
+
+        /** The options with the reference's feature target. */
+        public TrainingGraphOptions(String loss, long seed, int intraOpThreads, int interOpThreads, double beta1,
+                                    double beta2, double eps, int towers) {
+            this(loss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers, PredictionTarget.features());
         }
 
         /** smooth-L1, seed 0, TensorFlow's thread defaults, torch AdamW's betas (0.9, 0.999) and eps 1e-8, one tower. */
@@ -108,19 +119,23 @@ public final class TrainingGraph implements AutoCloseable {
         }
 
         public TrainingGraphOptions withLoss(String newLoss) {
-            return new TrainingGraphOptions(newLoss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers);
+            return new TrainingGraphOptions(newLoss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers, target);
         }
 
         public TrainingGraphOptions withSeed(long newSeed) {
-            return new TrainingGraphOptions(loss, newSeed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers);
+            return new TrainingGraphOptions(loss, newSeed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers, target);
         }
 
         public TrainingGraphOptions withThreads(int intraOp, int interOp) {
-            return new TrainingGraphOptions(loss, seed, intraOp, interOp, beta1, beta2, eps, towers);
+            return new TrainingGraphOptions(loss, seed, intraOp, interOp, beta1, beta2, eps, towers, target);
         }
 
         public TrainingGraphOptions withTowers(int newTowers) {
-            return new TrainingGraphOptions(loss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, newTowers);
+            return new TrainingGraphOptions(loss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, newTowers, target);
+        }
+
+        public TrainingGraphOptions withTarget(PredictionTarget newTarget) {
+            return new TrainingGraphOptions(loss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers, newTarget);
         }
     }
 
@@ -177,7 +192,11 @@ public final class TrainingGraph implements AutoCloseable {
             Ops tf = Ops.create(graph);
             Layers layers = new Layers(tf);
             variables = new GraphVariables(tf);
-            Map<String, long[]> shapes = ParameterNames.all(spec);
+            boolean pixels = options.target().isPixels();
+            Map<String, long[]> shapes = new LinkedHashMap<>(ParameterNames.all(spec));
+            if (pixels) {
+                shapes.putAll(ParameterNames.pixelHead(spec));
+            }
             shapes.forEach(variables::create);
             parameterNames = List.copyOf(shapes.keySet());
             trainedNames = new ArrayList<>();
@@ -222,14 +241,19 @@ public final class TrainingGraph implements AutoCloseable {
                 Operand<TFloat32> x = slices.images().get(i);
                 Operand<TInt32> ctx = slices.context().get(i);
                 Operand<TInt32> tgt = slices.targets().get(i);
-                // §4: targets from the target encoder on all tokens, normalised without affine, no gradient
+                // §4: targets from the target encoder on all tokens, normalised without affine, no gradient;
+                // with pixel targets the encoder's output is only fetched by targetTokens(), never by a step
                 Operand<TFloat32> tokens = target.forward(x, null).tokens();
                 targetTokens.add(tokens);
-                Operand<TFloat32> h = layers.normalize(tf.stopGradient(tokens), TARGET_NORM_EPS);
+                Operand<TFloat32> h = pixels ? pixelTargets(tf, x, e) : layers.normalize(tf.stopGradient(tokens), TARGET_NORM_EPS);
                 Operand<TFloat32> targetsAtBlocks = VisionTransformer.gatherTokens(tf, h, tgt,
                         VisionTransformer.dim(tf, x, 0), e.numPatches());
                 Operand<TFloat32> context = encoder.forward(x, ctx).tokens();
                 Operand<TFloat32> predicted = predictor.forward(context, ctx, tgt);
+                if (pixels) {
+                    predicted = layers.linear(predicted, variables.get(ParameterNames.PREDICTOR + "pixel_head.weight"),
+                            variables.get(ParameterNames.PREDICTOR + "pixel_head.bias"));
+                }
                 predictions.add(predicted);
                 Operand<TFloat32> perElement = lossPerElement(tf, predicted, targetsAtBlocks,
                         VisionTransformer.dim(tf, tgt, 0), options.loss());
@@ -239,7 +263,7 @@ public final class TrainingGraph implements AutoCloseable {
             targetTokensOut = tf.withName("target_tokens").identity(slices.joinRows(targetTokens));
             predictionsOut = tf.withName("predictions").identity(slices.joinPredictions(predictions,
                     VisionTransformer.dim(tf, targetIdx, 0), VisionTransformer.dim(tf, contextIdx, 0),
-                    spec.encoder().width()));
+                    predictionWidth()));
             // the mean over all elements of the batch: every tower's sum over the total count
             lossOut = tf.withName("loss").identity(tf.math.div(sumOf(tf, lossSums), sumOf(tf, lossCounts)));
 
@@ -263,21 +287,42 @@ public final class TrainingGraph implements AutoCloseable {
         this.session = s;
         String placed;
         try {
-            placed = Tensors.shortDevice(loadAll(Initializer.initialize(spec, options.seed()), true));
+            NamedTensors initial = Initializer.initialize(spec, options.seed());
+            if (options.target().isPixels()) {
+                initial = initial.merge(Initializer.initializePixelHead(spec, options.seed()));
+            }
+            placed = Tensors.shortDevice(loadAll(initial, true));
         } catch (RuntimeException ex) {
             close();
             throw ex;
         }
         this.device = placed;
         LOG.log(System.Logger.Level.INFO, () -> String.format(Locale.ROOT,
-                "training graph on %s: %d trained parameters, loss %s, intra_op %d, inter_op %d, towers %d",
-                device, trainedParameterCount(), options.loss(), options.intraOpThreads(), options.interOpThreads(),
-                options.towers()));
+                "training graph on %s: %d trained parameters, target %s, loss %s, intra_op %d, inter_op %d, towers %d",
+                device, trainedParameterCount(), options.target().describe(), options.loss(), options.intraOpThreads(),
+                options.interOpThreads(), options.towers()));
     }
 
     /** Builds the graph and a session, with initial weights from {@link Initializer} (seed of the options). */
     public static TrainingGraph create(ModelSpec spec, TrainingGraphOptions options) {
         return new TrainingGraph(spec, options);
+    }
+
+    /**
+     * Pixel targets {@code [B·N, C·p·p]} of {@code x}: every patch's pixels, normalised per patch
+     * when the target asks for it. Constants of the fed images, so no gradient flows into them.
+     */
+    private Operand<TFloat32> pixelTargets(Ops tf, Operand<TFloat32> x, EncoderSpec e) {
+        Operand<TFloat32> patches = PixelTargets.patchify(tf, x, e);
+        return options.target().normalizePixels()
+                ? PixelTargets.normalizeRows(tf, patches, predictionWidth(), PredictionTarget.PIXEL_NORM_EPS)
+                : patches;
+    }
+
+    /** Width of a predicted row: the encoder width for features, {@code C·p·p} for pixels. */
+    private int predictionWidth() {
+        EncoderSpec e = spec.encoder();
+        return options.target().isPixels() ? e.channels() * e.patchSize() * e.patchSize() : e.width();
     }
 
     private static Placeholder<TFloat32> scalarPlaceholder(Ops tf, String name) {
@@ -347,8 +392,13 @@ public final class TrainingGraph implements AutoCloseable {
             String t = ParameterNames.TARGET_ENCODER + n.substring(ParameterNames.ENCODER.length());
             Ops after = tf.withControlDependencies(List.of(adam.get(n)));
             Variable<TFloat32> tv = variables.get(t);
-            all.add(after.assign(tv, after.math.add(after.math.mul(tv, momentum),
-                    after.math.mul(variables.get(n), momentumComplement))));
+            if (options.target().isPixels()) {
+                // no EMA: the target encoder's tensors follow the context encoder (what export reads)
+                all.add(after.assign(tv, after.identity(variables.get(n))));
+            } else {
+                all.add(after.assign(tv, after.math.add(after.math.mul(tv, momentum),
+                        after.math.mul(variables.get(n), momentumComplement))));
+            }
         }
         return tf.withName("train").withControlDependencies(all).noOp();
     }
@@ -424,7 +474,10 @@ public final class TrainingGraph implements AutoCloseable {
         }
     }
 
-    /** Predictor output {@code [npred·nenc·B, Kt, D]}, rows ordered target-major, context-minor, image-inner (§3). */
+    /**
+     * Predictor output {@code [npred·nenc·B, Kt, D]}, rows ordered target-major, context-minor,
+     * image-inner (§3); with pixel targets after the pixel head, {@code [npred·nenc·B, Kt, C·p·p]}.
+     */
     public float[] predictions(Batch batch) {
         List<Tensor> feeds = new ArrayList<>();
         try (Result res = feedBatch(session.runner(), batch, feeds).fetch(predictionsOut).run()) {

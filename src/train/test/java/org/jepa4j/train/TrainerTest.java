@@ -37,6 +37,25 @@ class TrainerTest {
     }
 
     @Test
+    void pixelTargetRunsKeepTheirHeadResumeAsPixelsAndRefuseResumingAsFeatures() throws Exception {
+        Path folder = tmp.resolve("pixels");
+        RunConfig base = TinyRun.config(folder, 16, 2);
+        RunConfig pixels = base.withMeta(base.meta().withTarget("pixels", true));
+        Trainer.Summary first = run(TinyRun.withMaxSteps(pixels, 3), folder, false);
+        assertEquals(3, first.stepsDone());
+        assertTrue(java.util.Arrays.stream(first.losses()).allMatch(Double::isFinite));
+        var tensors = Checkpoint.read(folder).tensors();
+        assertTrue(tensors.names().containsAll(ParameterNames.pixelHead(pixels.modelSpec()).keySet()));
+        // no EMA: what export reads (the target encoder) is the trained context encoder
+        assertArrayEquals(tensors.get("encoder.blocks.0.attn.qkv.weight").data(),
+                tensors.get("target_encoder.blocks.0.attn.qkv.weight").data(), 0f);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> run(TinyRun.withMaxSteps(base, 6), folder, true));
+        assertTrue(e.getMessage().contains("meta.target pixels"), e.getMessage());
+        assertEquals(6, run(TinyRun.withMaxSteps(pixels, 6), folder, true).stepsDone());
+    }
+
+    @Test
     void resumeContinuesTheSameRun() throws Exception {
         // ipe 4, 2 epochs; stop mid-epoch (step 3) so the resume does not start at an epoch boundary
         RunConfig base = TinyRun.config(tmp.resolve("unused"), 16, 2);
