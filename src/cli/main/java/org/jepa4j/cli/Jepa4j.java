@@ -22,6 +22,7 @@ import java.io.PrintWriter;
                 ExportCommand.class,
                 EmbedCommand.class,
                 EvalCommand.class,
+                AblationCommand.class,
                 ServeCommand.class,
         })
 public final class Jepa4j implements Runnable {

@@ -173,6 +173,47 @@ public final class Charts {
                 String.format(java.util.Locale.ROOT, "PC2 (%.1f%% of variance)", 100 * ratio[1]), png);
     }
 
+    /**
+     * An ablation as grouped bars: per variant (and baseline), the linear probe's test top-1 of each
+     * feature, as the mean over seeds with a whisker of one sample standard deviation.
+     */
+    public static void ablationBars(AblationTable table, Path png) throws IOException {
+        org.jfree.data.statistics.DefaultStatisticalCategoryDataset ds =
+                new org.jfree.data.statistics.DefaultStatisticalCategoryDataset();
+        for (AblationTable.Variant v : table.variants()) {
+            for (String f : table.features()) {
+                AblationTable.Summary sm = v.summary(f, true);
+                if (sm.n() > 0) {
+                    ds.add(100 * sm.mean(), Double.isNaN(sm.std()) ? 0 : 100 * sm.std(), f + " probe", v.name());
+                }
+            }
+        }
+        table.baselines().forEach((name, perFeature) -> {
+            for (String f : table.features()) {
+                AblationTable.Scores sc = perFeature.get(f);
+                if (sc != null) {
+                    ds.add(100 * sc.probe(), 0, f + " probe", name);
+                }
+            }
+        });
+        NumberAxis value = new NumberAxis("test top-1 (%), linear probe");
+        value.setAutoRangeIncludesZero(false);
+        org.jfree.chart.renderer.category.StatisticalBarRenderer renderer =
+                new org.jfree.chart.renderer.category.StatisticalBarRenderer();
+        for (int i = 0; i < table.features().size(); i++) {
+            renderer.setSeriesPaint(i, PALETTE[i % PALETTE.length]);
+        }
+        renderer.setErrorIndicatorPaint(Color.DARK_GRAY);
+        renderer.setShadowVisible(false);
+        renderer.setBarPainter(new org.jfree.chart.renderer.category.StandardBarPainter());
+        CategoryPlot plot = new CategoryPlot(ds, new CategoryAxis("variant"), value, renderer);
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+        JFreeChart chart = new JFreeChart(table.title(), JFreeChart.DEFAULT_TITLE_FONT, plot, true);
+        chart.setBackgroundPaint(Color.WHITE);
+        write(chart, png, WIDTH, 560);
+    }
+
     private static void write(JFreeChart chart, Path png, int width, int height) throws IOException {
         AtomicFiles.write(png, out -> ChartUtils.writeChartAsPNG(out, chart, width, height));
     }

@@ -1,0 +1,91 @@
+package org.jepa4j.cli;
+
+import org.jepa4j.eval.AblationTable;
+import org.jepa4j.eval.EvaluationReport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class AblationCommandTest {
+    /** A tiny model on 8x8 patches of synthetic labelled images, 4 steps per run. */
+    private static final List<String> TINY = List.of(
+            "--set", "data.source=synthetic:count=64,size=16,channels=1,classes=3,seed=2,test_count=30",
+            "--set", "data.crop_size=16", "--set", "data.batch_size=16", "--set", "mask.patch_size=2",
+            "--set", "mask.min_keep=2", "--set", "meta.embed_dim=32", "--set", "meta.depth=1",
+            "--set", "meta.num_heads=2", "--set", "meta.pred_emb_dim=16", "--set", "meta.pred_depth=1",
+            "--set", "meta.towers=1", "--set", "meta.inter_op_threads=1", "--set", "optimization.probe_every=0",
+            "--set", "logging.log_every=1");
+
+    @TempDir
+    Path dir;
+
+    private int run(StringWriter err, String... args) {
+        var cl = Jepa4j.commandLine();
+        cl.setErr(new PrintWriter(err, true));
+        return cl.execute(args);
+    }
+
+    private String[] ablation(Path out, String only, String... more) {
+        List<String> a = new ArrayList<>(List.of("ablation", "--epochs", "1", "--only", only, "--features", "pooled",
+                "--probe-epochs", "2", "--out", out.toString()));
+        a.addAll(TINY);
+        a.addAll(List.of(more));
+        return a.toArray(String[]::new);
+    }
+
+    @Test
+    void trainsExportsAndEvaluatesEachVariantOnceAndTabulatesTheirReports() throws Exception {
+        Path out = dir.resolve("abl");
+        StringWriter err = new StringWriter();
+        assertEquals(0, run(err, ablation(out, "multiblock,pixels")), err.toString());
+
+        AblationTable table = AblationTable.readJson(out.resolve("ablation.json"));
+        assertEquals(List.of("multiblock", "pixels"), table.variants().stream().map(AblationTable.Variant::name).toList());
+        for (AblationTable.Variant v : table.variants()) {
+            assertEquals(1, v.seeds().size());
+            long seed = v.seeds().get(0).seed();
+            // the table holds exactly what the variant's evaluation measured
+            EvaluationReport r = EvaluationReport.readJson(out.resolve("eval").resolve(v.name() + "-seed" + seed)
+                    .resolve("pooled").resolve("report.json"));
+            assertEquals(r.results().get(0).probe().testTop1(), v.seeds().get(0).features().get("pooled").probe(), 0.0);
+            assertEquals(r.results().get(0).knn().top1(), v.seeds().get(0).features().get("pooled").knn(), 0.0);
+            assertTrue(Files.isRegularFile(out.resolve("runs").resolve(v.name() + "-seed" + seed).resolve("encoder.onnx")));
+        }
+        String config = Files.readString(out.resolve("runs/pixels-seed0/config.yaml"));
+        assertTrue(config.contains("target: pixels"), config);
+        assertEquals(List.of("random-init encoder", "raw pixels"), List.copyOf(table.baselines().keySet()));
+        assertTrue(Files.size(out.resolve("ablation.png")) > 1000);
+        String md = Files.readString(out.resolve("ablation.md"));
+        assertTrue(md.contains("| multiblock | 1 |") && md.contains("| pixels | 1 |") && md.contains("Table 7"), md);
+
+        // a rerun reuses every finished run and evaluation: nothing is trained or evaluated again
+        long before = Files.getLastModifiedTime(out.resolve("eval/multiblock-seed0/pooled/report.json")).toMillis();
+        StringWriter again = new StringWriter();
+        assertEquals(0, run(again, ablation(out, "multiblock,pixels")), again.toString());
+        assertEquals(before, Files.getLastModifiedTime(out.resolve("eval/multiblock-seed0/pooled/report.json")).toMillis());
+        assertEquals(table.variants(), AblationTable.readJson(out.resolve("ablation.json")).variants());
+
+        // other settings in the same folder would mix budgets: refused, naming the folder
+        StringWriter other = new StringWriter();
+        assertEquals(2, run(other, ablation(out, "multiblock", "--limit-test", "20")));
+        assertTrue(other.toString().contains("holds an ablation with other settings"), other.toString());
+    }
+
+    @Test
+    void anUnknownVariantIsAUsageErrorNamingTheKnownOnes() {
+        StringWriter err = new StringWriter();
+        assertEquals(2, run(err, ablation(dir.resolve("x"), "multiblock,spiral")));
+        assertTrue(err.toString().contains("unknown variant 'spiral'") && err.toString().contains("rasterized"),
+                err.toString());
+        assertTrue(!Files.exists(dir.resolve("x")), "nothing may be written for a usage error");
+    }
+}
