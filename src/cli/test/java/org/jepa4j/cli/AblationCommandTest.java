@@ -1,6 +1,10 @@
 package org.jepa4j.cli;
 
+import org.jepa4j.config.RunConfig;
+import org.jepa4j.config.RunConfigLoader;
 import org.jepa4j.eval.AblationTable;
+import org.jepa4j.mask.MaskBatch;
+import org.jepa4j.mask.MaskSamplers;
 import org.jepa4j.eval.EvaluationReport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -78,6 +82,37 @@ class AblationCommandTest {
         StringWriter other = new StringWriter();
         assertEquals(2, run(other, ablation(out, "multiblock", "--limit-test", "20")));
         assertTrue(other.toString().contains("holds an ablation with other settings"), other.toString());
+    }
+
+    @Test
+    void everyVariantGivesUsableMasksOnTheFashionMnistGrid() {
+        for (AblationCommand.Variant v : AblationCommand.VARIANTS) {
+            RunConfig c = RunConfigLoader.resolve("fashion_mnist", v.overrides());
+            int g = c.modelSpec().encoder().gridSize();
+            var sampler = MaskSamplers.create(c.mask(), g, g, 0);
+            for (long step = 0; step < 30; step++) {
+                MaskBatch m = sampler.sampleAt(step, c.data().batchSize());
+                assertTrue(m.context()[0][0].length > 0 && m.targets()[0][0].length > 0, v.name() + " step " + step);
+                // the reference's multi-block relaxation may let a context keep target patches
+                for (int b = 0; b < c.data().batchSize() && !c.mask().strategy().equals("multiblock"); b++) {
+                    java.util.Set<Integer> context = new java.util.HashSet<>();
+                    for (int[][] ctx : m.context()) {
+                        for (int i : ctx[b]) {
+                            context.add(i);
+                        }
+                    }
+                    for (int[][] t : m.targets()) {
+                        for (int i : t[b]) {
+                            assertTrue(!context.contains(i), v.name() + ": target patch " + i + " is in the context");
+                        }
+                    }
+                }
+            }
+            if (v.name().startsWith("targets")) {
+                assertEquals(Integer.parseInt(v.name().substring("targets".length())),
+                        sampler.sampleAt(0, 4).targets().length, v.name());
+            }
+        }
     }
 
     @Test
