@@ -127,18 +127,8 @@ class FolderDatasetTest {
         assertEquals("skipped 1 unreadable file under " + dir, ds.unreadableSummary());
     }
 
-    /** A PNG of a few dozen bytes whose header declares {@code w x h} grey pixels (a decompression bomb's header). */
     static byte[] pngHeader(int w, int h) {
-        java.nio.ByteBuffer ihdr = java.nio.ByteBuffer.allocate(17);
-        ihdr.put("IHDR".getBytes(StandardCharsets.US_ASCII)).putInt(w).putInt(h).put((byte) 8).put((byte) 0)
-                .put((byte) 0).put((byte) 0).put((byte) 0);
-        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
-        crc.update(ihdr.array());
-        java.nio.ByteBuffer png = java.nio.ByteBuffer.allocate(8 + 4 + 17 + 4 + 12);
-        png.put(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
-        png.putInt(13).put(ihdr.array()).putInt((int) crc.getValue());
-        png.putInt(0).put("IEND".getBytes(StandardCharsets.US_ASCII)).putInt(0xAE426082);
-        return png.array();
+        return org.jepa4j.testing.CraftedImages.pngHeader(w, h);
     }
 
     @Test
