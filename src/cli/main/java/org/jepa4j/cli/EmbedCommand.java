@@ -96,16 +96,18 @@ public final class EmbedCommand implements Callable<Integer> {
             for (int start = 0; start < n; start += batchSize) {
                 int end = Math.min(n, start + batchSize);
                 List<Image> images = new ArrayList<>(end - start);
+                List<Integer> at = new ArrayList<>(end - start);
                 for (int i = start; i < end; i++) {
                     try {
                         images.add(source.image(i));
+                        at.add(i);
                         labels[written + images.size() - 1] = source.label(i);
                     } catch (UnreadableImageException e) {
                         skipped.add(e.file() == null ? "image " + i : e.file().toString());
                     }
                 }
                 if (!images.isEmpty()) {
-                    float[][] rows = fx.embedBatch(images);
+                    float[][] rows = DatasetFeatures.embed(fx, source, images, at);
                     for (int i = 0; i < rows.length; i++) {
                         System.arraycopy(rows[i], 0, features, (written + i) * d, d);
                     }

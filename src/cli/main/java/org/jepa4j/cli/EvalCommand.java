@@ -266,7 +266,7 @@ public final class EvalCommand implements Callable<Integer> {
                 }
             }
             if (!images.isEmpty()) {
-                float[][] rows = fx.embedBatch(images);
+                float[][] rows = DatasetFeatures.embed(fx, split.images(), images, at);
                 for (int k = 0; k < rows.length; k++) {
                     outRows[at.get(k)] = rows[k];
                 }
@@ -333,6 +333,11 @@ public final class EvalCommand implements Callable<Integer> {
             @Override
             public String description() {
                 return all.description() + ", " + keep.length + " readable";
+            }
+
+            @Override
+            public String source(int index) {
+                return all.source(keep[index]);
             }
 
             @Override

@@ -79,7 +79,7 @@ public final class Jepa4j implements Runnable {
     static int handle(Exception ex, PrintWriter err, boolean debug) {
         String message = ex.getMessage();
         boolean plain = ex instanceof ConfigException || ex instanceof IllegalArgumentException
-                || ex instanceof IOException;
+                || ex instanceof IOException || ex instanceof org.jepa4j.infer.NonFiniteFeatureException;
         if (message == null || message.isBlank() || !plain) {
             message = ex.getClass().getName() + (message == null || message.isBlank() ? "" : ": " + message);
         }

@@ -86,6 +86,18 @@ public record Checkpoint(NamedTensors tensors, Map<String, String> metadata) {
      * @throws IOException naming {@code file}, the tensor, the index and how many values are not finite
      */
     public static void requireFinite(Path file, NamedTensors tensors) throws IOException {
+        String bad = firstNonFinite(tensors);
+        if (bad != null) {
+            throw new IOException(file + ": " + bad + ": expected finite weights; the checkpoint is not used (resume"
+                    + " from or export an earlier one)");
+        }
+    }
+
+    /**
+     * The first tensor holding NaN or infinity in words ({@code tensor 'NAME' holds NaN at index I
+     * (K of N values are not finite)}), or null when every value is finite.
+     */
+    public static String firstNonFinite(NamedTensors tensors) {
         for (Map.Entry<String, org.jepa4j.tensor.FloatTensor> e : tensors.asMap().entrySet()) {
             float[] data = e.getValue().data();
             int first = -1;
@@ -99,11 +111,11 @@ public record Checkpoint(NamedTensors tensors, Map<String, String> metadata) {
                 }
             }
             if (first >= 0) {
-                throw new IOException(file + ": tensor '" + e.getKey() + "' holds " + data[first] + " at index " + first
-                        + " (" + bad + " of " + data.length + " values are not finite): expected finite weights;"
-                        + " the checkpoint is not used (resume from or export an earlier one)");
+                return "tensor '" + e.getKey() + "' holds " + data[first] + " at index " + first + " (" + bad + " of "
+                        + data.length + " values are not finite)";
             }
         }
+        return null;
     }
 
     /** Writes atomically (temporary file in the same folder, then rename). */

@@ -192,6 +192,12 @@ public final class FolderDataset implements ImageDataset {
         return files.get(index);
     }
 
+    /** The file behind {@code index}, as a path. */
+    @Override
+    public String source(int index) {
+        return files.get(index).toString();
+    }
+
     @Override
     public int size() {
         return files.size();
