@@ -136,7 +136,7 @@ public final class EvalCommand implements Callable<Integer> {
         SplitData test = split(Split.TEST, limitTest);
         List<String> classNames = train.images().classNames();
         log.printf(Locale.ROOT, "data: %s, %s%n", train.images().description(), test.images().description());
-        Files.createDirectories(out);
+        org.jepa4j.io.AtomicFiles.createFolders(out, "report");
         ExtractorOptions options = runtime.applyTo(ExtractorOptions.builder(), OnnxRuntimeThreadOptions.onePerProcessor()).feature(kind)
                 .provider(ExecutionProvider.parse(provider)).build();
         Evaluation.Settings settings = Evaluation.Settings.defaults()

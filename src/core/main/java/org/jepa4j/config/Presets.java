@@ -54,6 +54,12 @@ public final class Presets {
             throw new ConfigException(argument, "is a folder, expected a YAML run file or a preset name (presets: "
                     + String.join(", ", names()) + ")");
         }
+        if (file.isAbsolute()) { // a path, never a preset name
+            String inTheWay = org.jepa4j.io.AtomicFiles.regularFileInTheWay(file);
+            throw new ConfigException(argument, "no such file" + (inTheWay == null ? ""
+                    : " (" + inTheWay + " is a regular file, not a folder)")
+                    + "; expected a YAML run file or a preset name (presets: " + String.join(", ", names()) + ")");
+        }
         String name = argument.endsWith(".yaml") || argument.endsWith(".yml") ? argument : argument + ".yaml";
         for (Path dir : graphDirs) {
             Path candidate = dir.resolve(name);

@@ -208,7 +208,7 @@ public final class Trainer {
             throw new IllegalArgumentException("run folder " + runFolder + " already holds " + latest.getFileName()
                     + " from an earlier run: pass --resume to continue it, or choose another --out");
         }
-        Files.createDirectories(checkpoints);
+        AtomicFiles.createFolders(checkpoints, "checkpoint");
 
         DataConfig data = config.data();
         ModelSpec spec = config.modelSpec();
