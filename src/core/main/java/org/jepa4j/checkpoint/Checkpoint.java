@@ -1,6 +1,7 @@
 package org.jepa4j.checkpoint;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.jepa4j.io.AtomicFiles;
 import org.jepa4j.model.ModelSpec;
 import org.jepa4j.model.ParameterNames;
 import org.jepa4j.tensor.NamedTensors;
@@ -123,6 +124,17 @@ public record Checkpoint(NamedTensors tensors, Map<String, String> metadata) {
         Map<String, String> meta = new LinkedHashMap<>(metadata);
         meta.putIfAbsent(FORMAT, "1");
         Safetensors.write(file, tensors, meta);
+    }
+
+    /**
+     * Writes this checkpoint as {@code numbered} (atomically), then makes {@code latest} a second
+     * name of it in one rename ({@link AtomicFiles#link}). Whenever a kill comes, {@code latest} is
+     * the previous checkpoint or this one, complete, and never names a step whose numbered file is
+     * missing; a kill before the rename leaves the complete numbered file and the previous latest.
+     */
+    public void writeNumberedAndLatest(Path numbered, Path latest) throws IOException {
+        write(numbered);
+        AtomicFiles.link(numbered, latest);
     }
 
     /** The model these tensors belong to. */
