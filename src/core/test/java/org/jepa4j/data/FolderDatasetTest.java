@@ -154,6 +154,22 @@ class FolderDatasetTest {
     }
 
     @Test
+    void aJpegHeaderDeclaringTooManyPixelsIsRefusedBeforeDecoding() throws IOException {
+        Files.createDirectories(dir.resolve("a"));
+        Files.write(dir.resolve("a/bomb.jpg"), org.jepa4j.testing.CraftedImages.jpegDeclaring(60_000, 60_000));
+        TestImages.writeGreyPng(dir.resolve("a/ok.png"), 5, 7, 100);
+        FolderDataset ds = FolderDataset.scan(dir, "t", new PrintStream(new ByteArrayOutputStream(), true,
+                StandardCharsets.UTF_8), new BoundedImageDecoder(40_000_000, "data.max_pixels"));
+        long t0 = System.nanoTime();
+        UnreadableImageException e = assertThrows(UnreadableImageException.class, () -> ds.image(0)); // bomb.jpg
+        assertTrue((System.nanoTime() - t0) / 1e9 < 5, "refused from the header, not decoded");
+        assertTrue(e.getMessage().contains("bomb.jpg") && e.getMessage().contains("60000x60000")
+                && e.getMessage().contains("data.max_pixels"), e.getMessage());
+        assertTrue(ds.image(1).height() > 0);
+        assertEquals(1, ds.unreadableCount());
+    }
+
+    @Test
     void theRunConfigsPixelLimitReachesTheFolderLoader() throws IOException {
         Files.createDirectories(dir.resolve("train/a"));
         TestImages.writeGreyPng(dir.resolve("train/a/ok.png"), 5, 7, 100);

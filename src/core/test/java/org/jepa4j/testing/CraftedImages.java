@@ -25,4 +25,30 @@ public final class CraftedImages {
         png.putInt(0).put("IEND".getBytes(StandardCharsets.US_ASCII)).putInt(0xAE426082);
         return png.array();
     }
+
+    /**
+     * A real 8x8 grey JPEG whose frame header (SOF0) is rewritten to declare {@code w x h} pixels
+     * (at most 65535 each): a few hundred bytes that a decoder without a header check would try to
+     * expand into {@code w * h} pixels.
+     */
+    public static byte[] jpegDeclaring(int w, int h) {
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(8, 8,
+                java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try {
+            if (!javax.imageio.ImageIO.write(img, "jpeg", out)) {
+                throw new IllegalStateException("no JPEG writer");
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        byte[] jpeg = out.toByteArray();
+        for (int i = 2; i + 8 < jpeg.length; i++) {
+            if ((jpeg[i] & 0xff) == 0xff && (jpeg[i + 1] & 0xff) == 0xc0) { // SOF0: FF C0, length, precision, h, w
+                ByteBuffer.wrap(jpeg, i + 5, 4).putShort((short) h).putShort((short) w);
+                return jpeg;
+            }
+        }
+        throw new IllegalStateException("the JPEG writer wrote no SOF0 frame header");
+    }
 }
