@@ -71,22 +71,30 @@ public final class CheckpointBenchmark {
         double[] readChecked = new double[repeats];
         double[] readPlain = new double[repeats];
         long sink = 0;
-        for (int r = -3; r < repeats; r++) { // three warm-up rounds
-            long t0 = System.nanoTime();
-            ckpt.write(checked);
-            long t1 = System.nanoTime();
-            plainWrite(plain, tensors, meta);
-            long t2 = System.nanoTime();
-            Checkpoint back = Checkpoint.read(checked);
-            long t3 = System.nanoTime();
-            NamedTensors plainBack = plainRead(plain);
-            long t4 = System.nanoTime();
-            sink += back.tensors().size() + plainBack.size();
+        for (int r = -4; r < repeats; r++) { // four warm-up rounds
+            // alternate which way goes first, so neither always finds the other's dirty pages
+            boolean checkedFirst = (r & 1) == 0;
+            long[] w = new long[2];
+            long[] rd = new long[2];
+            for (int k = 0; k < 2; k++) {
+                boolean withChecks = (k == 0) == checkedFirst;
+                long t0 = System.nanoTime();
+                if (withChecks) {
+                    ckpt.write(checked);
+                } else {
+                    plainWrite(plain, tensors, meta);
+                }
+                long t1 = System.nanoTime();
+                sink += withChecks ? Checkpoint.read(checked).tensors().size() : plainRead(plain).size();
+                long t2 = System.nanoTime();
+                w[withChecks ? 0 : 1] = t1 - t0;
+                rd[withChecks ? 0 : 1] = t2 - t1;
+            }
             if (r >= 0) {
-                writeChecked[r] = (t1 - t0) / 1e6;
-                writePlain[r] = (t2 - t1) / 1e6;
-                readChecked[r] = (t3 - t2) / 1e6;
-                readPlain[r] = (t4 - t3) / 1e6;
+                writeChecked[r] = w[0] / 1e6;
+                writePlain[r] = w[1] / 1e6;
+                readChecked[r] = rd[0] / 1e6;
+                readPlain[r] = rd[1] / 1e6;
             }
         }
         System.out.printf(Locale.ROOT, "checkpoint of %s: %d tensors, %,d values, %.1f MB on disk; %d rounds, medians"
