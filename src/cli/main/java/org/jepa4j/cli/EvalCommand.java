@@ -9,6 +9,7 @@ import org.jepa4j.data.Image;
 import org.jepa4j.data.ImageDataset;
 import org.jepa4j.data.ImageSources;
 import org.jepa4j.data.Split;
+import org.jepa4j.data.UnreadableImageException;
 import org.jepa4j.eval.Charts;
 import org.jepa4j.eval.Evaluation;
 import org.jepa4j.eval.EvaluationReport;
@@ -119,11 +120,23 @@ public final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--run " + run + ": not a folder (expected a training run folder)");
         }
         PrintStream log = System.err;
+        if (Files.isRegularFile(out)) {
+            throw new IllegalArgumentException("--out " + out + " is a file, expected a folder for the report and charts");
+        }
+        for (String written : List.of("report.json", "report.md", "accuracy.png", "pca.png", "training.png",
+                "random_init.safetensors", "random_init.onnx")) {
+            for (Path in : java.util.Arrays.asList(model, baselineModel)) {
+                if (in != null && OutputChecks.sameFile(out.resolve(written), in)) {
+                    throw new IllegalArgumentException("--out " + out + ": eval writes " + written + " there, which is"
+                            + " the input " + in + "; choose another --out");
+                }
+            }
+        }
         SplitData train = split(Split.TRAIN, limitTrain);
         SplitData test = split(Split.TEST, limitTest);
         List<String> classNames = train.images().classNames();
         log.printf(Locale.ROOT, "data: %s, %s%n", train.images().description(), test.images().description());
-        Files.createDirectories(out);
+        org.jepa4j.io.AtomicFiles.createFolders(out, "report");
         ExtractorOptions options = runtime.applyTo(ExtractorOptions.builder(), OnnxRuntimeThreadOptions.onePerProcessor()).feature(kind)
                 .provider(ExecutionProvider.parse(provider)).build();
         Evaluation.Settings settings = Evaluation.Settings.defaults()
@@ -147,6 +160,13 @@ public final class EvalCommand implements Callable<Integer> {
             long t0 = System.nanoTime();
             float[][] trainX = embed(fx, train, "pretrained train");
             pretrainedTest = embed(fx, test, "pretrained test");
+            // the first pass finds the unreadable images; every feature set leaves the same ones out
+            int[] keepTrain = readable(trainX, train, "train", log);
+            int[] keepTest = readable(pretrainedTest, test, "test", log);
+            trainX = rows(trainX, keepTrain);
+            pretrainedTest = rows(pretrainedTest, keepTest);
+            train = subset(train, keepTrain);
+            test = subset(test, keepTest);
             results.add(Evaluation.evaluate(EvaluationReport.PRETRAINED, info.modelId() + " " + info.feature(), trainX,
                     train.labels(), pretrainedTest, test.labels(), (System.nanoTime() - t0) / 1e9, settings, log));
         }
@@ -227,6 +247,7 @@ public final class EvalCommand implements Callable<Integer> {
         return new SplitData(ds, labels);
     }
 
+    /** Features per image; null rows for images found unreadable. */
     private float[][] embed(FeatureExtractor fx, SplitData split, String what) {
         int n = split.labels().length;
         System.err.println(what + " features:");
@@ -235,15 +256,101 @@ public final class EvalCommand implements Callable<Integer> {
         for (int start = 0; start < n; start += batchSize) {
             int end = Math.min(n, start + batchSize);
             List<Image> images = new ArrayList<>(end - start);
+            List<Integer> at = new ArrayList<>(end - start);
             for (int i = start; i < end; i++) {
-                images.add(split.images().image(i));
+                try {
+                    images.add(split.images().image(i));
+                    at.add(i);
+                } catch (UnreadableImageException e) {
+                    // left out; counted and named by readable()
+                }
             }
-            float[][] rows = fx.embedBatch(images);
-            System.arraycopy(rows, 0, outRows, start, rows.length);
+            if (!images.isEmpty()) {
+                float[][] rows = DatasetFeatures.embed(fx, split.images(), images, at);
+                for (int k = 0; k < rows.length; k++) {
+                    outRows[at.get(k)] = rows[k];
+                }
+            }
             progress.update(end);
         }
         progress.finish();
         return outRows;
+    }
+
+    /** Indices of the rows that were read; says how many were skipped; none readable is an error. */
+    private int[] readable(float[][] rows, SplitData split, String which, PrintStream log) {
+        int[] keep = java.util.stream.IntStream.range(0, rows.length).filter(i -> rows[i] != null).toArray();
+        if (keep.length == 0) {
+            throw new IllegalArgumentException("--data " + data + ": none of the " + rows.length + " " + which
+                    + " images is readable");
+        }
+        if (keep.length < rows.length) {
+            log.printf(Locale.ROOT, "skipped %d unreadable %s image%s of %d (%s)%n", rows.length - keep.length, which,
+                    rows.length - keep.length == 1 ? "" : "s", rows.length, split.images().unreadableSummary());
+        }
+        return keep;
+    }
+
+    private static float[][] rows(float[][] all, int[] keep) {
+        float[][] out = new float[keep.length][];
+        for (int i = 0; i < keep.length; i++) {
+            out[i] = all[keep[i]];
+        }
+        return out;
+    }
+
+    /** The images at {@code keep} of a split, as a split of their own (the same split when all are kept). */
+    private static SplitData subset(SplitData split, int[] keep) {
+        if (keep.length == split.labels().length) {
+            return split;
+        }
+        ImageDataset all = split.images();
+        int[] labels = new int[keep.length];
+        for (int i = 0; i < keep.length; i++) {
+            labels[i] = split.labels()[keep[i]];
+        }
+        ImageDataset view = new ImageDataset() {
+            @Override
+            public int size() {
+                return keep.length;
+            }
+
+            @Override
+            public Image image(int index) {
+                return all.image(keep[index]);
+            }
+
+            @Override
+            public int label(int index) {
+                return all.label(keep[index]);
+            }
+
+            @Override
+            public List<String> classNames() {
+                return all.classNames();
+            }
+
+            @Override
+            public String description() {
+                return all.description() + ", " + keep.length + " readable";
+            }
+
+            @Override
+            public String source(int index) {
+                return all.source(keep[index]);
+            }
+
+            @Override
+            public int unreadableCount() {
+                return all.unreadableCount();
+            }
+
+            @Override
+            public String unreadableSummary() {
+                return all.unreadableSummary();
+            }
+        };
+        return new SplitData(view, labels);
     }
 
     /** The evaluation transform's normalised pixels, flattened {@code [C*S*S]}, per image. */
