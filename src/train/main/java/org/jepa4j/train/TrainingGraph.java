@@ -1,5 +1,6 @@
 package org.jepa4j.train;
 
+import org.jepa4j.cluster.Replication;
 import org.jepa4j.config.ConfigKeys;
 import org.jepa4j.data.Batch;
 import org.jepa4j.graph.GraphVariables;
@@ -26,6 +27,7 @@ import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Gradients;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
+import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
@@ -165,13 +167,20 @@ public final class TrainingGraph implements AutoCloseable {
     private final Operand<TFloat32> lossOut;
     private final Operand<TFloat32> predictionsOut;
     private final Operand<TFloat32> targetTokensOut;
-    private final List<Output<?>> gradientOuts;
+    private final Operand<TFloat32> localLossOut;
+    private final List<Operand<TFloat32>> gradientOuts;
     private final Op trainOp;
     private final String device;
+    private final Replication replication;
+    private final Placeholder<TFloat32> globalBatch;
+    private final Placeholder<TFloat32> syncIn;
+    private final Placeholder<TInt32> syncKey;
+    private final Operand<TFloat32> syncOut;
 
-    private TrainingGraph(ModelSpec spec, TrainingGraphOptions options) {
+    private TrainingGraph(ModelSpec spec, TrainingGraphOptions options, Replication replication) {
         this.spec = spec;
         this.options = options;
+        this.replication = replication;
         this.graph = new Graph();
         try {
             Ops tf = Ops.create(graph);
@@ -240,30 +249,56 @@ public final class TrainingGraph implements AutoCloseable {
             predictionsOut = tf.withName("predictions").identity(slices.joinPredictions(predictions,
                     VisionTransformer.dim(tf, targetIdx, 0), VisionTransformer.dim(tf, contextIdx, 0),
                     spec.encoder().width()));
-            // the mean over all elements of the batch: every tower's sum over the total count
-            lossOut = tf.withName("loss").identity(tf.math.div(sumOf(tf, lossSums), sumOf(tf, lossCounts)));
-
             List<Operand<?>> trained = new ArrayList<>();
             trainedNames.forEach(n -> trained.add(variables.get(n)));
-            Gradients grads = tf.gradients(lossOut, trained);
-            gradientOuts = new ArrayList<>();
-            for (int i = 0; i < trainedNames.size(); i++) {
-                Output<?> g = grads.dy(i);
-                if (g == null) {
-                    throw new IllegalStateException("no gradient reaches " + trainedNames.get(i));
-                }
-                gradientOuts.add(g);
+            Operand<TFloat32> lossSum = sumOf(tf, lossSums);
+            Operand<TFloat32> lossCount = sumOf(tf, lossCounts);
+            if (replication == null) {
+                // the mean over all elements of the batch: every tower's sum over the total count
+                lossOut = tf.withName("loss").identity(tf.math.div(lossSum, lossCount));
+                localLossOut = lossOut;
+                gradientOuts = gradientsOf(tf.gradients(lossOut, trained));
+                globalBatch = null;
+                syncIn = null;
+                syncKey = null;
+                syncOut = null;
+            } else {
+                // this replica's share of the global loss: its per-element sum over the element count
+                // of the whole global batch (per-image count x B, exact integers in float), so the
+                // all-reduced sum is the global loss and its gradients exactly as towers have them
+                globalBatch = scalarPlaceholder(tf, "global_batch");
+                Operand<TFloat32> perImage = tf.math.div(lossCount,
+                        tf.dtypes.cast(VisionTransformer.dim(tf, images, 0), TFloat32.class));
+                localLossOut = tf.withName("local_loss").identity(
+                        tf.math.div(lossSum, tf.math.mul(perImage, globalBatch)));
+                List<Operand<TFloat32>> local = gradientsOf(tf.gradients(localLossOut, trained));
+                List<Operand<TFloat32>> reduced = allReduced(tf, local, localLossOut, shapes);
+                gradientOuts = reduced.subList(0, local.size());
+                lossOut = tf.withName("loss").identity(reduced.get(local.size()));
+                syncIn = tf.withName("sync_in").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1)));
+                syncKey = tf.withName("sync_key").placeholder(TInt32.class, Placeholder.shape(Shape.scalar()));
+                syncOut = replication.allReduce().sum(tf, syncIn, syncKey, "sync_all_reduce");
             }
-            trainOp = buildUpdate(tf, shapes, grads);
+            trainOp = buildUpdate(tf, shapes);
         } catch (RuntimeException ex) {
             graph.close();
             throw ex;
         }
-        Session s = new Session(graph, Tensors.sessionConfig(options.intraOpThreads(), options.interOpThreads()));
+        ConfigProto config = Tensors.sessionConfig(options.intraOpThreads(), options.interOpThreads());
+        Session s;
+        try {
+            s = replication == null ? new Session(graph, config) : replication.openSession(graph);
+        } catch (RuntimeException ex) {
+            graph.close();
+            throw ex;
+        }
         this.session = s;
         String placed;
         try {
-            placed = Tensors.shortDevice(loadAll(Initializer.initialize(spec, options.seed()), true));
+            // a session on a server target returns no parseable run metadata to trace placement with
+            List<String> devices = loadAll(Initializer.initialize(spec, options.seed()), replication == null);
+            placed = replication == null ? Tensors.shortDevice(devices)
+                    : "CPU of " + replication.server().cluster().self().deviceName();
         } catch (RuntimeException ex) {
             close();
             throw ex;
@@ -277,7 +312,129 @@ public final class TrainingGraph implements AutoCloseable {
 
     /** Builds the graph and a session, with initial weights from {@link Initializer} (seed of the options). */
     public static TrainingGraph create(ModelSpec spec, TrainingGraphOptions options) {
-        return new TrainingGraph(spec, options);
+        return new TrainingGraph(spec, options, null);
+    }
+
+    /**
+     * Builds one replica of a data-parallel run: the same graph, fed this replica's slice of each
+     * global batch, whose gradients and loss are summed over every replica by one all-reduce
+     * before the one AdamW and EMA update; its session runs on the replica's server. Call
+     * {@link #broadcastFromRankZero} before the first step so every replica starts equal.
+     */
+    public static TrainingGraph create(ModelSpec spec, TrainingGraphOptions options, Replication replication) {
+        return new TrainingGraph(spec, options, java.util.Objects.requireNonNull(replication, "replication"));
+    }
+
+    /** Instance key of the per-step gradient all-reduce. */
+    static final int GRADIENT_INSTANCE = 1;
+    /** First instance key of the start-up broadcast's chunks. */
+    static final int SYNC_INSTANCE = 1000;
+    /** Values per chunk of the start-up broadcast (64 MiB of float32). */
+    static final int SYNC_CHUNK = 1 << 24;
+
+    private List<Operand<TFloat32>> gradientsOf(Gradients grads) {
+        List<Operand<TFloat32>> out = new ArrayList<>();
+        for (int i = 0; i < trainedNames.size(); i++) {
+            Output<?> g = grads.dy(i);
+            if (g == null) {
+                throw new IllegalStateException("no gradient reaches " + trainedNames.get(i));
+            }
+            out.add(castFloat(g));
+        }
+        return out;
+    }
+
+    /**
+     * Every gradient and the loss share flattened into one vector, summed over the replicas by one
+     * collective (one fixed cost per step instead of one per tensor), and cut back into shapes.
+     */
+    private List<Operand<TFloat32>> allReduced(Ops tf, List<Operand<TFloat32>> grads, Operand<TFloat32> loss,
+                                               Map<String, long[]> shapes) {
+        List<Operand<TFloat32>> flat = new ArrayList<>();
+        long[] sizes = new long[grads.size() + 1];
+        for (int i = 0; i < grads.size(); i++) {
+            flat.add(tf.reshape(grads.get(i), tf.constant(new int[] {-1})));
+            sizes[i] = FloatTensor.elementCount(shapes.get(trainedNames.get(i)));
+        }
+        flat.add(tf.reshape(loss, tf.constant(new int[] {1})));
+        sizes[grads.size()] = 1;
+        Operand<TFloat32> packed = tf.concat(flat, tf.constant(0));
+        Operand<TFloat32> summed = replication.allReduce().sum(tf, packed, GRADIENT_INSTANCE, "gradient_all_reduce");
+        List<Output<TFloat32>> parts = tf.splitV(summed, tf.constant(sizes), tf.constant(0), (long) sizes.length).output();
+        List<Operand<TFloat32>> out = new ArrayList<>();
+        for (int i = 0; i < grads.size(); i++) {
+            out.add(tf.reshape(parts.get(i), tf.constant(shapes.get(trainedNames.get(i)))));
+        }
+        out.add(tf.reshape(parts.get(grads.size()), tf.constant(new long[0])));
+        return out;
+    }
+
+    /**
+     * Makes every replica's state (parameters, target encoder, AdamW moments) equal to rank 0's:
+     * each chunk is summed over the replicas with rank 0 contributing its values and every other
+     * rank zeros, which is rank 0's values exactly. A no-op without replication. Every replica
+     * must call it, after loading its initial or resumed state.
+     */
+    public void broadcastFromRankZero() {
+        if (replication == null) {
+            return;
+        }
+        boolean source = replication.rank() == 0;
+        NamedTensors mine = state();
+        List<float[]> arrays = new ArrayList<>();
+        long total = 0;
+        for (String n : stateNames) {
+            float[] a = source ? mine.get(n).data().clone() : new float[mine.get(n).data().length];
+            arrays.add(a);
+            total += a.length;
+        }
+        int key = SYNC_INSTANCE;
+        int tensor = 0;
+        int offset = 0;
+        for (long done = 0; done < total; key++) {
+            int n = (int) Math.min(SYNC_CHUNK, total - done);
+            float[] chunk = new float[n];
+            // gather [done, done + n) from the concatenation of every state tensor, then scatter the sum back
+            int t = tensor;
+            int o = offset;
+            for (int filled = 0; filled < n; ) {
+                int take = Math.min(n - filled, arrays.get(t).length - o);
+                System.arraycopy(arrays.get(t), o, chunk, filled, take);
+                filled += take;
+                o += take;
+                if (o == arrays.get(t).length) {
+                    t++;
+                    o = 0;
+                }
+            }
+            float[] summed;
+            try (TFloat32 in = Tensors.floats(new long[] {n}, chunk);
+                 TInt32 k = TInt32.scalarOf(key);
+                 Result res = session.runner().feed(syncIn, in).feed(syncKey, k).fetch(syncOut).run()) {
+                summed = Tensors.readFloats((TFloat32) res.get(0));
+            }
+            for (int filled = 0; filled < n; ) {
+                int take = Math.min(n - filled, arrays.get(tensor).length - offset);
+                System.arraycopy(summed, filled, arrays.get(tensor), offset, take);
+                filled += take;
+                offset += take;
+                if (offset == arrays.get(tensor).length) {
+                    tensor++;
+                    offset = 0;
+                }
+            }
+            done += n;
+        }
+        NamedTensors.Builder b = NamedTensors.builder();
+        for (int i = 0; i < stateNames.size(); i++) {
+            b.put(stateNames.get(i), new FloatTensor(variables.shape(stateNames.get(i)), arrays.get(i)));
+        }
+        load(b.build());
+    }
+
+    /** The replication this graph is a replica of, or null for a one-process graph. */
+    public Replication replication() {
+        return replication;
     }
 
     private static Placeholder<TFloat32> scalarPlaceholder(Ops tf, String name) {
@@ -317,10 +474,10 @@ public final class TrainingGraph implements AutoCloseable {
      * every trained parameter after all gradients exist, then the EMA of the target encoder after
      * the encoder's update (§5).
      */
-    private Op buildUpdate(Ops tf, Map<String, long[]> shapes, Gradients grads) {
+    private Op buildUpdate(Ops tf, Map<String, long[]> shapes) {
         List<Op> gradientDone = new ArrayList<>();
-        for (Output<?> g : gradientOuts) {
-            gradientDone.add(tf.identity(castFloat(g)));
+        for (Operand<TFloat32> g : gradientOuts) {
+            gradientDone.add(tf.identity(g));
         }
         gradientDone.add(tf.identity(lossOut));
         Op ready = tf.withControlDependencies(gradientDone).noOp();
@@ -337,7 +494,7 @@ public final class TrainingGraph implements AutoCloseable {
             }
             Ops after = tf.withControlDependencies(List.of(before));
             adam.put(n, after.train.applyAdam(p, variables.get(EXP_AVG + n), variables.get(EXP_AVG_SQ + n),
-                    beta1Power, beta2Power, adamLr, beta1, beta2, epsHat, castFloat(grads.dy(i))));
+                    beta1Power, beta2Power, adamLr, beta1, beta2, epsHat, gradientOuts.get(i)));
         }
         List<Op> all = new ArrayList<>(adam.values());
         for (String n : trainedNames) {
@@ -388,6 +545,9 @@ public final class TrainingGraph implements AutoCloseable {
             feed(r, decayFactor, 1.0 - h.lr() * h.weightDecay(), feeds);
             feed(r, momentum, h.emaMomentum(), feeds);
             feed(r, momentumComplement, 1.0 - h.emaMomentum(), feeds);
+            if (globalBatch != null) {
+                feed(r, globalBatch, replication.globalBatch(), feeds);
+            }
             r.fetch(lossOut).addTarget(trainOp);
             if (profile == null) {
                 try (Result res = r.run()) {
@@ -414,10 +574,14 @@ public final class TrainingGraph implements AutoCloseable {
         }
     }
 
-    /** The loss of a batch without any update. */
+    /** The loss of a batch without any update (a replica: of the fed batch alone, without the others). */
     public double loss(Batch batch) {
         List<Tensor> feeds = new ArrayList<>();
-        try (Result res = feedBatch(session.runner(), batch, feeds).fetch(lossOut).run()) {
+        Session.Runner r = feedBatch(session.runner(), batch, feeds);
+        if (globalBatch != null) {
+            feed(r, globalBatch, batch.size(), feeds);
+        }
+        try (Result res = r.fetch(localLossOut).run()) {
             return ((TFloat32) res.get(0)).getFloat();
         } finally {
             feeds.forEach(Tensor::close);
@@ -449,6 +613,9 @@ public final class TrainingGraph implements AutoCloseable {
     NamedTensors gradients(Batch batch) {
         List<Tensor> feeds = new ArrayList<>();
         Session.Runner r = feedBatch(session.runner(), batch, feeds);
+        if (globalBatch != null) {
+            feed(r, globalBatch, replication.globalBatch(), feeds);
+        }
         gradientOuts.forEach(r::fetch);
         NamedTensors.Builder out = NamedTensors.builder();
         try (Result res = r.run()) {
