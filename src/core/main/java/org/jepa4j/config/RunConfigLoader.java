@@ -328,8 +328,13 @@ public final class RunConfigLoader {
         nonNegative(s, "inter_op_threads", inter);
         int towers = s.integer("towers", m.towers());
         positive(s, "towers", towers);
+        double collectiveTimeout = s.number("collective_timeout_s", m.collectiveTimeoutS());
+        if (!(collectiveTimeout > 0)) {
+            s.problem("collective_timeout_s", collectiveTimeout + " is not positive, expected seconds > 0 that a"
+                    + " multi-worker step waits for the other workers");
+        }
         return new MetaConfig(copyData, loadCheckpoint, modelName, predDepth, predEmbDim, readCheckpoint, bf16, seed,
-                embedDim, depth, numHeads, mlpRatio, predNumHeads, loss, intra, inter, towers);
+                embedDim, depth, numHeads, mlpRatio, predNumHeads, loss, intra, inter, towers, collectiveTimeout);
     }
 
     private static OptimizationConfig optimization(Section s) {

@@ -105,6 +105,7 @@ public final class RunConfigWriter {
         meta.put("pred_emb_dim", t.predEmbDim());
         meta.put("read_checkpoint", t.readCheckpoint());
         meta.put("use_bfloat16", t.useBfloat16());
+        meta.put("collective_timeout_s", t.collectiveTimeoutS());
         meta.put("depth", t.depth());
         meta.put("embed_dim", t.embedDim());
         meta.put("inter_op_threads", t.interOpThreads());

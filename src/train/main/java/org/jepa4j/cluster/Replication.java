@@ -40,16 +40,8 @@ public record Replication(ClusterServer server, AllReduce allReduce, int globalB
         return server.openSession(graph);
     }
 
-    /**
-     * The images {@code [from, to)} of a global batch of {@code batch} that rank {@code rank} of
-     * {@code replicas} trains on: contiguous slices of {@code floor((batch + r) / replicas)} images
-     * (the towers' rule), so the slices in rank order are the whole batch.
-     */
+    /** The images {@code [from, to)} of a global batch of {@code batch} that rank {@code rank} of {@code replicas} trains on. */
     public static int[] sliceOf(int batch, int rank, int replicas) {
-        int from = 0;
-        for (int r = 0; r < rank; r++) {
-            from += (batch + r) / replicas;
-        }
-        return new int[] {from, from + (batch + rank) / replicas};
+        return org.jepa4j.data.LoaderOptions.slice(batch, rank, replicas);
     }
 }
