@@ -142,8 +142,14 @@ public final class TrainingGraph implements AutoCloseable {
         }
     }
 
-    /** @param loss the loss of the step's forward, before the update */
-    public record StepResult(double loss) {
+    /**
+     * @param loss      the loss of the step's forward, before the update (a replica: the global loss)
+     * @param stopVotes replicas that asked to stop after this step (0 for a one-process graph)
+     */
+    public record StepResult(double loss, int stopVotes) {
+        public StepResult(double loss) {
+            this(loss, 0);
+        }
     }
 
     private final ModelSpec spec;
@@ -176,6 +182,8 @@ public final class TrainingGraph implements AutoCloseable {
     private final Placeholder<TFloat32> syncIn;
     private final Placeholder<TInt32> syncKey;
     private final Operand<TFloat32> syncOut;
+    private final Placeholder<TFloat32> stopVote;
+    private final Operand<TFloat32> stopVotesOut;
 
     private TrainingGraph(ModelSpec spec, TrainingGraphOptions options, Replication replication) {
         this.spec = spec;
@@ -262,6 +270,8 @@ public final class TrainingGraph implements AutoCloseable {
                 syncIn = null;
                 syncKey = null;
                 syncOut = null;
+                stopVote = null;
+                stopVotesOut = null;
             } else {
                 // this replica's share of the global loss: its per-element sum over the element count
                 // of the whole global batch (per-image count x B, exact integers in float), so the
@@ -272,9 +282,12 @@ public final class TrainingGraph implements AutoCloseable {
                 localLossOut = tf.withName("local_loss").identity(
                         tf.math.div(lossSum, tf.math.mul(perImage, globalBatch)));
                 List<Operand<TFloat32>> local = gradientsOf(tf.gradients(localLossOut, trained));
-                List<Operand<TFloat32>> reduced = allReduced(tf, local, localLossOut, shapes);
+                // a stop request rides along, so every replica stops after the same step
+                stopVote = scalarPlaceholder(tf, "stop_vote");
+                List<Operand<TFloat32>> reduced = allReduced(tf, local, List.of(localLossOut, stopVote), shapes);
                 gradientOuts = reduced.subList(0, local.size());
                 lossOut = tf.withName("loss").identity(reduced.get(local.size()));
+                stopVotesOut = tf.withName("stop_votes").identity(reduced.get(local.size() + 1));
                 syncIn = tf.withName("sync_in").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1)));
                 syncKey = tf.withName("sync_key").placeholder(TInt32.class, Placeholder.shape(Shape.scalar()));
                 syncOut = replication.allReduce().sum(tf, syncIn, syncKey, "sync_all_reduce");
@@ -348,16 +361,18 @@ public final class TrainingGraph implements AutoCloseable {
      * Every gradient and the loss share flattened into one vector, summed over the replicas by one
      * collective (one fixed cost per step instead of one per tensor), and cut back into shapes.
      */
-    private List<Operand<TFloat32>> allReduced(Ops tf, List<Operand<TFloat32>> grads, Operand<TFloat32> loss,
+    private List<Operand<TFloat32>> allReduced(Ops tf, List<Operand<TFloat32>> grads, List<Operand<TFloat32>> scalars,
                                                Map<String, long[]> shapes) {
         List<Operand<TFloat32>> flat = new ArrayList<>();
-        long[] sizes = new long[grads.size() + 1];
+        long[] sizes = new long[grads.size() + scalars.size()];
         for (int i = 0; i < grads.size(); i++) {
             flat.add(tf.reshape(grads.get(i), tf.constant(new int[] {-1})));
             sizes[i] = FloatTensor.elementCount(shapes.get(trainedNames.get(i)));
         }
-        flat.add(tf.reshape(loss, tf.constant(new int[] {1})));
-        sizes[grads.size()] = 1;
+        for (int i = 0; i < scalars.size(); i++) {
+            flat.add(tf.reshape(scalars.get(i), tf.constant(new int[] {1})));
+            sizes[grads.size() + i] = 1;
+        }
         Operand<TFloat32> packed = tf.concat(flat, tf.constant(0));
         Operand<TFloat32> summed = replication.allReduce().sum(tf, packed, GRADIENT_INSTANCE, "gradient_all_reduce");
         List<Output<TFloat32>> parts = tf.splitV(summed, tf.constant(sizes), tf.constant(0), (long) sizes.length).output();
@@ -365,7 +380,9 @@ public final class TrainingGraph implements AutoCloseable {
         for (int i = 0; i < grads.size(); i++) {
             out.add(tf.reshape(parts.get(i), tf.constant(shapes.get(trainedNames.get(i)))));
         }
-        out.add(tf.reshape(parts.get(grads.size()), tf.constant(new long[0])));
+        for (int i = 0; i < scalars.size(); i++) {
+            out.add(tf.reshape(parts.get(grads.size() + i), tf.constant(new long[0])));
+        }
         return out;
     }
 
@@ -517,7 +534,15 @@ public final class TrainingGraph implements AutoCloseable {
 
     /** One training step: forward, gradients, AdamW and EMA in one session run. Returns the forward's loss. */
     public StepResult step(Batch batch, StepHyperparameters h) {
-        return step(batch, h, null);
+        return step(batch, h, false, null);
+    }
+
+    /**
+     * One training step of a replica that may ask every replica to stop after it: the result
+     * counts the replicas that asked ({@code voteStop} is ignored by a one-process graph).
+     */
+    public StepResult step(Batch batch, StepHyperparameters h, boolean voteStop) {
+        return step(batch, h, voteStop, null);
     }
 
     /**
@@ -526,11 +551,11 @@ public final class TrainingGraph implements AutoCloseable {
      */
     Map<String, Long> profileStep(Batch batch, StepHyperparameters h) {
         Map<String, Long> perType = new LinkedHashMap<>();
-        step(batch, h, perType);
+        step(batch, h, false, perType);
         return perType;
     }
 
-    private StepResult step(Batch batch, StepHyperparameters h, Map<String, Long> profile) {
+    private StepResult step(Batch batch, StepHyperparameters h, boolean voteStop, Map<String, Long> profile) {
         double b1t = Math.pow(options.beta1(), h.adamStep());
         double b2t = Math.pow(options.beta2(), h.adamStep());
         List<Tensor> feeds = new ArrayList<>();
@@ -547,11 +572,14 @@ public final class TrainingGraph implements AutoCloseable {
             feed(r, momentumComplement, 1.0 - h.emaMomentum(), feeds);
             if (globalBatch != null) {
                 feed(r, globalBatch, replication.globalBatch(), feeds);
+                feed(r, stopVote, voteStop ? 1 : 0, feeds);
+                r.fetch(stopVotesOut);
             }
             r.fetch(lossOut).addTarget(trainOp);
             if (profile == null) {
                 try (Result res = r.run()) {
-                    return new StepResult(((TFloat32) res.get(0)).getFloat());
+                    int votes = globalBatch == null ? 0 : Math.round(((TFloat32) res.get(0)).getFloat());
+                    return new StepResult(((TFloat32) res.get(globalBatch == null ? 0 : 1)).getFloat(), votes);
                 }
             }
             r.setOptions(org.tensorflow.proto.RunOptions.newBuilder()
@@ -567,7 +595,8 @@ public final class TrainingGraph implements AutoCloseable {
                         })));
                 perType.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
                         .forEach(en -> profile.put(en.getKey(), en.getValue()));
-                return new StepResult(((TFloat32) res.get(0)).getFloat());
+                int votes = globalBatch == null ? 0 : Math.round(((TFloat32) res.get(0)).getFloat());
+                return new StepResult(((TFloat32) res.get(globalBatch == null ? 0 : 1)).getFloat(), votes);
             }
         } finally {
             feeds.forEach(Tensor::close);
