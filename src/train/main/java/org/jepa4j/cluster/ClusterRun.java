@@ -55,7 +55,12 @@ public record ClusterRun(ClusterSpec cluster, Replication replication, Watchdog 
             }
         }
         watchdog.stepStarted(start);
-        graph.broadcastFromRankZero();
+        try {
+            graph.broadcastFromRankZero();
+        } catch (RuntimeException e) {
+            watchdog.close(); // this failure is reported once, by the exception
+            throw ClusterFailureException.of(cluster, start, e);
+        }
         watchdog.stepFinished();
         watchdog.clusterUp();
         int[] slice = Replication.sliceOf(replication.globalBatch(), cluster.rank(), cluster.size());

@@ -117,7 +117,8 @@ public final class Watchdog implements AutoCloseable {
         }
     }
 
-    private void fail(String message) {
+    // synchronized with close: either the step's own failure or the watchdog reports, never both
+    private synchronized void fail(String message) {
         if (closed) {
             return;
         }
@@ -138,7 +139,7 @@ public final class Watchdog implements AutoCloseable {
 
     /** Stops watching (the run is over: tasks may now exit one by one). */
     @Override
-    public void close() {
+    public synchronized void close() {
         closed = true;
         thread.interrupt();
     }

@@ -316,6 +316,7 @@ public final class Trainer {
                             // a stop request (Ctrl-C, SIGTERM) is voted on, so every worker ends after this step
                             result = graph.step(batch, hyper, stopRequested);
                         } catch (RuntimeException e) {
+                            watchdog.close(); // this failure is reported once, here
                             progress.endLine();
                             throw ClusterFailureException.of(cluster, step, e);
                         }

@@ -449,6 +449,33 @@ public final class TrainingGraph implements AutoCloseable {
         load(b.build());
     }
 
+    /** Instance key of {@link #allReduceMillis}'s timed collectives. */
+    static final int TIMING_INSTANCE = 999;
+
+    /**
+     * The median wall time of {@code runs} all-reduces of one step's packed gradient (every trained
+     * value and the two scalars, as each step sums them), fed and fetched as a vector: the
+     * communication part of a step, for benchmarks. Every replica must call it with the same
+     * {@code runs}.
+     */
+    public double allReduceMillis(int runs) {
+        if (replication == null) {
+            throw new IllegalStateException("allReduceMillis: a one-process graph has no all-reduce");
+        }
+        int n = Math.toIntExact(trainedParameterCount() + 2);
+        double[] ms = new double[runs];
+        try (TFloat32 in = Tensors.floats(new long[] {n}, new float[n]); TInt32 k = TInt32.scalarOf(TIMING_INSTANCE)) {
+            for (int i = 0; i < runs; i++) {
+                long t0 = System.nanoTime();
+                try (Result res = session.runner().feed(syncIn, in).feed(syncKey, k).fetch(syncOut).run()) {
+                    ms[i] = (System.nanoTime() - t0) / 1e6;
+                }
+            }
+        }
+        java.util.Arrays.sort(ms);
+        return ms[runs / 2];
+    }
+
     /** The replication this graph is a replica of, or null for a one-process graph. */
     public Replication replication() {
         return replication;
