@@ -79,7 +79,9 @@ class ClusterTrainTest {
         assertTrue(again.log(1).contains("this is rank 1"), again.log(1));
         assertEquals(2, Provenance.parse(Files.readString(shared.resolve("provenance.json"))).details()
                 .get(ClusterRun.PROVENANCE_CLUSTER_SIZE));
-        inProcess(args(shared, 8, "--resume"));
+        Workers one = Workers.start(tmp, List.of(args(shared, 8, "--resume")), List.of());
+        one.awaitAll(0);
+        assertTrue(one.log(0).contains("resuming with 1 worker a run that had 2"), one.log(0));
         assertRunsAgree(single, shared, 8);
     }
 

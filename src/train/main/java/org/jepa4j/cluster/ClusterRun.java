@@ -46,13 +46,9 @@ public record ClusterRun(ClusterSpec cluster, Replication replication, Watchdog 
     public void startReplicas(TrainingGraph graph, long start, Checkpoint resumedFrom, java.util.function.Consumer<String> log) {
         log.accept("cluster: " + cluster.describe() + "; waiting for every worker (meta.collective_timeout_s "
                 + Math.round(replication.allReduce().timeoutSeconds()) + ")");
-        if (resumedFrom != null) {
-            int before = workersOf(resumedFrom);
-            if (before != cluster.size()) {
-                log.accept("resuming with " + cluster.size() + " worker" + (cluster.size() == 1 ? "" : "s")
-                        + " a run that had " + before + ": the global batch is unchanged, so is the run (up to float"
-                        + " rounding)");
-            }
+        String change = resumedFrom == null ? null : workerCountChange(resumedFrom, cluster.size());
+        if (change != null) {
+            log.accept(change);
         }
         watchdog.stepStarted(start);
         try {
@@ -67,6 +63,16 @@ public record ClusterRun(ClusterSpec cluster, Replication replication, Watchdog 
         log.accept("cluster: every worker is up; this worker trains images [" + slice[0] + ", " + slice[1]
                 + ") of each global batch of " + replication.globalBatch()
                 + (cluster.isChief() ? "; it writes the run folder" : "; the chief writes the run folder"));
+    }
+
+    /**
+     * The log line of a run resumed with another number of workers than wrote {@code checkpoint},
+     * or null when the number is the same.
+     */
+    public static String workerCountChange(Checkpoint checkpoint, int workers) {
+        int before = workersOf(checkpoint);
+        return before == workers ? null : "resuming with " + workers + " worker" + (workers == 1 ? "" : "s")
+                + " a run that had " + before + ": the global batch is unchanged, so is the run (up to float rounding)";
     }
 
     /** The number of workers that wrote a checkpoint (1 when its provenance records none). */

@@ -258,6 +258,8 @@ public final class Trainer {
             }
             if (clusterRun != null) {
                 clusterRun.startReplicas(graph, start, resumeFrom, progress::println);
+            } else if (resumeFrom != null && ClusterRun.workerCountChange(resumeFrom, 1) != null) {
+                progress.println(ClusterRun.workerCountChange(resumeFrom, 1));
             }
             MaskSampler sampler = MaskSamplers.create(config.mask(), spec.encoder().gridSize(),
                     spec.encoder().gridSize(), seed);
