@@ -24,23 +24,39 @@ package org.jepa4j.config;
  * @param collectiveTimeoutS jepa4j {@code collective_timeout_s}: in a multi-worker run, seconds a
  *                        collective (the gradient all-reduce, the start-up broadcast) waits for the other
  *                        workers before the run stops; above the cluster's start-up gap (default 300)
+ * @param towerDevices    jepa4j {@code tower_devices}: {@code none} (every tower on the one device, the
+ *                        default), {@code cpu} (tower i on {@code /device:CPU:i}) or {@code gpu} (tower i
+ *                        on {@code /device:GPU:i}, one tower per GPU)
  */
 public record MetaConfig(boolean copyData, boolean loadCheckpoint, String modelName, int predDepth, int predEmbDim,
                          String readCheckpoint, boolean useBfloat16, long seed, int embedDim, int depth,
                          int numHeads, double mlpRatio, int predNumHeads, String loss, int intraOpThreads,
-                         int interOpThreads, int towers, double collectiveTimeoutS) {
+                         int interOpThreads, int towers, double collectiveTimeoutS, String towerDevices) {
 
     /** Default of {@code meta.collective_timeout_s}: well above a cluster's start-up gap. */
     public static final double DEFAULT_COLLECTIVE_TIMEOUT_S = 300;
 
-    /** The keys without {@code collective_timeout_s} (its default). */
+    /** Values of {@code meta.tower_devices}. */
+    public static final java.util.List<String> TOWER_DEVICES = java.util.List.of("none", "cpu", "gpu");
+
+    /** The keys without {@code tower_devices} (none). */
+    public MetaConfig(boolean copyData, boolean loadCheckpoint, String modelName, int predDepth, int predEmbDim,
+                      String readCheckpoint, boolean useBfloat16, long seed, int embedDim, int depth, int numHeads,
+                      double mlpRatio, int predNumHeads, String loss, int intraOpThreads, int interOpThreads,
+                      int towers, double collectiveTimeoutS) {
+        this(copyData, loadCheckpoint, modelName, predDepth, predEmbDim, readCheckpoint, useBfloat16, seed, embedDim,
+                depth, numHeads, mlpRatio, predNumHeads, loss, intraOpThreads, interOpThreads, towers,
+                collectiveTimeoutS, "none");
+    }
+
+    /** The keys without {@code collective_timeout_s} (its default) and {@code tower_devices} (none). */
     public MetaConfig(boolean copyData, boolean loadCheckpoint, String modelName, int predDepth, int predEmbDim,
                       String readCheckpoint, boolean useBfloat16, long seed, int embedDim, int depth, int numHeads,
                       double mlpRatio, int predNumHeads, String loss, int intraOpThreads, int interOpThreads,
                       int towers) {
         this(copyData, loadCheckpoint, modelName, predDepth, predEmbDim, readCheckpoint, useBfloat16, seed, embedDim,
                 depth, numHeads, mlpRatio, predNumHeads, loss, intraOpThreads, interOpThreads, towers,
-                DEFAULT_COLLECTIVE_TIMEOUT_S);
+                DEFAULT_COLLECTIVE_TIMEOUT_S, "none");
     }
 
     public static MetaConfig defaults() {

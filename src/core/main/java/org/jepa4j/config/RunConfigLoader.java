@@ -333,8 +333,14 @@ public final class RunConfigLoader {
             s.problem("collective_timeout_s", collectiveTimeout + " is not positive, expected seconds > 0 that a"
                     + " multi-worker step waits for the other workers");
         }
+        String towerDevices = s.string("tower_devices", m.towerDevices(), false);
+        if (!MetaConfig.TOWER_DEVICES.contains(towerDevices)) {
+            s.problem("tower_devices", "'" + towerDevices + "' is not a placement, expected one of "
+                    + MetaConfig.TOWER_DEVICES);
+        }
         return new MetaConfig(copyData, loadCheckpoint, modelName, predDepth, predEmbDim, readCheckpoint, bf16, seed,
-                embedDim, depth, numHeads, mlpRatio, predNumHeads, loss, intra, inter, towers, collectiveTimeout);
+                embedDim, depth, numHeads, mlpRatio, predNumHeads, loss, intra, inter, towers, collectiveTimeout,
+                towerDevices);
     }
 
     private static OptimizationConfig optimization(Section s) {

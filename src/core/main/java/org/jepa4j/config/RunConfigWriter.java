@@ -115,6 +115,7 @@ public final class RunConfigWriter {
         meta.put("num_heads", t.numHeads());
         meta.put("pred_num_heads", t.predNumHeads());
         meta.put("seed", t.seed());
+        meta.put("tower_devices", t.towerDevices());
         meta.put("towers", t.towers());
         v.put("meta", meta);
 

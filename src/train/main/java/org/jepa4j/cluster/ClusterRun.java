@@ -32,8 +32,13 @@ public record ClusterRun(ClusterSpec cluster, Replication replication, Watchdog 
                     + " per worker");
         }
         double timeout = config.meta().collectiveTimeoutS();
-        ClusterServer server = ClusterServer.start(cluster, Tensors.sessionConfig(config.meta().intraOpThreads(),
-                config.meta().interOpThreads()));
+        org.tensorflow.proto.ConfigProto base = Tensors.sessionConfig(config.meta().intraOpThreads(),
+                config.meta().interOpThreads());
+        if (config.meta().towerDevices().equals("cpu")) {
+            // the server's devices are made when it starts: one CPU device per tower (meta.tower_devices)
+            base = base.toBuilder().putDeviceCount("CPU", config.meta().towers()).build();
+        }
+        ClusterServer server = ClusterServer.start(cluster, base);
         Replication replication = new Replication(server, new AllReduce(cluster.size(), timeout, "auto"),
                 config.data().batchSize());
         return new ClusterRun(cluster, replication, Watchdog.forTraining(cluster, timeout));

@@ -394,7 +394,7 @@ public final class Trainer {
         TrainingGraph.TrainingGraphOptions d = TrainingGraph.TrainingGraphOptions.defaults();
         return new TrainingGraph.TrainingGraphOptions(config.meta().loss(), config.meta().seed(),
                 config.meta().intraOpThreads(), config.meta().interOpThreads(), d.beta1(), d.beta2(), d.eps(),
-                config.meta().towers());
+                config.meta().towers(), config.meta().towerDevices());
     }
 
     /** The checkpoint to resume from, or null for a new run. */

@@ -2,6 +2,7 @@ package org.jepa4j.train;
 
 import org.jepa4j.cluster.Replication;
 import org.jepa4j.config.ConfigKeys;
+import org.jepa4j.config.MetaConfig;
 import org.jepa4j.data.Batch;
 import org.jepa4j.graph.GraphVariables;
 import org.jepa4j.graph.Layers;
@@ -83,9 +84,22 @@ public final class TrainingGraph implements AutoCloseable {
      *                       whose gradients are summed before one update: the same step as one
      *                       tower up to float rounding, but independent work that TensorFlow's
      *                       inter-op threads run side by side (1 = one pass over the whole batch)
+     * @param towerDevices   where the towers run: {@code none} (all on the session's one device, placed
+     *                       by TensorFlow), {@code cpu} (tower i's forward and backward on
+     *                       {@code /device:CPU:i}, the session made with that many CPU devices) or
+     *                       {@code gpu} (tower i on {@code /device:GPU:i}); the update stays on device 0
      */
     public record TrainingGraphOptions(String loss, long seed, int intraOpThreads, int interOpThreads,
-                                       double beta1, double beta2, double eps, int towers) {
+                                       double beta1, double beta2, double eps, int towers, String towerDevices) {
+
+        /** Values of {@code towerDevices} ({@code meta.tower_devices}). */
+        public static final List<String> TOWER_DEVICES = MetaConfig.TOWER_DEVICES;
+
+        /** One device for every tower ({@code towerDevices} none). */
+        public TrainingGraphOptions(String loss, long seed, int intraOpThreads, int interOpThreads,
+                                    double beta1, double beta2, double eps, int towers) {
+            this(loss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers, "none");
+        }
 
         public TrainingGraphOptions {
             if (!ConfigKeys.LOSSES.contains(loss)) {
@@ -102,6 +116,10 @@ public final class TrainingGraph implements AutoCloseable {
             if (towers < 1) {
                 throw new IllegalArgumentException("towers must be >= 1, got " + towers);
             }
+            if (!TOWER_DEVICES.contains(towerDevices)) {
+                throw new IllegalArgumentException("tower devices '" + towerDevices + "' is not supported, expected one of "
+                        + TOWER_DEVICES);
+            }
         }
 
         /** smooth-L1, seed 0, TensorFlow's thread defaults, torch AdamW's betas (0.9, 0.999) and eps 1e-8, one tower. */
@@ -110,19 +128,24 @@ public final class TrainingGraph implements AutoCloseable {
         }
 
         public TrainingGraphOptions withLoss(String newLoss) {
-            return new TrainingGraphOptions(newLoss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers);
+            return new TrainingGraphOptions(newLoss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers, towerDevices);
         }
 
         public TrainingGraphOptions withSeed(long newSeed) {
-            return new TrainingGraphOptions(loss, newSeed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers);
+            return new TrainingGraphOptions(loss, newSeed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers, towerDevices);
         }
 
         public TrainingGraphOptions withThreads(int intraOp, int interOp) {
-            return new TrainingGraphOptions(loss, seed, intraOp, interOp, beta1, beta2, eps, towers);
+            return new TrainingGraphOptions(loss, seed, intraOp, interOp, beta1, beta2, eps, towers, towerDevices);
+        }
+
+        /** The towers placed on {@code devices} ({@code none}, {@code cpu} or {@code gpu}). */
+        public TrainingGraphOptions withTowerDevices(String devices) {
+            return new TrainingGraphOptions(loss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers, devices);
         }
 
         public TrainingGraphOptions withTowers(int newTowers) {
-            return new TrainingGraphOptions(loss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, newTowers);
+            return new TrainingGraphOptions(loss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, newTowers, towerDevices);
         }
     }
 
@@ -235,7 +258,9 @@ public final class TrainingGraph implements AutoCloseable {
             List<Operand<TFloat32>> predictions = new ArrayList<>();
             List<Operand<TFloat32>> lossSums = new ArrayList<>();
             List<Operand<TFloat32>> lossCounts = new ArrayList<>();
+            boolean placed = !options.towerDevices().equals("none");
             for (int i = 0; i < options.towers(); i++) {
+                int mark = placed ? TowerPlacement.mark(graph) : 0;
                 Operand<TFloat32> x = slices.images().get(i);
                 Operand<TInt32> ctx = slices.context().get(i);
                 Operand<TInt32> tgt = slices.targets().get(i);
@@ -252,6 +277,9 @@ public final class TrainingGraph implements AutoCloseable {
                         VisionTransformer.dim(tf, tgt, 0), options.loss());
                 lossSums.add(tf.sum(perElement, tf.constant(0)));
                 lossCounts.add(tf.dtypes.cast(tf.size(perElement, TInt32.class), TFloat32.class));
+                if (placed) {
+                    TowerPlacement.placeSince(graph, mark, towerDevice(i));
+                }
             }
             targetTokensOut = tf.withName("target_tokens").identity(slices.joinRows(targetTokens));
             predictionsOut = tf.withName("predictions").identity(slices.joinPredictions(predictions,
@@ -265,7 +293,7 @@ public final class TrainingGraph implements AutoCloseable {
                 // the mean over all elements of the batch: every tower's sum over the total count
                 lossOut = tf.withName("loss").identity(tf.math.div(lossSum, lossCount));
                 localLossOut = lossOut;
-                gradientOuts = gradientsOf(tf.gradients(lossOut, trained));
+                gradientOuts = gradients(tf, lossOut, lossSums, lossCount, trained);
                 globalBatch = null;
                 syncIn = null;
                 syncKey = null;
@@ -279,9 +307,9 @@ public final class TrainingGraph implements AutoCloseable {
                 globalBatch = scalarPlaceholder(tf, "global_batch");
                 Operand<TFloat32> perImage = tf.math.div(lossCount,
                         tf.dtypes.cast(VisionTransformer.dim(tf, images, 0), TFloat32.class));
-                localLossOut = tf.withName("local_loss").identity(
-                        tf.math.div(lossSum, tf.math.mul(perImage, globalBatch)));
-                List<Operand<TFloat32>> local = gradientsOf(tf.gradients(localLossOut, trained));
+                Operand<TFloat32> globalCount = tf.math.mul(perImage, globalBatch);
+                localLossOut = tf.withName("local_loss").identity(tf.math.div(lossSum, globalCount));
+                List<Operand<TFloat32>> local = gradients(tf, localLossOut, lossSums, globalCount, trained);
                 // a stop request rides along, so every replica stops after the same step
                 stopVote = scalarPlaceholder(tf, "stop_vote");
                 List<Operand<TFloat32>> reduced = allReduced(tf, local, List.of(localLossOut, stopVote), shapes);
@@ -298,6 +326,10 @@ public final class TrainingGraph implements AutoCloseable {
             throw ex;
         }
         ConfigProto config = Tensors.sessionConfig(options.intraOpThreads(), options.interOpThreads());
+        if (options.towerDevices().equals("cpu")) {
+            // one CPU device per tower (they share the process's threads)
+            config = config.toBuilder().putDeviceCount("CPU", options.towers()).build();
+        }
         Session s;
         try {
             s = replication == null ? new Session(graph, config) : replication.openSession(graph);
@@ -344,6 +376,39 @@ public final class TrainingGraph implements AutoCloseable {
     static final int SYNC_INSTANCE = 1000;
     /** Values per chunk of the start-up broadcast (64 MiB of float32). */
     static final int SYNC_CHUNK = 1 << 24;
+
+    /** The device of tower {@code i} ({@code towerDevices} cpu or gpu). */
+    private String towerDevice(int i) {
+        return "/device:" + options.towerDevices().toUpperCase(Locale.ROOT) + ":" + i;
+    }
+
+    /**
+     * The gradients of {@code loss} (the towers' sums over {@code count}). Towers on devices of their
+     * own: each tower's backward pass built apart (its sum over the same count) and placed on its
+     * device, the towers' gradients then summed, as the one gradient call sums them.
+     */
+    private List<Operand<TFloat32>> gradients(Ops tf, Operand<TFloat32> loss, List<Operand<TFloat32>> towerSums,
+                                              Operand<TFloat32> count, List<Operand<?>> trained) {
+        if (options.towerDevices().equals("none")) {
+            return gradientsOf(tf.gradients(loss, trained));
+        }
+        List<List<Operand<TFloat32>>> perTower = new ArrayList<>();
+        for (int i = 0; i < towerSums.size(); i++) {
+            Operand<TFloat32> towerLoss = tf.math.div(towerSums.get(i), tf.stopGradient(count));
+            int mark = TowerPlacement.mark(graph);
+            perTower.add(gradientsOf(tf.gradients(towerLoss, trained)));
+            TowerPlacement.placeSince(graph, mark, towerDevice(i));
+        }
+        List<Operand<TFloat32>> out = new ArrayList<>();
+        for (int v = 0; v < trained.size(); v++) {
+            List<Operand<TFloat32>> parts = new ArrayList<>();
+            for (List<Operand<TFloat32>> g : perTower) {
+                parts.add(g.get(v));
+            }
+            out.add(parts.size() == 1 ? parts.get(0) : tf.math.addN(parts));
+        }
+        return out;
+    }
 
     private List<Operand<TFloat32>> gradientsOf(Gradients grads) {
         List<Operand<TFloat32>> out = new ArrayList<>();
@@ -582,7 +647,22 @@ public final class TrainingGraph implements AutoCloseable {
         return perType;
     }
 
+    /**
+     * The devices whose ops ran in one traced training step (e.g. {@code /job:localhost/.../device:CPU:1}),
+     * and each device that ran backward ops once more with {@code " backward"} appended.
+     */
+    java.util.Set<String> stepDevices(Batch batch, StepHyperparameters h) {
+        Map<String, Long> perDevice = new LinkedHashMap<>();
+        step(batch, h, false, perDevice, true);
+        return perDevice.keySet();
+    }
+
     private StepResult step(Batch batch, StepHyperparameters h, boolean voteStop, Map<String, Long> profile) {
+        return step(batch, h, voteStop, profile, false);
+    }
+
+    private StepResult step(Batch batch, StepHyperparameters h, boolean voteStop, Map<String, Long> profile,
+                            boolean byDevice) {
         double b1t = Math.pow(options.beta1(), h.adamStep());
         double b2t = Math.pow(options.beta2(), h.adamStep());
         List<Tensor> feeds = new ArrayList<>();
@@ -615,6 +695,13 @@ public final class TrainingGraph implements AutoCloseable {
                 Map<String, Long> perType = new java.util.HashMap<>();
                 res.getMetadata().ifPresent(md -> md.getStepStats().getDevStatsList().forEach(d ->
                         d.getNodeStatsList().forEach(n -> {
+                            if (byDevice) {
+                                perType.merge(d.getDevice(), 1L, Long::sum);
+                                if (n.getNodeName().startsWith("Gradients")) {
+                                    perType.merge(d.getDevice() + " backward", 1L, Long::sum);
+                                }
+                                return;
+                            }
                             String label = n.getTimelineLabel();
                             int eq = label.indexOf(" = ");
                             String type = eq >= 0 ? label.substring(eq + 3).split("[(\\s]")[0] : n.getNodeName();
