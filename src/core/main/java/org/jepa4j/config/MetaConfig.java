@@ -21,11 +21,43 @@ package org.jepa4j.config;
  * @param interOpThreads  jepa4j {@code inter_op_threads}: TensorFlow inter-op threads (0 = TF default)
  * @param towers          jepa4j {@code towers}: copies of the training pass, each on a slice of the batch,
  *                        that TensorFlow runs side by side; the same step up to float rounding (default 1)
+ * @param collectiveTimeoutS jepa4j {@code collective_timeout_s}: in a multi-worker run, seconds a
+ *                        collective (the gradient all-reduce, the start-up broadcast) waits for the other
+ *                        workers before the run stops; above the cluster's start-up gap (default 300)
+ * @param towerDevices    jepa4j {@code tower_devices}: {@code none} (every tower on the one device, the
+ *                        default), {@code cpu} (tower i on {@code /device:CPU:i}) or {@code gpu} (tower i
+ *                        on {@code /device:GPU:i}, one tower per GPU)
  */
 public record MetaConfig(boolean copyData, boolean loadCheckpoint, String modelName, int predDepth, int predEmbDim,
                          String readCheckpoint, boolean useBfloat16, long seed, int embedDim, int depth,
                          int numHeads, double mlpRatio, int predNumHeads, String loss, int intraOpThreads,
-                         int interOpThreads, int towers) {
+                         int interOpThreads, int towers, double collectiveTimeoutS, String towerDevices) {
+
+    /** Default of {@code meta.collective_timeout_s}: well above a cluster's start-up gap. */
+    public static final double DEFAULT_COLLECTIVE_TIMEOUT_S = 300;
+
+    /** Values of {@code meta.tower_devices}. */
+    public static final java.util.List<String> TOWER_DEVICES = java.util.List.of("none", "cpu", "gpu");
+
+    /** The keys without {@code tower_devices} (none). */
+    public MetaConfig(boolean copyData, boolean loadCheckpoint, String modelName, int predDepth, int predEmbDim,
+                      String readCheckpoint, boolean useBfloat16, long seed, int embedDim, int depth, int numHeads,
+                      double mlpRatio, int predNumHeads, String loss, int intraOpThreads, int interOpThreads,
+                      int towers, double collectiveTimeoutS) {
+        this(copyData, loadCheckpoint, modelName, predDepth, predEmbDim, readCheckpoint, useBfloat16, seed, embedDim,
+                depth, numHeads, mlpRatio, predNumHeads, loss, intraOpThreads, interOpThreads, towers,
+                collectiveTimeoutS, "none");
+    }
+
+    /** The keys without {@code collective_timeout_s} (its default) and {@code tower_devices} (none). */
+    public MetaConfig(boolean copyData, boolean loadCheckpoint, String modelName, int predDepth, int predEmbDim,
+                      String readCheckpoint, boolean useBfloat16, long seed, int embedDim, int depth, int numHeads,
+                      double mlpRatio, int predNumHeads, String loss, int intraOpThreads, int interOpThreads,
+                      int towers) {
+        this(copyData, loadCheckpoint, modelName, predDepth, predEmbDim, readCheckpoint, useBfloat16, seed, embedDim,
+                depth, numHeads, mlpRatio, predNumHeads, loss, intraOpThreads, interOpThreads, towers,
+                DEFAULT_COLLECTIVE_TIMEOUT_S, "none");
+    }
 
     public static MetaConfig defaults() {
         return new MetaConfig(false, false, "vit_huge", 12, 384, null, true, 0L, 0, 0, 0, 0.0, 0, "smooth_l1", 0, 0, 1);

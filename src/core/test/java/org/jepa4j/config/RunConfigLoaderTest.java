@@ -168,6 +168,8 @@ class RunConfigLoaderTest {
             "meta.pred_num_heads=5   | meta.pred_num_heads (--set): predictor width 384 is not divisible by 5 heads",
             "meta.loss=l1            | meta.loss (--set): 'l1' is not a loss, expected one of [smooth_l1, l2]",
             "meta.towers=0           | meta.towers (--set): 0 is not allowed, expected at least 1",
+            "meta.collective_timeout_s=0 | meta.collective_timeout_s (--set): 0.0 is not positive, expected seconds > 0",
+            "meta.tower_devices=tpu  | meta.tower_devices (--set): 'tpu' is not a placement, expected one of [none, cpu, gpu]",
             "mask.strategy=grid      | mask.strategy (--set): 'grid' is not a mask strategy, expected one of [multiblock, random, block, rasterized]",
             "mask.truncation=last    | mask.truncation (--set): 'last' is not a truncation mode, expected one of [first, random]",
             "optimization.epochs=0   | optimization.epochs (--set): 0 is not allowed, expected at least 1",
