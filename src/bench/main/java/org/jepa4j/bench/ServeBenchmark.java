@@ -1,6 +1,7 @@
 package org.jepa4j.bench;
 
 import org.jepa4j.infer.ExtractorOptions;
+import org.jepa4j.infer.FeatureExtractor;
 import org.jepa4j.infer.FeatureKind;
 import org.jepa4j.serve.EmbeddingServer;
 import org.jepa4j.serve.OnnxEmbedder;
@@ -27,18 +28,26 @@ import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 
 /**
- * What dynamic batching buys: starts the server in-process on loopback twice, with
- * {@code --max-batch 1} and {@code --max-batch 32}, drives each with {@code clients} closed-loop
+ * What dynamic batching buys and what serving costs: starts the server in-process on loopback twice,
+ * with {@code --max-batch 1} and {@code --max-batch 32}, drives each with {@code clients} closed-loop
  * clients (one PNG per request, next request when the answer arrives) for {@code seconds}, and
- * prints throughput and latency percentiles side by side.
+ * prints throughput and latency percentiles side by side; after each, in the same process, the
+ * extractor's own images/s ({@link FeatureExtractor#embedStacked}, preprocessed inputs, no HTTP) at
+ * the mean batch size the server ran, and the ratio served/engine.
+ *
+ * <p>With {@code --large-clients N}, N more clients send large but legal images
+ * ({@code --large-size} pixels square) alongside, and the two configurations are the server
+ * without and with its large-image decode pool ({@code --large-image-pixels}): the small requests'
+ * p99 and worst latency show whether large images starve them.
  * <pre>
  * tools/bench-serve --model encoder.onnx [--clients 16] [--seconds 10] [--max-wait-ms 5] [--threads 0] [--lanes 1] [--image-size S]
+ *                   [--large-clients N --large-size 2000]
  * </pre>
  */
 public final class ServeBenchmark {
 
     record Result(String config, int clients, int imagesPerRequest, long requests, long errors, double seconds,
-                  double p50Ms, double p99Ms, double meanBatch) {
+                  double p50Ms, double p99Ms, double maxMs, double meanBatch, double engineImagesPerSecond) {
         double requestsPerSecond() {
             return requests / seconds;
         }
@@ -60,6 +69,8 @@ public final class ServeBenchmark {
         int lanes = 1;
         int imageSize = 0;
         int perRequest = 1;
+        int largeClients = 0;
+        int largeSize = 2000;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             String v = i + 1 < args.length ? args[i + 1] : null;
@@ -72,10 +83,14 @@ public final class ServeBenchmark {
                 case "--lanes" -> lanes = Integer.parseInt(need(a, v));
                 case "--image-size" -> imageSize = Integer.parseInt(need(a, v));
                 case "--images-per-request" -> perRequest = Integer.parseInt(need(a, v));
+                case "--large-clients" -> largeClients = Integer.parseInt(need(a, v));
+                case "--large-size" -> largeSize = Integer.parseInt(need(a, v));
                 case "-h", "--help" -> {
                     System.out.println("usage: bench-serve --model encoder.onnx [--clients 16] [--seconds 10] "
                             + "[--max-wait-ms 5] [--threads 0] [--lanes 1 (as serve --lanes)] [--image-size S (default: the model's)] "
-                            + "[--images-per-request K (K > 1: JSON batches)]");
+                            + "[--images-per-request K (K > 1: JSON batches)] [--large-clients N --large-size PIXELS "
+                            + "(N more clients sending PIXELSxPIXELS PNGs; compares the server without and with its "
+                            + "large-image decode pool)]");
                     return;
                 }
                 default -> {
@@ -86,16 +101,25 @@ public final class ServeBenchmark {
             i++;
         }
         if (model == null || clients < 1 || !(seconds > 0) || seconds > 600 || perRequest < 1 || perRequest > 64
-                || lanes < 1) {
+                || lanes < 1 || largeClients < 0 || largeSize < 1) {
             System.err.println("bench-serve: --model FILE is required; --clients ≥ 1; 0 < --seconds ≤ 600; "
                     + "1 ≤ --images-per-request ≤ 64; --lanes ≥ 1");
             System.exit(2);
         }
         ExtractorOptions eo = ExtractorOptions.builder().intraOpThreads(threads).lanes(lanes).build();
         List<Result> results = new ArrayList<>();
-        for (int maxBatch : new int[] {1, 32}) {
+        List<Result> large = new ArrayList<>();
+        byte[] largePng = largeClients > 0 ? smoothPng(largeSize) : null;
+        String[] labels = largeClients > 0 ? new String[] {"one decode pool", "large-image pool"}
+                : new String[] {"max-batch 1", "max-batch 32"};
+        for (int config = 0; config < 2; config++) {
+            int maxBatch = largeClients > 0 || config == 1 ? 32 : 1;
             ServeOptions so = ServeOptions.defaults().withPort(0).withMaxBatch(maxBatch)
                     .withMaxWait(Duration.ofNanos(Math.round(maxWaitMs * 1e6))).withQueue(Math.max(256, 4 * clients));
+            if (largeClients > 0 && config == 0) {
+                // everything on the one pool: large images decode where small ones do
+                so = so.withDecodeBudget(new ServeOptions.DecodeBudget(so.maxPixels(), so.maxPixels(), 1, 4));
+            }
             try (EmbeddingServer server = EmbeddingServer.start(OnnxEmbedder.open(model, List.of(FeatureKind.POOLED), eo), so)) {
                 int size = imageSize > 0 ? imageSize : server.model().imageSize();
                 List<byte[]> pngs = new ArrayList<>();
@@ -107,19 +131,72 @@ public final class ServeBenchmark {
                     bodies.add(perRequest == 1 ? pngs.get(i) : jsonBatch(pngs, i, perRequest));
                 }
                 String type = perRequest == 1 ? "image/png" : "application/json";
-                String label = "max-batch " + maxBatch;
-                System.err.printf(Locale.ROOT, "bench-serve: %s, %d clients, %.0f s (+1 s warm-up) on %s ...%n",
-                        label, clients, seconds, server.baseUrl());
-                run(server, bodies, type, perRequest, clients, 1.0, label); // warm-up: JIT, ONNX Runtime arenas
+                String label = labels[config];
+                System.err.printf(Locale.ROOT, "bench-serve: %s, %d clients%s, %.0f s (+1 s warm-up) on %s ...%n",
+                        label, clients, largeClients > 0 ? " + " + largeClients + " sending " + largeSize + "x" + largeSize
+                                + " PNGs" : "", seconds, server.baseUrl());
+                run(server, bodies, type, perRequest, clients, 1.0, label, null, 0); // warm-up: JIT, ONNX Runtime arenas
                 double before = batchSum(server);
                 double beforeCount = batchCount(server);
-                Result r = run(server, bodies, type, perRequest, clients, seconds, label);
+                Result[] r = runWithLarge(server, bodies, type, perRequest, clients, seconds, label, largePng,
+                        largeClients);
                 double batches = batchCount(server) - beforeCount;
-                results.add(new Result(r.config(), r.clients(), perRequest, r.requests(), r.errors(), r.seconds(),
-                        r.p50Ms(), r.p99Ms(), batches == 0 ? 0 : (batchSum(server) - before) / batches));
+                double meanBatch = batches == 0 ? 0 : (batchSum(server) - before) / batches;
+                double engine = largeClients > 0 ? Double.NaN : engineRate(model, eo, size, meanBatch, seconds);
+                results.add(withBatch(r[0], meanBatch, engine));
+                if (r[1] != null) {
+                    large.add(r[1]);
+                }
             }
         }
-        print(model, lanes, results);
+        print(model, lanes, results, large);
+    }
+
+    private static Result withBatch(Result r, double meanBatch, double engine) {
+        return new Result(r.config(), r.clients(), r.imagesPerRequest(), r.requests(), r.errors(), r.seconds(),
+                r.p50Ms(), r.p99Ms(), r.maxMs(), meanBatch, engine);
+    }
+
+    /**
+     * Images/s of the extractor alone (same model and options, its own session) on already
+     * preprocessed inputs in batches of the mean batch size rounded, for a third of {@code seconds}.
+     */
+    private static double engineRate(Path model, ExtractorOptions eo, int size, double meanBatch, double seconds)
+            throws IOException {
+        int batch = Math.max(1, (int) Math.round(meanBatch));
+        try (FeatureExtractor fx = FeatureExtractor.open(model, eo)) {
+            int length = fx.transform().outputLength();
+            float[] pixels = new float[batch * length];
+            Random r = new Random(1);
+            for (int i = 0; i < pixels.length; i++) {
+                pixels[i] = (float) r.nextGaussian();
+            }
+            long warm = System.nanoTime() + 500_000_000L;
+            while (System.nanoTime() < warm) {
+                fx.embedStacked(pixels, batch);
+            }
+            long images = 0;
+            long t0 = System.nanoTime();
+            long end = t0 + (long) (Math.max(1, seconds / 3) * 1e9);
+            while (System.nanoTime() < end) {
+                fx.embedStacked(pixels, batch);
+                images += batch;
+            }
+            return images / ((System.nanoTime() - t0) / 1e9);
+        }
+    }
+
+    /** A {@code size}x{@code size} RGB gradient: many pixels, a small PNG (legal under the body limit). */
+    private static byte[] smoothPng(int size) throws IOException {
+        BufferedImage img = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < size; y++) {
+            for (int x = 0; x < size; x++) {
+                img.setRGB(x, y, ((x * 255 / size) << 16) | ((y * 255 / size) << 8) | ((x + y) & 0xff));
+            }
+        }
+        ByteArrayOutputStream bos = new ByteArrayOutputStream();
+        ImageIO.write(img, "png", bos);
+        return bos.toByteArray();
     }
 
     private static String need(String option, String value) {
@@ -165,33 +242,49 @@ public final class ServeBenchmark {
                 .mapToDouble(l -> Double.parseDouble(l.substring(prefix.length()))).findFirst().orElse(0);
     }
 
-    /** Closed loop: each client sends its next request when the previous answer arrived. */
+    /** {@link #runWithLarge} without large clients; the small clients' result. */
     static Result run(EmbeddingServer server, List<byte[]> bodies, String contentType, int perRequest, int clients,
-                      double seconds, String label)
+                      double seconds, String label, byte[] largeBody, int largeClients) throws Exception {
+        return runWithLarge(server, bodies, contentType, perRequest, clients, seconds, label, largeBody, largeClients)[0];
+    }
+
+    /**
+     * Closed loop: each client sends its next request when the previous answer arrived; {@code largeClients}
+     * more send {@code largeBody} (a PNG) the same way. Returns the small clients' result and the large
+     * ones' (null without them); a refused request (429) counts as an error and is retried.
+     */
+    static Result[] runWithLarge(EmbeddingServer server, List<byte[]> bodies, String contentType, int perRequest,
+                                 int clients, double seconds, String label, byte[] largeBody, int largeClients)
             throws Exception {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).build();
         URI uri = URI.create(server.baseUrl() + "/v1/embeddings");
-        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        int all = clients + (largeBody == null ? 0 : largeClients);
+        ExecutorService pool = Executors.newFixedThreadPool(all);
         long end = System.nanoTime() + (long) (seconds * 1e9);
         long start = System.nanoTime();
         List<Future<long[]>> futures = new ArrayList<>();
-        for (int c = 0; c < clients; c++) {
+        for (int c = 0; c < all; c++) {
             int client = c;
+            boolean isLarge = c >= clients;
             futures.add(pool.submit(() -> {
                 long[] lat = new long[1024];
                 int n = 0;
                 long errors = 0;
                 int i = client;
                 while (System.nanoTime() < end) {
+                    byte[] body = isLarge ? largeBody : bodies.get(i++ % bodies.size());
                     HttpRequest req = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60))
-                            .header("Content-Type", contentType)
-                            .POST(HttpRequest.BodyPublishers.ofByteArray(bodies.get(i++ % bodies.size()))).build();
+                            .header("Content-Type", isLarge ? "image/png" : contentType)
+                            .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
                     long t0 = System.nanoTime();
                     HttpResponse<byte[]> r = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
                     long dt = System.nanoTime() - t0;
                     if (r.statusCode() != 200) {
                         errors++;
+                        if (r.statusCode() == 429) {
+                            Thread.sleep(10); // a real client backs off; do not spin on refusals
+                        }
                         continue;
                     }
                     if (n == lat.length) {
@@ -204,20 +297,35 @@ public final class ServeBenchmark {
                 return out;
             }));
         }
-        List<Long> all = new ArrayList<>();
-        long errors = 0;
-        for (Future<long[]> f : futures) {
-            long[] v = f.get((long) seconds + 120, TimeUnit.SECONDS);
+        List<Long> small = new ArrayList<>();
+        List<Long> big = new ArrayList<>();
+        long smallErrors = 0;
+        long bigErrors = 0;
+        for (int c = 0; c < futures.size(); c++) {
+            long[] v = futures.get(c).get((long) seconds + 120, TimeUnit.SECONDS);
+            List<Long> into = c < clients ? small : big;
             for (int i = 0; i < v.length - 1; i++) {
-                all.add(v[i]);
+                into.add(v[i]);
             }
-            errors += v[v.length - 1];
+            if (c < clients) {
+                smallErrors += v[v.length - 1];
+            } else {
+                bigErrors += v[v.length - 1];
+            }
         }
         double elapsed = (System.nanoTime() - start) / 1e9;
         pool.shutdown();
-        long[] sorted = all.stream().mapToLong(Long::longValue).sorted().toArray();
+        Result smallResult = result(label, clients, perRequest, small, smallErrors, elapsed);
+        Result bigResult = largeBody == null ? null : result(label, largeClients, 1, big, bigErrors, elapsed);
+        return new Result[] {smallResult, bigResult};
+    }
+
+    private static Result result(String label, int clients, int perRequest, List<Long> latencies, long errors,
+                                 double elapsed) {
+        long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
         return new Result(label, clients, perRequest, sorted.length, errors, elapsed, percentile(sorted, 0.50) / 1e6,
-                percentile(sorted, 0.99) / 1e6, 0);
+                percentile(sorted, 0.99) / 1e6, sorted.length == 0 ? Double.NaN : sorted[sorted.length - 1] / 1e6, 0,
+                Double.NaN);
     }
 
     /** Nearest-rank percentile of sorted values (NaN when empty). */
@@ -229,16 +337,30 @@ public final class ServeBenchmark {
         return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
     }
 
-    private static void print(Path model, int lanes, List<Result> results) {
+    private static void print(Path model, int lanes, List<Result> results, List<Result> large) {
         System.out.printf(Locale.ROOT, "bench-serve: %s, %d random PNG(s) per request, loopback, %d CPUs, %d lane%s%n",
                 model.getFileName(), results.get(0).imagesPerRequest(), Runtime.getRuntime().availableProcessors(),
                 lanes, lanes == 1 ? "" : "s");
-        System.out.printf(Locale.ROOT, "%-13s %7s %9s %9s %9s %10s %9s %9s %7s%n", "config", "clients", "requests",
-                "req/s", "images/s", "mean batch", "p50 ms", "p99 ms", "errors");
+        if (!large.isEmpty()) {
+            System.out.printf(Locale.ROOT, "%-17s %-6s %7s %9s %9s %9s %9s %9s %7s%n", "config", "class", "clients",
+                    "requests", "req/s", "p50 ms", "p99 ms", "max ms", "errors");
+            for (int i = 0; i < results.size(); i++) {
+                for (Result r : List.of(results.get(i), large.get(i))) {
+                    System.out.printf(Locale.ROOT, "%-17s %-6s %7d %9d %9.1f %9.2f %9.2f %9.2f %7d%n", r.config(),
+                            r == results.get(i) ? "small" : "large", r.clients(), r.requests(), r.requestsPerSecond(),
+                            r.p50Ms(), r.p99Ms(), r.maxMs(), r.errors());
+                }
+            }
+            System.out.printf(Locale.ROOT, "small requests with the large-image pool: p99 x%.2f, worst x%.2f of one pool%n",
+                    results.get(1).p99Ms() / results.get(0).p99Ms(), results.get(1).maxMs() / results.get(0).maxMs());
+            return;
+        }
+        System.out.printf(Locale.ROOT, "%-13s %7s %9s %9s %9s %10s %9s %9s %7s %11s %9s%n", "config", "clients", "requests",
+                "req/s", "images/s", "mean batch", "p50 ms", "p99 ms", "errors", "engine im/s", "served/eng");
         for (Result r : results) {
-            System.out.printf(Locale.ROOT, "%-13s %7d %9d %9.1f %9.1f %10.2f %9.2f %9.2f %7d%n", r.config(), r.clients(),
-                    r.requests(), r.requestsPerSecond(), r.imagesPerSecond(), r.meanBatch(), r.p50Ms(), r.p99Ms(),
-                    r.errors());
+            System.out.printf(Locale.ROOT, "%-13s %7d %9d %9.1f %9.1f %10.2f %9.2f %9.2f %7d %11.1f %9.2f%n", r.config(),
+                    r.clients(), r.requests(), r.requestsPerSecond(), r.imagesPerSecond(), r.meanBatch(), r.p50Ms(),
+                    r.p99Ms(), r.errors(), r.engineImagesPerSecond(), r.imagesPerSecond() / r.engineImagesPerSecond());
         }
         if (results.size() == 2) {
             Result one = results.get(0);
