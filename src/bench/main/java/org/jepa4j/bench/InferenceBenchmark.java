@@ -8,7 +8,7 @@ import org.jepa4j.checkpoint.Checkpoint;
 import org.jepa4j.export.EncoderOnnxGraph;
 import org.jepa4j.export.OnnxExporter;
 import org.jepa4j.export.OnnxInitializers;
-import org.jepa4j.infer.BatchLanes;
+import org.jepa4j.infer.internal.BatchLanes;
 import org.jepa4j.infer.ExtractorOptions;
 import org.jepa4j.infer.FeatureExtractor;
 import org.jepa4j.infer.FeatureKind;

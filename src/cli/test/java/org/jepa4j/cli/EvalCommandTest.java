@@ -17,7 +17,7 @@ import org.jepa4j.export.OnnxExporter;
 import org.jepa4j.infer.ExtractorOptions;
 import org.jepa4j.infer.FeatureExtractor;
 import org.jepa4j.infer.FeatureKind;
-import org.jepa4j.infer.GridPooling;
+import org.jepa4j.infer.internal.GridPooling;
 import org.jepa4j.model.Initializer;
 import org.jepa4j.tensor.NamedTensors;
 import org.junit.jupiter.api.Test;
