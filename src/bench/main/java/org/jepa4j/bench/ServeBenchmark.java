@@ -31,9 +31,10 @@ import javax.imageio.ImageIO;
  * What dynamic batching buys and what serving costs: starts the server in-process on loopback twice,
  * with {@code --max-batch 1} and {@code --max-batch 32}, drives each with {@code clients} closed-loop
  * clients (one PNG per request, next request when the answer arrives) for {@code seconds}, and
- * prints throughput and latency percentiles side by side; after each, in the same process, the
- * extractor's own images/s ({@link FeatureExtractor#embedStacked}, preprocessed inputs, no HTTP) at
- * the mean batch size the server ran, and the ratio served/engine.
+ * prints throughput and latency percentiles side by side, next to the extractor's own images/s
+ * ({@link FeatureExtractor#embedStacked}, preprocessed inputs, no HTTP) at the mean batch size the
+ * server ran, measured in the same process in turns alternating with the served ones
+ * ({@code --turns}), and the ratio served/engine.
  *
  * <p>With {@code --large-clients N}, N more clients send large but legal images
  * ({@code --large-size} pixels square) alongside, and the two configurations are the server
@@ -71,6 +72,7 @@ public final class ServeBenchmark {
         int perRequest = 1;
         int largeClients = 0;
         int largeSize = 2000;
+        int turns = 4;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             String v = i + 1 < args.length ? args[i + 1] : null;
@@ -85,12 +87,13 @@ public final class ServeBenchmark {
                 case "--images-per-request" -> perRequest = Integer.parseInt(need(a, v));
                 case "--large-clients" -> largeClients = Integer.parseInt(need(a, v));
                 case "--large-size" -> largeSize = Integer.parseInt(need(a, v));
+                case "--turns" -> turns = Integer.parseInt(need(a, v));
                 case "-h", "--help" -> {
                     System.out.println("usage: bench-serve --model encoder.onnx [--clients 16] [--seconds 10] "
                             + "[--max-wait-ms 5] [--threads 0] [--lanes 1 (as serve --lanes)] [--image-size S (default: the model's)] "
                             + "[--images-per-request K (K > 1: JSON batches)] [--large-clients N --large-size PIXELS "
                             + "(N more clients sending PIXELSxPIXELS PNGs; compares the server without and with its "
-                            + "large-image decode pool)]");
+                            + "large-image decode pool)] [--turns 4 (served and engine turns alternate)]");
                     return;
                 }
                 default -> {
@@ -101,7 +104,7 @@ public final class ServeBenchmark {
             i++;
         }
         if (model == null || clients < 1 || !(seconds > 0) || seconds > 600 || perRequest < 1 || perRequest > 64
-                || lanes < 1 || largeClients < 0 || largeSize < 1) {
+                || lanes < 1 || largeClients < 0 || largeSize < 1 || turns < 1) {
             System.err.println("bench-serve: --model FILE is required; --clients ≥ 1; 0 < --seconds ≤ 600; "
                     + "1 ≤ --images-per-request ≤ 64; --lanes ≥ 1");
             System.exit(2);
@@ -135,17 +138,30 @@ public final class ServeBenchmark {
                 System.err.printf(Locale.ROOT, "bench-serve: %s, %d clients%s, %.0f s (+1 s warm-up) on %s ...%n",
                         label, clients, largeClients > 0 ? " + " + largeClients + " sending " + largeSize + "x" + largeSize
                                 + " PNGs" : "", seconds, server.baseUrl());
-                run(server, bodies, type, perRequest, clients, 1.0, label, null, 0); // warm-up: JIT, ONNX Runtime arenas
+                runWithLarge(server, bodies, type, perRequest, clients, 1.0, null, 0); // warm-up: JIT, ONNX Runtime arenas
                 double before = batchSum(server);
                 double beforeCount = batchCount(server);
-                Result[] r = runWithLarge(server, bodies, type, perRequest, clients, seconds, label, largePng,
-                        largeClients);
-                double batches = batchCount(server) - beforeCount;
-                double meanBatch = batches == 0 ? 0 : (batchSum(server) - before) / batches;
-                double engine = largeClients > 0 ? Double.NaN : engineRate(model, eo, size, meanBatch, seconds);
-                results.add(withBatch(r[0], meanBatch, engine));
-                if (r[1] != null) {
-                    large.add(r[1]);
+                // served and engine turns alternate, so a change in the host's load hits both alike
+                int n = largeClients > 0 ? 1 : turns;
+                Raw[] total = {new Raw(new ArrayList<>(), 0, 0), new Raw(new ArrayList<>(), 0, 0)};
+                try (Engine engine = largeClients > 0 ? null : new Engine(model, eo)) {
+                    for (int t = 0; t < n; t++) {
+                        Raw[] r = runWithLarge(server, bodies, type, perRequest, clients, seconds / n, largePng,
+                                largeClients);
+                        total[0] = total[0].plus(r[0]);
+                        total[1] = total[1].plus(r[1]);
+                        if (engine != null) {
+                            double batches = batchCount(server) - beforeCount;
+                            engine.turn(batches == 0 ? 1 : (batchSum(server) - before) / batches, seconds / n);
+                        }
+                    }
+                    double batches = batchCount(server) - beforeCount;
+                    double meanBatch = batches == 0 ? 0 : (batchSum(server) - before) / batches;
+                    results.add(withBatch(total[0].result(label, clients, perRequest), meanBatch,
+                            engine == null ? Double.NaN : engine.imagesPerSecond()));
+                    if (largePng != null) {
+                        large.add(total[1].result(label, largeClients, 1));
+                    }
                 }
             }
         }
@@ -158,31 +174,47 @@ public final class ServeBenchmark {
     }
 
     /**
-     * Images/s of the extractor alone (same model and options, its own session) on already
-     * preprocessed inputs in batches of the mean batch size rounded, for a third of {@code seconds}.
+     * The extractor alone (same model and options, its own session) on already preprocessed inputs,
+     * in turns between the served ones, each in batches of the mean batch size the server has run so
+     * far (rounded).
      */
-    private static double engineRate(Path model, ExtractorOptions eo, int size, double meanBatch, double seconds)
-            throws IOException {
-        int batch = Math.max(1, (int) Math.round(meanBatch));
-        try (FeatureExtractor fx = FeatureExtractor.open(model, eo)) {
-            int length = fx.transform().outputLength();
+    private static final class Engine implements AutoCloseable {
+        private final FeatureExtractor fx;
+        private final int length;
+        private long images;
+        private double seconds;
+
+        Engine(Path model, ExtractorOptions eo) throws IOException {
+            fx = FeatureExtractor.open(model, eo);
+            length = fx.transform().outputLength();
+            turn(8, 0.5); // warm-up
+            images = 0;
+            seconds = 0;
+        }
+
+        void turn(double meanBatch, double turnSeconds) {
+            int batch = Math.max(1, (int) Math.round(meanBatch));
             float[] pixels = new float[batch * length];
             Random r = new Random(1);
             for (int i = 0; i < pixels.length; i++) {
                 pixels[i] = (float) r.nextGaussian();
             }
-            long warm = System.nanoTime() + 500_000_000L;
-            while (System.nanoTime() < warm) {
-                fx.embedStacked(pixels, batch);
-            }
-            long images = 0;
             long t0 = System.nanoTime();
-            long end = t0 + (long) (Math.max(1, seconds / 3) * 1e9);
-            while (System.nanoTime() < end) {
+            long end = t0 + (long) (turnSeconds * 1e9);
+            do {
                 fx.embedStacked(pixels, batch);
                 images += batch;
-            }
-            return images / ((System.nanoTime() - t0) / 1e9);
+            } while (System.nanoTime() < end);
+            seconds += (System.nanoTime() - t0) / 1e9;
+        }
+
+        double imagesPerSecond() {
+            return images / seconds;
+        }
+
+        @Override
+        public void close() {
+            fx.close();
         }
     }
 
@@ -242,19 +274,29 @@ public final class ServeBenchmark {
                 .mapToDouble(l -> Double.parseDouble(l.substring(prefix.length()))).findFirst().orElse(0);
     }
 
-    /** {@link #runWithLarge} without large clients; the small clients' result. */
-    static Result run(EmbeddingServer server, List<byte[]> bodies, String contentType, int perRequest, int clients,
-                      double seconds, String label, byte[] largeBody, int largeClients) throws Exception {
-        return runWithLarge(server, bodies, contentType, perRequest, clients, seconds, label, largeBody, largeClients)[0];
+    /** Latencies (ns), errors and the seconds of one or more turns of one class of clients. */
+    record Raw(List<Long> latencies, long errors, double seconds) {
+        Raw plus(Raw o) {
+            if (o == null) {
+                return this;
+            }
+            List<Long> all = new ArrayList<>(latencies);
+            all.addAll(o.latencies);
+            return new Raw(all, errors + o.errors, seconds + o.seconds);
+        }
+
+        Result result(String label, int clients, int perRequest) {
+            return ServeBenchmark.result(label, clients, perRequest, latencies, errors, seconds);
+        }
     }
 
     /**
      * Closed loop: each client sends its next request when the previous answer arrived; {@code largeClients}
-     * more send {@code largeBody} (a PNG) the same way. Returns the small clients' result and the large
+     * more send {@code largeBody} (a PNG) the same way. Returns the small clients' turn and the large
      * ones' (null without them); a refused request (429) counts as an error and is retried.
      */
-    static Result[] runWithLarge(EmbeddingServer server, List<byte[]> bodies, String contentType, int perRequest,
-                                 int clients, double seconds, String label, byte[] largeBody, int largeClients)
+    static Raw[] runWithLarge(EmbeddingServer server, List<byte[]> bodies, String contentType, int perRequest,
+                              int clients, double seconds, byte[] largeBody, int largeClients)
             throws Exception {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).build();
@@ -315,9 +357,7 @@ public final class ServeBenchmark {
         }
         double elapsed = (System.nanoTime() - start) / 1e9;
         pool.shutdown();
-        Result smallResult = result(label, clients, perRequest, small, smallErrors, elapsed);
-        Result bigResult = largeBody == null ? null : result(label, largeClients, 1, big, bigErrors, elapsed);
-        return new Result[] {smallResult, bigResult};
+        return new Raw[] {new Raw(small, smallErrors, elapsed), largeBody == null ? null : new Raw(big, bigErrors, elapsed)};
     }
 
     private static Result result(String label, int clients, int perRequest, List<Long> latencies, long errors,
