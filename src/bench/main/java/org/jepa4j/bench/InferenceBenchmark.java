@@ -35,7 +35,10 @@ import java.util.concurrent.Callable;
  * {@code tools/bench-infer}: encoder throughput (images/s, model only, preprocessing excluded) of
  * ONNX Runtime Java on an exported model and, in the same run, of the TensorFlow Java forward
  * ({@code model.EncoderGraph}) on the same weights (read from the model's initializers, or from
- * {@code --checkpoint}). Both fetch all three outputs. Lives in {@code export}, not {@code infer},
+ * {@code --checkpoint}). Both fetch all three outputs. With {@code --feature F}, two more rows per
+ * lane count: a session run fetching F's own output only (the extractor's path before batch
+ * invariance) and {@link FeatureExtractor} returning F (the batch-invariant path), the cost of
+ * invariance side by side. Lives in {@code export}, not {@code infer},
  * because it uses TensorFlow.
  */
 @Command(name = "bench-infer", mixinStandardHelpOptions = true,
