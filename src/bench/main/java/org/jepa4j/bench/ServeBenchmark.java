@@ -112,6 +112,7 @@ public final class ServeBenchmark {
         ExtractorOptions eo = ExtractorOptions.builder().intraOpThreads(threads).lanes(lanes).build();
         List<Result> results = new ArrayList<>();
         List<Result> large = new ArrayList<>();
+        List<double[]> cpu = new ArrayList<>();
         byte[] largePng = largeClients > 0 ? smoothPng(largeSize) : null;
         String[] labels = largeClients > 0 ? new String[] {"one decode pool", "large-image pool"}
                 : new String[] {"max-batch 1", "max-batch 32"};
@@ -143,7 +144,7 @@ public final class ServeBenchmark {
                 double beforeCount = batchCount(server);
                 // served and engine turns alternate, so a change in the host's load hits both alike
                 int n = largeClients > 0 ? 1 : turns;
-                Raw[] total = {new Raw(new ArrayList<>(), 0, 0), new Raw(new ArrayList<>(), 0, 0)};
+                Raw[] total = {new Raw(new ArrayList<>(), 0, 0, 0), new Raw(new ArrayList<>(), 0, 0, 0)};
                 try (Engine engine = largeClients > 0 ? null : new Engine(model, eo)) {
                     for (int t = 0; t < n; t++) {
                         Raw[] r = runWithLarge(server, bodies, type, perRequest, clients, seconds / n, largePng,
@@ -159,6 +160,10 @@ public final class ServeBenchmark {
                     double meanBatch = batches == 0 ? 0 : (batchSum(server) - before) / batches;
                     results.add(withBatch(total[0].result(label, clients, perRequest), meanBatch,
                             engine == null ? Double.NaN : engine.imagesPerSecond()));
+                    if (engine != null) {
+                        double images = (double) total[0].latencies().size() * perRequest;
+                        cpu.add(new double[] {total[0].serverCpuNanos() / images / 1e6, engine.cpuMsPerImage()});
+                    }
                     if (largePng != null) {
                         large.add(total[1].result(label, largeClients, 1));
                     }
@@ -166,6 +171,17 @@ public final class ServeBenchmark {
             }
         }
         print(model, lanes, results, large);
+        for (int i = 0; i < cpu.size(); i++) {
+            System.out.printf(Locale.ROOT, "%-13s process CPU ms/image without the load generator's threads: served %.3f,"
+                    + " engine %.3f, engine/served %.2f%n", results.get(i).config(), cpu.get(i)[0], cpu.get(i)[1],
+                    cpu.get(i)[1] / cpu.get(i)[0]);
+        }
+    }
+
+    /** CPU time of this process so far (ns). */
+    static long processCpuNanos() {
+        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
     }
 
     private static Result withBatch(Result r, double meanBatch, double engine) {
@@ -183,6 +199,7 @@ public final class ServeBenchmark {
         private final int length;
         private long images;
         private double seconds;
+        private long cpuNanos;
 
         Engine(Path model, ExtractorOptions eo) throws IOException {
             fx = FeatureExtractor.open(model, eo);
@@ -190,6 +207,7 @@ public final class ServeBenchmark {
             turn(8, 0.5); // warm-up
             images = 0;
             seconds = 0;
+            cpuNanos = 0;
         }
 
         void turn(double meanBatch, double turnSeconds) {
@@ -199,6 +217,7 @@ public final class ServeBenchmark {
             for (int i = 0; i < pixels.length; i++) {
                 pixels[i] = (float) r.nextGaussian();
             }
+            long cpu0 = processCpuNanos();
             long t0 = System.nanoTime();
             long end = t0 + (long) (turnSeconds * 1e9);
             do {
@@ -206,6 +225,12 @@ public final class ServeBenchmark {
                 images += batch;
             } while (System.nanoTime() < end);
             seconds += (System.nanoTime() - t0) / 1e9;
+            cpuNanos += processCpuNanos() - cpu0;
+        }
+
+        /** Process CPU per image during the engine turns (the idle server's threads included). */
+        double cpuMsPerImage() {
+            return cpuNanos / (double) images / 1e6;
         }
 
         double imagesPerSecond() {
@@ -275,14 +300,14 @@ public final class ServeBenchmark {
     }
 
     /** Latencies (ns), errors and the seconds of one or more turns of one class of clients. */
-    record Raw(List<Long> latencies, long errors, double seconds) {
+    record Raw(List<Long> latencies, long errors, double seconds, long serverCpuNanos) {
         Raw plus(Raw o) {
             if (o == null) {
                 return this;
             }
             List<Long> all = new ArrayList<>(latencies);
             all.addAll(o.latencies);
-            return new Raw(all, errors + o.errors, seconds + o.seconds);
+            return new Raw(all, errors + o.errors, seconds + o.seconds, serverCpuNanos + o.serverCpuNanos);
         }
 
         Result result(String label, int clients, int perRequest) {
@@ -298,11 +323,27 @@ public final class ServeBenchmark {
     static Raw[] runWithLarge(EmbeddingServer server, List<byte[]> bodies, String contentType, int perRequest,
                               int clients, double seconds, byte[] largeBody, int largeClients)
             throws Exception {
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        // the load generator's threads (clients, the HTTP client's executor and selector) are known, so
+        // that their CPU can be taken out of the process's: what remains is the server's
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        List<Thread> clientThreads = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.ThreadFactory tracked = r -> {
+            Thread t = new Thread(r, "bench-client");
+            t.setDaemon(true);
+            clientThreads.add(t);
+            return t;
+        };
+        ExecutorService httpExecutor = Executors.newFixedThreadPool(2, tracked);
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(httpExecutor)
                 .connectTimeout(Duration.ofSeconds(10)).build();
         URI uri = URI.create(server.baseUrl() + "/v1/embeddings");
         int all = clients + (largeBody == null ? 0 : largeClients);
-        ExecutorService pool = Executors.newFixedThreadPool(all);
+        ExecutorService pool = Executors.newFixedThreadPool(all, tracked);
+        java.util.Set<Long> before = new java.util.HashSet<>();
+        for (long id : threads.getAllThreadIds()) {
+            before.add(id);
+        }
+        long cpuStart = processCpuNanos();
         long end = System.nanoTime() + (long) (seconds * 1e9);
         long start = System.nanoTime();
         List<Future<long[]>> futures = new ArrayList<>();
@@ -356,8 +397,23 @@ public final class ServeBenchmark {
             }
         }
         double elapsed = (System.nanoTime() - start) / 1e9;
+        long cpuAll = processCpuNanos() - cpuStart;
+        long clientCpu = 0;
+        synchronized (clientThreads) {
+            for (Thread t : clientThreads) {
+                clientCpu += Math.max(0, threads.getThreadCpuTime(t.getId()));
+            }
+        }
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith("HttpClient-") && !before.contains(t.getId())) {
+                clientCpu += Math.max(0, threads.getThreadCpuTime(t.getId())); // the HTTP client's selector
+            }
+        }
+        long serverCpu = Math.max(0, cpuAll - clientCpu);
         pool.shutdown();
-        return new Raw[] {new Raw(small, smallErrors, elapsed), largeBody == null ? null : new Raw(big, bigErrors, elapsed)};
+        httpExecutor.shutdown();
+        return new Raw[] {new Raw(small, smallErrors, elapsed, serverCpu),
+                largeBody == null ? null : new Raw(big, bigErrors, elapsed, 0)};
     }
 
     private static Result result(String label, int clients, int perRequest, List<Long> latencies, long errors,
