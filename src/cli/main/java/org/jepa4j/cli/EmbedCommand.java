@@ -4,6 +4,7 @@ import org.jepa4j.data.Image;
 import org.jepa4j.data.ImageDataset;
 import org.jepa4j.data.ImageSources;
 import org.jepa4j.data.Split;
+import org.jepa4j.data.UnreadableImageException;
 import org.jepa4j.infer.ExtractorOptions;
 import org.jepa4j.infer.FeatureExtractor;
 import org.jepa4j.infer.FeatureKind;
@@ -57,6 +58,10 @@ public final class EmbedCommand implements Callable<Integer> {
             description = "ONNX Runtime execution provider (default: ${DEFAULT-VALUE}).")
     String provider;
 
+    @Option(names = "--force", description = "Write --out even when its name ends neither in .npy nor .csv (as .npy);"
+            + " the model is never overwritten.")
+    boolean force;
+
     @Mixin
     OnnxRuntimeThreadOptions runtime;
 
@@ -66,9 +71,8 @@ public final class EmbedCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--batch-size must be positive and --limit >= 0");
         }
         String ext = out.getFileName().toString().toLowerCase(Locale.ROOT);
-        if (!ext.endsWith(".npy") && !ext.endsWith(".csv")) {
-            throw new IllegalArgumentException("--out " + out + ": expected a .npy or .csv file name");
-        }
+        OutputChecks.check("--out", out, List.of(".npy", ".csv"), force, List.of(model));
+        OutputChecks.check("--out", labelsPath(out), List.of(".npy"), true, List.of(model));
         ExtractorOptions options = runtime.applyTo(ExtractorOptions.builder(), OnnxRuntimeThreadOptions.onePerProcessor())
                 .feature(FeatureKind.parse(feature))
                 .provider(org.jepa4j.infer.ExecutionProvider.parse(provider))
@@ -87,20 +91,43 @@ public final class EmbedCommand implements Callable<Integer> {
             float[] features = new float[n * d];
             long[] labels = new long[n];
             Progress progress = new Progress(n, System.err);
+            int written = 0; // rows so far: unreadable images are left out
+            List<String> skipped = new ArrayList<>();
             for (int start = 0; start < n; start += batchSize) {
                 int end = Math.min(n, start + batchSize);
                 List<Image> images = new ArrayList<>(end - start);
+                List<Integer> at = new ArrayList<>(end - start);
                 for (int i = start; i < end; i++) {
-                    images.add(source.image(i));
-                    labels[i] = source.label(i);
+                    try {
+                        images.add(source.image(i));
+                        at.add(i);
+                        labels[written + images.size() - 1] = source.label(i);
+                    } catch (UnreadableImageException e) {
+                        skipped.add(e.file() == null ? "image " + i : e.file().toString());
+                    }
                 }
-                float[][] rows = fx.embedBatch(images);
-                for (int i = 0; i < rows.length; i++) {
-                    System.arraycopy(rows[i], 0, features, (start + i) * d, d);
+                if (!images.isEmpty()) {
+                    float[][] rows = DatasetFeatures.embed(fx, source, images, at);
+                    for (int i = 0; i < rows.length; i++) {
+                        System.arraycopy(rows[i], 0, features, (written + i) * d, d);
+                    }
+                    written += rows.length;
                 }
                 progress.update(end);
             }
             progress.finish();
+            if (written == 0) {
+                throw new IllegalArgumentException("--data " + data + ": none of its " + n
+                        + " images is readable (first: " + (skipped.isEmpty() ? "-" : skipped.get(0)) + ")");
+            }
+            if (!skipped.isEmpty()) {
+                System.err.printf(Locale.ROOT, "skipped %d unreadable image%s of %d (first: %s); the output has %d"
+                        + " rows, in dataset order without them%n", skipped.size(), skipped.size() == 1 ? "" : "s", n,
+                        skipped.get(0), written);
+                features = java.util.Arrays.copyOf(features, written * d);
+                labels = java.util.Arrays.copyOf(labels, written);
+                n = written;
+            }
             boolean labelled = source.labelled();
             if (ext.endsWith(".npy")) {
                 Npy.writeFloats(out, new long[] {n, d}, features);

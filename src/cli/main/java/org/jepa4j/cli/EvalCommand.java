@@ -9,6 +9,7 @@ import org.jepa4j.data.Image;
 import org.jepa4j.data.ImageDataset;
 import org.jepa4j.data.ImageSources;
 import org.jepa4j.data.Split;
+import org.jepa4j.data.UnreadableImageException;
 import org.jepa4j.eval.Charts;
 import org.jepa4j.eval.Evaluation;
 import org.jepa4j.eval.EvaluationReport;
@@ -128,11 +129,23 @@ public final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--run " + run + ": not a folder (expected a training run folder)");
         }
         PrintStream log = System.err;
+        if (Files.isRegularFile(out)) {
+            throw new IllegalArgumentException("--out " + out + " is a file, expected a folder for the report and charts");
+        }
+        for (String written : List.of("report.json", "report.md", "accuracy.png", "pca.png", "training.png",
+                "random_init.safetensors", "random_init.onnx")) {
+            for (Path in : java.util.Arrays.asList(model, baselineModel)) {
+                if (in != null && OutputChecks.sameFile(out.resolve(written), in)) {
+                    throw new IllegalArgumentException("--out " + out + ": eval writes " + written + " there, which is"
+                            + " the input " + in + "; choose another --out");
+                }
+            }
+        }
         SplitData train = split(Split.TRAIN, limitTrain);
         SplitData test = split(Split.TEST, limitTest);
         List<String> classNames = train.images().classNames();
         log.printf(Locale.ROOT, "data: %s, %s%n", train.images().description(), test.images().description());
-        Files.createDirectories(out);
+        org.jepa4j.io.AtomicFiles.createFolders(out, "report");
         ExtractorOptions options = runtime.applyTo(ExtractorOptions.builder(), OnnxRuntimeThreadOptions.onePerProcessor())
                 .feature(kinds.get(0)).provider(ExecutionProvider.parse(provider)).build();
         Evaluation.Settings settings = Evaluation.Settings.defaults()
@@ -164,6 +177,15 @@ public final class EvalCommand implements Callable<Integer> {
             Map<FeatureKind, float[][]> trainX = embed(fx, train, kinds, "pretrained train");
             pretrainedTest = embed(fx, test, kinds, "pretrained test");
             double seconds = (System.nanoTime() - t0) / 1e9;
+            // the first pass finds the unreadable images; every feature and the baseline leave the same ones out
+            int[] keepTrain = readable(trainX.get(kinds.get(0)), train, "train", log);
+            int[] keepTest = readable(pretrainedTest.get(kinds.get(0)), test, "test", log);
+            for (FeatureKind k : kinds) {
+                trainX.put(k, rows(trainX.get(k), keepTrain));
+                pretrainedTest.put(k, rows(pretrainedTest.get(k), keepTest));
+            }
+            train = subset(train, keepTrain);
+            test = subset(test, keepTest);
             for (FeatureKind k : kinds) {
                 results.get(k).add(Evaluation.evaluate(EvaluationReport.PRETRAINED, info.modelId() + " " + k,
                         trainX.remove(k), train.labels(), pretrainedTest.get(k), test.labels(), seconds, settings, log));
@@ -214,7 +236,7 @@ public final class EvalCommand implements Callable<Integer> {
         }
         for (FeatureKind k : kinds) {
             Path folder = k == kinds.get(0) ? out : out.resolve(k.toString());
-            Files.createDirectories(folder);
+            org.jepa4j.io.AtomicFiles.createFolders(folder, "report");
             Map<String, String> info = new LinkedHashMap<>(modelInfo);
             info.put("feature", k.toString());
             info.put("dimension", Integer.toString(dimensions.get(k)));
@@ -271,7 +293,10 @@ public final class EvalCommand implements Callable<Integer> {
         return new SplitData(ds, labels);
     }
 
-    /** Every feature of {@code kinds} of every image of the split, from one pass (one session run per batch). */
+    /**
+     * Every feature of {@code kinds} of every image of the split, from one pass (one session run per
+     * batch); null rows for images found unreadable.
+     */
     private Map<FeatureKind, float[][]> embed(FeatureExtractor fx, SplitData split, List<FeatureKind> kinds, String what) {
         int n = split.labels().length;
         System.err.println(what + " features" + (kinds.size() > 1 ? " (" + kinds.size() + " kinds)" : "") + ":");
@@ -282,17 +307,104 @@ public final class EvalCommand implements Callable<Integer> {
         for (int start = 0; start < n; start += batchSize) {
             int end = Math.min(n, start + batchSize);
             List<Image> images = new ArrayList<>(end - start);
+            List<Integer> at = new ArrayList<>(end - start);
             for (int i = start; i < end; i++) {
-                images.add(split.images().image(i));
+                try {
+                    images.add(split.images().image(i));
+                    at.add(i);
+                } catch (UnreadableImageException e) {
+                    // left out; counted and named by readable()
+                }
             }
-            Map<FeatureKind, float[][]> rows = fx.embedFeatures(images, asked);
-            for (FeatureKind k : kinds) {
-                System.arraycopy(rows.get(k), 0, outRows.get(k), start, end - start);
+            if (!images.isEmpty()) {
+                Map<FeatureKind, float[][]> rows = DatasetFeatures.embed(fx, split.images(), images, at, asked);
+                for (FeatureKind k : kinds) {
+                    float[][] part = rows.get(k);
+                    for (int r = 0; r < part.length; r++) {
+                        outRows.get(k)[at.get(r)] = part[r];
+                    }
+                }
             }
             progress.update(end);
         }
         progress.finish();
         return outRows;
+    }
+
+    /** Indices of the rows that were read; says how many were skipped; none readable is an error. */
+    private int[] readable(float[][] rows, SplitData split, String which, PrintStream log) {
+        int[] keep = java.util.stream.IntStream.range(0, rows.length).filter(i -> rows[i] != null).toArray();
+        if (keep.length == 0) {
+            throw new IllegalArgumentException("--data " + data + ": none of the " + rows.length + " " + which
+                    + " images is readable");
+        }
+        if (keep.length < rows.length) {
+            log.printf(Locale.ROOT, "skipped %d unreadable %s image%s of %d (%s)%n", rows.length - keep.length, which,
+                    rows.length - keep.length == 1 ? "" : "s", rows.length, split.images().unreadableSummary());
+        }
+        return keep;
+    }
+
+    private static float[][] rows(float[][] all, int[] keep) {
+        float[][] out = new float[keep.length][];
+        for (int i = 0; i < keep.length; i++) {
+            out[i] = all[keep[i]];
+        }
+        return out;
+    }
+
+    /** The images at {@code keep} of a split, as a split of their own (the same split when all are kept). */
+    private static SplitData subset(SplitData split, int[] keep) {
+        if (keep.length == split.labels().length) {
+            return split;
+        }
+        ImageDataset all = split.images();
+        int[] labels = new int[keep.length];
+        for (int i = 0; i < keep.length; i++) {
+            labels[i] = split.labels()[keep[i]];
+        }
+        ImageDataset view = new ImageDataset() {
+            @Override
+            public int size() {
+                return keep.length;
+            }
+
+            @Override
+            public Image image(int index) {
+                return all.image(keep[index]);
+            }
+
+            @Override
+            public int label(int index) {
+                return all.label(keep[index]);
+            }
+
+            @Override
+            public List<String> classNames() {
+                return all.classNames();
+            }
+
+            @Override
+            public String description() {
+                return all.description() + ", " + keep.length + " readable";
+            }
+
+            @Override
+            public String source(int index) {
+                return all.source(keep[index]);
+            }
+
+            @Override
+            public int unreadableCount() {
+                return all.unreadableCount();
+            }
+
+            @Override
+            public String unreadableSummary() {
+                return all.unreadableSummary();
+            }
+        };
+        return new SplitData(view, labels);
     }
 
     /** The evaluation transform's normalised pixels, flattened {@code [C*S*S]}, per image. */

@@ -1,5 +1,6 @@
 package org.jepa4j.cli;
 
+import org.jepa4j.checkpoint.Checkpoint;
 import org.jepa4j.export.OnnxExporter;
 import org.jepa4j.onnx.OnnxWriter;
 import picocli.CommandLine.Command;
@@ -7,6 +8,7 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -37,8 +39,16 @@ public final class ExportCommand implements Callable<Integer> {
             description = "Store weights in <out>.data: auto = only above protobuf's 2 GB limit (default: ${DEFAULT-VALUE}).")
     String externalData;
 
+    @Option(names = "--force", description = "Write --out even when its name does not end in .onnx"
+            + " (the checkpoint itself is never overwritten).")
+    boolean force;
+
     @Override
     public Integer call() throws IOException {
+        Path input = Checkpoint.resolve(checkpoint);
+        OutputChecks.check("--out", out, List.of(".onnx"), force, List.of(input, checkpoint));
+        OutputChecks.check("--out", out.resolveSibling(out.getFileName() + ".data"), List.of(".data"), true,
+                List.of(input));
         OnnxExporter.Options o = OnnxExporter.Options.defaults()
                 .withEncoder(OnnxExporter.Encoder.parse(encoder))
                 .withOpset(opset)

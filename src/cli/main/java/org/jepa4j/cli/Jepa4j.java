@@ -79,7 +79,7 @@ public final class Jepa4j implements Runnable {
     static int handle(Exception ex, PrintWriter err, boolean debug) {
         String message = ex.getMessage();
         boolean plain = ex instanceof ConfigException || ex instanceof IllegalArgumentException
-                || ex instanceof IOException;
+                || ex instanceof IOException || ex instanceof org.jepa4j.infer.NonFiniteFeatureException;
         if (message == null || message.isBlank() || !plain) {
             message = ex.getClass().getName() + (message == null || message.isBlank() ? "" : ": " + message);
         }
@@ -94,6 +94,40 @@ public final class Jepa4j implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        // an out-of-memory error in any thread ends the process with one clear line, instead of
+        // leaving the JVM waiting on the other threads of a run that can no longer progress
+        Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
+            if (e instanceof VirtualMachineError vme) {
+                Runtime.getRuntime().halt(fatal(vme, new PrintWriter(System.err, true)));
+            }
+            e.printStackTrace();
+        });
+        int code;
+        try {
+            code = commandLine().execute(args);
+        } catch (VirtualMachineError e) {
+            code = fatal(e, new PrintWriter(System.err, true));
+            Runtime.getRuntime().halt(code); // shutdown hooks could wait on threads that cannot allocate
+        }
+        System.exit(code);
+    }
+
+    /**
+     * Reports an out-of-memory (or other virtual-machine) error as one {@code error:} line naming
+     * the heap limit and what to change.
+     *
+     * @return exit code 1
+     */
+    static int fatal(VirtualMachineError e, PrintWriter err) {
+        long maxMb = Runtime.getRuntime().maxMemory() / (1024 * 1024);
+        if (e instanceof OutOfMemoryError) {
+            err.println("error: out of memory (" + e.getMessage() + "): this job needs more than the JVM's maximum heap of "
+                    + maxMb + " MB; give it more with JEPA4J_JAVA_OPTS=-Xmx<size> (default: half the machine's memory),"
+                    + " or choose a smaller model (meta.model_name, meta.embed_dim, meta.depth) or data.batch_size");
+        } else {
+            err.println("error: the Java virtual machine failed: " + e);
+        }
+        err.flush();
+        return 1;
     }
 }

@@ -94,4 +94,18 @@ class ConfigCommandTest {
         assertTrue(s.toString().startsWith("error: java.lang.IllegalStateException: boom\n"), s.toString());
         assertTrue(s.toString().contains("\tat "), "stack trace in debug mode");
     }
+
+    @Test
+    void aFolderAsConfigAndAnOutOfMemoryErrorGiveOneClearLine(@TempDir Path dir) {
+        java.io.StringWriter err = new java.io.StringWriter();
+        var cl = Jepa4j.commandLine();
+        cl.setErr(new java.io.PrintWriter(err, true));
+        assertEquals(2, cl.execute("config", "--config", dir.toString()));
+        assertTrue(err.toString().contains(dir + ": is a folder, expected a YAML run file"), err.toString());
+
+        java.io.StringWriter oom = new java.io.StringWriter();
+        assertEquals(1, Jepa4j.fatal(new OutOfMemoryError("Java heap space"), new java.io.PrintWriter(oom)));
+        assertTrue(oom.toString().startsWith("error: out of memory (Java heap space)")
+                && oom.toString().contains("-Xmx") && oom.toString().contains("MB"), oom.toString());
+    }
 }

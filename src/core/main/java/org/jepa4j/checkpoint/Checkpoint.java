@@ -1,6 +1,7 @@
 package org.jepa4j.checkpoint;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.jepa4j.io.AtomicFiles;
 import org.jepa4j.model.ModelSpec;
 import org.jepa4j.model.ParameterNames;
 import org.jepa4j.tensor.NamedTensors;
@@ -86,6 +87,18 @@ public record Checkpoint(NamedTensors tensors, Map<String, String> metadata) {
      * @throws IOException naming {@code file}, the tensor, the index and how many values are not finite
      */
     public static void requireFinite(Path file, NamedTensors tensors) throws IOException {
+        String bad = firstNonFinite(tensors);
+        if (bad != null) {
+            throw new IOException(file + ": " + bad + ": expected finite weights; the checkpoint is not used (resume"
+                    + " from or export an earlier one)");
+        }
+    }
+
+    /**
+     * The first tensor holding NaN or infinity in words ({@code tensor 'NAME' holds NaN at index I
+     * (K of N values are not finite)}), or null when every value is finite.
+     */
+    public static String firstNonFinite(NamedTensors tensors) {
         for (Map.Entry<String, org.jepa4j.tensor.FloatTensor> e : tensors.asMap().entrySet()) {
             float[] data = e.getValue().data();
             int first = -1;
@@ -99,11 +112,11 @@ public record Checkpoint(NamedTensors tensors, Map<String, String> metadata) {
                 }
             }
             if (first >= 0) {
-                throw new IOException(file + ": tensor '" + e.getKey() + "' holds " + data[first] + " at index " + first
-                        + " (" + bad + " of " + data.length + " values are not finite): expected finite weights;"
-                        + " the checkpoint is not used (resume from or export an earlier one)");
+                return "tensor '" + e.getKey() + "' holds " + data[first] + " at index " + first + " (" + bad + " of "
+                        + data.length + " values are not finite)";
             }
         }
+        return null;
     }
 
     /** Writes atomically (temporary file in the same folder, then rename). */
@@ -111,6 +124,17 @@ public record Checkpoint(NamedTensors tensors, Map<String, String> metadata) {
         Map<String, String> meta = new LinkedHashMap<>(metadata);
         meta.putIfAbsent(FORMAT, "1");
         Safetensors.write(file, tensors, meta);
+    }
+
+    /**
+     * Writes this checkpoint as {@code numbered} (atomically), then makes {@code latest} a second
+     * name of it in one rename ({@link AtomicFiles#link}). Whenever a kill comes, {@code latest} is
+     * the previous checkpoint or this one, complete, and never names a step whose numbered file is
+     * missing; a kill before the rename leaves the complete numbered file and the previous latest.
+     */
+    public void writeNumberedAndLatest(Path numbered, Path latest) throws IOException {
+        write(numbered);
+        AtomicFiles.link(numbered, latest);
     }
 
     /** The model these tensors belong to. */

@@ -30,7 +30,7 @@ public final class ConfigKeys {
 
     /** jepa4j's extra keys per section, sorted alphabetically (meaning: the section records' Javadoc). */
     public static final Map<String, List<String>> EXTRA = Map.of(
-            "data", List.of("channels", "eval_source", "limit", "mean", "prefetch", "source", "std"),
+            "data", List.of("channels", "eval_source", "limit", "max_pixels", "mean", "prefetch", "source", "std"),
             "logging", List.of("checkpoint_freq", "log_every"),
             "mask", List.of("cover_edges", "strategy", "truncation"),
             "meta", List.of("depth", "embed_dim", "inter_op_threads", "intra_op_threads", "loss", "mlp_ratio",

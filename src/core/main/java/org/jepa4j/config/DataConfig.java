@@ -1,5 +1,7 @@
 package org.jepa4j.config;
 
+import org.jepa4j.data.BoundedImageDecoder;
+
 import java.util.List;
 
 /**
@@ -26,12 +28,15 @@ import java.util.List;
  * @param std                     jepa4j {@code std}: per-channel normalisation std (ImageNet by default)
  * @param prefetch                jepa4j {@code prefetch}: batches the loader may prepare ahead
  * @param limit                   jepa4j {@code limit}: use only the first N images (0 = all)
+ * @param maxPixels               jepa4j {@code max_pixels}: largest width·height an image file's header may
+ *                                declare; larger files are refused before decoding and skipped like
+ *                                unreadable ones (default {@link BoundedImageDecoder#DEFAULT_MAX_PIXELS})
  */
 public record DataConfig(int batchSize, double colorJitterStrength, Range cropScale, int cropSize,
                          String imageFolder, int numWorkers, boolean pinMem, String rootPath,
                          boolean useColorDistortion, boolean useGaussianBlur, boolean useHorizontalFlip,
                          String source, String evalSource, int channels, List<Double> mean, List<Double> std,
-                         int prefetch, int limit) {
+                         int prefetch, int limit, long maxPixels) {
 
     public static final List<Double> IMAGENET_MEAN = List.of(0.485, 0.456, 0.406);
     public static final List<Double> IMAGENET_STD = List.of(0.229, 0.224, 0.225);
@@ -39,6 +44,22 @@ public record DataConfig(int batchSize, double colorJitterStrength, Range cropSc
     public DataConfig {
         mean = List.copyOf(mean);
         std = List.copyOf(std);
+    }
+
+    /** A data section with the default {@code max_pixels}. */
+    public DataConfig(int batchSize, double colorJitterStrength, Range cropScale, int cropSize,
+                      String imageFolder, int numWorkers, boolean pinMem, String rootPath,
+                      boolean useColorDistortion, boolean useGaussianBlur, boolean useHorizontalFlip,
+                      String source, String evalSource, int channels, List<Double> mean, List<Double> std,
+                      int prefetch, int limit) {
+        this(batchSize, colorJitterStrength, cropScale, cropSize, imageFolder, numWorkers, pinMem, rootPath,
+                useColorDistortion, useGaussianBlur, useHorizontalFlip, source, evalSource, channels, mean, std,
+                prefetch, limit, BoundedImageDecoder.DEFAULT_MAX_PIXELS);
+    }
+
+    /** The decoder that enforces {@link #maxPixels()} for this data, naming {@code data.max_pixels}. */
+    public BoundedImageDecoder decoder() {
+        return new BoundedImageDecoder(maxPixels, "data.max_pixels");
     }
 
     /** Values of the official in1k_vith14_ep300 config, plus jepa4j defaults for the extra keys. */

@@ -50,6 +50,16 @@ public final class Presets {
         if (Files.isRegularFile(file)) {
             return new ConfigSource(argument, read(file, argument));
         }
+        if (Files.isDirectory(file)) {
+            throw new ConfigException(argument, "is a folder, expected a YAML run file or a preset name (presets: "
+                    + String.join(", ", names()) + ")");
+        }
+        if (file.isAbsolute()) { // a path, never a preset name
+            String inTheWay = org.jepa4j.io.AtomicFiles.regularFileInTheWay(file);
+            throw new ConfigException(argument, "no such file" + (inTheWay == null ? ""
+                    : " (" + inTheWay + " is a regular file, not a folder)")
+                    + "; expected a YAML run file or a preset name (presets: " + String.join(", ", names()) + ")");
+        }
         String name = argument.endsWith(".yaml") || argument.endsWith(".yml") ? argument : argument + ".yaml";
         for (Path dir : graphDirs) {
             Path candidate = dir.resolve(name);
@@ -128,7 +138,8 @@ public final class Presets {
         try {
             return Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new ConfigException(file.toString(), "cannot read the file given as --config " + argument + " (" + e + ")");
+            throw new ConfigException(file.toString(), "cannot read the file given as --config " + argument + ": "
+                    + org.jepa4j.io.AtomicFiles.describe(e));
         }
     }
 }

@@ -31,6 +31,11 @@ import java.util.Set;
  */
 public final class RunConfigLoader {
 
+    /** Largest {@code data.crop_size}: far above the reference's 448, small enough that no size product overflows. */
+    static final int MAX_CROP_SIZE = 8192;
+    /** Most patches an image may have (a 256x256 grid). */
+    static final long MAX_PATCHES = 65_536;
+
     private RunConfigLoader() {
     }
 
@@ -100,7 +105,11 @@ public final class RunConfigLoader {
         }
         Map<String, Map<String, Object>> raw = new LinkedHashMap<>();
         if (root == null) {
-            return raw;
+            // an empty file is far more often a mistake (a truncated copy, the wrong path) than a wish
+            // for the defaults of a ViT-H/14 ImageNet run
+            throw new ConfigException(origin, "the file is empty (or holds only comments): expected a mapping of"
+                    + " sections " + ConfigKeys.SECTIONS + "; for every default, write a section with no keys,"
+                    + " e.g. 'meta: {}'");
         }
         if (!(root instanceof Map<?, ?> top)) {
             throw new ConfigException(origin, "the file holds " + Section.describe(root)
@@ -244,11 +253,13 @@ public final class RunConfigLoader {
             }
         }
         int prefetch = s.integer("prefetch", d.prefetch());
-        nonNegative(s, "prefetch", prefetch);
+        positive(s, "prefetch", prefetch); // the loader needs room for one batch ahead
         int limit = s.integer("limit", d.limit());
         nonNegative(s, "limit", limit);
+        long maxPixels = s.longInteger("max_pixels", d.maxPixels());
+        positive(s, "max_pixels", maxPixels);
         return new DataConfig(batchSize, jitter, cropScale, cropSize, imageFolder, numWorkers, pinMem, rootPath,
-                colour, blur, flip, source, evalSource, channels, mean, std, prefetch, limit);
+                colour, blur, flip, source, evalSource, channels, mean, std, prefetch, limit, maxPixels);
     }
 
     private static MaskConfig mask(Section s) {
@@ -366,6 +377,12 @@ public final class RunConfigLoader {
         LoggingConfig l = LoggingConfig.defaults();
         String folder = s.string("folder", l.folder(), false);
         String writeTag = s.string("write_tag", l.writeTag(), false);
+        if (writeTag != null && !writeTag.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,99}")) {
+            s.problem("write_tag", "'" + writeTag + "' is not allowed, expected a plain file-name prefix (letters,"
+                    + " digits, '.', '_', '-'; no path separators or '..'), e.g. jepa");
+        } else if (writeTag != null && writeTag.contains("..")) {
+            s.problem("write_tag", "'" + writeTag + "' is not allowed, expected a plain file-name prefix without '..'");
+        }
         int checkpointFreq = s.integer("checkpoint_freq", l.checkpointFreq());
         nonNegative(s, "checkpoint_freq", checkpointFreq);
         int logEvery = s.integer("log_every", l.logEvery());
@@ -378,9 +395,29 @@ public final class RunConfigLoader {
         DataConfig d = c.data();
         MaskConfig m = c.mask();
         boolean sizesOk = d.cropSize() > 0 && m.patchSize() > 0;
+        if (sizesOk && d.cropSize() > MAX_CROP_SIZE) {
+            data.problem("crop_size", d.cropSize() + " is too large, expected at most " + MAX_CROP_SIZE
+                    + " pixels (the reference's largest is 448)");
+            sizesOk = false;
+        }
         if (sizesOk && d.cropSize() % m.patchSize() != 0) {
             data.problem("crop_size", d.cropSize() + " is not a multiple of mask.patch_size " + m.patchSize());
             sizesOk = false;
+        }
+        if (sizesOk) {
+            long grid0 = d.cropSize() / m.patchSize();
+            if (grid0 * grid0 > MAX_PATCHES) {
+                data.problem("crop_size", d.cropSize() + " / mask.patch_size " + m.patchSize() + " gives " + grid0 + "x"
+                        + grid0 + " = " + grid0 * grid0 + " patches, expected at most " + MAX_PATCHES
+                        + " (attention is quadratic in the patch count)");
+                sizesOk = false;
+            }
+            long batchValues = (long) d.batchSize() * d.channels() * d.cropSize() * d.cropSize();
+            if (batchValues > Integer.MAX_VALUE - 8) {
+                data.problem("batch_size", d.batchSize() + " x data.channels " + d.channels() + " x data.crop_size "
+                        + d.cropSize() + "^2 = " + batchValues + " pixel values per batch, more than one Java array"
+                        + " holds (" + (Integer.MAX_VALUE - 8) + "); expected a smaller batch or crop");
+            }
         }
         if (sizesOk) {
             int grid = c.gridSize();

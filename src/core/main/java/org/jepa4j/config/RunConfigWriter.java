@@ -67,6 +67,7 @@ public final class RunConfigWriter {
         data.put("channels", d.channels());
         data.put("eval_source", d.evalSource());
         data.put("limit", d.limit());
+        data.put("max_pixels", d.maxPixels());
         data.put("mean", d.mean());
         data.put("prefetch", d.prefetch());
         data.put("source", d.source());

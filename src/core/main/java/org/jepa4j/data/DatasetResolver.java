@@ -36,7 +36,7 @@ public final class DatasetResolver {
 
     /** The training images, limited to {@code data.limit}. */
     public static ImageDataset train(DataConfig data) {
-        return ImageSources.open(trainSpec(data), Split.TRAIN).limit(data.limit());
+        return ImageSources.open(trainSpec(data), Split.TRAIN, data.decoder()).limit(data.limit());
     }
 
     /**
@@ -45,8 +45,8 @@ public final class DatasetResolver {
      */
     public static ImageDataset eval(DataConfig data) {
         ImageDataset ds = data.evalSource() != null && !data.evalSource().isBlank()
-                ? ImageSources.openHeldOut(data.evalSource())
-                : ImageSources.open(trainSpec(data), Split.TEST);
+                ? ImageSources.openHeldOut(data.evalSource(), data.decoder())
+                : ImageSources.open(trainSpec(data), Split.TEST, data.decoder());
         return ds.limit(data.limit());
     }
 

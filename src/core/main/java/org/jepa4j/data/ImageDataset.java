@@ -28,6 +28,14 @@ public interface ImageDataset {
     /** One line naming the source, split and count, e.g. {@code fashion-mnist train (60000 images)}. */
     String description();
 
+    /**
+     * Where image {@code index} comes from, for messages: its file for folder sources, else
+     * {@code image INDEX of DESCRIPTION}.
+     */
+    default String source(int index) {
+        return "image " + index + " of " + description();
+    }
+
     /** True when every image has a class label. */
     default boolean labelled() {
         return !classNames().isEmpty();
@@ -80,6 +88,11 @@ public interface ImageDataset {
             @Override
             public String description() {
                 return all.description() + ", limited to the first " + n;
+            }
+
+            @Override
+            public String source(int index) {
+                return all.source(check(index));
             }
 
             @Override

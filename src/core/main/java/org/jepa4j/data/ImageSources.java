@@ -43,18 +43,33 @@ public final class ImageSources {
      * {@code data.eval_source} instead.
      */
     public static ImageDataset open(String spec, Split split) {
-        return open(spec, split, false);
+        return open(spec, split, false, DEFAULT_DECODER);
     }
+
+    /** As {@link #open(String, Split)}, image files decoded through {@code decoder} (its pixel limit). */
+    public static ImageDataset open(String spec, Split split, BoundedImageDecoder decoder) {
+        return open(spec, split, false, decoder);
+    }
+
+    /** The decoder with the default pixel limit, {@link BoundedImageDecoder#DEFAULT_MAX_PIXELS}. */
+    public static final BoundedImageDecoder DEFAULT_DECODER =
+            new BoundedImageDecoder(BoundedImageDecoder.DEFAULT_MAX_PIXELS, "data.max_pixels");
 
     /**
      * The held-out images of {@code spec} as an evaluation source ({@code data.eval_source}): its
      * TEST split when it has splits, otherwise its only split.
      */
     public static ImageDataset openHeldOut(String spec) {
-        return open(spec, Split.TEST, true);
+        return open(spec, Split.TEST, true, DEFAULT_DECODER);
     }
 
-    private static ImageDataset open(String spec, Split split, boolean singleSplitIsHeldOut) {
+    /** As {@link #openHeldOut(String)}, image files decoded through {@code decoder}. */
+    public static ImageDataset openHeldOut(String spec, BoundedImageDecoder decoder) {
+        return open(spec, Split.TEST, true, decoder);
+    }
+
+    private static ImageDataset open(String spec, Split split, boolean singleSplitIsHeldOut,
+                                     BoundedImageDecoder decoder) {
         if (spec == null || spec.isBlank()) {
             throw new IllegalArgumentException("data source is empty; accepted forms: " + FORMS);
         }
@@ -66,7 +81,7 @@ public final class ImageSources {
             case "fashion-mnist", "fashion_mnist" -> fashionMnist(arg == null || arg.isEmpty()
                     ? Path.of(FASHION_MNIST_DIR) : Path.of(arg), split);
             case "idx" -> idx(spec, require(spec, arg, "IMAGES[,LABELS]"), split, singleSplitIsHeldOut);
-            case "folder" -> folder(spec, Path.of(require(spec, arg, "DIR")), split, singleSplitIsHeldOut);
+            case "folder" -> folder(spec, Path.of(require(spec, arg, "DIR")), split, singleSplitIsHeldOut, decoder);
             case "synthetic" -> synthetic(spec, arg, split);
             default -> throw new IllegalArgumentException("data source '" + spec + "': unknown kind '" + kind
                     + "'; accepted forms: " + FORMS);
@@ -155,9 +170,10 @@ public final class ImageSources {
                 + " has train/ but neither val/ nor test/ for the held-out split; set data.eval_source");
     }
 
-    private static ImageDataset folder(String spec, Path dir, Split split, boolean singleSplitIsHeldOut) {
+    private static ImageDataset folder(String spec, Path dir, Split split, boolean singleSplitIsHeldOut,
+                                       BoundedImageDecoder decoder) {
         Path d = folderForSplit(spec, dir, split, singleSplitIsHeldOut);
-        return FolderDataset.scan(d, "folder " + split.label());
+        return FolderDataset.scan(d, "folder " + split.label(), System.err, decoder);
     }
 
     private static ImageDataset synthetic(String spec, String arg, Split split) {

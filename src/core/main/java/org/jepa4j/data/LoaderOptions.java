@@ -37,9 +37,13 @@ public record LoaderOptions(int batchSize, int workers, int prefetch, long seed,
         }
     }
 
-    /** Training options from a run's {@code data} section: shuffled, batch_size, num_workers, prefetch. */
+    /**
+     * Training options from a run's {@code data} section: shuffled, batch_size, num_workers, prefetch.
+     * {@code num_workers: 0} (the reference's "load in the main process") means one loading thread.
+     */
     public static LoaderOptions training(DataConfig data, long seed, long startStep, long endStep) {
-        return new LoaderOptions(data.batchSize(), data.numWorkers(), data.prefetch(), seed, startStep, endStep, true);
+        return new LoaderOptions(data.batchSize(), Math.max(1, data.numWorkers()), data.prefetch(), seed, startStep,
+                endStep, true);
     }
 
     /** These options with another worker count. */

@@ -135,9 +135,16 @@ public final class OnnxExporter {
      * The ONNX model of one encoder with preprocessing metadata plus {@code extraMetadata}.
      *
      * @param weights encoder state dict without part prefix
+     * @throws IllegalArgumentException naming the tensor when a weight is NaN or infinite (nothing is
+     *                                  exported that could only give non-finite features)
      */
     public static ModelProto model(EncoderSpec spec, NamedTensors weights, Preprocessing pre,
                                    Map<String, String> extraMetadata, Options options) {
+        String nonFinite = Checkpoint.firstNonFinite(weights);
+        if (nonFinite != null) {
+            throw new IllegalArgumentException("encoder weights: " + nonFinite + ": expected finite weights; nothing"
+                    + " is exported");
+        }
         if (pre.imageSize() != spec.imageSize() || pre.channels() != spec.channels()) {
             throw new IllegalArgumentException("preprocessing " + pre + " does not fit the encoder (image size "
                     + spec.imageSize() + ", channels " + spec.channels() + ")");

@@ -39,7 +39,7 @@ public final class ImportedRunConfig {
                 dc.imageFolder(), dc.numWorkers(), dc.pinMem(), dc.rootPath(), dc.useColorDistortion(),
                 dc.useGaussianBlur(), dc.useHorizontalFlip(), dc.source(), dc.evalSource(), e.channels(),
                 e.channels() == 3 ? dc.mean() : dc.mean().subList(0, 1), e.channels() == 3 ? dc.std() : dc.std().subList(0, 1),
-                dc.prefetch(), dc.limit());
+                dc.prefetch(), dc.limit(), dc.maxPixels());
         MaskConfig mc = d.mask();
         MaskConfig mask = new MaskConfig(mc.allowOverlap(), mc.aspectRatio(), mc.encMaskScale(), mc.minKeep(),
                 mc.numEncMasks(), mc.numPredMasks(), e.patchSize(), mc.predMaskScale(), mc.strategy(), mc.coverEdges(),

@@ -107,6 +107,12 @@ public final class AtomicFiles {
         String m = e.getMessage() == null ? "" : e.getMessage();
         if (e instanceof java.nio.file.FileSystemException fse) {
             String what;
+            String inTheWay = fse.getFile() == null ? null : regularFileInTheWay(Path.of(fse.getFile()));
+            if (inTheWay != null && (e instanceof java.nio.file.NotDirectoryException
+                    || e instanceof java.nio.file.FileAlreadyExistsException
+                    || "Not a directory".equals(fse.getReason()))) {
+                return "a regular file is in the way of a folder (" + inTheWay + ")";
+            }
             if (e instanceof java.nio.file.NoSuchFileException) {
                 what = "no such file or folder";
             } else if (e instanceof java.nio.file.AccessDeniedException) {
@@ -114,8 +120,7 @@ public final class AtomicFiles {
             } else if (e instanceof java.nio.file.NotDirectoryException) {
                 what = "not a folder";
             } else if (e instanceof java.nio.file.FileAlreadyExistsException) {
-                what = fse.getFile() != null && Files.isRegularFile(Path.of(fse.getFile()))
-                        ? "a regular file is in the way of a folder" : "already exists";
+                what = "already exists";
             } else if (fse.getReason() != null) {
                 what = fse.getReason();
             } else {
@@ -128,6 +133,33 @@ public final class AtomicFiles {
             return "no space left on the device (" + m + ")";
         }
         return m.isEmpty() ? e.getClass().getSimpleName() : m;
+    }
+
+    /**
+     * Creates {@code dir} and its missing parents.
+     *
+     * @param what the folder's role for the message ({@code run}, {@code report}, ...)
+     * @throws IOException "cannot create the WHAT folder DIR: CAUSE"
+     */
+    public static Path createFolders(Path dir, String what) throws IOException {
+        try {
+            return Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new IOException("cannot create the " + what + " folder " + dir + ": " + describe(e), e);
+        }
+    }
+
+    /**
+     * The regular file that stands where a folder of {@code path} should be ({@code path} itself
+     * or its nearest existing ancestor, when that is a regular file), or null when there is none.
+     */
+    public static String regularFileInTheWay(Path path) {
+        for (Path p = path.toAbsolutePath(); p != null; p = p.getParent()) {
+            if (Files.exists(p)) {
+                return Files.isRegularFile(p) ? p.toString() : null;
+            }
+        }
+        return null;
     }
 
     /** Writes {@code text} as UTF-8 to {@code file}, atomically. */

@@ -58,11 +58,7 @@ public final class RunFolderLock implements AutoCloseable {
      */
     public static RunFolderLock acquire(Path folder) throws IOException {
         Path file = folder.resolve(FILE);
-        try {
-            Files.createDirectories(folder);
-        } catch (IOException e) {
-            throw new IOException("cannot create the run folder " + folder + ": " + AtomicFiles.describe(e), e);
-        }
+        AtomicFiles.createFolders(folder, "run");
         FileChannel ch;
         try {
             ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);

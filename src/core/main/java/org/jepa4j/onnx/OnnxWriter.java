@@ -73,6 +73,14 @@ public final class OnnxWriter {
      * @throws IOException naming the file when the model is too large for {@code NEVER} or writing fails
      */
     public static Written write(ModelProto model, Path file, ExternalData mode) throws IOException {
+        try {
+            return writeFiles(model, file, mode);
+        } catch (IOException e) {
+            throw org.jepa4j.io.AtomicFiles.named(file, e); // file-system errors carry a bare path
+        }
+    }
+
+    private static Written writeFiles(ModelProto model, Path file, ExternalData mode) throws IOException {
         Path target = file.toAbsolutePath();
         Path dir = target.getParent();
         Files.createDirectories(dir);

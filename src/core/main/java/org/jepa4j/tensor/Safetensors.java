@@ -98,7 +98,7 @@ public final class Safetensors {
                 for (int i = headerBytes.length; i < padded; i++) {
                     out.write(' ');
                 }
-                ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+                ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
                 CRC32C crc = new CRC32C();
                 int done = 0;
                 long bytesDone = 0;
@@ -109,17 +109,15 @@ public final class Safetensors {
                                 + java.util.Arrays.toString(e.getValue()) + " was announced");
                     }
                     crc.reset();
-                    for (float v : t.data()) {
-                        if (buf.remaining() < 4) {
-                            crc.update(buf.array(), 0, buf.position());
-                            out.write(buf.array(), 0, buf.position());
-                            buf.clear();
-                        }
-                        buf.putFloat(v);
+                    float[] data = t.data();
+                    int chunk = buf.capacity() / 4;
+                    for (int off = 0; off < data.length; off += chunk) {
+                        int n = Math.min(chunk, data.length - off);
+                        buf.clear();
+                        buf.asFloatBuffer().put(data, off, n); // little-endian view: a bulk copy on x86
+                        crc.update(buf.array(), 0, 4 * n);
+                        out.write(buf.array(), 0, 4 * n);
                     }
-                    crc.update(buf.array(), 0, buf.position());
-                    out.write(buf.array(), 0, buf.position());
-                    buf.clear();
                     checksums.put(e.getKey(), hex(crc.getValue()));
                     bytesDone += 4L * t.data().length;
                     progress.accept(++done, bytesDone);
@@ -220,6 +218,7 @@ public final class Safetensors {
                 }
             }
             NamedTensors.Builder b = NamedTensors.builder();
+            ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN); // a multiple of every width
             Iterator<Map.Entry<String, JsonNode>> it = header.fields();
             while (it.hasNext()) {
                 Map.Entry<String, JsonNode> e = it.next();
@@ -243,7 +242,8 @@ public final class Safetensors {
                             + " of " + dtype + " or the file size " + fileSize);
                 }
                 CRC32C crc = new CRC32C();
-                b.put(e.getKey(), new FloatTensor(shape, decode(ch, dataStart + begin, (int) count, dtype, crc)));
+                float[] values = decode(ch, dataStart + begin, (int) count, dtype, crc, buf);
+                b.put(e.getKey(), new FloatTensor(shape, values));
                 if (checksums != null) {
                     String stored = checksums.remove(e.getKey());
                     String actual = hex(crc.getValue());
@@ -290,12 +290,12 @@ public final class Safetensors {
                 + " (a changed byte on disk or in a copy); use an earlier checkpoint");
     }
 
-    private static float[] decode(FileChannel ch, long position, int count, String dtype, CRC32C crc)
+    /** Decodes {@code count} values of {@code dtype} at {@code position} through {@code buf} (one per read). */
+    private static float[] decode(FileChannel ch, long position, int count, String dtype, CRC32C crc, ByteBuffer buf)
             throws IOException {
         float[] out = new float[count];
         int width = dtypeWidth(null, "", dtype);
-        int chunkElems = Math.max(1, (1 << 20) / width);
-        ByteBuffer buf = ByteBuffer.allocate(chunkElems * width).order(ByteOrder.LITTLE_ENDIAN);
+        int chunkElems = buf.capacity() / width;
         int done = 0;
         while (done < count) {
             int n = Math.min(chunkElems, count - done);
@@ -303,6 +303,11 @@ public final class Safetensors {
             readFully(ch, buf, position + (long) done * width);
             crc.update(buf.array(), 0, n * width);
             buf.flip();
+            if (dtype.equals("F32")) {
+                buf.asFloatBuffer().get(out, done, n);
+                done += n;
+                continue;
+            }
             for (int i = 0; i < n; i++) {
                 out[done + i] = switch (dtype) {
                     case "F32" -> buf.getFloat();

@@ -94,7 +94,39 @@ class RunConfigLoaderTest {
         assertEquals(new RunConfig(d.data(), d.mask(), new MetaConfig(false, false, "vit_huge", 12, 384, null, true, 7L,
                 0, 0, 0, 0.0, 0, "smooth_l1", 0, 0, 1), d.optimization(), d.logging(),
                 List.of("data.pin_mem", "meta.use_bfloat16")), c);
-        assertEquals(RunConfig.defaults().data(), RunConfigLoader.parse("", "empty.yaml", List.of()).data());
+        assertEquals(RunConfig.defaults().data(), RunConfigLoader.parse("meta: {}\n", "empty.yaml", List.of()).data());
+    }
+
+    @Test
+    void anEmptyFileIsRefusedNotTakenAsAllDefaults() {
+        for (String text : List.of("", "# only a comment\n", "\n\n")) {
+            ConfigException e = assertThrows(ConfigException.class, () -> RunConfigLoader.parse(text, "empty.yaml",
+                    List.of()));
+            assertTrue(e.getMessage().contains("empty.yaml") && e.getMessage().contains("empty"), e.getMessage());
+        }
+    }
+
+    @Test
+    void valuesThatWouldFailOnlyAtRunTimeAreConfigErrors() {
+        record Case(String yaml, String key) {
+        }
+        for (Case c : List.of(
+                new Case("data:\n  prefetch: 0\n", "data.prefetch"),
+                new Case("data:\n  max_pixels: 0\n", "data.max_pixels"),
+                new Case("data:\n  crop_size: 2000000000\n", "data.crop_size"),
+                new Case("data:\n  crop_size: 4096\nmask:\n  patch_size: 1\n", "data.crop_size"),
+                new Case("data:\n  crop_size: 4096\n  batch_size: 4096\nmask:\n  patch_size: 16\n", "data.batch_size"),
+                new Case("logging:\n  write_tag: ../escape\n", "logging.write_tag"),
+                new Case("logging:\n  write_tag: a/b\n", "logging.write_tag"),
+                new Case("logging:\n  write_tag: x..y\n", "logging.write_tag"))) {
+            ConfigException e = assertThrows(ConfigException.class, () -> RunConfigLoader.parse(c.yaml(), "r.yaml",
+                    List.of()), c.yaml());
+            assertTrue(e.getMessage().contains(c.key()), c.yaml() + " -> " + e.getMessage());
+        }
+        RunConfig zero = RunConfigLoader.parse("logging:\n  checkpoint_freq: 0\ndata:\n  num_workers: 0\n", "r.yaml",
+                List.of());
+        assertEquals(0, zero.logging().checkpointFreq(), "0 = no numbered checkpoints");
+        assertEquals(1, org.jepa4j.data.LoaderOptions.training(zero.data(), 0, 0, 1).workers());
     }
 
     @Test

@@ -126,4 +126,83 @@ class FolderDatasetTest {
         assertEquals(1, ds.unreadableCount());
         assertEquals("skipped 1 unreadable file under " + dir, ds.unreadableSummary());
     }
+
+    static byte[] pngHeader(int w, int h) {
+        return org.jepa4j.testing.CraftedImages.pngHeader(w, h);
+    }
+
+    @Test
+    void aHeaderDeclaringTooManyPixelsIsRefusedBeforeDecodingNamedAndCounted() throws IOException {
+        TestImages.writeGreyPng(dir.resolve("a/ok.png"), 5, 7, 100);
+        Files.write(dir.resolve("a/bomb.png"), pngHeader(100_000, 100_000));
+        Files.write(dir.resolve("a/wide.png"), pngHeader(64, 64));
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        FolderDataset ds = FolderDataset.scan(dir, "t", new PrintStream(err, true, StandardCharsets.UTF_8),
+                new BoundedImageDecoder(1000, "data.max_pixels"));
+        assertEquals(3, ds.size());
+        long t0 = System.nanoTime();
+        UnreadableImageException e = assertThrows(UnreadableImageException.class, () -> ds.image(0)); // bomb.png
+        assertTrue((System.nanoTime() - t0) / 1e9 < 5, "refused from the header, not decoded");
+        assertTrue(e.getMessage().contains("bomb.png") && e.getMessage().contains("data.max_pixels")
+                && e.getMessage().contains("100000x100000"), e.getMessage());
+        assertTrue(ds.image(1).height() > 0); // ok.png decodes
+        assertThrows(UnreadableImageException.class, () -> ds.image(2)); // 64x64 = 4096 > 1000
+        assertEquals(2, ds.unreadableCount());
+        String warnings = err.toString(StandardCharsets.UTF_8);
+        assertTrue(warnings.contains("bomb.png") && warnings.contains("wide.png"), warnings);
+        assertTrue(ds.unreadableSummary().contains("skipped 2 unreadable files"), ds.unreadableSummary());
+    }
+
+    @Test
+    void aJpegHeaderDeclaringTooManyPixelsIsRefusedBeforeDecoding() throws IOException {
+        Files.createDirectories(dir.resolve("a"));
+        Files.write(dir.resolve("a/bomb.jpg"), org.jepa4j.testing.CraftedImages.jpegDeclaring(60_000, 60_000));
+        TestImages.writeGreyPng(dir.resolve("a/ok.png"), 5, 7, 100);
+        FolderDataset ds = FolderDataset.scan(dir, "t", new PrintStream(new ByteArrayOutputStream(), true,
+                StandardCharsets.UTF_8), new BoundedImageDecoder(40_000_000, "data.max_pixels"));
+        long t0 = System.nanoTime();
+        UnreadableImageException e = assertThrows(UnreadableImageException.class, () -> ds.image(0)); // bomb.jpg
+        assertTrue((System.nanoTime() - t0) / 1e9 < 5, "refused from the header, not decoded");
+        assertTrue(e.getMessage().contains("bomb.jpg") && e.getMessage().contains("60000x60000")
+                && e.getMessage().contains("data.max_pixels"), e.getMessage());
+        assertTrue(ds.image(1).height() > 0);
+        assertEquals(1, ds.unreadableCount());
+    }
+
+    @Test
+    void theRunConfigsPixelLimitReachesTheFolderLoader() throws IOException {
+        Files.createDirectories(dir.resolve("train/a"));
+        TestImages.writeGreyPng(dir.resolve("train/a/ok.png"), 5, 7, 100);
+        Files.write(dir.resolve("train/a/big.png"), pngHeader(50, 50));
+        org.jepa4j.config.RunConfig c = org.jepa4j.config.RunConfigLoader.parse("data:\n  source: folder:" + dir
+                + "\n  max_pixels: 2000\n", "r.yaml", List.of());
+        ImageDataset ds = DatasetResolver.train(c.data());
+        UnreadableImageException e = assertThrows(UnreadableImageException.class, () -> ds.image(0));
+        assertTrue(e.getMessage().contains("2000 (data.max_pixels)"), e.getMessage());
+    }
+
+    @Test
+    void aSymlinkLoopAndAnUnreadableFolderAreSkippedWithAWarning() throws IOException {
+        TestImages.writeGreyPng(dir.resolve("cls/a.png"), 5, 7, 100);
+        TestImages.writeGreyPng(dir.resolve("cls/sub/b.png"), 5, 7, 120);
+        Files.createSymbolicLink(dir.resolve("cls/sub/loop"), dir.resolve("cls"));
+        Path locked = Files.createDirectories(dir.resolve("cls/locked"));
+        TestImages.writeGreyPng(locked.resolve("c.png"), 5, 7, 140);
+        boolean canLock = locked.toFile().setReadable(false) && !Files.isReadable(locked); // root reads anyway
+        Files.createSymbolicLink(dir.resolve("cls/dangling.png"), dir.resolve("gone.png")); // ignored, not fatal
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            FolderDataset ds = FolderDataset.scan(dir, "t", new PrintStream(err, true, StandardCharsets.UTF_8));
+            String warnings = err.toString(StandardCharsets.UTF_8);
+            assertTrue(warnings.contains("loops back"), warnings);
+            assertEquals(canLock ? 2 : 3, ds.size(), "a.png, sub/b.png (and locked/c.png when readable)");
+            assertEquals(canLock ? 2 : 1, ds.skippedEntries());
+            if (canLock) {
+                assertTrue(warnings.contains("locked") && warnings.contains("permission denied"), warnings);
+            }
+            assertTrue(ds.unreadableSummary().contains("could not be listed"), ds.unreadableSummary());
+        } finally {
+            locked.toFile().setReadable(true);
+        }
+    }
 }

@@ -77,4 +77,26 @@ public final class TestModels {
         new Checkpoint(tensors, meta).write(file);
         return file;
     }
+
+    /**
+     * Writes a valid checkpoint (finite weights, intact checksums) like {@link #writeCheckpoint}
+     * whose target encoder's patch embedding is {@link Float#MAX_VALUE} everywhere: it exports, but
+     * the products overflow, so every feature of every image is NaN or infinite.
+     */
+    public static Path writeOverflowingCheckpoint(Path file, EncoderSpec e, long seed) throws IOException {
+        Checkpoint c = Checkpoint.read(writeCheckpoint(file, e, seed));
+        String patch = ParameterNames.TARGET_ENCODER + "patch_embed.proj.weight";
+        NamedTensors.Builder b = NamedTensors.builder();
+        c.tensors().asMap().forEach((n, t) -> {
+            if (n.equals(patch)) {
+                float[] huge = new float[t.data().length];
+                java.util.Arrays.fill(huge, Float.MAX_VALUE);
+                b.put(n, new FloatTensor(t.shape(), huge));
+            } else {
+                b.put(n, t);
+            }
+        });
+        new Checkpoint(b.build(), c.metadata()).write(file);
+        return file;
+    }
 }

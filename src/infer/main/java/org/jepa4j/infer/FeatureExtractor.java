@@ -60,7 +60,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * thread-safe for {@code run}, and every call keeps its tensors local. One extractor (one session)
  * serves every feature ({@link #embedFeatures}). {@link #close()} is idempotent and waits for runs
  * in flight; any call after it throws {@link IllegalStateException}. A feature with NaN or infinite
- * values is never returned: the call throws {@link IllegalStateException} naming the model and the
+ * values is never returned: the call throws {@link NonFiniteFeatureException} naming the model and the
  * image.
  */
 public final class FeatureExtractor implements AutoCloseable {
@@ -262,8 +262,8 @@ public final class FeatureExtractor implements AutoCloseable {
      * one session run per slice for all kinds.
      *
      * @throws IllegalArgumentException when the input length is wrong or the model lacks a kind
-     * @throws IllegalStateException    when the extractor is closed, ONNX Runtime fails, or a feature is
-     *                                  not finite (naming the model and the image)
+     * @throws IllegalStateException    when the extractor is closed or ONNX Runtime fails
+     * @throws NonFiniteFeatureException when a feature is not finite (naming the model and the image)
      */
     public Map<FeatureKind, float[][]> embedStacked(float[] stackedPixels, int count, Set<FeatureKind> kinds) {
         if (stackedPixels.length != (long) count * inputLength) {
@@ -383,9 +383,9 @@ public final class FeatureExtractor implements AutoCloseable {
     private void requireFinite(float[] row, FeatureKind kind, int image) {
         for (int j = 0; j < row.length; j++) {
             if (!Float.isFinite(row[j])) {
-                throw new IllegalStateException(info.path() + " (" + info.modelId() + "): feature " + kind + " of image "
-                        + image + " of the batch is not finite (value " + j + " is " + row[j] + "); expected finite "
-                        + "values: check the input pixels and the model's weights");
+                throw new NonFiniteFeatureException(info.path() + " (" + info.modelId() + "): feature " + kind
+                        + " of image " + image + " of the batch is not finite (value " + j + " is " + row[j]
+                        + "); expected finite values: check the input pixels and the model's weights", image, kind);
             }
         }
     }

@@ -161,4 +161,21 @@ class OnnxServingTest {
             assertTrue(batches < 64, "requests were batched together (" + batches + " batches for 64 images)");
         }
     }
+
+    @Test
+    void aModelGivingNonFiniteFeaturesAnswers500NamingTheCauseAndServesNoVector() throws Exception {
+        Path huge = dir.resolve("huge.onnx");
+        OnnxExporter.export(TestModels.writeOverflowingCheckpoint(dir.resolve("huge.safetensors"), RGB, 7), huge,
+                OnnxExporter.Options.defaults());
+        List<OnnxEmbedder> embedders = OnnxEmbedder.open(huge, List.of(FeatureKind.POOLED),
+                ExtractorOptions.defaults().withIntraOpThreads(1));
+        try (EmbeddingServer s = EmbeddingServer.start(embedders, ServeOptions.defaults().withPort(0))) {
+            HttpResponse<String> r = post(s.baseUrl() + "/v1/embeddings", "image/png", TestImages.random(3, 16, 16, "png"));
+            assertEquals(500, r.statusCode(), r.body());
+            JsonNode err = json(r).get("error");
+            assertEquals("model_failed", err.get("kind").asText(), r.body());
+            assertTrue(err.get("message").asText().contains("not finite"), r.body());
+            assertTrue(json(r).path("data").isMissingNode(), "no vector is answered: " + r.body());
+        }
+    }
 }

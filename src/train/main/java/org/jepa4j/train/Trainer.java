@@ -208,7 +208,7 @@ public final class Trainer {
             throw new IllegalArgumentException("run folder " + runFolder + " already holds " + latest.getFileName()
                     + " from an earlier run: pass --resume to continue it, or choose another --out");
         }
-        Files.createDirectories(checkpoints);
+        AtomicFiles.createFolders(checkpoints, "checkpoint");
 
         DataConfig data = config.data();
         ModelSpec spec = config.modelSpec();
@@ -300,17 +300,9 @@ public final class Trainer {
 
                     if ((step + 1) % ipe == 0) {
                         int freq = config.logging().checkpointFreq();
-                        if (freq > 0 && epoch % freq == 0) {
-                            // the numbered file first, then latest as a second name of it: latest never
-                            // passes an epoch whose numbered checkpoint is missing, whenever a kill comes
-                            Path numbered = checkpoints.resolve(epochFileName(epoch));
-                            writeCheckpoint(graph, numbered, step + 1, ipe, trainSet.size(), loss, yaml, provenance,
-                                    spec);
-                            AtomicFiles.link(numbered, latest);
-                        } else {
-                            writeCheckpoint(graph, latest, step + 1, ipe, trainSet.size(), loss, yaml, provenance,
-                                    spec);
-                        }
+                        Path numbered = freq > 0 && epoch % freq == 0 ? checkpoints.resolve(epochFileName(epoch)) : null;
+                        writeCheckpoint(graph, numbered, latest, step + 1, ipe, trainSet.size(), loss, yaml, provenance,
+                                spec);
                         written = step + 1;
                         lastGood = latest;
                     }
@@ -318,7 +310,7 @@ public final class Trainer {
             }
             long stepsDone = start + done;
             if (written != stepsDone) {
-                writeCheckpoint(graph, latest, stepsDone, ipe, trainSet.size(),
+                writeCheckpoint(graph, null, latest, stepsDone, ipe, trainSet.size(),
                         done == 0 ? Double.NaN : losses[done - 1], yaml, provenance, spec);
             }
             progress.endLine();
@@ -400,8 +392,9 @@ public final class Trainer {
         return 0;
     }
 
-    private void writeCheckpoint(TrainingGraph graph, Path file, long stepsDone, long ipe, long dataSize,
-                                 double lastLoss, String yaml, Provenance provenance, ModelSpec spec)
+    /** Writes {@code latest}, or the numbered file first and {@code latest} as a second name of it. */
+    private void writeCheckpoint(TrainingGraph graph, Path numbered, Path latest, long stepsDone, long ipe,
+                                 long dataSize, double lastLoss, String yaml, Provenance provenance, ModelSpec spec)
             throws IOException {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put(Checkpoint.MODEL, Checkpoint.modelSpecJson(spec));
@@ -410,7 +403,12 @@ public final class Trainer {
                 config.data().batchSize(), dataSize, lastLoss).toJson());
         meta.put(Checkpoint.PROVENANCE, provenance.toJson(stepsDone));
         meta.put(Checkpoint.PREPROCESSING, Preprocessing.of(config.data()).toJson());
-        new Checkpoint(graph.state(), meta).write(file);
+        Checkpoint ckpt = new Checkpoint(graph.state(), meta);
+        if (numbered == null) {
+            ckpt.write(latest);
+        } else {
+            ckpt.writeNumberedAndLatest(numbered, latest);
+        }
     }
 
 

@@ -1,0 +1,83 @@
+package org.jepa4j.io;
+
+import org.jepa4j.tensor.FloatTensor;
+import org.jepa4j.tensor.NamedTensors;
+import org.jepa4j.tensor.Safetensors;
+import org.jepa4j.testing.Required;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A failed write says what was written, where and why, and leaves neither the target nor a temporary behind. */
+class AtomicFilesTest {
+
+    private static void assertNothingLeft(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            assertEquals(0, files.count(), "no target and no temporary file are left in " + dir);
+        }
+    }
+
+    @Test
+    void aFullDiskIsNamedWithThePathAndTheCause(@TempDir Path dir) throws IOException {
+        // /dev/full answers every write with ENOSPC, the error of a full disk
+        Required.assume(Files.isWritable(Path.of("/dev/full")), "/dev/full (Linux) to produce a real ENOSPC");
+        Path file = dir.resolve("report.md");
+        IOException e = assertThrows(IOException.class, () -> AtomicFiles.write(file, out -> {
+            out.write("partial".getBytes());
+            try (FileOutputStream full = new FileOutputStream("/dev/full")) {
+                full.write(new byte[4096]);
+            }
+        }));
+        assertTrue(e.getMessage().startsWith("cannot write " + file + ": no space left on the device"), e.getMessage());
+        assertNothingLeft(dir);
+    }
+
+    @Test
+    void aFullDiskDuringACheckpointNamesTheCheckpoint(@TempDir Path dir) throws IOException {
+        Required.assume(Files.isWritable(Path.of("/dev/full")), "/dev/full (Linux) to produce a real ENOSPC");
+        Path file = dir.resolve("latest.safetensors");
+        NamedTensors tensors = NamedTensors.builder().put("w", new FloatTensor(new long[] {4}, new float[4])).build();
+        IOException e = assertThrows(IOException.class, () -> Safetensors.write(file, Map.of("w", new long[] {4}),
+                name -> {
+                    try (FileOutputStream full = new FileOutputStream("/dev/full")) {
+                        full.write(new byte[4096]);
+                    }
+                    return tensors.get(name);
+                }, Map.of(), (done, bytes) -> { }));
+        assertTrue(e.getMessage().startsWith("cannot write " + file + ": no space left on the device"), e.getMessage());
+        assertNothingLeft(dir);
+    }
+
+    @Test
+    void aDeniedWriteSaysPermissionDeniedAndWhichPath(@TempDir Path dir) throws IOException {
+        // root may write anywhere, so the denial is the exception a read-only folder gives other users
+        Path file = dir.resolve("features.npy");
+        IOException e = assertThrows(IOException.class, () -> AtomicFiles.writePath(file, tmp -> {
+            throw new AccessDeniedException(tmp.getParent().toString());
+        }));
+        assertEquals("cannot write " + file + ": permission denied (" + dir + ")", e.getMessage());
+        assertNothingLeft(dir);
+    }
+
+    @Test
+    void aRegularFileInTheWayIsFoundAtAnyDepth(@TempDir Path dir) throws IOException {
+        Path plain = Files.writeString(dir.resolve("plain"), "x");
+        assertEquals(plain.toString(), AtomicFiles.regularFileInTheWay(plain.resolve("a/b/c.txt")));
+        assertEquals(plain.toString(), AtomicFiles.regularFileInTheWay(plain));
+        assertEquals(null, AtomicFiles.regularFileInTheWay(dir.resolve("free/a.txt")));
+        IOException e = assertThrows(IOException.class, () -> AtomicFiles.writeString(plain.resolve("a/b/c.txt"), "y"));
+        assertEquals("cannot write " + plain.resolve("a/b/c.txt") + ": a regular file is in the way of a folder ("
+                + plain + ")", e.getMessage());
+    }
+}
