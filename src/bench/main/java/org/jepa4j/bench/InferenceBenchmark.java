@@ -8,7 +8,10 @@ import org.jepa4j.checkpoint.Checkpoint;
 import org.jepa4j.export.EncoderOnnxGraph;
 import org.jepa4j.export.OnnxExporter;
 import org.jepa4j.export.OnnxInitializers;
-import org.jepa4j.infer.BatchLanes;
+import org.jepa4j.infer.internal.BatchLanes;
+import org.jepa4j.infer.ExtractorOptions;
+import org.jepa4j.infer.FeatureExtractor;
+import org.jepa4j.infer.FeatureKind;
 import org.jepa4j.model.EncoderSpec;
 import org.jepa4j.model.ModelSpec;
 import org.jepa4j.onnx.OnnxMetadata;
@@ -32,7 +35,10 @@ import java.util.concurrent.Callable;
  * {@code tools/bench-infer}: encoder throughput (images/s, model only, preprocessing excluded) of
  * ONNX Runtime Java on an exported model and, in the same run, of the TensorFlow Java forward
  * ({@code model.EncoderGraph}) on the same weights (read from the model's initializers, or from
- * {@code --checkpoint}). Both fetch all three outputs. Lives in {@code export}, not {@code infer},
+ * {@code --checkpoint}). Both fetch all three outputs. With {@code --feature F}, two more rows per
+ * lane count: a session run fetching F's own output only (the extractor's path before batch
+ * invariance) and {@link FeatureExtractor} returning F (the batch-invariant path), the cost of
+ * invariance side by side. Lives in {@code export}, not {@code infer},
  * because it uses TensorFlow.
  */
 @Command(name = "bench-infer", mixinStandardHelpOptions = true,
@@ -72,6 +78,15 @@ public final class InferenceBenchmark implements Callable<Integer> {
     @Option(names = "--spinning", description = "Let ONNX Runtime's idle threads spin (off by default).")
     boolean spinning;
 
+    @Option(names = "--feature", paramLabel = "FEATURE",
+            description = "Also measure, per lane count, FeatureExtractor returning this feature (batch-invariant)"
+                    + " next to a session run that fetches the feature's own output only (the extractor's path before"
+                    + " batch invariance): pooled, pooled_last4, last_hidden_state, pooled_grid.")
+    String feature;
+
+    @Option(names = "--no-tensorflow", description = "Leave out the TensorFlow forward.")
+    boolean noTensorFlow;
+
     /** Row name of the TensorFlow forward, the denominator of the ratio lines (null without it). */
     private String tensorFlowRow;
 
@@ -105,13 +120,18 @@ public final class InferenceBenchmark implements Callable<Integer> {
         List<Backend> backends = new ArrayList<>();
         try {
             for (int n : laneCounts) {
-                backends.add(new OrtBackend(model, threads, spinning, n));
+                backends.add(new OrtBackend(model, threads, spinning, n, null));
+                if (feature != null) {
+                    FeatureKind k = FeatureKind.parse(feature);
+                    backends.add(new OrtBackend(model, threads, spinning, n, k.source().outputName()));
+                    backends.add(new ExtractorBackend(model, k, threads, spinning, n));
+                }
             }
-            Backend tf = TensorFlowBackends.create(e, weights, threads);
+            Backend tf = noTensorFlow ? null : TensorFlowBackends.create(e, weights, threads);
             if (tf != null) {
                 backends.add(tf);
                 tensorFlowRow = tf.name();
-            } else {
+            } else if (!noTensorFlow) {
                 System.out.println("TensorFlow forward (model.EncoderGraph) is not in this build: ONNX Runtime only");
             }
             Random r = new Random(0);
@@ -204,13 +224,13 @@ public final class InferenceBenchmark implements Callable<Integer> {
     }
 
     private void table(String title, Map<String, Map<Integer, Double>> rates, String cell) {
-        StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "%-28s", title));
+        StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "%-40s", title));
         for (int batch : batches) {
             header.append(String.format(Locale.ROOT, "%12s", "batch " + batch));
         }
         System.out.println(header);
         rates.forEach((name, row) -> {
-            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-28s", name));
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-40s", name));
             for (int batch : batches) {
                 line.append(String.format(Locale.ROOT, cell, row.get(batch)));
             }
@@ -221,12 +241,12 @@ public final class InferenceBenchmark implements Callable<Integer> {
             return;
         }
         rates.forEach((name, row) -> {
-            if (name.equals(tensorFlowRow)) {
+            if (name.equals(tensorFlowRow) || !name.startsWith(OrtBackend.NAME)) {
                 return;
             }
-            String label = rates.size() == 2 ? "speed ratio ORT/TF"
+            String label = feature == null && rates.size() == 2 ? "speed ratio ORT/TF"
                     : "ORT/TF" + (name.equals(OrtBackend.NAME) ? ", 1 lane" : name.replace(OrtBackend.NAME, ""));
-            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-28s", label));
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-40s", label));
             for (int batch : batches) {
                 double ratio = row.get(batch) / tf.get(batch);
                 line.append(String.format(Locale.ROOT, "%11.2fx", title.startsWith("images") ? ratio : 1 / ratio));
@@ -261,8 +281,11 @@ public final class InferenceBenchmark implements Callable<Integer> {
         private final long[] shape;
         private final BatchLanes lanes;
         private final int imageLength;
+        /** The one output fetched, or null for all. */
+        private final String output;
 
-        OrtBackend(Path model, int threads, boolean spinning, int lanes) throws OrtException {
+        OrtBackend(Path model, int threads, boolean spinning, int lanes, String output) throws OrtException {
+            this.output = output;
             try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
                 o.setIntraOpNumThreads(org.jepa4j.infer.FeatureExtractor.intraOpThreads(threads, lanes));
                 o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
@@ -277,7 +300,8 @@ public final class InferenceBenchmark implements Callable<Integer> {
 
         @Override
         public String name() {
-            return lanes.lanes() == 1 ? NAME : NAME + ", " + lanes.lanes() + " lanes";
+            String base = output == null ? NAME : "session '" + output + "' only";
+            return lanes.lanes() == 1 ? base : base + ", " + lanes.lanes() + " lanes";
         }
 
         @Override
@@ -287,7 +311,8 @@ public final class InferenceBenchmark implements Callable<Integer> {
                 s[0] = size;
                 FloatBuffer slice = FloatBuffer.wrap(pixels, first * imageLength, size * imageLength).slice();
                 try (OnnxTensor x = OnnxTensor.createTensor(env, slice, s);
-                     OrtSession.Result r = session.run(Map.of(EncoderOnnxGraph.INPUT, x))) {
+                     OrtSession.Result r = output == null ? session.run(Map.of(EncoderOnnxGraph.INPUT, x))
+                             : session.run(Map.of(EncoderOnnxGraph.INPUT, x), java.util.Set.of(output))) {
                     for (var e : r) {
                         ((OnnxTensor) e.getValue()).getFloatBuffer();
                     }
@@ -302,6 +327,33 @@ public final class InferenceBenchmark implements Callable<Integer> {
         public void close() throws OrtException {
             lanes.close();
             session.close();
+        }
+    }
+
+    /** {@code FeatureExtractor.embedStacked} of one feature: the library's batch-invariant path. */
+    static final class ExtractorBackend implements Backend {
+        private final FeatureExtractor fx;
+        private final String name;
+
+        ExtractorBackend(Path model, FeatureKind feature, int threads, boolean spinning, int lanes) throws IOException {
+            fx = FeatureExtractor.open(model, ExtractorOptions.defaults().withFeature(feature).withIntraOpThreads(threads)
+                    .withSpinning(spinning).withLanes(lanes));
+            name = "FeatureExtractor " + feature + (lanes == 1 ? "" : ", " + lanes + " lanes");
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public void forward(float[] pixels, int batch) {
+            fx.embedStacked(pixels, batch);
+        }
+
+        @Override
+        public void close() {
+            fx.close();
         }
     }
 

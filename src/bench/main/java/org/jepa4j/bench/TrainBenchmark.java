@@ -75,6 +75,10 @@ public final class TrainBenchmark implements Callable<Integer> {
     @Option(names = "--child-row", hidden = true)
     boolean childRow;
 
+    @Option(names = "--workers", defaultValue = "1", description = "with N > 1: N data-parallel workers on"
+            + " 127.0.0.1 (one core each) against one process with the config's setting, same global batch")
+    int workers;
+
     @Option(names = "--batches", defaultValue = "8", description = "distinct batches prepared and cycled (default ${DEFAULT-VALUE})")
     int batches;
 
@@ -116,6 +120,9 @@ public final class TrainBenchmark implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         RunConfig cfg = RunConfigLoader.resolve(config, overrides);
+        if (workers > 1) {
+            return ClusterTrainBenchmark.compare(this, cfg, workers);
+        }
         ModelSpec spec = cfg.modelSpec();
         int b = cfg.data().batchSize();
         List<Batch> prepared = prepareBatches(cfg, Math.max(1, batches));
@@ -231,7 +238,7 @@ public final class TrainBenchmark implements Callable<Integer> {
     }
 
     /** Runs this benchmark for one thread setting in a child JVM (same class path and JVM options). */
-    private Row measureInChild(Setting setting) {
+    Row measureInChild(Setting setting) {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());

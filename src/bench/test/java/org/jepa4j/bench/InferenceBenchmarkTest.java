@@ -40,6 +40,20 @@ class InferenceBenchmarkTest {
     }
 
     @Test
+    void aFeaturePutsTheInvariantExtractorNextToTheSessionFetchingThatOutputOnly() throws Exception {
+        Path model = dir.resolve("m.onnx");
+        OnnxExporter.export(TestModels.writeCheckpoint(dir.resolve("c.safetensors"), TINY, 3), model,
+                OnnxExporter.Options.defaults());
+        String out = run("--model", model.toString(), "--batches", "1,3", "--seconds", "0.06", "--rounds", "2",
+                "--lanes", "1", "--feature", "pooled", "--no-tensorflow");
+        assertTrue(out.contains("session 'pooled' only"), out);
+        assertTrue(out.contains("FeatureExtractor pooled"), out);
+        assertTrue(!out.contains("TensorFlow"), "--no-tensorflow leaves it out:\n" + out);
+        // images/s and CPU tables: three rows each, every row one figure per batch size
+        assertEquals(2, out.lines().filter(l -> l.startsWith("FeatureExtractor pooled")).count(), out);
+    }
+
+    @Test
     void aLaneOrRoundCountBelowOneIsAUsageError() {
         assertEquals(2, new CommandLine(new InferenceBenchmark()).execute("--model", "x.onnx", "--lanes", "0"));
         assertEquals(2, new CommandLine(new InferenceBenchmark()).execute("--model", "x.onnx", "--rounds", "0"));

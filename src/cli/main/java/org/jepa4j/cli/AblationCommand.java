@@ -152,10 +152,8 @@ public final class AblationCommand implements Callable<Integer> {
                     firstRun = run;
                 }
                 Map<String, AblationTable.Scores> scores = new LinkedHashMap<>();
-                for (String f : features) {
-                    EvaluationReport r = evaluate(encoder, f, out.resolve("eval").resolve(id).resolve(f), evalData, false);
-                    scores.put(f, scores(r, EvaluationReport.PRETRAINED));
-                }
+                evaluate(encoder, out.resolve("eval").resolve(id), evalData, false)
+                        .forEach((f, r) -> scores.put(f, scores(r, EvaluationReport.PRETRAINED)));
                 results.add(new AblationTable.SeedResult(seed, scores));
             }
             rows.add(new AblationTable.Variant(v.name(), v.overrides(), v.paper(), results));
@@ -270,27 +268,36 @@ public final class AblationCommand implements Callable<Integer> {
         return encoder;
     }
 
-    /** Runs {@code jepa4j eval} on one encoder and feature, or reads its earlier report. */
-    private EvaluationReport evaluate(Path model, String feature, Path dir, String evalData, boolean withPixels,
-                                      String... extra) throws IOException {
-        Path report = dir.resolve("report.json");
-        if (Files.exists(report)) {
-            return EvaluationReport.readJson(report);
+    /**
+     * Runs {@code jepa4j eval} on one encoder for every feature in one extraction pass, or reads
+     * the reports of an earlier run; returns each feature's report. The first feature's report is
+     * in {@code dir}, each other one in {@code dir/<feature>}.
+     */
+    private Map<String, EvaluationReport> evaluate(Path model, Path dir, String evalData, boolean withPixels)
+            throws IOException {
+        Map<String, Path> reports = new LinkedHashMap<>();
+        for (String f : features) {
+            reports.put(f, (f.equals(features.get(0)) ? dir : dir.resolve(f)).resolve("report.json"));
         }
-        List<String> args = new ArrayList<>(List.of("--model", model.toString(), "--data", evalData, "--features",
-                feature, "--out", dir.toString(), "--epochs", Integer.toString(probeEpochs),
-                "--limit-train", Integer.toString(limitTrain), "--limit-test", Integer.toString(limitTest)));
-        if (!withPixels) {
-            args.add("--no-pixel-baseline");
+        if (!reports.values().stream().allMatch(Files::exists)) {
+            List<String> args = new ArrayList<>(List.of("eval", "--model", model.toString(), "--data", evalData,
+                    "--features", String.join(",", features), "--out", dir.toString(),
+                    "--epochs", Integer.toString(probeEpochs),
+                    "--limit-train", Integer.toString(limitTrain), "--limit-test", Integer.toString(limitTest)));
+            if (!withPixels) {
+                args.add("--no-pixel-baseline");
+            }
+            int code = Jepa4j.commandLine().execute(args.toArray(String[]::new));
+            if (code != 0) {
+                throw new IllegalStateException("evaluation of " + model + " failed with exit code " + code
+                        + "; its output is above");
+            }
         }
-        args.addAll(List.of(extra));
-        args.add(0, "eval");
-        int code = Jepa4j.commandLine().execute(args.toArray(String[]::new));
-        if (code != 0) {
-            throw new IllegalStateException("evaluation of " + model + " (" + feature + ") failed with exit code " + code
-                    + "; its output is above");
+        Map<String, EvaluationReport> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Path> e : reports.entrySet()) {
+            out.put(e.getKey(), EvaluationReport.readJson(e.getValue()));
         }
-        return EvaluationReport.readJson(report);
+        return out;
     }
 
     /** The random-init encoder of the first run's config and raw pixels, each evaluated once. */
@@ -304,14 +311,10 @@ public final class AblationCommand implements Callable<Integer> {
         }
         Map<String, AblationTable.Scores> random = new LinkedHashMap<>();
         Map<String, AblationTable.Scores> pixels = new LinkedHashMap<>();
-        for (int i = 0; i < features.size(); i++) {
-            String f = features.get(i);
-            EvaluationReport r = evaluate(randomInit, f, dir.resolve(f), evalData, i == 0);
-            random.put(f, scores(r, EvaluationReport.PRETRAINED));
-            if (i == 0) {
-                pixels.put(f, scores(r, EvaluationReport.RAW_PIXELS));
-            }
-        }
+        Map<String, EvaluationReport> reports = evaluate(randomInit, dir.resolve("eval"), evalData, true);
+        reports.forEach((f, r) -> random.put(f, scores(r, EvaluationReport.PRETRAINED)));
+        // raw pixels do not depend on the feature: one figure, shown in the first feature's columns
+        pixels.put(features.get(0), scores(reports.get(features.get(0)), EvaluationReport.RAW_PIXELS));
         Map<String, Map<String, AblationTable.Scores>> out = new LinkedHashMap<>();
         out.put("random-init encoder", random);
         out.put("raw pixels", pixels);

@@ -3,9 +3,12 @@ package org.jepa4j.cli;
 import org.jepa4j.data.Image;
 import org.jepa4j.data.ImageDataset;
 import org.jepa4j.infer.FeatureExtractor;
+import org.jepa4j.infer.FeatureKind;
 import org.jepa4j.infer.NonFiniteFeatureException;
 
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Features of a batch of dataset images for the commands that write or evaluate them: a feature
@@ -25,8 +28,28 @@ final class DatasetFeatures {
         try {
             return fx.embedBatch(images);
         } catch (NonFiniteFeatureException e) {
-            throw new NonFiniteFeatureException("the " + e.kind() + " feature of " + dataset.source(indices.get(e.image()))
-                    + " is not finite, nothing is written: " + e.getMessage(), e.image(), e.kind());
+            throw named(dataset, indices, e);
         }
+    }
+
+    /**
+     * Features {@code kinds} of each of {@code images} (which are {@code indices} of {@code dataset})
+     * from one session run per slice.
+     *
+     * @throws NonFiniteFeatureException naming the dataset image, the model and the value
+     */
+    static Map<FeatureKind, float[][]> embed(FeatureExtractor fx, ImageDataset dataset, List<Image> images,
+                                             List<Integer> indices, Set<FeatureKind> kinds) {
+        try {
+            return fx.embedFeatures(images, kinds);
+        } catch (NonFiniteFeatureException e) {
+            throw named(dataset, indices, e);
+        }
+    }
+
+    private static NonFiniteFeatureException named(ImageDataset dataset, List<Integer> indices,
+                                                   NonFiniteFeatureException e) {
+        return new NonFiniteFeatureException("the " + e.kind() + " feature of " + dataset.source(indices.get(e.image()))
+                + " is not finite, nothing is written: " + e.getMessage(), e.image(), e.kind());
     }
 }

@@ -60,11 +60,12 @@ public final class EvalCommand implements Callable<Integer> {
             description = "Labelled data source with train and test splits: " + ImageSources.FORMS + ".")
     String data;
 
-    @Option(names = "--features", defaultValue = "pooled",
-            paramLabel = "pooled|pooled_last4|pooled_grid|last_hidden_state",
-            description = "Encoder feature to evaluate (default: ${DEFAULT-VALUE}; pooled_grid: token means over 3x3"
-                    + " regions; last_hidden_state: all tokens flattened, N*D values).")
-    String features;
+    @Option(names = "--features", defaultValue = "pooled", split = ",",
+            paramLabel = "KIND[,KIND...]",
+            description = "Encoder feature(s) to evaluate: pooled, pooled_last4, pooled_grid (token means over 3x3"
+                    + " regions), last_hidden_state (all tokens flattened, N*D values); several are extracted in one pass"
+                    + " over each split, the first reported in OUT, each other in OUT/<feature> (default: ${DEFAULT-VALUE}).")
+    List<String> features = new ArrayList<>();
 
     @Option(names = "--baseline-model", paramLabel = "FILE",
             description = "Random-init encoder of the same architecture (ONNX) for the baseline.")
@@ -115,7 +116,15 @@ public final class EvalCommand implements Callable<Integer> {
         if (limitTrain < 0 || limitTest < 0 || batchSize <= 0 || epochs <= 0) {
             throw new IllegalArgumentException("--limit-train and --limit-test must be >= 0, --batch-size and --epochs positive");
         }
-        FeatureKind kind = FeatureKind.parse(features);
+        List<FeatureKind> kinds = new ArrayList<>();
+        for (String f : features) {
+            FeatureKind k = FeatureKind.parse(f);
+            if (kinds.contains(k)) {
+                throw new IllegalArgumentException("--features " + String.join(",", features) + ": " + k
+                        + " is given twice");
+            }
+            kinds.add(k);
+        }
         if (run != null && !Files.isDirectory(run)) {
             throw new IllegalArgumentException("--run " + run + ": not a folder (expected a training run folder)");
         }
@@ -137,48 +146,63 @@ public final class EvalCommand implements Callable<Integer> {
         List<String> classNames = train.images().classNames();
         log.printf(Locale.ROOT, "data: %s, %s%n", train.images().description(), test.images().description());
         org.jepa4j.io.AtomicFiles.createFolders(out, "report");
-        ExtractorOptions options = runtime.applyTo(ExtractorOptions.builder(), OnnxRuntimeThreadOptions.onePerProcessor()).feature(kind)
-                .provider(ExecutionProvider.parse(provider)).build();
+        ExtractorOptions options = runtime.applyTo(ExtractorOptions.builder(), OnnxRuntimeThreadOptions.onePerProcessor())
+                .feature(kinds.get(0)).provider(ExecutionProvider.parse(provider)).build();
         Evaluation.Settings settings = Evaluation.Settings.defaults()
                 .withProbe(LinearProbe.Options.defaults().withEpochs(epochs).withSeed(seed));
 
-        List<EvaluationReport.FeatureResult> results = new ArrayList<>();
+        Map<FeatureKind, List<EvaluationReport.FeatureResult>> results = new LinkedHashMap<>();
+        kinds.forEach(k -> results.put(k, new ArrayList<>()));
         Map<String, String> modelInfo = new LinkedHashMap<>();
-        float[][] pretrainedTest;
+        Map<FeatureKind, float[][]> pretrainedTest;
         EvalTransform transform;
+        Map<FeatureKind, Integer> dimensions = new LinkedHashMap<>();
         try (FeatureExtractor fx = FeatureExtractor.open(model, options)) {
             ModelInfo info = fx.info();
+            for (FeatureKind k : kinds) {
+                if (!info.featureLength().containsKey(k)) {
+                    throw new IllegalArgumentException("--features " + k + ": " + model + " offers "
+                            + info.featureLength().keySet());
+                }
+                dimensions.put(k, info.dimension(k));
+            }
             transform = fx.transform();
             modelInfo.putAll(info.metadata());
             modelInfo.put("model_id", info.modelId());
             modelInfo.put("model_path", info.path().toString());
-            modelInfo.put("feature", info.feature().toString());
-            modelInfo.put("dimension", Integer.toString(info.dimension()));
             modelInfo.put("provider", info.provider().label());
-            log.printf(Locale.ROOT, "model: %s (%s, %d values, provider %s, %d lane%s)%n", info.modelId(), info.feature(),
-                    info.dimension(), info.provider().label(), fx.lanes(), fx.lanes() == 1 ? "" : "s");
+            log.printf(Locale.ROOT, "model: %s (%s, provider %s, %d lane%s)%n", info.modelId(), dimensions,
+                    info.provider().label(), fx.lanes(), fx.lanes() == 1 ? "" : "s");
             long t0 = System.nanoTime();
-            float[][] trainX = embed(fx, train, "pretrained train");
-            pretrainedTest = embed(fx, test, "pretrained test");
-            // the first pass finds the unreadable images; every feature set leaves the same ones out
-            int[] keepTrain = readable(trainX, train, "train", log);
-            int[] keepTest = readable(pretrainedTest, test, "test", log);
-            trainX = rows(trainX, keepTrain);
-            pretrainedTest = rows(pretrainedTest, keepTest);
+            Map<FeatureKind, float[][]> trainX = embed(fx, train, kinds, "pretrained train");
+            pretrainedTest = embed(fx, test, kinds, "pretrained test");
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            // the first pass finds the unreadable images; every feature and the baseline leave the same ones out
+            int[] keepTrain = readable(trainX.get(kinds.get(0)), train, "train", log);
+            int[] keepTest = readable(pretrainedTest.get(kinds.get(0)), test, "test", log);
+            for (FeatureKind k : kinds) {
+                trainX.put(k, rows(trainX.get(k), keepTrain));
+                pretrainedTest.put(k, rows(pretrainedTest.get(k), keepTest));
+            }
             train = subset(train, keepTrain);
             test = subset(test, keepTest);
-            results.add(Evaluation.evaluate(EvaluationReport.PRETRAINED, info.modelId() + " " + info.feature(), trainX,
-                    train.labels(), pretrainedTest, test.labels(), (System.nanoTime() - t0) / 1e9, settings, log));
+            for (FeatureKind k : kinds) {
+                results.get(k).add(Evaluation.evaluate(EvaluationReport.PRETRAINED, info.modelId() + " " + k,
+                        trainX.remove(k), train.labels(), pretrainedTest.get(k), test.labels(), seconds, settings, log));
+            }
         }
 
         Path baseline = baselineModel != null ? baselineModel : run != null ? createRandomInit(run, out, log) : null;
         if (baseline != null) {
             try (FeatureExtractor fx = FeatureExtractor.open(baseline, options)) {
                 long t0 = System.nanoTime();
-                float[][] trainX = embed(fx, train, "random-init train");
-                float[][] testX = embed(fx, test, "random-init test");
-                results.add(Evaluation.evaluate(EvaluationReport.RANDOM_INIT, fx.info().modelId() + " " + fx.info().feature(),
-                        trainX, train.labels(), testX, test.labels(), (System.nanoTime() - t0) / 1e9, settings, log));
+                Map<FeatureKind, float[][]> trainX = embed(fx, train, kinds, "random-init train");
+                Map<FeatureKind, float[][]> testX = embed(fx, test, kinds, "random-init test");
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                for (FeatureKind k : kinds) {
+                    results.get(k).add(Evaluation.evaluate(EvaluationReport.RANDOM_INIT, fx.info().modelId() + " " + k,
+                            trainX.remove(k), train.labels(), testX.remove(k), test.labels(), seconds, settings, log));
+                }
             }
         } else {
             log.println("random-init baseline skipped: pass --baseline-model FILE or --run RUN_DIR");
@@ -189,9 +213,11 @@ public final class EvalCommand implements Callable<Integer> {
             float[][] trainX = pixels(transform, train);
             float[][] testX = pixels(transform, test);
             var p = transform.preprocessing();
-            results.add(Evaluation.evaluate(EvaluationReport.RAW_PIXELS, String.format(Locale.ROOT,
-                    "evaluation-transformed pixels (%dx%dx%d, normalised)", p.channels(), p.imageSize(), p.imageSize()),
-                    trainX, train.labels(), testX, test.labels(), (System.nanoTime() - t0) / 1e9, settings, log));
+            EvaluationReport.FeatureResult pixelResult = Evaluation.evaluate(EvaluationReport.RAW_PIXELS,
+                    String.format(Locale.ROOT, "evaluation-transformed pixels (%dx%dx%d, normalised)", p.channels(),
+                            p.imageSize(), p.imageSize()),
+                    trainX, train.labels(), testX, test.labels(), (System.nanoTime() - t0) / 1e9, settings, log);
+            results.values().forEach(r -> r.add(pixelResult));
         }
 
         Map<String, String> provenance = new LinkedHashMap<>();
@@ -204,34 +230,54 @@ public final class EvalCommand implements Callable<Integer> {
         if (run != null) {
             provenance.put("run", run.toString());
         }
+        if (kinds.size() > 1) {
+            provenance.put("features", kinds.stream().map(FeatureKind::toString).collect(
+                    java.util.stream.Collectors.joining(",")) + ", extracted in one pass over each split");
+        }
+        for (FeatureKind k : kinds) {
+            Path folder = k == kinds.get(0) ? out : out.resolve(k.toString());
+            org.jepa4j.io.AtomicFiles.createFolders(folder, "report");
+            Map<String, String> info = new LinkedHashMap<>(modelInfo);
+            info.put("feature", k.toString());
+            info.put("dimension", Integer.toString(dimensions.get(k)));
+            writeReport(folder, k, info, provenance, results.get(k), pretrainedTest.get(k), train, test, classNames,
+                    k == kinds.get(0), log);
+        }
+        return 0;
+    }
+
+    /** One feature's report.json, report.md and charts in {@code folder}. */
+    private void writeReport(Path folder, FeatureKind kind, Map<String, String> modelInfo, Map<String, String> provenance,
+                             List<EvaluationReport.FeatureResult> results, float[][] pretrainedTest, SplitData train,
+                             SplitData test, List<String> classNames, boolean withTraining, PrintStream log)
+            throws IOException {
         EvaluationReport report = new EvaluationReport(Instant.now().toString(), Version.current(),
                 new EvaluationReport.DataSummary(data, train.labels().length, test.labels().length,
                         Math.max(classNames.size(), numClasses(train.labels(), test.labels())), classNames),
                 kind.toString(), modelInfo, provenance, results, Map.of());
-
-        Charts.accuracyBars(report, out.resolve("accuracy.png"));
+        Charts.accuracyBars(report, folder.resolve("accuracy.png"));
         report = report.withChart("accuracy", "accuracy.png");
         Charts.pcaScatter(pretrainedTest, test.labels(), classNames, "PCA of pretrained test features ("
-                + kind + ")", out.resolve("pca.png"));
+                + kind + ")", folder.resolve("pca.png"));
         report = report.withChart("pca", "pca.png");
-        if (run != null) {
+        if (run != null && withTraining) {
             try {
                 RunLog runLog = RunLog.read(RunLog.find(run));
-                Charts.trainingCurves(runLog, "Pretraining: " + run.getFileName(), out.resolve("training.png"));
+                Charts.trainingCurves(runLog, "Pretraining: " + run.getFileName(), folder.resolve("training.png"));
                 report = report.withChart("training", "training.png");
             } catch (IOException e) {
                 log.println("training chart skipped: " + e.getMessage());
             }
         }
-        report.writeJson(out.resolve("report.json"));
-        report.writeMarkdown(out.resolve("report.md"));
+        report.writeJson(folder.resolve("report.json"));
+        report.writeMarkdown(folder.resolve("report.md"));
         log.println();
+        log.println(kind + ":");
         for (EvaluationReport.FeatureResult r : report.results()) {
             log.printf(Locale.ROOT, "%-12s probe %6.2f%%  kNN %6.2f%%%n", r.name(), 100 * r.probe().testTop1(),
                     100 * r.knn().top1());
         }
-        log.println("wrote " + out.resolve("report.json") + ", report.md, " + String.join(", ", report.charts().values()));
-        return 0;
+        log.println("wrote " + folder.resolve("report.json") + ", report.md, " + String.join(", ", report.charts().values()));
     }
 
     private SplitData split(Split which, int limit) {
@@ -247,11 +293,16 @@ public final class EvalCommand implements Callable<Integer> {
         return new SplitData(ds, labels);
     }
 
-    /** Features per image; null rows for images found unreadable. */
-    private float[][] embed(FeatureExtractor fx, SplitData split, String what) {
+    /**
+     * Every feature of {@code kinds} of every image of the split, from one pass (one session run per
+     * batch); null rows for images found unreadable.
+     */
+    private Map<FeatureKind, float[][]> embed(FeatureExtractor fx, SplitData split, List<FeatureKind> kinds, String what) {
         int n = split.labels().length;
-        System.err.println(what + " features:");
-        float[][] outRows = new float[n][];
+        System.err.println(what + " features" + (kinds.size() > 1 ? " (" + kinds.size() + " kinds)" : "") + ":");
+        Map<FeatureKind, float[][]> outRows = new java.util.EnumMap<>(FeatureKind.class);
+        kinds.forEach(k -> outRows.put(k, new float[n][]));
+        java.util.Set<FeatureKind> asked = java.util.EnumSet.copyOf(kinds);
         EmbedCommand.Progress progress = new EmbedCommand.Progress(n, System.err);
         for (int start = 0; start < n; start += batchSize) {
             int end = Math.min(n, start + batchSize);
@@ -266,9 +317,12 @@ public final class EvalCommand implements Callable<Integer> {
                 }
             }
             if (!images.isEmpty()) {
-                float[][] rows = DatasetFeatures.embed(fx, split.images(), images, at);
-                for (int k = 0; k < rows.length; k++) {
-                    outRows[at.get(k)] = rows[k];
+                Map<FeatureKind, float[][]> rows = DatasetFeatures.embed(fx, split.images(), images, at, asked);
+                for (FeatureKind k : kinds) {
+                    float[][] part = rows.get(k);
+                    for (int r = 0; r < part.length; r++) {
+                        outRows.get(k)[at.get(r)] = part[r];
+                    }
                 }
             }
             progress.update(end);

@@ -1,6 +1,5 @@
 package org.jepa4j.cli;
 
-import org.jepa4j.infer.BatchLanes;
 import org.jepa4j.infer.ExtractorOptions;
 import picocli.CommandLine.Option;
 
@@ -17,7 +16,7 @@ public final class OnnxRuntimeThreadOptions {
     int threads;
 
     @Option(names = "--lanes", paramLabel = "N",
-            description = "Run each batch as slices of at most " + BatchLanes.SLICE_IMAGES + " images taken by N workers"
+            description = "Run each batch as slices of at most " + ExtractorOptions.SLICE_IMAGES + " images taken by N workers"
                     + " side by side on the CPU, each with processors/N ONNX Runtime threads unless --threads is"
                     + " given: more images/s on batches, but a lone image gets only processors/N threads (default:"
                     + " one per processor for embed and eval, which run large batches; 1 for serve).")

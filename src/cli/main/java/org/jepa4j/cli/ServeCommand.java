@@ -7,6 +7,7 @@ import org.jepa4j.serve.EmbeddingServer;
 import org.jepa4j.serve.ModelDescription;
 import org.jepa4j.serve.OnnxEmbedder;
 import org.jepa4j.serve.ServeOptions;
+import org.jepa4j.serve.ServerLifecycle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -28,7 +29,8 @@ import java.util.concurrent.Callable;
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"Serve image features of an exported ONNX encoder over HTTP (POST /v1/embeddings, "
                 + "GET /v1/model, /healthz, /readyz, /metrics), with dynamic micro-batching.",
-                "Stops gracefully on SIGTERM/SIGINT: readiness turns 503, accepted requests finish, then the model closes."})
+                "Stops gracefully on SIGTERM/SIGINT: readiness turns 503, new work answers 503 with Connection: close for"
+                        + " --drain-ms, accepted requests finish and are answered, then it exits 0."})
 public final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, paramLabel = "FILE", description = "Exported encoder, e.g. encoder.onnx.")
@@ -64,7 +66,7 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--feature", defaultValue = "pooled", split = ",", paramLabel = "KIND[,KIND]",
             description = "Feature(s) to serve: pooled, pooled_last4, last_hidden_state, pooled_grid; the first is the default, "
-                    + "requests choose others with \"feature\" or ?feature= (one model session each) (default: ${DEFAULT-VALUE}).")
+                    + "requests choose others with \"feature\" or ?feature= (one model session for all) (default: ${DEFAULT-VALUE}).")
     List<String> features = new ArrayList<>();
 
     @Option(names = "--provider", defaultValue = "cpu", paramLabel = "cpu|cuda|tensorrt|auto",
@@ -79,6 +81,43 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Largest width*height an image header may declare; larger answers 413 before decoding "
                     + "(default: ${DEFAULT-VALUE}).")
     long maxPixels;
+
+    @Option(names = "--read-timeout-ms", defaultValue = "30000",
+            description = "A request not completely received this long after its head answers 408 and its connection"
+                    + " closes (partial bodies, trickling clients) (default: ${DEFAULT-VALUE}).")
+    long readTimeoutMs;
+
+    @Option(names = "--idle-timeout-ms", defaultValue = "60000",
+            description = "A connection on which nothing arrives this long is closed (default: ${DEFAULT-VALUE}).")
+    long idleTimeoutMs;
+
+    @Option(names = "--drain-ms", defaultValue = "5000",
+            description = "On SIGTERM, how long readiness and new work answer 503 (Connection: close) before the listener"
+                    + " closes, so a load balancer notices (default: ${DEFAULT-VALUE}).")
+    long drainMs;
+
+    @Option(names = "--max-request-pixels", defaultValue = "40000000",
+            description = "Most pixels the headers of one request's images may declare together; more answers 413 before"
+                    + " decoding (default: ${DEFAULT-VALUE}).")
+    long maxRequestPixels;
+
+    @Option(names = "--large-image-pixels", defaultValue = "1000000",
+            description = "Requests declaring more pixels are decoded on their own pool, so they cannot starve small"
+                    + " requests (default: ${DEFAULT-VALUE}).")
+    long largeImagePixels;
+
+    @Option(names = "--large-decode-threads", defaultValue = "1",
+            description = "Threads of that pool (default: ${DEFAULT-VALUE}).")
+    int largeDecodeThreads;
+
+    @Option(names = "--large-queue", defaultValue = "4",
+            description = "Large requests waiting for that pool; more answer 429 (default: ${DEFAULT-VALUE}).")
+    int largeQueue;
+
+    @Option(names = "--describe-model-fully",
+            description = "GET /v1/model shows the whole model metadata, file-system paths and training config included"
+                    + " (default: only what clients need).")
+    boolean describeFully;
 
     @Option(names = "--shutdown-grace-s", defaultValue = "30",
             description = "How long shutdown waits for in-flight requests, s (default: ${DEFAULT-VALUE}).")
@@ -98,7 +137,12 @@ public final class ServeCommand implements Callable<Integer> {
         ServeOptions o = ServeOptions.defaults().withHost(host).withPort(port).withMaxBatch(maxBatch)
                 .withMaxWait(Duration.ofNanos(Math.round(maxWaitMs * 1e6))).withQueue(queue).withWorkers(workers)
                 .withMaxBodyBytes(ServeOptions.parseBytes(maxBody)).withMaxPixels(maxPixels)
-                .withShutdownGrace(Duration.ofSeconds(graceSeconds));
+                .withShutdownGrace(Duration.ofSeconds(graceSeconds))
+                .withTimeouts(new ServeOptions.Timeouts(Duration.ofMillis(readTimeoutMs), Duration.ofMillis(idleTimeoutMs),
+                        Duration.ofMillis(drainMs)))
+                .withDecodeBudget(new ServeOptions.DecodeBudget(maxRequestPixels, largeImagePixels, largeDecodeThreads,
+                        largeQueue))
+                .withDescribeFully(describeFully);
         return decodeThreads == null ? o : o.withDecodeThreads(decodeThreads);
     }
 
@@ -117,12 +161,6 @@ public final class ServeCommand implements Callable<Integer> {
                 .build();
         PrintWriter out = spec.commandLine().getOut();
         EmbeddingServer server = EmbeddingServer.start(OnnxEmbedder.open(model, kinds, extractor), options);
-        Thread hook = new Thread(() -> {
-            System.err.println("jepa4j serve: shutting down (finishing accepted requests) ...");
-            server.close();
-            System.err.println("jepa4j serve: stopped");
-        }, "jepa4j-serve-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
         ModelDescription m = server.model();
         out.printf(Locale.ROOT, "jepa4j serve: model %s, feature %s (dimension %d)%s, provider %s, listening on %s "
                         + "(port %d; max batch %d, max wait %s ms, queue %d)%n",
@@ -130,13 +168,7 @@ public final class ServeCommand implements Callable<Integer> {
                 m.provider(), server.baseUrl(), server.port(), options.maxBatch(), fmt(maxWaitMs), options.queue());
         out.flush();
         started.complete(server);
-        server.awaitClosed();
-        try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException e) {
-            // the JVM is shutting down: the hook is what closed the server
-        }
-        return 0;
+        return ServerLifecycle.serveUntilStopped(server, System.err);
     }
 
     private static String fmt(double ms) {

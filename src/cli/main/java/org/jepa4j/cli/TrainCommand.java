@@ -1,5 +1,9 @@
 package org.jepa4j.cli;
 
+import org.jepa4j.cluster.ClusterConfigException;
+import org.jepa4j.cluster.ClusterFailureException;
+import org.jepa4j.cluster.ClusterSpec;
+import org.jepa4j.cluster.TfConfig;
 import org.jepa4j.config.LoggingConfig;
 import org.jepa4j.config.RunConfig;
 import org.jepa4j.train.Trainer;
@@ -21,7 +25,9 @@ import java.util.concurrent.Callable;
         description = {"Pre-train an I-JEPA encoder (context encoder + predictor, EMA target encoder).",
                 "The run folder gets config.yaml, <write_tag>_r0.csv, provenance.json and",
                 "checkpoints/latest.safetensors (every epoch, at the end and on Ctrl-C) plus",
-                "checkpoints/epoch-NNNN.safetensors every logging.checkpoint_freq epochs."})
+                "checkpoints/epoch-NNNN.safetensors every logging.checkpoint_freq epochs.",
+                "With --cluster/--task-index or TF_CONFIG every worker runs the same command on its slice of",
+                "each global batch (docs/distributed.md)."})
 public final class TrainCommand implements Callable<Integer> {
     /** How long the Ctrl-C hook waits for the current step and the checkpoint. */
     static final long STOP_WAIT_MILLIS = 10 * 60 * 1000L;
@@ -40,11 +46,35 @@ public final class TrainCommand implements Callable<Integer> {
                     + " (default: optimization.eval_every; 0 = off).")
     int evalEvery;
 
+    @Option(names = "--cluster", paramLabel = "HOST:PORT,...",
+            description = {"Train as one worker of a synchronous data-parallel cluster: every worker's TensorFlow"
+                    + " server address, in rank order (worker 0 is the chief and writes the run folder).",
+                    "Without it the environment variable TF_CONFIG, when set, describes the cluster."})
+    String cluster;
+
+    @Option(names = "--task-index", paramLabel = "I", description = "This worker's index in --cluster.")
+    Integer taskIndex;
+
     @Spec
     CommandSpec spec;
 
+    /** The cluster from --cluster/--task-index, else from TF_CONFIG, else null (one process). */
+    ClusterSpec clusterSpec(String tfConfig) {
+        if (cluster != null) {
+            if (taskIndex == null) {
+                throw new ClusterConfigException("--cluster needs --task-index I, this worker's index in the list");
+            }
+            return ClusterSpec.ofWorkers(cluster, taskIndex);
+        }
+        if (taskIndex != null) {
+            throw new ClusterConfigException("--task-index " + taskIndex + " needs --cluster host:port,host:port,...");
+        }
+        return tfConfig == null || tfConfig.isBlank() ? null : TfConfig.parse(tfConfig);
+    }
+
     @Override
     public Integer call() throws Exception {
+        ClusterSpec clusterSpec = clusterSpec(System.getenv(TfConfig.VARIABLE));
         RunConfig config = configOptions.load();
         Path folder = out != null ? out : runFolderOf(config);
         LoggingConfig l = config.logging();
@@ -53,7 +83,8 @@ public final class TrainCommand implements Callable<Integer> {
         if (evalEvery < 0) {
             throw new IllegalArgumentException("--eval-every: " + evalEvery + " must be >= 0");
         }
-        Trainer trainer = new Trainer(config, Trainer.Options.of(folder).withResume(resume).withEvalEvery(evalEvery));
+        Trainer trainer = new Trainer(config, Trainer.Options.of(folder).withResume(resume).withEvalEvery(evalEvery)
+                .withCluster(clusterSpec));
         Thread hook = new Thread(() -> {
             trainer.requestStop();
             try {
@@ -66,7 +97,7 @@ public final class TrainCommand implements Callable<Integer> {
         try {
             trainer.run();
             return 0;
-        } catch (TrainingDivergedException e) {
+        } catch (TrainingDivergedException | ClusterFailureException e) {
             spec.commandLine().getErr().println("error: " + e.getMessage());
             spec.commandLine().getErr().flush();
             return 1;

@@ -39,7 +39,7 @@ class AblationCommandTest {
     }
 
     private String[] ablation(Path out, String only, String... more) {
-        List<String> a = new ArrayList<>(List.of("ablation", "--epochs", "1", "--only", only, "--features", "pooled",
+        List<String> a = new ArrayList<>(List.of("ablation", "--epochs", "1", "--only", only, "--features", "pooled,pooled_last4",
                 "--probe-epochs", "2", "--out", out.toString()));
         a.addAll(TINY);
         a.addAll(List.of(more));
@@ -59,9 +59,14 @@ class AblationCommandTest {
             long seed = v.seeds().get(0).seed();
             // the table holds exactly what the variant's evaluation measured
             EvaluationReport r = EvaluationReport.readJson(out.resolve("eval").resolve(v.name() + "-seed" + seed)
-                    .resolve("pooled").resolve("report.json"));
+                    .resolve("report.json"));
             assertEquals(r.results().get(0).probe().testTop1(), v.seeds().get(0).features().get("pooled").probe(), 0.0);
             assertEquals(r.results().get(0).knn().top1(), v.seeds().get(0).features().get("pooled").knn(), 0.0);
+            EvaluationReport last4 = EvaluationReport.readJson(out.resolve("eval").resolve(v.name() + "-seed" + seed)
+                    .resolve("pooled_last4").resolve("report.json"));
+            assertEquals("pooled_last4", last4.featureKind());
+            assertEquals(last4.results().get(0).probe().testTop1(),
+                    v.seeds().get(0).features().get("pooled_last4").probe(), 0.0);
             assertTrue(Files.isRegularFile(out.resolve("runs").resolve(v.name() + "-seed" + seed).resolve("encoder.onnx")));
         }
         String config = Files.readString(out.resolve("runs/pixels-seed0/config.yaml"));
@@ -72,10 +77,10 @@ class AblationCommandTest {
         assertTrue(md.contains("| multiblock | 1 |") && md.contains("| pixels | 1 |") && md.contains("Table 7"), md);
 
         // a rerun reuses every finished run and evaluation: nothing is trained or evaluated again
-        long before = Files.getLastModifiedTime(out.resolve("eval/multiblock-seed0/pooled/report.json")).toMillis();
+        long before = Files.getLastModifiedTime(out.resolve("eval/multiblock-seed0/report.json")).toMillis();
         StringWriter again = new StringWriter();
         assertEquals(0, run(again, ablation(out, "multiblock,pixels")), again.toString());
-        assertEquals(before, Files.getLastModifiedTime(out.resolve("eval/multiblock-seed0/pooled/report.json")).toMillis());
+        assertEquals(before, Files.getLastModifiedTime(out.resolve("eval/multiblock-seed0/report.json")).toMillis());
         assertEquals(table.variants(), AblationTable.readJson(out.resolve("ablation.json")).variants());
 
         // other settings in the same folder would mix budgets: refused, naming the folder

@@ -17,7 +17,7 @@ import org.jepa4j.export.OnnxExporter;
 import org.jepa4j.infer.ExtractorOptions;
 import org.jepa4j.infer.FeatureExtractor;
 import org.jepa4j.infer.FeatureKind;
-import org.jepa4j.infer.GridPooling;
+import org.jepa4j.infer.internal.GridPooling;
 import org.jepa4j.model.Initializer;
 import org.jepa4j.tensor.NamedTensors;
 import org.junit.jupiter.api.Test;
@@ -192,6 +192,51 @@ class EvalCommandTest {
         assertTrue(pre.rankMe() > 1 && pre.rankMe() <= 64 * 32, "RankMe " + pre.rankMe());
         assertTrue(Files.size(out.resolve("pca.png")) > 0);
         assertKnnOfTokenFeatures(tokens -> tokens, pre);
+    }
+
+    @Test
+    void severalFeaturesFromOneExtractionPassGiveTheResultsOfSeparateEvaluations() throws Exception {
+        Path model = dir.resolve("encoder.onnx");
+        OnnxExporter.export(tinyRun(), model, OnnxExporter.Options.defaults());
+        // last_hidden_state takes the same path (its probe alone takes most of a minute here)
+        List<String> kinds = List.of("pooled", "pooled_last4", "pooled_grid");
+        Path together = dir.resolve("together");
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream old = System.err;
+        int code;
+        try {
+            System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+            code = Jepa4j.commandLine().execute("eval", "--model", model.toString(), "--data", DATA, "--epochs", "2",
+                    "--baseline-model", model.toString(), "--features", String.join(",", kinds), "--out", together.toString());
+        } finally {
+            System.setErr(old);
+        }
+        assertEquals(0, code, err.toString(java.nio.charset.StandardCharsets.UTF_8));
+        String log = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(1, log.split("pretrained train features \\(3 kinds\\)", -1).length - 1,
+                "one extraction pass of the training split: " + log);
+        assertEquals(1, log.split("random-init test features \\(3 kinds\\)", -1).length - 1, log);
+        for (String kind : kinds) {
+            Path separate = dir.resolve("separate-" + kind);
+            assertEquals(0, Jepa4j.commandLine().execute("eval", "--model", model.toString(), "--data", DATA, "--epochs",
+                    "2", "--baseline-model", model.toString(), "--features", kind, "--out", separate.toString()));
+            Path folder = kind.equals(kinds.get(0)) ? together : together.resolve(kind);
+            EvaluationReport joint = EvaluationReport.readJson(folder.resolve("report.json"));
+            EvaluationReport alone = EvaluationReport.readJson(separate.resolve("report.json"));
+            assertEquals(kind, joint.featureKind());
+            assertEquals(3, joint.results().size(), "pretrained, random-init and pixels");
+            for (int i = 0; i < 3; i++) {
+                EvaluationReport.FeatureResult a = joint.results().get(i);
+                EvaluationReport.FeatureResult b = alone.results().get(i);
+                assertEquals(b.name(), a.name());
+                assertEquals(b.dim(), a.dim(), kind);
+                assertEquals(b.probe().testTop1(), a.probe().testTop1(), kind + " " + a.name() + " probe");
+                assertEquals(b.probe().grid(), a.probe().grid(), kind + " " + a.name() + " probe grid");
+                assertEquals(b.knn().top1(), a.knn().top1(), kind + " " + a.name() + " kNN");
+                assertEquals(b.rankMe(), a.rankMe(), kind + " " + a.name() + " RankMe");
+            }
+            assertTrue(Files.size(folder.resolve("report.md")) > 0);
+        }
     }
 
     @Test

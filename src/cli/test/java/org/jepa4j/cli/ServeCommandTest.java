@@ -77,7 +77,10 @@ class ServeCommandTest {
     void optionsMapToServeOptions() {
         ServeCommand command = new ServeCommand();
         new CommandLine(command).parseArgs("--model", "m.onnx", "--port", "0", "--max-batch", "4", "--max-wait-ms", "0.5",
-                "--queue", "9", "--max-body-bytes", "1MiB", "--max-pixels", "1000", "--host", "::1");
+                "--queue", "9", "--max-body-bytes", "1MiB", "--max-pixels", "1000", "--host", "::1",
+                "--read-timeout-ms", "1500", "--idle-timeout-ms", "2500", "--drain-ms", "700",
+                "--max-request-pixels", "5000", "--large-image-pixels", "300", "--large-decode-threads", "2",
+                "--large-queue", "3", "--describe-model-fully");
         ServeOptions o = command.serveOptions();
         assertEquals(4, o.maxBatch());
         assertEquals(Duration.ofNanos(500_000), o.maxWait());
@@ -85,6 +88,10 @@ class ServeCommandTest {
         assertEquals(1L << 20, o.maxBodyBytes());
         assertEquals(1000, o.maxPixels());
         assertEquals("::1", o.host());
+        assertEquals(new ServeOptions.Timeouts(Duration.ofMillis(1500), Duration.ofMillis(2500), Duration.ofMillis(700)),
+                o.timeouts());
+        assertEquals(new ServeOptions.DecodeBudget(5000, 300, 2, 3), o.decodeBudget());
+        assertTrue(o.describeFully());
     }
 
     @Test

@@ -33,8 +33,8 @@ public final class ConfigKeys {
             "data", List.of("channels", "eval_source", "limit", "max_pixels", "mean", "prefetch", "source", "std"),
             "logging", List.of("checkpoint_freq", "log_every"),
             "mask", List.of("cover_edges", "strategy", "truncation"),
-            "meta", List.of("depth", "embed_dim", "inter_op_threads", "intra_op_threads", "loss", "mlp_ratio",
-                    "num_heads", "pixel_norm", "pred_num_heads", "seed", "target", "towers"),
+            "meta", List.of("collective_timeout_s", "depth", "embed_dim", "inter_op_threads", "intra_op_threads", "loss",
+                    "mlp_ratio", "num_heads", "pixel_norm", "pred_num_heads", "seed", "target", "tower_devices", "towers"),
             "optimization", List.of("eval_every", "max_steps", "probe_every"));
 
     /** Mask strategies accepted by {@code mask.strategy}. */

@@ -21,6 +21,12 @@ package org.jepa4j.config;
  * @param interOpThreads  jepa4j {@code inter_op_threads}: TensorFlow inter-op threads (0 = TF default)
  * @param towers          jepa4j {@code towers}: copies of the training pass, each on a slice of the batch,
  *                        that TensorFlow runs side by side; the same step up to float rounding (default 1)
+ * @param collectiveTimeoutS jepa4j {@code collective_timeout_s}: in a multi-worker run, seconds a
+ *                        collective (the gradient all-reduce, the start-up broadcast) waits for the other
+ *                        workers before the run stops; above the cluster's start-up gap (default 300)
+ * @param towerDevices    jepa4j {@code tower_devices}: {@code none} (every tower on the one device, the
+ *                        default), {@code cpu} (tower i on {@code /device:CPU:i}) or {@code gpu} (tower i
+ *                        on {@code /device:GPU:i}, one tower per GPU)
  * @param target          jepa4j {@code target}: what the predictor predicts, {@code features} (the
  *                        reference: the target encoder's normalised features) or {@code pixels} (the
  *                        paper's pixel-space ablation: each target patch's pixels, no target encoder, no EMA)
@@ -31,16 +37,43 @@ package org.jepa4j.config;
 public record MetaConfig(boolean copyData, boolean loadCheckpoint, String modelName, int predDepth, int predEmbDim,
                          String readCheckpoint, boolean useBfloat16, long seed, int embedDim, int depth,
                          int numHeads, double mlpRatio, int predNumHeads, String loss, int intraOpThreads,
-                         int interOpThreads, int towers, String target, boolean pixelNorm) {
+                         int interOpThreads, int towers, double collectiveTimeoutS, String towerDevices,
+                         String target, boolean pixelNorm) {
+
+    /** Default of {@code meta.collective_timeout_s}: well above a cluster's start-up gap. */
+    public static final double DEFAULT_COLLECTIVE_TIMEOUT_S = 300;
+
+    /** Values of {@code meta.tower_devices}. */
+    public static final java.util.List<String> TOWER_DEVICES = java.util.List.of("none", "cpu", "gpu");
 
     /** The keys without {@code target} and {@code pixel_norm} (features, the reference's target). */
+    public MetaConfig(boolean copyData, boolean loadCheckpoint, String modelName, int predDepth, int predEmbDim,
+                      String readCheckpoint, boolean useBfloat16, long seed, int embedDim, int depth, int numHeads,
+                      double mlpRatio, int predNumHeads, String loss, int intraOpThreads, int interOpThreads,
+                      int towers, double collectiveTimeoutS, String towerDevices) {
+        this(copyData, loadCheckpoint, modelName, predDepth, predEmbDim, readCheckpoint, useBfloat16, seed, embedDim,
+                depth, numHeads, mlpRatio, predNumHeads, loss, intraOpThreads, interOpThreads, towers,
+                collectiveTimeoutS, towerDevices, ConfigKeys.TARGET_FEATURES, true);
+    }
+
+    /** The keys without {@code tower_devices} (none), {@code target} and {@code pixel_norm}. */
+    public MetaConfig(boolean copyData, boolean loadCheckpoint, String modelName, int predDepth, int predEmbDim,
+                      String readCheckpoint, boolean useBfloat16, long seed, int embedDim, int depth, int numHeads,
+                      double mlpRatio, int predNumHeads, String loss, int intraOpThreads, int interOpThreads,
+                      int towers, double collectiveTimeoutS) {
+        this(copyData, loadCheckpoint, modelName, predDepth, predEmbDim, readCheckpoint, useBfloat16, seed, embedDim,
+                depth, numHeads, mlpRatio, predNumHeads, loss, intraOpThreads, interOpThreads, towers,
+                collectiveTimeoutS, "none");
+    }
+
+    /** The keys without {@code collective_timeout_s} (its default), {@code tower_devices}, {@code target}, {@code pixel_norm}. */
     public MetaConfig(boolean copyData, boolean loadCheckpoint, String modelName, int predDepth, int predEmbDim,
                       String readCheckpoint, boolean useBfloat16, long seed, int embedDim, int depth, int numHeads,
                       double mlpRatio, int predNumHeads, String loss, int intraOpThreads, int interOpThreads,
                       int towers) {
         this(copyData, loadCheckpoint, modelName, predDepth, predEmbDim, readCheckpoint, useBfloat16, seed, embedDim,
                 depth, numHeads, mlpRatio, predNumHeads, loss, intraOpThreads, interOpThreads, towers,
-                ConfigKeys.TARGET_FEATURES, true);
+                DEFAULT_COLLECTIVE_TIMEOUT_S, "none");
     }
 
     public static MetaConfig defaults() {
@@ -51,6 +84,6 @@ public record MetaConfig(boolean copyData, boolean loadCheckpoint, String modelN
     public MetaConfig withTarget(String newTarget, boolean newPixelNorm) {
         return new MetaConfig(copyData, loadCheckpoint, modelName, predDepth, predEmbDim, readCheckpoint, useBfloat16,
                 seed, embedDim, depth, numHeads, mlpRatio, predNumHeads, loss, intraOpThreads, interOpThreads, towers,
-                newTarget, newPixelNorm);
+                collectiveTimeoutS, towerDevices, newTarget, newPixelNorm);
     }
 }

@@ -339,13 +339,24 @@ public final class RunConfigLoader {
         nonNegative(s, "inter_op_threads", inter);
         int towers = s.integer("towers", m.towers());
         positive(s, "towers", towers);
+        double collectiveTimeout = s.number("collective_timeout_s", m.collectiveTimeoutS());
+        if (!(collectiveTimeout > 0)) {
+            s.problem("collective_timeout_s", collectiveTimeout + " is not positive, expected seconds > 0 that a"
+                    + " multi-worker step waits for the other workers");
+        }
+        String towerDevices = s.string("tower_devices", m.towerDevices(), false);
+        if (!MetaConfig.TOWER_DEVICES.contains(towerDevices)) {
+            s.problem("tower_devices", "'" + towerDevices + "' is not a placement, expected one of "
+                    + MetaConfig.TOWER_DEVICES);
+        }
         String target = s.string("target", m.target(), false);
         if (!ConfigKeys.TARGETS.contains(target)) {
             s.problem("target", "'" + target + "' is not a prediction target, expected one of " + ConfigKeys.TARGETS);
         }
         boolean pixelNorm = s.bool("pixel_norm", m.pixelNorm());
         return new MetaConfig(copyData, loadCheckpoint, modelName, predDepth, predEmbDim, readCheckpoint, bf16, seed,
-                embedDim, depth, numHeads, mlpRatio, predNumHeads, loss, intra, inter, towers, target, pixelNorm);
+                embedDim, depth, numHeads, mlpRatio, predNumHeads, loss, intra, inter, towers, collectiveTimeout,
+                towerDevices, target, pixelNorm);
     }
 
     private static OptimizationConfig optimization(Section s) {

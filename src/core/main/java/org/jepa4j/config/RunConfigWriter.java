@@ -106,6 +106,7 @@ public final class RunConfigWriter {
         meta.put("pred_emb_dim", t.predEmbDim());
         meta.put("read_checkpoint", t.readCheckpoint());
         meta.put("use_bfloat16", t.useBfloat16());
+        meta.put("collective_timeout_s", t.collectiveTimeoutS());
         meta.put("depth", t.depth());
         meta.put("embed_dim", t.embedDim());
         meta.put("inter_op_threads", t.interOpThreads());
@@ -117,6 +118,7 @@ public final class RunConfigWriter {
         meta.put("pred_num_heads", t.predNumHeads());
         meta.put("seed", t.seed());
         meta.put("target", t.target());
+        meta.put("tower_devices", t.towerDevices());
         meta.put("towers", t.towers());
         v.put("meta", meta);
 

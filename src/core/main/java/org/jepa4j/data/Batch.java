@@ -22,4 +22,16 @@ public record Batch(long step, float[] pixels, int size, int channels, int heigh
                     + " needs " + (long) size * channels * height * width + " values, got " + pixels.length);
         }
     }
+
+    /** Images {@code [from, to)} of this batch with their labels and masks (a data-parallel replica's slice). */
+    public Batch slice(int from, int to) {
+        if (from < 0 || to > size || from >= to) {
+            throw new IllegalArgumentException("batch slice [" + from + ", " + to + ") is not inside the batch of "
+                    + size + " images, expected 0 <= from < to <= " + size);
+        }
+        int per = channels * height * width;
+        return new Batch(step, java.util.Arrays.copyOfRange(pixels, from * per, to * per), to - from, channels, height,
+                width, labels == null ? null : java.util.Arrays.copyOfRange(labels, from, to),
+                masks == null ? null : masks.slice(from, to));
+    }
 }

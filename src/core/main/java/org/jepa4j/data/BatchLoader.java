@@ -40,6 +40,7 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
     private final MaskSampler sampler;
     private final boolean labelled;
     private final int batchSize;
+    private final int[] slice;
     private final long seed;
     private final long endStep;
     private final int window;
@@ -80,6 +81,7 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
         this.sampler = sampler;
         this.labelled = dataset.labelled();
         this.batchSize = options.batchSize();
+        this.slice = options.slice();
         this.seed = options.seed();
         this.endStep = endStep;
         this.window = Math.max(options.prefetch(), options.workers());
@@ -235,14 +237,18 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
 
     private Batch build(long step) {
         int[] indices = plan.indices(step);
-        int b = indices.length;
+        int whole = indices.length;
+        // a replica builds its slice of the batch; an evaluation batch (whole < batchSize) is never sliced
+        int from = whole == batchSize ? slice[0] : 0;
+        int b = whole == batchSize ? slice[1] - slice[0] : whole;
         int len = transform.outputLength();
         float[] pixels = new float[b * len];
         int[] labels = labelled ? new int[b] : null;
-        for (int j = 0; j < b; j++) {
+        for (int i = 0; i < b; i++) {
             if (stopping) {
                 throw new java.util.concurrent.CancellationException("loader closed");
             }
+            int j = from + i; // the image's position in the whole batch seeds its crop and flip
             int index = indices[j];
             Image image = null;
             for (int tries = 0; image == null; tries++) {
@@ -257,12 +263,16 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
                 }
             }
             SplittableRandom random = new SplittableRandom(SeedMixer.mix(seed, step, j));
-            transform.applyInto(image, random, pixels, j * len);
+            transform.applyInto(image, random, pixels, i * len);
             if (labels != null) {
-                labels[j] = dataset.label(index);
+                labels[i] = dataset.label(index);
             }
         }
-        MaskBatch masks = sampler == null ? null : sampler.sampleAt(step, b);
+        // masks of the whole batch (their lengths are the batch minimum), then this slice's lists
+        MaskBatch masks = sampler == null ? null : sampler.sampleAt(step, whole);
+        if (masks != null && b < whole) {
+            masks = masks.slice(from, from + b);
+        }
         int s = transform.outputSize();
         return new Batch(step, pixels, b, transform.outputChannels(), s, s, labels, masks);
     }

@@ -73,6 +73,17 @@ public record BoundedImageDecoder(long maxPixels, String setting) {
     }
 
     /**
+     * The pixels ({@code width·height}) {@code encoded}'s header declares, without decoding any.
+     *
+     * @param what the input's name in messages
+     * @throws TooManyPixelsException when they are more than {@link #maxPixels()}
+     * @throws DecodeException        when it is empty or no reader recognises it
+     */
+    public long declaredPixels(byte[] encoded, String what) throws DecodeException {
+        return read(encoded, what, false).pixels;
+    }
+
+    /**
      * Decodes {@code encoded}.
      *
      * @param what the input's name in messages (a path, {@code body}, {@code images[3]})
@@ -80,6 +91,14 @@ public record BoundedImageDecoder(long maxPixels, String setting) {
      * @throws DecodeException        when it is empty or not a decodable image
      */
     public BufferedImage decode(byte[] encoded, String what) throws DecodeException {
+        return read(encoded, what, true).image;
+    }
+
+    /** What {@link #read} found: the declared pixels and, when asked for, the decoded image. */
+    private record Read(long pixels, BufferedImage image) {
+    }
+
+    private Read read(byte[] encoded, String what, boolean decode) throws DecodeException {
         if (encoded.length == 0) {
             throw new DecodeException(what + " is empty: expected an encoded image", null);
         }
@@ -104,11 +123,14 @@ public record BoundedImageDecoder(long maxPixels, String setting) {
                             + " pixels, more than the limit of " + maxPixels + " (" + setting + "); it was not decoded",
                             width, height);
                 }
+                if (!decode) {
+                    return new Read(width * height, null);
+                }
                 BufferedImage img = reader.read(0);
                 if (img == null) {
                     throw new DecodeException(label + ": the reader returned no image", null);
                 }
-                return img;
+                return new Read(width * height, img);
             } finally {
                 reader.dispose();
             }

@@ -12,9 +12,13 @@ import org.jepa4j.config.DataConfig;
  * @param startStep first global step to produce (resume: earlier steps are skipped without loading images)
  * @param endStep   step to stop before, or {@link #UNBOUNDED}
  * @param shuffle   shuffle each epoch (training); false walks the dataset in order every epoch
+ * @param replica   which slice of each batch this loader builds (a data-parallel replica's rank)
+ * @param replicas  slices each batch is cut into: replica r builds the contiguous images
+ *                  {@link #slice}, with the crops, flips and masks those images have in the whole
+ *                  batch, so the replicas' slices together are exactly the one-process batch
  */
 public record LoaderOptions(int batchSize, int workers, int prefetch, long seed, long startStep, long endStep,
-                            boolean shuffle) {
+                            boolean shuffle, int replica, int replicas) {
 
     /** {@code endStep} value for a loader that never ends. */
     public static final long UNBOUNDED = -1;
@@ -35,6 +39,39 @@ public record LoaderOptions(int batchSize, int workers, int prefetch, long seed,
         if (endStep != UNBOUNDED && endStep < startStep) {
             throw new IllegalArgumentException("loader end step " + endStep + " is before the start step " + startStep);
         }
+        if (replicas < 1 || replicas > batchSize || replica < 0 || replica >= replicas) {
+            throw new IllegalArgumentException("loader replica " + replica + " of " + replicas + " is not possible with"
+                    + " batches of " + batchSize + ", expected 0 <= replica < replicas <= data.batch_size");
+        }
+    }
+
+    /** Options that build whole batches (one replica). */
+    public LoaderOptions(int batchSize, int workers, int prefetch, long seed, long startStep, long endStep,
+                         boolean shuffle) {
+        this(batchSize, workers, prefetch, seed, startStep, endStep, shuffle, 0, 1);
+    }
+
+    /**
+     * The images {@code [from, to)} of a batch that {@code replica} of {@code replicas} builds:
+     * contiguous slices of {@code floor((batchSize + r) / replicas)} images in rank order (the
+     * rule of training towers).
+     */
+    public static int[] slice(int batchSize, int replica, int replicas) {
+        int from = 0;
+        for (int r = 0; r < replica; r++) {
+            from += (batchSize + r) / replicas;
+        }
+        return new int[] {from, from + (batchSize + replica) / replicas};
+    }
+
+    /** This loader's slice of each batch ({@link #slice}). */
+    public int[] slice() {
+        return slice(batchSize, replica, replicas);
+    }
+
+    /** These options building replica {@code r}'s slice of {@code n}. */
+    public LoaderOptions withReplica(int r, int n) {
+        return new LoaderOptions(batchSize, workers, prefetch, seed, startStep, endStep, shuffle, r, n);
     }
 
     /**
@@ -48,11 +85,11 @@ public record LoaderOptions(int batchSize, int workers, int prefetch, long seed,
 
     /** These options with another worker count. */
     public LoaderOptions withWorkers(int n) {
-        return new LoaderOptions(batchSize, n, prefetch, seed, startStep, endStep, shuffle);
+        return new LoaderOptions(batchSize, n, prefetch, seed, startStep, endStep, shuffle, replica, replicas);
     }
 
     /** These options with another step range. */
     public LoaderOptions withSteps(long start, long end) {
-        return new LoaderOptions(batchSize, workers, prefetch, seed, start, end, shuffle);
+        return new LoaderOptions(batchSize, workers, prefetch, seed, start, end, shuffle, replica, replicas);
     }
 }

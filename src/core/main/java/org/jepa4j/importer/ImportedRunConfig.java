@@ -49,7 +49,7 @@ public final class ImportedRunConfig {
         MetaConfig meta = new MetaConfig(m.copyData(), m.loadCheckpoint(), name == null ? m.modelName() : name,
                 p.depth(), p.width(), m.readCheckpoint(), m.useBfloat16(), m.seed(), e.width(), e.depth(), e.heads(),
                 (double) e.mlpHidden() / e.width(), p.heads() == e.heads() ? 0 : p.heads(), m.loss(),
-                m.intraOpThreads(), m.interOpThreads(), m.towers());
+                m.intraOpThreads(), m.interOpThreads(), m.towers(), m.collectiveTimeoutS(), m.towerDevices());
         LoggingConfig lc = d.logging();
         LoggingConfig logging = new LoggingConfig(runFolder, lc.writeTag(), lc.checkpointFreq(), lc.logEvery());
         RunConfig c = new RunConfig(data, mask, meta, d.optimization(), logging, List.of());

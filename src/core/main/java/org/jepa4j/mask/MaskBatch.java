@@ -32,4 +32,24 @@ public record MaskBatch(int[][][] context, int[][][] targets, long step) {
     public int targetLength() {
         return targets[0][0].length;
     }
+
+    /**
+     * The masks of images {@code [from, to)} of this batch (a data-parallel replica's slice): the
+     * same lists, so the same lengths, as the whole batch has for those images.
+     */
+    public MaskBatch slice(int from, int to) {
+        if (from < 0 || to > batchSize() || from >= to) {
+            throw new IllegalArgumentException("mask slice [" + from + ", " + to + ") is not inside the batch of "
+                    + batchSize() + " images, expected 0 <= from < to <= " + batchSize());
+        }
+        return new MaskBatch(sliceLists(context, from, to), sliceLists(targets, from, to), step);
+    }
+
+    private static int[][][] sliceLists(int[][][] lists, int from, int to) {
+        int[][][] out = new int[lists.length][][];
+        for (int m = 0; m < lists.length; m++) {
+            out[m] = java.util.Arrays.copyOfRange(lists[m], from, to);
+        }
+        return out;
+    }
 }

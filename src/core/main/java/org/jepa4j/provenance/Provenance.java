@@ -88,6 +88,13 @@ public record Provenance(String kind, String created, String version, String hos
                 System.getProperty("java.version"), details);
     }
 
+    /** This record with one more kind-specific entry (or {@code key} replaced), written after the others. */
+    public Provenance with(String key, Object value) {
+        Map<String, Object> d = new LinkedHashMap<>(details);
+        d.put(key, value);
+        return new Provenance(kind, created, version, host, java, d);
+    }
+
     /** The run folder this artifact belongs to, or null when it records none. */
     public String runFolder() {
         return details.get("run_folder") instanceof String s ? s : null;

@@ -180,6 +180,8 @@ class RunConfigLoaderTest {
             "meta.towers=0           | meta.towers (--set): 0 is not allowed, expected at least 1",
             "meta.target=depth       | meta.target (--set): 'depth' is not a prediction target, expected one of [features, pixels]",
             "meta.pixel_norm=maybe   | meta.pixel_norm (--set): 'maybe' (a string), expected true or false",
+            "meta.collective_timeout_s=0 | meta.collective_timeout_s (--set): 0.0 is not positive, expected seconds > 0",
+            "meta.tower_devices=tpu  | meta.tower_devices (--set): 'tpu' is not a placement, expected one of [none, cpu, gpu]",
             "mask.strategy=grid      | mask.strategy (--set): 'grid' is not a mask strategy, expected one of [multiblock, random, block, rasterized]",
             "mask.truncation=last    | mask.truncation (--set): 'last' is not a truncation mode, expected one of [first, random]",
             "optimization.epochs=0   | optimization.epochs (--set): 0 is not allowed, expected at least 1",

@@ -138,6 +138,33 @@ class BatchLoaderTest {
     }
 
     @Test
+    void replicaSlicesTogetherAreExactlyTheWholeBatch() {
+        LoaderOptions o = new LoaderOptions(7, 2, 2, 3, 0, 8, true); // 7 images: slices of 2, 2, 3
+        List<Batch> whole = drain(new BatchLoader(SYNTH, TRAIN, new StepMasks(), o));
+        int replicas = 3;
+        List<List<Batch>> parts = new java.util.ArrayList<>();
+        for (int r = 0; r < replicas; r++) {
+            parts.add(drain(new BatchLoader(SYNTH, TRAIN, new StepMasks(), o.withReplica(r, replicas).withSteps(2, 8))));
+        }
+        for (int t = 2; t < 8; t++) {
+            Batch w = whole.get(t);
+            for (int r = 0; r < replicas; r++) {
+                Batch p = parts.get(r).get(t - 2);
+                int[] s = LoaderOptions.slice(7, r, replicas);
+                assertEquals(t, p.step());
+                assertEquals(s[1] - s[0], p.size());
+                Batch expected = w.slice(s[0], s[1]);
+                assertArrayEquals(expected.pixels(), p.pixels(), "step " + t + " replica " + r + ": crops and flips");
+                assertArrayEquals(expected.labels(), p.labels());
+                assertTrue(Arrays.deepEquals(expected.masks().context(), p.masks().context()), "context masks");
+                assertTrue(Arrays.deepEquals(expected.masks().targets(), p.masks().targets()), "target masks");
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> o.withReplica(3, 3));
+        assertThrows(IllegalArgumentException.class, () -> o.withReplica(0, 8));
+    }
+
+    @Test
     void resumingAtAStepYieldsTheTailOfAStraightRun() {
         LoaderOptions o = new LoaderOptions(8, 2, 3, 5, 0, 14, true);
         List<Batch> straight = drain(new BatchLoader(SYNTH, TRAIN, new StepMasks(), o));

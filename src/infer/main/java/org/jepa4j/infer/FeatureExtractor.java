@@ -10,6 +10,9 @@ import org.jepa4j.data.BoundedImageDecoder;
 import org.jepa4j.data.EvalTransform;
 import org.jepa4j.data.Image;
 import org.jepa4j.data.Preprocessing;
+import org.jepa4j.infer.internal.BatchLanes;
+import org.jepa4j.infer.internal.Batchifier;
+import org.jepa4j.infer.internal.GridPooling;
 import org.jepa4j.onnx.OnnxMetadata;
 
 import java.awt.image.BufferedImage;
@@ -233,6 +236,17 @@ public final class FeatureExtractor implements AutoCloseable {
      */
     public Map<FeatureKind, float[][]> embedFeatures(List<Image> images, Set<FeatureKind> kinds) {
         return embedStacked(Batchifier.stack(images, inputLength, transform::applyInto), images.size(), kinds);
+    }
+
+    /**
+     * Features {@code kinds} of already preprocessed images (each normalised {@code [C, S, S]}, as
+     * {@link #transform()} makes them) in one batch: what a service that preprocesses on its own
+     * threads and batches requests itself calls (the server does).
+     *
+     * @throws IllegalArgumentException when an input has the wrong length or the model lacks a kind
+     */
+    public Map<FeatureKind, float[][]> embedPrepared(List<float[]> inputs, Set<FeatureKind> kinds) {
+        return embedStacked(Batchifier.stack(inputs, inputLength), inputs.size(), kinds);
     }
 
     /**

@@ -17,7 +17,7 @@ public enum FeatureKind {
     LAST_HIDDEN_STATE("last_hidden_state"),
     /**
      * Token means over a 3x3 grid of regions of the last hidden state, {@code [9·D]} (see
-     * {@link GridPooling}): keeps the coarse layout that the plain mean discards.
+     * {@code GridPooling}): keeps the coarse layout that the plain mean discards.
      */
     POOLED_GRID("pooled_grid");
 

@@ -26,6 +26,7 @@ import java.util.Map;
 public record ModelInfo(String modelId, Path path, Map<FeatureKind, Integer> featureLength, FeatureKind feature,
                         int imageSize, int channels, Preprocessing preprocessing, Map<String, String> metadata,
                         ExecutionProvider provider) {
+    /** Copies the maps; refuses {@link ExecutionProvider#AUTO}, which is a request, not a provider in use. */
     public ModelInfo {
         if (provider == ExecutionProvider.AUTO) {
             throw new IllegalArgumentException("ModelInfo.provider is the provider in use, not AUTO");

@@ -3,18 +3,23 @@ package org.jepa4j.serve;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import org.jepa4j.data.Image;
+import org.jepa4j.onnx.OnnxMetadata;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -30,6 +35,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -51,13 +57,39 @@ import java.util.concurrent.atomic.AtomicInteger;
  * </ul>
  * The event loop only routes and answers: bodies are parsed, decoded and preprocessed on a decode
  * pool, and the model runs on {@link MicroBatcher} workers, one batcher per served feature.
- * {@link #close()} is graceful: readiness turns 503, new embedding requests are refused with 503,
- * requests already accepted finish, then the server stops and the models close.
+ *
+ * <p>Bounded everywhere a client could make it hold resources: bodies ({@code maxBodyBytes}), the
+ * pixels an image and a request may declare (checked from the headers before decoding), the decode
+ * work of large requests (their own pool and queue, {@link ServeOptions.DecodeBudget}, so that they
+ * cannot starve small ones), the time to send a request and idle connections
+ * ({@link ServeOptions.Timeouts}: 408 and the connection closed), JSON nesting and number lengths
+ * (400 naming the problem, never 500).
+ *
+ * <p>{@link #close()} is graceful: readiness turns 503 and new embedding requests answer 503 with
+ * {@code Connection: close} for the drain period, requests already accepted finish and are
+ * answered, then the listener shuts down and the models close. {@link ServerLifecycle} ties it to
+ * SIGTERM.
  */
 public final class EmbeddingServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(EmbeddingServer.class.getName());
+    /** Writes answers. */
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final JsonFactory JSON_FACTORY = JSON.getFactory();
+    /** Deepest nesting a request body may have: the request format needs 2. */
+    static final int MAX_JSON_DEPTH = 8;
+    /** Longest number literal a request body may hold (the format has none). */
+    static final int MAX_JSON_NUMBER_LENGTH = 64;
+    /** Reads requests: shallow nesting, short numbers, duplicate keys refused. */
+    private static final ObjectMapper REQUEST_JSON = new ObjectMapper(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_JSON_DEPTH)
+                    .maxNumberLength(MAX_JSON_NUMBER_LENGTH).build())
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build())
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    /** Metadata {@code GET /v1/model} shows by default: no file-system paths, no training config. */
+    static final Set<String> PUBLIC_METADATA = Set.of(OnnxMetadata.MODEL, OnnxMetadata.ENCODER, OnnxMetadata.IMAGE_SIZE,
+            OnnxMetadata.PATCH_SIZE, OnnxMetadata.CHANNELS, OnnxMetadata.MEAN, OnnxMetadata.STD, OnnxMetadata.RESIZE_SIZE,
+            OnnxMetadata.FEATURES, OnnxMetadata.LAST4_BLOCKS, OnnxMetadata.STEP, OnnxMetadata.CONFIG_HASH,
+            OnnxMetadata.VERSION, OnnxMetadata.SOURCE_SHA256);
     static final Set<String> IMAGE_TYPES = Set.of("image/png", "image/jpeg", "image/jpg", "image/bmp", "image/x-ms-bmp",
             "image/gif", "application/octet-stream");
     static final Set<String> ROUTES = Set.of("/v1/embeddings", "/v1/model", "/healthz", "/readyz", "/metrics");
@@ -70,12 +102,16 @@ public final class EmbeddingServer implements AutoCloseable {
     private final ImageDecoder decoder;
     private final ServeMetrics metrics;
     private final ThreadPoolExecutor decodePool;
+    /** Decodes requests declaring more than {@link ServeOptions.DecodeBudget#largeImagePixels()}. */
+    private final ThreadPoolExecutor largeDecodePool;
     private final ExecutorService responsePool;
     private final Vertx vertx;
     private final HttpServer http;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CountDownLatch closed = new CountDownLatch(1);
+    /** Per open connection: the timer that closes it when no complete request arrives in time. */
+    private final Map<HttpConnection, Long> headerTimers = new ConcurrentHashMap<>();
 
     private EmbeddingServer(ServeOptions options, List<BatchEmbedder> embedders) {
         this.options = options;
@@ -100,12 +136,19 @@ public final class EmbeddingServer implements AutoCloseable {
         // bounded: a flood of bodies waits here at most `queue` deep, beyond that 429
         this.decodePool = new ThreadPoolExecutor(options.decodeThreads(), options.decodeThreads(), 30, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(options.queue()), daemon("jepa4j-decode"), new ThreadPoolExecutor.AbortPolicy());
+        ServeOptions.DecodeBudget budget = options.decodeBudget();
+        this.largeDecodePool = new ThreadPoolExecutor(budget.largeDecodeThreads(), budget.largeDecodeThreads(), 30,
+                TimeUnit.SECONDS, new ArrayBlockingQueue<>(budget.largeQueue()), daemon("jepa4j-decode-large"),
+                new ThreadPoolExecutor.AbortPolicy());
         this.responsePool = Executors.newFixedThreadPool(Math.max(1, Math.min(4, options.decodeThreads())),
                 daemon("jepa4j-respond"));
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(1, Math.min(4, options.decodeThreads())))
                 .setWorkerPoolSize(1));
         this.http = vertx.createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(options.port())
-                .setCompressionSupported(false));
+                .setCompressionSupported(false)
+                .setIdleTimeout(Math.toIntExact(Math.max(1, options.timeouts().idle().toMillis())))
+                .setIdleTimeoutUnit(TimeUnit.MILLISECONDS));
+        http.connectionHandler(this::watchHeaders);
         http.requestHandler(router());
     }
 
@@ -173,12 +216,13 @@ public final class EmbeddingServer implements AutoCloseable {
     private Router router() {
         Router router = Router.router(vertx);
         router.route().handler(this::observe);
+        router.route().handler(this::guardRead);
         router.get("/healthz").handler(ctx -> answerJson(ctx, 200, Map.of("status", "alive")));
         router.get("/readyz").handler(ctx -> {
             if (ready()) {
                 answerJson(ctx, 200, Map.of("status", "ready", "model", model.modelId()));
             } else {
-                answerError(ctx, new RequestError(503, "shutting_down", "the server is shutting down"));
+                answerError(ctx, shuttingDown("the server is shutting down"));
             }
         });
         router.get("/metrics").handler(ctx -> ctx.response().setStatusCode(200)
@@ -202,6 +246,7 @@ public final class EmbeddingServer implements AutoCloseable {
                 "request body exceeds " + options.maxBodyBytes() + " bytes (--max-body-bytes)")));
         router.errorHandler(400, ctx -> answerError(ctx, new RequestError(400, "bad_request",
                 ctx.failure() == null ? "bad request" : "bad request: " + ctx.failure().getMessage())));
+        router.errorHandler(408, ctx -> { }); // answered by guardRead
         router.errorHandler(500, ctx -> {
             Throwable f = ctx.failure();
             LOG.log(System.Logger.Level.ERROR, "request failed: " + f, f);
@@ -218,6 +263,74 @@ public final class EmbeddingServer implements AutoCloseable {
         String method = ctx.request().method().name();
         ctx.addHeadersEndHandler(v -> metrics.request(route, method, ctx.response().getStatusCode(),
                 System.nanoTime() - t0));
+        ctx.next();
+    }
+
+    /**
+     * A new connection must deliver a complete request head within idle + read time, and so must every
+     * next request on it after an answer; a client trickling header bytes (which keeps the idle timer
+     * from firing) is closed.
+     */
+    private void watchHeaders(HttpConnection conn) {
+        armHeaderTimer(conn);
+        conn.closeHandler(v -> {
+            Long t = headerTimers.remove(conn);
+            if (t != null) {
+                vertx.cancelTimer(t);
+            }
+        });
+    }
+
+    private void armHeaderTimer(HttpConnection conn) {
+        long ms = options.timeouts().idle().toMillis() + options.timeouts().read().toMillis();
+        long id = vertx.setTimer(Math.max(1, ms), t -> {
+            if (headerTimers.remove(conn, t)) {
+                metrics.error("header_timeout");
+                conn.close();
+            }
+        });
+        Long old = headerTimers.put(conn, id);
+        if (old != null) {
+            vertx.cancelTimer(old);
+        }
+    }
+
+    /**
+     * A request must be read completely within {@link ServeOptions.Timeouts#read()} of its head
+     * arriving; otherwise it answers 408 and its connection closes, so a partial body or a trickling
+     * client holds nothing for longer.
+     */
+    private void guardRead(RoutingContext ctx) {
+        HttpConnection conn = ctx.request().connection();
+        if (conn != null) {
+            Long t = headerTimers.remove(conn);
+            if (t != null) {
+                vertx.cancelTimer(t);
+            }
+        }
+        if (!ctx.request().isEnded()) {
+            long readMs = options.timeouts().read().toMillis();
+            long timer = vertx.setTimer(Math.max(1, readMs), t -> {
+                if (!ctx.request().isEnded() && !ctx.response().ended() && !ctx.response().closed()) {
+                    ctx.response().putHeader("Connection", "close");
+                    answerError(ctx, new RequestError(408, "read_timeout", "the request was not complete within "
+                            + readMs + " ms (--read-timeout-ms); send the whole body at once"))
+                            .onComplete(v -> {
+                                if (conn != null) {
+                                    conn.close();
+                                }
+                            });
+                }
+            });
+            ctx.addEndHandler(v -> vertx.cancelTimer(timer));
+        }
+        if (conn != null) {
+            ctx.addEndHandler(v -> {
+                if (!closing.get() && !headerTimers.containsKey(conn)) {
+                    armHeaderTimer(conn);
+                }
+            });
+        }
         ctx.next();
     }
 
@@ -240,8 +353,14 @@ public final class EmbeddingServer implements AutoCloseable {
         limits.put("queue", options.queue());
         limits.put("max_body_bytes", options.maxBodyBytes());
         limits.put("max_pixels", options.maxPixels());
+        limits.put("max_request_pixels", options.decodeBudget().maxRequestPixels());
+        limits.put("read_timeout_ms", options.timeouts().read().toMillis());
         m.put("limits", limits);
-        m.put("metadata", new java.util.TreeMap<>(model.metadata()));
+        Map<String, String> metadata = new java.util.TreeMap<>(model.metadata());
+        if (!options.describeFully()) {
+            metadata.keySet().retainAll(PUBLIC_METADATA);
+        }
+        m.put("metadata", metadata);
         return m;
     }
 
@@ -319,11 +438,14 @@ public final class EmbeddingServer implements AutoCloseable {
     }
 
     private void embed(RoutingContext ctx) {
+        if (ctx.response().ended() || ctx.response().closed()) {
+            return; // answered 408 by guardRead while its body was still arriving
+        }
         // count first, then check: close() sets `closing` first, then waits for the count to drain
         inFlight.incrementAndGet();
         if (closing.get()) {
             inFlight.decrementAndGet();
-            answerError(ctx, new RequestError(503, "shutting_down", "the server is shutting down; retry elsewhere"));
+            answerError(ctx, shuttingDown("the server is shutting down; retry elsewhere"));
             return;
         }
         Exchange ex = new Exchange(ctx);
@@ -343,6 +465,10 @@ public final class EmbeddingServer implements AutoCloseable {
         }
     }
 
+    private static RequestError shuttingDown(String message) {
+        return new RequestError(503, "shutting_down", message);
+    }
+
     private RequestError overloaded(String what) {
         return new RequestError(429, "overloaded", "server busy: " + what + " (--queue " + options.queue()
                 + "); retry after " + options.retryAfter().toSeconds() + " s");
@@ -353,14 +479,11 @@ public final class EmbeddingServer implements AutoCloseable {
     }
 
     private void process(Exchange ex, String type, byte[] body, String featureParam) {
-        MicroBatcher.Reservation reservation = null;
         try {
             Parsed req = type.equals("application/json") ? parseJson(body, featureParam)
                     : new Parsed(List.of(body), List.of("body"), featureParam);
             String feature = req.feature() == null ? defaultFeature : req.feature();
-            MicroBatcher batcher = batchers.get(feature);
-            BatchEmbedder embedder = embedders.get(feature);
-            if (batcher == null) {
+            if (!batchers.containsKey(feature)) {
                 throw new RequestError(400, "unknown_feature", "feature '" + feature + "' is not served; this server "
                         + "serves " + embedders.keySet() + " (start it with --feature to choose)");
             }
@@ -369,16 +492,55 @@ public final class EmbeddingServer implements AutoCloseable {
                 throw new RequestError(413, "too_many_images", "request holds " + n + " images; at most " + options.queue()
                         + " per request (--queue)");
             }
-            reservation = batcher.reserve(n).orElse(null);
-            if (reservation == null) {
-                throw batcher.isClosed() ? new RequestError(503, "shutting_down", "the server is shutting down")
-                        : overloaded(batcher.depth() + " images waiting");
+            String single = n == 1 && req.names().get(0).equals("body") ? type : null;
+            long pixels = 0;
+            for (int i = 0; i < n; i++) {
+                pixels += decoder.declaredPixels(req.images().get(i), req.names().get(i), single);
             }
+            ServeOptions.DecodeBudget budget = options.decodeBudget();
+            if (pixels > budget.maxRequestPixels()) {
+                throw new RequestError(413, "request_too_many_pixels", "the request's " + n + " image(s) declare "
+                        + pixels + " pixels together, more than " + budget.maxRequestPixels()
+                        + " (--max-request-pixels); none was decoded");
+            }
+            if (pixels <= budget.largeImagePixels()) {
+                decodeAndSubmit(ex, req, feature, single);
+                return;
+            }
+            try {
+                largeDecodePool.execute(() -> {
+                    try {
+                        decodeAndSubmit(ex, req, feature, single);
+                    } catch (RuntimeException e) {
+                        ex.fail(e);
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                throw new RequestError(429, "overloaded", "server busy: " + largeDecodePool.getQueue().size()
+                        + " large requests (over " + budget.largeImagePixels() + " pixels, --large-image-pixels) waiting "
+                        + "to be decoded (--large-queue " + budget.largeQueue() + "); retry after "
+                        + options.retryAfter().toSeconds() + " s");
+            }
+        } catch (RuntimeException e) {
+            ex.fail(e);
+        }
+    }
+
+    /** Decodes and preprocesses the request's images, then queues them for their feature's batcher. */
+    private void decodeAndSubmit(Exchange ex, Parsed req, String feature, String singleType) {
+        MicroBatcher batcher = batchers.get(feature);
+        BatchEmbedder embedder = embedders.get(feature);
+        int n = req.images().size();
+        MicroBatcher.Reservation reservation = batcher.reserve(n).orElse(null);
+        if (reservation == null) {
+            throw batcher.isClosed() ? shuttingDown("the server is shutting down")
+                    : overloaded(batcher.depth() + " images waiting");
+        }
+        try {
             List<float[]> inputs = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
                 String what = req.names().get(i);
-                Image img = decoder.decode(req.images().get(i), what, req.names().size() == 1 && what.equals("body")
-                        ? type : null);
+                Image img = decoder.decode(req.images().get(i), what, singleType);
                 try {
                     inputs.add(embedder.prepare(img));
                 } catch (RuntimeException e) {
@@ -400,23 +562,38 @@ public final class EmbeddingServer implements AutoCloseable {
                     ex.fail(e);
                 }
             }, responsePool);
-        } catch (RuntimeException e) {
+        } finally {
             if (reservation != null) {
                 reservation.release();
             }
-            ex.fail(e);
         }
     }
 
+    /**
+     * The request's images and feature. Any body that is not exactly the request format answers 400
+     * {@code bad_json} naming the problem: invalid JSON, nesting deeper than {@link #MAX_JSON_DEPTH},
+     * numbers longer than {@link #MAX_JSON_NUMBER_LENGTH} digits, duplicate or unknown keys, wrong types.
+     */
     private Parsed parseJson(byte[] body, String featureParam) {
+        try {
+            return parseJsonStrictly(body, featureParam);
+        } catch (RequestError e) {
+            throw e;
+        } catch (RuntimeException | StackOverflowError e) {
+            throw new RequestError(400, "bad_json", "body is not a valid request: " + e, e);
+        }
+    }
+
+    private Parsed parseJsonStrictly(byte[] body, String featureParam) {
         JsonNode root;
         try {
-            root = JSON.readTree(body);
+            root = REQUEST_JSON.readTree(body);
         } catch (JsonProcessingException e) {
+            var at = e.getLocation();
             throw new RequestError(400, "bad_json", "body is not valid JSON: " + e.getOriginalMessage()
-                    + " (at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")", e);
+                    + (at == null ? "" : " (at line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"), e);
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new RequestError(400, "bad_json", "body cannot be read as JSON: " + e.getMessage(), e);
         }
         if (root == null || !root.isObject()) {
             throw new RequestError(400, "bad_json", "body must be a JSON object {\"images\": [\"<base64>\", ...], "
@@ -495,20 +672,27 @@ public final class EmbeddingServer implements AutoCloseable {
         return bos.toByteArray();
     }
 
-    private void answerJson(RoutingContext ctx, int status, Object value) {
+    private Future<Void> answerJson(RoutingContext ctx, int status, Object value) {
         try {
-            ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
+            return ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
                     .end(Buffer.buffer(JSON.writeValueAsBytes(value)));
         } catch (JsonProcessingException e) {
             ctx.fail(500, e);
+            return Future.failedFuture(e);
         }
     }
 
-    /** {@code {"error": {"status", "kind", "message"}}}; 429 and 503 carry {@code Retry-After}. */
-    private void answerError(RoutingContext ctx, RequestError e) {
+    /**
+     * {@code {"error": {"status", "kind", "message"}}}; 429 and 503 carry {@code Retry-After}; while the
+     * server shuts down, every answer carries {@code Connection: close}.
+     */
+    private Future<Void> answerError(RoutingContext ctx, RequestError e) {
         metrics.error(e.kind());
         if (ctx.response().ended() || ctx.response().closed()) {
-            return;
+            return Future.succeededFuture();
+        }
+        if (closing.get()) {
+            ctx.response().putHeader("Connection", "close");
         }
         Map<String, Object> inner = new LinkedHashMap<>();
         inner.put("status", e.status());
@@ -517,7 +701,7 @@ public final class EmbeddingServer implements AutoCloseable {
         if (e.status() == 429 || e.status() == 503) {
             ctx.response().putHeader("Retry-After", Long.toString(Math.max(1, options.retryAfter().toSeconds())));
         }
-        answerJson(ctx, e.status(), Map.of("error", inner));
+        return answerJson(ctx, e.status(), Map.of("error", inner));
     }
 
     // ---- lifecycle
@@ -528,9 +712,11 @@ public final class EmbeddingServer implements AutoCloseable {
     }
 
     /**
-     * Graceful shutdown: readiness turns 503 and new embedding requests are refused; accepted
-     * requests finish (at most {@link ServeOptions#shutdownGrace()}); then the listener, the
-     * batch workers and the models close. Idempotent.
+     * Graceful shutdown: readiness turns 503 and new embedding requests answer 503 with
+     * {@code Connection: close} for {@link ServeOptions.Timeouts#drain()} (so that a load balancer
+     * notices) while accepted requests finish (at most {@link ServeOptions#shutdownGrace()}) and are
+     * answered; then the listener shuts down (connections close once their answer is written), and the
+     * batch workers and the models close. Idempotent; a second caller waits for the first.
      */
     @Override
     public void close() {
@@ -543,8 +729,10 @@ public final class EmbeddingServer implements AutoCloseable {
             return;
         }
         try {
-            long deadline = System.nanoTime() + options.shutdownGrace().toNanos();
-            while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+            long start = System.nanoTime();
+            long deadline = start + options.shutdownGrace().toNanos();
+            long drained = start + options.timeouts().drain().toNanos();
+            while ((inFlight.get() > 0 && System.nanoTime() < deadline) || System.nanoTime() < drained) {
                 Thread.sleep(5);
             }
             if (inFlight.get() > 0) {
@@ -555,13 +743,16 @@ public final class EmbeddingServer implements AutoCloseable {
                 b.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
             }
             try {
-                http.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                // graceful: stops accepting, lets each connection write what it owes, then closes it
+                http.shutdown(5, TimeUnit.SECONDS).toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
             } catch (Exception e) {
                 LOG.log(System.Logger.Level.WARNING, "closing the HTTP listener: " + e);
             }
             decodePool.shutdown();
+            largeDecodePool.shutdown();
             responsePool.shutdown();
             decodePool.awaitTermination(5, TimeUnit.SECONDS);
+            largeDecodePool.awaitTermination(5, TimeUnit.SECONDS);
             responsePool.awaitTermination(5, TimeUnit.SECONDS);
             try {
                 vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);

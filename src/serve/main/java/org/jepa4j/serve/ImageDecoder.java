@@ -25,6 +25,21 @@ public final class ImageDecoder {
     }
 
     /**
+     * The pixels one encoded image's header declares, none decoded.
+     *
+     * @throws RequestError as {@link #decode}
+     */
+    public long declaredPixels(byte[] encoded, String what, String declaredType) {
+        try {
+            return decoder.declaredPixels(encoded, what);
+        } catch (TooManyPixelsException e) {
+            throw new RequestError(413, "too_many_pixels", e.getMessage(), e);
+        } catch (DecodeException e) {
+            throw refused(encoded, declaredType, e);
+        }
+    }
+
+    /**
      * Decodes one encoded image.
      *
      * @param encoded      the bytes
@@ -38,8 +53,12 @@ public final class ImageDecoder {
         } catch (TooManyPixelsException e) {
             throw new RequestError(413, "too_many_pixels", e.getMessage(), e);
         } catch (DecodeException e) {
-            String declared = declaredType == null ? "" : " (declared as " + declaredType + ")";
-            throw new RequestError(400, encoded.length == 0 ? "empty_image" : "not_an_image", e.getMessage() + declared, e);
+            throw refused(encoded, declaredType, e);
         }
+    }
+
+    private static RequestError refused(byte[] encoded, String declaredType, DecodeException e) {
+        String declared = declaredType == null ? "" : " (declared as " + declaredType + ")";
+        return new RequestError(400, encoded.length == 0 ? "empty_image" : "not_an_image", e.getMessage() + declared, e);
     }
 }

@@ -2,7 +2,6 @@ package org.jepa4j.serve;
 
 import org.jepa4j.data.Image;
 import org.jepa4j.data.Preprocessing;
-import org.jepa4j.infer.Batchifier;
 import org.jepa4j.infer.ExtractorOptions;
 import org.jepa4j.infer.FeatureExtractor;
 import org.jepa4j.infer.FeatureKind;
@@ -19,8 +18,8 @@ import java.util.Set;
 
 /**
  * A {@link BatchEmbedder} for one feature over the library's {@link FeatureExtractor}: {@link #prepare}
- * is the extractor's evaluation transform and {@link #embedPrepared} stacks with {@link Batchifier}
- * and runs {@link FeatureExtractor#embedStacked}, the same path {@link FeatureExtractor#embedBatch}
+ * is the extractor's evaluation transform and {@link #embedPrepared} runs
+ * {@link FeatureExtractor#embedPrepared}, the same stack/run/split path {@link FeatureExtractor#embedBatch}
  * takes; as features are batch-invariant, a served vector equals {@code FeatureExtractor.embed} on
  * the same bytes bit for bit. The embedders of one {@link #open} share one extractor (one session).
  */
@@ -29,7 +28,6 @@ public final class OnnxEmbedder implements BatchEmbedder {
     private final FeatureKind feature;
     private final Set<FeatureKind> kinds;
     private final ModelDescription description;
-    private final int inputLength;
 
     /** The embedder of the extractor's selected feature. */
     public OnnxEmbedder(FeatureExtractor extractor) {
@@ -42,7 +40,6 @@ public final class OnnxEmbedder implements BatchEmbedder {
         this.feature = feature;
         this.kinds = EnumSet.of(feature);
         ModelInfo info = extractor.info();
-        this.inputLength = extractor.transform().outputLength();
         Map<String, Integer> dims = new LinkedHashMap<>();
         for (FeatureKind k : FeatureKind.values()) {
             if (info.featureLength().containsKey(k)) {
@@ -94,7 +91,7 @@ public final class OnnxEmbedder implements BatchEmbedder {
 
     @Override
     public float[][] embedPrepared(List<float[]> inputs) {
-        return extractor.embedStacked(Batchifier.stack(inputs, inputLength), inputs.size(), kinds).get(feature);
+        return extractor.embedPrepared(inputs, kinds).get(feature);
     }
 
     @Override

@@ -374,7 +374,7 @@ class EmbeddingServerTest {
             assertEquals("pixel-stats@test", m.get("model").asText());
             assertEquals(PixelStatsEmbedder.DIMENSION, m.get("dimension").asInt());
             assertEquals("pooled", m.get("feature").asText());
-            assertEquals("yes", m.get("metadata").get("jepa4j.test").asText());
+            assertEquals("test-1", m.get("metadata").get("jepa4j.version").asText());
             assertEquals(77, m.get("limits").get("queue").asInt());
             assertEquals("alive", json(get(s.baseUrl() + "/healthz")).get("status").asText());
             assertEquals(200, get(s.baseUrl() + "/readyz").statusCode());

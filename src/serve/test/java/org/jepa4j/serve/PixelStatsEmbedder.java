@@ -16,6 +16,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class PixelStatsEmbedder implements BatchEmbedder {
     static final int DIMENSION = 14;
+    /** Metadata as an export carries it: public facts, and paths and the training config that are not. */
+    static final Map<String, String> METADATA = Map.of("jepa4j.version", "test-1", "jepa4j.image_size", "16",
+            "jepa4j.source_checkpoint", "/secret/runs/demo/checkpoints/latest.safetensors",
+            "jepa4j.run", "/secret/runs/demo", "jepa4j.config", "data:\n  root: /secret/data\n",
+            "jepa4j.provenance", "{\"host\": \"build-7\", \"out\": \"/secret/runs/demo\"}");
 
     final ConcurrentLinkedQueue<Integer> batchSizes = new ConcurrentLinkedQueue<>();
     final AtomicBoolean closed = new AtomicBoolean();
@@ -65,7 +70,7 @@ final class PixelStatsEmbedder implements BatchEmbedder {
     @Override
     public ModelDescription describe() {
         return new ModelDescription("pixel-stats@test", feature, DIMENSION, "cpu", 16, 3, Map.of(feature, DIMENSION),
-                Map.of("image_size", 16), Map.of("jepa4j.test", "yes"));
+                Map.of("image_size", 16), METADATA);
     }
 
     @Override

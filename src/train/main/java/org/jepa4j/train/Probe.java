@@ -50,6 +50,11 @@ final class Probe {
         this.progress = progress;
     }
 
+    /** A probe that never runs (the replicas of a multi-worker run other than the chief). */
+    static Probe disabled(ModelSpec spec, Progress progress) {
+        return new Probe(0, 0, 1, spec, new float[0], 0, null, progress);
+    }
+
     /** Loads the probe images (only when a check is enabled). */
     static Probe open(RunConfig config, ModelSpec spec, int evalEvery, Progress progress) {
         int probeEvery = Math.max(0, config.optimization().probeEvery());

@@ -3,6 +3,10 @@ package org.jepa4j.train;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.jepa4j.checkpoint.Checkpoint;
+import org.jepa4j.cluster.ClusterFailureException;
+import org.jepa4j.cluster.ClusterRun;
+import org.jepa4j.cluster.ClusterSpec;
+import org.jepa4j.cluster.Watchdog;
 import org.jepa4j.config.ConfigKeys;
 import org.jepa4j.config.DataConfig;
 import org.jepa4j.config.RunConfig;
@@ -84,24 +88,31 @@ public final class Trainer {
      * @param evalEvery   quick kNN every N steps (0 = {@code optimization.eval_every})
      * @param out         progress and start-up lines
      * @param interactive redraw one progress line in place (a terminal) instead of printing lines
+     * @param cluster     the multi-worker cluster this process is one task of, or null for one process
      */
-    public record Options(Path runFolder, boolean resume, int evalEvery, PrintStream out, boolean interactive) {
+    public record Options(Path runFolder, boolean resume, int evalEvery, PrintStream out, boolean interactive,
+                          ClusterSpec cluster) {
 
         /** A new run in {@code runFolder}, printing lines to stdout (in place when it is a terminal). */
         public static Options of(Path runFolder) {
-            return new Options(runFolder, false, 0, System.out, System.console() != null);
+            return new Options(runFolder, false, 0, System.out, System.console() != null, null);
         }
 
         public Options withResume(boolean r) {
-            return new Options(runFolder, r, evalEvery, out, interactive);
+            return new Options(runFolder, r, evalEvery, out, interactive, cluster);
         }
 
         public Options withEvalEvery(int n) {
-            return new Options(runFolder, resume, n, out, interactive);
+            return new Options(runFolder, resume, n, out, interactive, cluster);
         }
 
         public Options withOut(PrintStream o, boolean isInteractive) {
-            return new Options(runFolder, resume, evalEvery, o, isInteractive);
+            return new Options(runFolder, resume, evalEvery, o, isInteractive, cluster);
+        }
+
+        /** These options as one task of {@code c} (null: one process). */
+        public Options withCluster(ClusterSpec c) {
+            return new Options(runFolder, resume, evalEvery, out, interactive, c);
         }
     }
 
@@ -187,6 +198,10 @@ public final class Trainer {
             if (options.resume() && !Files.isDirectory(runFolder)) {
                 resumeCheckpoint(runFolder, checkpointFolder(runFolder).resolve(Checkpoint.LATEST)); // names it
             }
+            if (options.cluster() != null && !options.cluster().isChief()) {
+                // a worker other than the chief writes nothing to the run folder, so it takes no lock
+                return runLoop();
+            }
             // one writer per run folder; a second run fails here, before it reads or writes anything
             try (RunFolderLock lock = RunFolderLock.acquire(runFolder)) {
                 if (lock.stalePrevious() != null) {
@@ -204,12 +219,17 @@ public final class Trainer {
         Path runFolder = options.runFolder();
         Path checkpoints = checkpointFolder(runFolder);
         Path latest = checkpoints.resolve(Checkpoint.LATEST);
+        ClusterSpec cluster = options.cluster();
+        // in a multi-worker run only the chief (rank 0) writes the run folder
+        boolean writes = cluster == null || cluster.isChief();
         Checkpoint resumeFrom = resumeCheckpoint(runFolder, latest);
         if (resumeFrom == null && Files.exists(latest)) {
             throw new IllegalArgumentException("run folder " + runFolder + " already holds " + latest.getFileName()
                     + " from an earlier run: pass --resume to continue it, or choose another --out");
         }
-        AtomicFiles.createFolders(checkpoints, "checkpoint");
+        if (writes) {
+            AtomicFiles.createFolders(checkpoints, "checkpoint");
+        }
 
         DataConfig data = config.data();
         ModelSpec spec = config.modelSpec();
@@ -229,10 +249,18 @@ public final class Trainer {
         long seed = config.meta().seed();
         Progress progress = new Progress(options.out(), options.interactive(), config.logging().logEvery());
 
-        try (TrainingGraph graph = TrainingGraph.create(spec, graphOptions(config))) {
+        ClusterRun clusterRun = cluster == null ? null : ClusterRun.start(cluster, config);
+        try (TrainingGraph graph = clusterRun == null ? TrainingGraph.create(spec, graphOptions(config))
+                : TrainingGraph.create(spec, graphOptions(config), clusterRun.replication());
+             Watchdog watchdog = clusterRun == null ? null : clusterRun.watchdog()) {
             long start = 0;
             if (resumeFrom != null) {
                 start = restore(graph, resumeFrom, spec, ipe, batchSize);
+            }
+            if (clusterRun != null) {
+                clusterRun.startReplicas(graph, start, resumeFrom, progress::println);
+            } else if (resumeFrom != null && ClusterRun.workerCountChange(resumeFrom, 1) != null) {
+                progress.println(ClusterRun.workerCountChange(resumeFrom, 1));
             }
             MaskSampler sampler = MaskSamplers.create(config.mask(), spec.encoder().gridSize(),
                     spec.encoder().gridSize(), seed);
@@ -241,12 +269,17 @@ public final class Trainer {
 
             Provenance provenance = Provenance.training(runFolder, yaml, trainSet.description(),
                     trainSet.size(), seed, graph.device());
-            AtomicFiles.writeString(runFolder.resolve("config.yaml"), yaml);
-            AtomicFiles.writeString(runFolder.resolve("provenance.json"), provenance.toJson(-1));
+            if (cluster != null) {
+                provenance = provenance.with(ClusterRun.PROVENANCE_CLUSTER_SIZE, cluster.size());
+            }
+            if (writes) {
+                AtomicFiles.writeString(runFolder.resolve("config.yaml"), yaml);
+                AtomicFiles.writeString(runFolder.resolve("provenance.json"), provenance.toJson(-1));
+            }
 
             printStartup(progress, graph, trainSet, ipe, totalSteps, endStep, start, resumeFrom != null);
-            Probe probe = Probe.open(config, spec, options.evalEvery() > 0 ? options.evalEvery()
-                    : config.optimization().evalEvery(), progress);
+            Probe probe = !writes ? Probe.disabled(spec, progress) : Probe.open(config, spec, options.evalEvery() > 0
+                    ? options.evalEvery() : config.optimization().evalEvery(), progress);
 
             double[] losses = new double[(int) Math.max(0, endStep - start)];
             int done = 0;
@@ -254,11 +287,14 @@ public final class Trainer {
             Path lastGood = Files.exists(latest) ? latest : null;
             StepClock clock = new StepClock();
             Path logFile = runFolder.resolve(TrainingLog.fileName(config.logging().writeTag()));
-            try (TrainingLog log = TrainingLog.open(logFile);
-                 BatchLoader loader = new BatchLoader(trainSet, TrainTransform.of(data), sampler,
-                         LoaderOptions.training(data, seed, start, endStep))) {
+            LoaderOptions loading = LoaderOptions.training(data, seed, start, endStep);
+            if (cluster != null) {
+                loading = loading.withReplica(cluster.rank(), cluster.size());
+            }
+            try (TrainingLog log = writes ? TrainingLog.open(logFile) : null;
+                 BatchLoader loader = new BatchLoader(trainSet, TrainTransform.of(data), sampler, loading)) {
                 for (long step = start; step < endStep; step++) {
-                    if (stopRequested) {
+                    if (stopRequested && cluster == null) {
                         progress.println("stop requested: finishing at step " + step + " of " + endStep);
                         break;
                     }
@@ -272,8 +308,24 @@ public final class Trainer {
                     Batch batch = raw;
                     Schedules.Values v = schedules.at(step);
                     long t0 = System.nanoTime();
-                    double loss = graph.step(batch, new TrainingGraph.StepHyperparameters(v.lr(), v.weightDecay(),
-                            v.momentum(), step + 1)).loss();
+                    TrainingGraph.StepHyperparameters hyper = new TrainingGraph.StepHyperparameters(v.lr(),
+                            v.weightDecay(), v.momentum(), step + 1);
+                    TrainingGraph.StepResult result;
+                    if (clusterRun == null) {
+                        result = graph.step(batch, hyper);
+                    } else {
+                        watchdog.stepStarted(step);
+                        try {
+                            // a stop request (Ctrl-C, SIGTERM) is voted on, so every worker ends after this step
+                            result = graph.step(batch, hyper, stopRequested);
+                        } catch (RuntimeException e) {
+                            watchdog.close(); // this failure is reported once, here
+                            progress.endLine();
+                            throw ClusterFailureException.of(cluster, step, e);
+                        }
+                        watchdog.stepFinished();
+                    }
+                    double loss = result.loss();
                     long t1 = System.nanoTime();
                     long epoch = step / ipe + 1;
                     if (!Double.isFinite(loss)) {
@@ -288,7 +340,7 @@ public final class Trainer {
                     Probe.Result monitors = probe.maybeRun(graph, step, step == start, last);
                     boolean logRow = (step + 1) % Math.max(1, config.logging().logEvery()) == 0 || last
                             || monitors.any() || step == start;
-                    if (logRow) {
+                    if (logRow && log != null) {
                         log.log(new TrainingLog.Row(epoch, step % ipe, loss, masks.contextLength(),
                                 masks.targetLength(), (t1 - t0) / 1e6, step, v.lr(), v.weightDecay(), v.momentum(),
                                 batchSize / clock.secondsPerStep(), monitors.featureStd(), monitors.rankMe(),
@@ -299,7 +351,7 @@ public final class Trainer {
                     listener.afterStep(this, new StepRecord(step, epoch, loss, v, masks.contextLength(),
                             masks.targetLength()));
 
-                    if ((step + 1) % ipe == 0) {
+                    if ((step + 1) % ipe == 0 && writes) {
                         int freq = config.logging().checkpointFreq();
                         Path numbered = freq > 0 && epoch % freq == 0 ? checkpoints.resolve(epochFileName(epoch)) : null;
                         writeCheckpoint(graph, numbered, latest, step + 1, ipe, trainSet.size(), loss, yaml, provenance,
@@ -307,10 +359,19 @@ public final class Trainer {
                         written = step + 1;
                         lastGood = latest;
                     }
+                    if (result.stopVotes() > 0 && step + 1 < endStep) {
+                        progress.endLine();
+                        progress.println("stop requested by " + result.stopVotes() + " of " + cluster.size()
+                                + " workers: every worker finishes at step " + (step + 1) + " of " + endStep);
+                        break;
+                    }
                 }
             }
+            if (watchdog != null) {
+                watchdog.close(); // the steps are over: tasks may now exit one by one
+            }
             long stepsDone = start + done;
-            if (written != stepsDone) {
+            if (written != stepsDone && writes) {
                 writeCheckpoint(graph, null, latest, stepsDone, ipe, trainSet.size(),
                         done == 0 ? Double.NaN : losses[done - 1], yaml, provenance, spec);
             }
@@ -326,7 +387,7 @@ public final class Trainer {
         TrainingGraph.TrainingGraphOptions d = TrainingGraph.TrainingGraphOptions.defaults();
         return new TrainingGraph.TrainingGraphOptions(config.meta().loss(), config.meta().seed(),
                 config.meta().intraOpThreads(), config.meta().interOpThreads(), d.beta1(), d.beta2(), d.eps(),
-                config.meta().towers(), PredictionTarget.of(config.meta()));
+                config.meta().towers(), config.meta().towerDevices(), PredictionTarget.of(config.meta()));
     }
 
     /** The checkpoint to resume from, or null for a new run. */

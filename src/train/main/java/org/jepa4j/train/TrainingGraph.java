@@ -1,6 +1,8 @@
 package org.jepa4j.train;
 
+import org.jepa4j.cluster.Replication;
 import org.jepa4j.config.ConfigKeys;
+import org.jepa4j.config.MetaConfig;
 import org.jepa4j.data.Batch;
 import org.jepa4j.graph.GraphVariables;
 import org.jepa4j.graph.Layers;
@@ -27,6 +29,7 @@ import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Gradients;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
+import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
@@ -82,10 +85,31 @@ public final class TrainingGraph implements AutoCloseable {
      *                       whose gradients are summed before one update: the same step as one
      *                       tower up to float rounding, but independent work that TensorFlow's
      *                       inter-op threads run side by side (1 = one pass over the whole batch)
+     * @param towerDevices   where the towers run: {@code none} (all on the session's one device, placed
+     *                       by TensorFlow), {@code cpu} (tower i's forward and backward on
+     *                       {@code /device:CPU:i}, the session made with that many CPU devices) or
+     *                       {@code gpu} (tower i on {@code /device:GPU:i}); the update stays on device 0
      * @param target         what the predictor predicts ({@link PredictionTarget}; features by default)
      */
     public record TrainingGraphOptions(String loss, long seed, int intraOpThreads, int interOpThreads,
-                                       double beta1, double beta2, double eps, int towers, PredictionTarget target) {
+                                       double beta1, double beta2, double eps, int towers, String towerDevices,
+                                       PredictionTarget target) {
+
+        /** Values of {@code towerDevices} ({@code meta.tower_devices}). */
+        public static final List<String> TOWER_DEVICES = MetaConfig.TOWER_DEVICES;
+
+        /** One device for every tower ({@code towerDevices} none). */
+        public TrainingGraphOptions(String loss, long seed, int intraOpThreads, int interOpThreads,
+                                    double beta1, double beta2, double eps, int towers) {
+            this(loss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers, "none");
+        }
+
+        /** The reference's feature target. */
+        public TrainingGraphOptions(String loss, long seed, int intraOpThreads, int interOpThreads,
+                                    double beta1, double beta2, double eps, int towers, String towerDevices) {
+            this(loss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers, towerDevices,
+                    PredictionTarget.features());
+        }
 
         public TrainingGraphOptions {
             if (!ConfigKeys.LOSSES.contains(loss)) {
@@ -102,15 +126,13 @@ public final class TrainingGraph implements AutoCloseable {
             if (towers < 1) {
                 throw new IllegalArgumentException("towers must be >= 1, got " + towers);
             }
+            if (!TOWER_DEVICES.contains(towerDevices)) {
+                throw new IllegalArgumentException("tower devices '" + towerDevices + "' is not supported, expected one of "
+                        + TOWER_DEVICES);
+            }
             if (target == null) {
                 throw new IllegalArgumentException("target must be given (PredictionTarget.features() for the reference's)");
             }
-        }
-
-        /** The options with the reference's feature target. */
-        public TrainingGraphOptions(String loss, long seed, int intraOpThreads, int interOpThreads, double beta1,
-                                    double beta2, double eps, int towers) {
-            this(loss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers, PredictionTarget.features());
         }
 
         /** smooth-L1, seed 0, TensorFlow's thread defaults, torch AdamW's betas (0.9, 0.999) and eps 1e-8, one tower. */
@@ -119,23 +141,29 @@ public final class TrainingGraph implements AutoCloseable {
         }
 
         public TrainingGraphOptions withLoss(String newLoss) {
-            return new TrainingGraphOptions(newLoss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers, target);
+            return new TrainingGraphOptions(newLoss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers, towerDevices, target);
         }
 
         public TrainingGraphOptions withSeed(long newSeed) {
-            return new TrainingGraphOptions(loss, newSeed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers, target);
+            return new TrainingGraphOptions(loss, newSeed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers, towerDevices, target);
         }
 
         public TrainingGraphOptions withThreads(int intraOp, int interOp) {
-            return new TrainingGraphOptions(loss, seed, intraOp, interOp, beta1, beta2, eps, towers, target);
+            return new TrainingGraphOptions(loss, seed, intraOp, interOp, beta1, beta2, eps, towers, towerDevices, target);
+        }
+
+        /** The towers placed on {@code devices} ({@code none}, {@code cpu} or {@code gpu}). */
+        public TrainingGraphOptions withTowerDevices(String devices) {
+            return new TrainingGraphOptions(loss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers, devices, target);
         }
 
         public TrainingGraphOptions withTowers(int newTowers) {
-            return new TrainingGraphOptions(loss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, newTowers, target);
+            return new TrainingGraphOptions(loss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, newTowers, towerDevices, target);
         }
 
         public TrainingGraphOptions withTarget(PredictionTarget newTarget) {
-            return new TrainingGraphOptions(loss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers, newTarget);
+            return new TrainingGraphOptions(loss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers,
+                    towerDevices, newTarget);
         }
     }
 
@@ -155,8 +183,14 @@ public final class TrainingGraph implements AutoCloseable {
         }
     }
 
-    /** @param loss the loss of the step's forward, before the update */
-    public record StepResult(double loss) {
+    /**
+     * @param loss      the loss of the step's forward, before the update (a replica: the global loss)
+     * @param stopVotes replicas that asked to stop after this step (0 for a one-process graph)
+     */
+    public record StepResult(double loss, int stopVotes) {
+        public StepResult(double loss) {
+            this(loss, 0);
+        }
     }
 
     private final ModelSpec spec;
@@ -180,13 +214,22 @@ public final class TrainingGraph implements AutoCloseable {
     private final Operand<TFloat32> lossOut;
     private final Operand<TFloat32> predictionsOut;
     private final Operand<TFloat32> targetTokensOut;
-    private final List<Output<?>> gradientOuts;
+    private final Operand<TFloat32> localLossOut;
+    private final List<Operand<TFloat32>> gradientOuts;
     private final Op trainOp;
     private final String device;
+    private final Replication replication;
+    private final Placeholder<TFloat32> globalBatch;
+    private final Placeholder<TFloat32> syncIn;
+    private final Placeholder<TInt32> syncKey;
+    private final Operand<TFloat32> syncOut;
+    private final Placeholder<TFloat32> stopVote;
+    private final Operand<TFloat32> stopVotesOut;
 
-    private TrainingGraph(ModelSpec spec, TrainingGraphOptions options) {
+    private TrainingGraph(ModelSpec spec, TrainingGraphOptions options, Replication replication) {
         this.spec = spec;
         this.options = options;
+        this.replication = replication;
         this.graph = new Graph();
         try {
             Ops tf = Ops.create(graph);
@@ -237,7 +280,9 @@ public final class TrainingGraph implements AutoCloseable {
             List<Operand<TFloat32>> predictions = new ArrayList<>();
             List<Operand<TFloat32>> lossSums = new ArrayList<>();
             List<Operand<TFloat32>> lossCounts = new ArrayList<>();
+            boolean placed = !options.towerDevices().equals("none");
             for (int i = 0; i < options.towers(); i++) {
+                int mark = placed ? TowerPlacement.mark(graph) : 0;
                 Operand<TFloat32> x = slices.images().get(i);
                 Operand<TInt32> ctx = slices.context().get(i);
                 Operand<TInt32> tgt = slices.targets().get(i);
@@ -259,39 +304,77 @@ public final class TrainingGraph implements AutoCloseable {
                         VisionTransformer.dim(tf, tgt, 0), options.loss());
                 lossSums.add(tf.sum(perElement, tf.constant(0)));
                 lossCounts.add(tf.dtypes.cast(tf.size(perElement, TInt32.class), TFloat32.class));
+                if (placed) {
+                    TowerPlacement.placeSince(graph, mark, towerDevice(i));
+                }
             }
             targetTokensOut = tf.withName("target_tokens").identity(slices.joinRows(targetTokens));
             predictionsOut = tf.withName("predictions").identity(slices.joinPredictions(predictions,
                     VisionTransformer.dim(tf, targetIdx, 0), VisionTransformer.dim(tf, contextIdx, 0),
                     predictionWidth()));
-            // the mean over all elements of the batch: every tower's sum over the total count
-            lossOut = tf.withName("loss").identity(tf.math.div(sumOf(tf, lossSums), sumOf(tf, lossCounts)));
-
             List<Operand<?>> trained = new ArrayList<>();
             trainedNames.forEach(n -> trained.add(variables.get(n)));
-            Gradients grads = tf.gradients(lossOut, trained);
-            gradientOuts = new ArrayList<>();
-            for (int i = 0; i < trainedNames.size(); i++) {
-                Output<?> g = grads.dy(i);
-                if (g == null) {
-                    throw new IllegalStateException("no gradient reaches " + trainedNames.get(i));
-                }
-                gradientOuts.add(g);
+            Operand<TFloat32> lossSum = sumOf(tf, lossSums);
+            Operand<TFloat32> lossCount = sumOf(tf, lossCounts);
+            if (replication == null) {
+                // the mean over all elements of the batch: every tower's sum over the total count
+                lossOut = tf.withName("loss").identity(tf.math.div(lossSum, lossCount));
+                localLossOut = lossOut;
+                gradientOuts = gradients(tf, lossOut, lossSums, lossCount, trained);
+                globalBatch = null;
+                syncIn = null;
+                syncKey = null;
+                syncOut = null;
+                stopVote = null;
+                stopVotesOut = null;
+            } else {
+                // this replica's share of the global loss: its per-element sum over the element count
+                // of the whole global batch (per-image count x B, exact integers in float), so the
+                // all-reduced sum is the global loss and its gradients exactly as towers have them
+                globalBatch = scalarPlaceholder(tf, "global_batch");
+                Operand<TFloat32> perImage = tf.math.div(lossCount,
+                        tf.dtypes.cast(VisionTransformer.dim(tf, images, 0), TFloat32.class));
+                Operand<TFloat32> globalCount = tf.math.mul(perImage, globalBatch);
+                localLossOut = tf.withName("local_loss").identity(tf.math.div(lossSum, globalCount));
+                List<Operand<TFloat32>> local = gradients(tf, localLossOut, lossSums, globalCount, trained);
+                // a stop request rides along, so every replica stops after the same step
+                stopVote = scalarPlaceholder(tf, "stop_vote");
+                List<Operand<TFloat32>> reduced = allReduced(tf, local, List.of(localLossOut, stopVote), shapes);
+                gradientOuts = reduced.subList(0, local.size());
+                lossOut = tf.withName("loss").identity(reduced.get(local.size()));
+                stopVotesOut = tf.withName("stop_votes").identity(reduced.get(local.size() + 1));
+                syncIn = tf.withName("sync_in").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1)));
+                syncKey = tf.withName("sync_key").placeholder(TInt32.class, Placeholder.shape(Shape.scalar()));
+                syncOut = replication.allReduce().sum(tf, syncIn, syncKey, "sync_all_reduce");
             }
-            trainOp = buildUpdate(tf, shapes, grads);
+            trainOp = buildUpdate(tf, shapes);
         } catch (RuntimeException ex) {
             graph.close();
             throw ex;
         }
-        Session s = new Session(graph, Tensors.sessionConfig(options.intraOpThreads(), options.interOpThreads()));
+        ConfigProto config = Tensors.sessionConfig(options.intraOpThreads(), options.interOpThreads());
+        if (options.towerDevices().equals("cpu")) {
+            // one CPU device per tower (they share the process's threads)
+            config = config.toBuilder().putDeviceCount("CPU", options.towers()).build();
+        }
+        Session s;
+        try {
+            s = replication == null ? new Session(graph, config) : replication.openSession(graph);
+        } catch (RuntimeException ex) {
+            graph.close();
+            throw ex;
+        }
         this.session = s;
         String placed;
         try {
+            // a session on a server target returns no parseable run metadata to trace placement with
             NamedTensors initial = Initializer.initialize(spec, options.seed());
             if (options.target().isPixels()) {
                 initial = initial.merge(Initializer.initializePixelHead(spec, options.seed()));
             }
-            placed = Tensors.shortDevice(loadAll(initial, true));
+            List<String> devices = loadAll(initial, replication == null);
+            placed = replication == null ? Tensors.shortDevice(devices)
+                    : "CPU of " + replication.server().cluster().self().deviceName();
         } catch (RuntimeException ex) {
             close();
             throw ex;
@@ -305,7 +388,193 @@ public final class TrainingGraph implements AutoCloseable {
 
     /** Builds the graph and a session, with initial weights from {@link Initializer} (seed of the options). */
     public static TrainingGraph create(ModelSpec spec, TrainingGraphOptions options) {
-        return new TrainingGraph(spec, options);
+        return new TrainingGraph(spec, options, null);
+    }
+
+    /**
+     * Builds one replica of a data-parallel run: the same graph, fed this replica's slice of each
+     * global batch, whose gradients and loss are summed over every replica by one all-reduce
+     * before the one AdamW and EMA update; its session runs on the replica's server. Call
+     * {@link #broadcastFromRankZero} before the first step so every replica starts equal.
+     */
+    public static TrainingGraph create(ModelSpec spec, TrainingGraphOptions options, Replication replication) {
+        return new TrainingGraph(spec, options, java.util.Objects.requireNonNull(replication, "replication"));
+    }
+
+    /** Instance key of the per-step gradient all-reduce. */
+    static final int GRADIENT_INSTANCE = 1;
+    /** First instance key of the start-up broadcast's chunks. */
+    static final int SYNC_INSTANCE = 1000;
+    /** Values per chunk of the start-up broadcast (64 MiB of float32). */
+    static final int SYNC_CHUNK = 1 << 24;
+
+    /** The device of tower {@code i} ({@code towerDevices} cpu or gpu). */
+    private String towerDevice(int i) {
+        return "/device:" + options.towerDevices().toUpperCase(Locale.ROOT) + ":" + i;
+    }
+
+    /**
+     * The gradients of {@code loss} (the towers' sums over {@code count}). Towers on devices of their
+     * own: each tower's backward pass built apart (its sum over the same count) and placed on its
+     * device, the towers' gradients then summed, as the one gradient call sums them.
+     */
+    private List<Operand<TFloat32>> gradients(Ops tf, Operand<TFloat32> loss, List<Operand<TFloat32>> towerSums,
+                                              Operand<TFloat32> count, List<Operand<?>> trained) {
+        if (options.towerDevices().equals("none")) {
+            return gradientsOf(tf.gradients(loss, trained));
+        }
+        List<List<Operand<TFloat32>>> perTower = new ArrayList<>();
+        for (int i = 0; i < towerSums.size(); i++) {
+            Operand<TFloat32> towerLoss = tf.math.div(towerSums.get(i), tf.stopGradient(count));
+            int mark = TowerPlacement.mark(graph);
+            perTower.add(gradientsOf(tf.gradients(towerLoss, trained)));
+            TowerPlacement.placeSince(graph, mark, towerDevice(i));
+        }
+        List<Operand<TFloat32>> out = new ArrayList<>();
+        for (int v = 0; v < trained.size(); v++) {
+            List<Operand<TFloat32>> parts = new ArrayList<>();
+            for (List<Operand<TFloat32>> g : perTower) {
+                parts.add(g.get(v));
+            }
+            out.add(parts.size() == 1 ? parts.get(0) : tf.math.addN(parts));
+        }
+        return out;
+    }
+
+    private List<Operand<TFloat32>> gradientsOf(Gradients grads) {
+        List<Operand<TFloat32>> out = new ArrayList<>();
+        for (int i = 0; i < trainedNames.size(); i++) {
+            Output<?> g = grads.dy(i);
+            if (g == null) {
+                throw new IllegalStateException("no gradient reaches " + trainedNames.get(i));
+            }
+            out.add(castFloat(g));
+        }
+        return out;
+    }
+
+    /**
+     * Every gradient and the loss share flattened into one vector, summed over the replicas by one
+     * collective (one fixed cost per step instead of one per tensor), and cut back into shapes.
+     */
+    private List<Operand<TFloat32>> allReduced(Ops tf, List<Operand<TFloat32>> grads, List<Operand<TFloat32>> scalars,
+                                               Map<String, long[]> shapes) {
+        List<Operand<TFloat32>> flat = new ArrayList<>();
+        long[] sizes = new long[grads.size() + scalars.size()];
+        for (int i = 0; i < grads.size(); i++) {
+            flat.add(tf.reshape(grads.get(i), tf.constant(new int[] {-1})));
+            sizes[i] = FloatTensor.elementCount(shapes.get(trainedNames.get(i)));
+        }
+        for (int i = 0; i < scalars.size(); i++) {
+            flat.add(tf.reshape(scalars.get(i), tf.constant(new int[] {1})));
+            sizes[grads.size() + i] = 1;
+        }
+        Operand<TFloat32> packed = tf.concat(flat, tf.constant(0));
+        Operand<TFloat32> summed = replication.allReduce().sum(tf, packed, GRADIENT_INSTANCE, "gradient_all_reduce");
+        List<Output<TFloat32>> parts = tf.splitV(summed, tf.constant(sizes), tf.constant(0), (long) sizes.length).output();
+        List<Operand<TFloat32>> out = new ArrayList<>();
+        for (int i = 0; i < grads.size(); i++) {
+            out.add(tf.reshape(parts.get(i), tf.constant(shapes.get(trainedNames.get(i)))));
+        }
+        for (int i = 0; i < scalars.size(); i++) {
+            out.add(tf.reshape(parts.get(grads.size() + i), tf.constant(new long[0])));
+        }
+        return out;
+    }
+
+    /**
+     * Makes every replica's state (parameters, target encoder, AdamW moments) equal to rank 0's:
+     * each chunk is summed over the replicas with rank 0 contributing its values and every other
+     * rank zeros, which is rank 0's values exactly. A no-op without replication. Every replica
+     * must call it, after loading its initial or resumed state.
+     */
+    public void broadcastFromRankZero() {
+        if (replication == null) {
+            return;
+        }
+        boolean source = replication.rank() == 0;
+        NamedTensors mine = state();
+        List<float[]> arrays = new ArrayList<>();
+        long total = 0;
+        for (String n : stateNames) {
+            float[] a = source ? mine.get(n).data().clone() : new float[mine.get(n).data().length];
+            arrays.add(a);
+            total += a.length;
+        }
+        int key = SYNC_INSTANCE;
+        int tensor = 0;
+        int offset = 0;
+        for (long done = 0; done < total; key++) {
+            int n = (int) Math.min(SYNC_CHUNK, total - done);
+            float[] chunk = new float[n];
+            // gather [done, done + n) from the concatenation of every state tensor, then scatter the sum back
+            int t = tensor;
+            int o = offset;
+            for (int filled = 0; filled < n; ) {
+                int take = Math.min(n - filled, arrays.get(t).length - o);
+                System.arraycopy(arrays.get(t), o, chunk, filled, take);
+                filled += take;
+                o += take;
+                if (o == arrays.get(t).length) {
+                    t++;
+                    o = 0;
+                }
+            }
+            float[] summed;
+            try (TFloat32 in = Tensors.floats(new long[] {n}, chunk);
+                 TInt32 k = TInt32.scalarOf(key);
+                 Result res = session.runner().feed(syncIn, in).feed(syncKey, k).fetch(syncOut).run()) {
+                summed = Tensors.readFloats((TFloat32) res.get(0));
+            }
+            for (int filled = 0; filled < n; ) {
+                int take = Math.min(n - filled, arrays.get(tensor).length - offset);
+                System.arraycopy(summed, filled, arrays.get(tensor), offset, take);
+                filled += take;
+                offset += take;
+                if (offset == arrays.get(tensor).length) {
+                    tensor++;
+                    offset = 0;
+                }
+            }
+            done += n;
+        }
+        NamedTensors.Builder b = NamedTensors.builder();
+        for (int i = 0; i < stateNames.size(); i++) {
+            b.put(stateNames.get(i), new FloatTensor(variables.shape(stateNames.get(i)), arrays.get(i)));
+        }
+        load(b.build());
+    }
+
+    /** Instance key of {@link #allReduceMillis}'s timed collectives. */
+    static final int TIMING_INSTANCE = 999;
+
+    /**
+     * The median wall time of {@code runs} all-reduces of one step's packed gradient (every trained
+     * value and the two scalars, as each step sums them), fed and fetched as a vector: the
+     * communication part of a step, for benchmarks. Every replica must call it with the same
+     * {@code runs}.
+     */
+    public double allReduceMillis(int runs) {
+        if (replication == null) {
+            throw new IllegalStateException("allReduceMillis: a one-process graph has no all-reduce");
+        }
+        int n = Math.toIntExact(trainedParameterCount() + 2);
+        double[] ms = new double[runs];
+        try (TFloat32 in = Tensors.floats(new long[] {n}, new float[n]); TInt32 k = TInt32.scalarOf(TIMING_INSTANCE)) {
+            for (int i = 0; i < runs; i++) {
+                long t0 = System.nanoTime();
+                try (Result res = session.runner().feed(syncIn, in).feed(syncKey, k).fetch(syncOut).run()) {
+                    ms[i] = (System.nanoTime() - t0) / 1e6;
+                }
+            }
+        }
+        java.util.Arrays.sort(ms);
+        return ms[runs / 2];
+    }
+
+    /** The replication this graph is a replica of, or null for a one-process graph. */
+    public Replication replication() {
+        return replication;
     }
 
     /**
@@ -362,10 +631,10 @@ public final class TrainingGraph implements AutoCloseable {
      * every trained parameter after all gradients exist, then the EMA of the target encoder after
      * the encoder's update (§5).
      */
-    private Op buildUpdate(Ops tf, Map<String, long[]> shapes, Gradients grads) {
+    private Op buildUpdate(Ops tf, Map<String, long[]> shapes) {
         List<Op> gradientDone = new ArrayList<>();
-        for (Output<?> g : gradientOuts) {
-            gradientDone.add(tf.identity(castFloat(g)));
+        for (Operand<TFloat32> g : gradientOuts) {
+            gradientDone.add(tf.identity(g));
         }
         gradientDone.add(tf.identity(lossOut));
         Op ready = tf.withControlDependencies(gradientDone).noOp();
@@ -382,7 +651,7 @@ public final class TrainingGraph implements AutoCloseable {
             }
             Ops after = tf.withControlDependencies(List.of(before));
             adam.put(n, after.train.applyAdam(p, variables.get(EXP_AVG + n), variables.get(EXP_AVG_SQ + n),
-                    beta1Power, beta2Power, adamLr, beta1, beta2, epsHat, castFloat(grads.dy(i))));
+                    beta1Power, beta2Power, adamLr, beta1, beta2, epsHat, gradientOuts.get(i)));
         }
         List<Op> all = new ArrayList<>(adam.values());
         for (String n : trainedNames) {
@@ -410,7 +679,15 @@ public final class TrainingGraph implements AutoCloseable {
 
     /** One training step: forward, gradients, AdamW and EMA in one session run. Returns the forward's loss. */
     public StepResult step(Batch batch, StepHyperparameters h) {
-        return step(batch, h, null);
+        return step(batch, h, false, null);
+    }
+
+    /**
+     * One training step of a replica that may ask every replica to stop after it: the result
+     * counts the replicas that asked ({@code voteStop} is ignored by a one-process graph).
+     */
+    public StepResult step(Batch batch, StepHyperparameters h, boolean voteStop) {
+        return step(batch, h, voteStop, null);
     }
 
     /**
@@ -419,11 +696,26 @@ public final class TrainingGraph implements AutoCloseable {
      */
     Map<String, Long> profileStep(Batch batch, StepHyperparameters h) {
         Map<String, Long> perType = new LinkedHashMap<>();
-        step(batch, h, perType);
+        step(batch, h, false, perType);
         return perType;
     }
 
-    private StepResult step(Batch batch, StepHyperparameters h, Map<String, Long> profile) {
+    /**
+     * The devices whose ops ran in one traced training step (e.g. {@code /job:localhost/.../device:CPU:1}),
+     * and each device that ran backward ops once more with {@code " backward"} appended.
+     */
+    java.util.Set<String> stepDevices(Batch batch, StepHyperparameters h) {
+        Map<String, Long> perDevice = new LinkedHashMap<>();
+        step(batch, h, false, perDevice, true);
+        return perDevice.keySet();
+    }
+
+    private StepResult step(Batch batch, StepHyperparameters h, boolean voteStop, Map<String, Long> profile) {
+        return step(batch, h, voteStop, profile, false);
+    }
+
+    private StepResult step(Batch batch, StepHyperparameters h, boolean voteStop, Map<String, Long> profile,
+                            boolean byDevice) {
         double b1t = Math.pow(options.beta1(), h.adamStep());
         double b2t = Math.pow(options.beta2(), h.adamStep());
         List<Tensor> feeds = new ArrayList<>();
@@ -438,10 +730,16 @@ public final class TrainingGraph implements AutoCloseable {
             feed(r, decayFactor, 1.0 - h.lr() * h.weightDecay(), feeds);
             feed(r, momentum, h.emaMomentum(), feeds);
             feed(r, momentumComplement, 1.0 - h.emaMomentum(), feeds);
+            if (globalBatch != null) {
+                feed(r, globalBatch, replication.globalBatch(), feeds);
+                feed(r, stopVote, voteStop ? 1 : 0, feeds);
+                r.fetch(stopVotesOut);
+            }
             r.fetch(lossOut).addTarget(trainOp);
             if (profile == null) {
                 try (Result res = r.run()) {
-                    return new StepResult(((TFloat32) res.get(0)).getFloat());
+                    int votes = globalBatch == null ? 0 : Math.round(((TFloat32) res.get(0)).getFloat());
+                    return new StepResult(((TFloat32) res.get(globalBatch == null ? 0 : 1)).getFloat(), votes);
                 }
             }
             r.setOptions(org.tensorflow.proto.RunOptions.newBuilder()
@@ -450,6 +748,13 @@ public final class TrainingGraph implements AutoCloseable {
                 Map<String, Long> perType = new java.util.HashMap<>();
                 res.getMetadata().ifPresent(md -> md.getStepStats().getDevStatsList().forEach(d ->
                         d.getNodeStatsList().forEach(n -> {
+                            if (byDevice) {
+                                perType.merge(d.getDevice(), 1L, Long::sum);
+                                if (n.getNodeName().startsWith("Gradients")) {
+                                    perType.merge(d.getDevice() + " backward", 1L, Long::sum);
+                                }
+                                return;
+                            }
                             String label = n.getTimelineLabel();
                             int eq = label.indexOf(" = ");
                             String type = eq >= 0 ? label.substring(eq + 3).split("[(\\s]")[0] : n.getNodeName();
@@ -457,27 +762,29 @@ public final class TrainingGraph implements AutoCloseable {
                         })));
                 perType.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
                         .forEach(en -> profile.put(en.getKey(), en.getValue()));
-                return new StepResult(((TFloat32) res.get(0)).getFloat());
+                int votes = globalBatch == null ? 0 : Math.round(((TFloat32) res.get(0)).getFloat());
+                return new StepResult(((TFloat32) res.get(globalBatch == null ? 0 : 1)).getFloat(), votes);
             }
         } finally {
             feeds.forEach(Tensor::close);
         }
     }
 
-    /** The loss of a batch without any update. */
+    /** The loss of a batch without any update (a replica: of the fed batch alone, without the others). */
     public double loss(Batch batch) {
         List<Tensor> feeds = new ArrayList<>();
-        try (Result res = feedBatch(session.runner(), batch, feeds).fetch(lossOut).run()) {
+        Session.Runner r = feedBatch(session.runner(), batch, feeds);
+        if (globalBatch != null) {
+            feed(r, globalBatch, batch.size(), feeds);
+        }
+        try (Result res = r.fetch(localLossOut).run()) {
             return ((TFloat32) res.get(0)).getFloat();
         } finally {
             feeds.forEach(Tensor::close);
         }
     }
 
-    /**
-     * Predictor output {@code [npred·nenc·B, Kt, D]}, rows ordered target-major, context-minor,
-     * image-inner (§3); with pixel targets after the pixel head, {@code [npred·nenc·B, Kt, C·p·p]}.
-     */
+    /** Predictor output {@code [npred·nenc·B, Kt, D]}, rows ordered target-major, context-minor, image-inner (§3). */
     public float[] predictions(Batch batch) {
         List<Tensor> feeds = new ArrayList<>();
         try (Result res = feedBatch(session.runner(), batch, feeds).fetch(predictionsOut).run()) {
@@ -502,6 +809,9 @@ public final class TrainingGraph implements AutoCloseable {
     NamedTensors gradients(Batch batch) {
         List<Tensor> feeds = new ArrayList<>();
         Session.Runner r = feedBatch(session.runner(), batch, feeds);
+        if (globalBatch != null) {
+            feed(r, globalBatch, replication.globalBatch(), feeds);
+        }
         gradientOuts.forEach(r::fetch);
         NamedTensors.Builder out = NamedTensors.builder();
         try (Result res = r.run()) {

@@ -61,6 +61,11 @@ class PixelTargetTest {
             raw.load(weights);
             assertEquals(expectedRaw, raw.loss(b), 1e-5 * Math.max(1, expectedRaw));
         }
+        // two towers, each on a slice of the batch, compute the same loss
+        try (TrainingGraph towers = TrainingGraph.create(SPEC, options(true).withTowers(2))) {
+            towers.load(weights);
+            assertEquals(expectedNorm, towers.loss(b), 1e-5 * Math.max(1, expectedNorm));
+        }
         // the predictions are the pixel head's outputs, one patch of C·p·p values per target token
         float[] expectedPred = ReferenceForward.flatten(ref.pixelPredictions(
                 ref.predict(ref.encode("encoder.", b.pixels(), b.size(), m.context()), m.context(), m.targets())));

@@ -343,9 +343,11 @@ class TrainingGraphTest {
         StepHyperparameters h = new StepHyperparameters(1e-2, 0.04, 0.9, 1);
         graph.step(b, h);
         NamedTensors oneTowerState = graph.state();
-        for (int towers : new int[] {2, 3}) {
-            try (TrainingGraph g = TrainingGraph.create(SPEC,
-                    TrainingGraphOptions.defaults().withThreads(1, 2).withTowers(towers))) {
+        // towers 2 and 3 on the one device, and 2 towers each on a CPU device of its own
+        for (String setting : new String[] {"2:none", "3:none", "2:cpu"}) {
+            int towers = Integer.parseInt(setting.split(":")[0]);
+            try (TrainingGraph g = TrainingGraph.create(SPEC, TrainingGraphOptions.defaults().withThreads(1, 2)
+                    .withTowers(towers).withTowerDevices(setting.split(":")[1]))) {
                 g.load(weights);
                 assertTrue(maxAbsDiff(g.targetTokens(b.pixels(), b.size()), expectedTarget) < 1e-5, towers + " towers: targets");
                 assertTrue(maxAbsDiff(g.predictions(b), expectedPred) < 1e-5, towers + " towers: predictions");
@@ -375,6 +377,27 @@ class TrainingGraphTest {
                     }
                 }
             }
+        }
+    }
+
+    @Test
+    void towersOnCpuDevicesRunTheirForwardAndBackwardOnTheirDevice() {
+        Batch b = TinySetup.batch(SPEC, 4, 1, 5, 2, 3, 25);
+        try (TrainingGraph g = TrainingGraph.create(SPEC, TrainingGraphOptions.defaults().withThreads(1, 3)
+                .withTowers(3).withTowerDevices("cpu"))) {
+            g.load(weights);
+            java.util.Set<String> devices = g.stepDevices(b, new StepHyperparameters(1e-2, 0.04, 0.9, 1));
+            for (int i = 0; i < 3; i++) {
+                String d = "device:CPU:" + i + " backward";
+                assertTrue(devices.stream().anyMatch(x -> x.endsWith(d)), "CPU:" + i + " ran no backward op: " + devices);
+            }
+        }
+        try (TrainingGraph g = TrainingGraph.create(SPEC, TrainingGraphOptions.defaults().withThreads(1, 3)
+                .withTowers(3))) {
+            g.load(weights);
+            java.util.Set<String> devices = g.stepDevices(b, new StepHyperparameters(1e-2, 0.04, 0.9, 1));
+            assertTrue(devices.stream().noneMatch(x -> x.endsWith("device:CPU:1")), "unplaced towers share CPU:0: "
+                    + devices);
         }
     }
 

@@ -1,8 +1,8 @@
-package org.jepa4j.infer;
+package org.jepa4j.infer.internal;
 
 /**
  * Average pooling of a square token grid into {@value #CELLS}x{@value #CELLS} regions, the
- * {@link FeatureKind#POOLED_GRID} feature.
+ * {@link org.jepa4j.infer.FeatureKind#POOLED_GRID} feature.
  *
  * <p>The regions follow PyTorch's {@code adaptive_avg_pool2d}: along each side of {@code S} tokens,
  * cell {@code i} covers rows {@code floor(i·S/3)} to {@code ceil((i+1)·S/3)} (exclusive), so on a
@@ -74,7 +74,7 @@ public final class GridPooling {
     }
 
     /**
-     * Mean over all tokens of one image, the {@link FeatureKind#POOLED} feature: sums in double in
+     * Mean over all tokens of one image, the {@link org.jepa4j.infer.FeatureKind#POOLED} feature: sums in double in
      * token order, so the result depends on this image's tokens alone (never on its batch).
      *
      * @param tokens {@code [N, D]} token-major

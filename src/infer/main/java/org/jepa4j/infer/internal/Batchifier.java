@@ -1,4 +1,4 @@
-package org.jepa4j.infer;
+package org.jepa4j.infer.internal;
 
 import java.util.List;
 
@@ -14,6 +14,7 @@ public final class Batchifier {
     /** Writes one item's model input ({@code itemLength} values) into {@code dest} at {@code offset}. */
     @FunctionalInterface
     public interface Filler<T> {
+        /** Writes {@code item}'s values into {@code dest} from {@code offset}. */
         void fill(T item, float[] dest, int offset);
     }
 

@@ -1,4 +1,4 @@
-package org.jepa4j.infer;
+package org.jepa4j.infer.internal;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,8 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * With one lane every batch runs whole on the caller. Thread-safe; {@link #close()} stops the threads.
  */
 public final class BatchLanes implements AutoCloseable {
-    /** Most images in one slice when {@code lanes > 1}. */
-    public static final int SLICE_IMAGES = 8;
+    /** Most images in one slice when {@code lanes > 1} ({@link org.jepa4j.infer.ExtractorOptions#SLICE_IMAGES}). */
+    public static final int SLICE_IMAGES = org.jepa4j.infer.ExtractorOptions.SLICE_IMAGES;
 
     private final int lanes;
     private final ExecutorService pool;
@@ -41,6 +41,7 @@ public final class BatchLanes implements AutoCloseable {
         });
     }
 
+    /** Workers per batch. */
     public int lanes() {
         return lanes;
     }
@@ -126,6 +127,7 @@ public final class BatchLanes implements AutoCloseable {
     /** Work on images {@code first … first + size − 1} of a batch. */
     @FunctionalInterface
     public interface SliceTask<T> {
+        /** The result for images {@code first … first + size − 1}. */
         T apply(int first, int size);
     }
 

@@ -1,4 +1,4 @@
-package org.jepa4j.infer;
+package org.jepa4j.infer.internal;
 
 import org.junit.jupiter.api.Test;
 
