@@ -86,8 +86,7 @@ public record InputListing(List<String> paths, String labelRoot) {
     }
 
     private static boolean hidden(Path p) {
-        String n = p.getName();
-        return n.startsWith(".") || n.startsWith("_");
+        return hiddenName(p.getName());
     }
 
     private static void addAll(FileSystem fs, FileStatus root, List<String> out) throws IOException {
@@ -95,6 +94,10 @@ public record InputListing(List<String> paths, String labelRoot) {
             if (!hidden(root.getPath())) {
                 out.add(root.getPath().toString());
             }
+            return;
+        }
+        if ("file".equals(fs.getUri().getScheme())) {
+            addAllLocal(java.nio.file.Path.of(root.getPath().toUri()), out);
             return;
         }
         RemoteIterator<LocatedFileStatus> it = fs.listFiles(root.getPath(), true);
@@ -108,6 +111,36 @@ public record InputListing(List<String> paths, String labelRoot) {
         }
         found.sort(null);
         out.addAll(found);
+    }
+
+    /**
+     * A local folder, walked with java.nio: Hadoop's local file system reads each file's permissions by
+     * starting a process, about 5 ms per file (50 s for 10,000 images on two cores).
+     */
+    private static void addAllLocal(java.nio.file.Path root, List<String> out) throws IOException {
+        List<String> found = new ArrayList<>();
+        java.nio.file.Files.walkFileTree(root, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult preVisitDirectory(java.nio.file.Path d,
+                    java.nio.file.attribute.BasicFileAttributes a) {
+                return !d.equals(root) && hiddenName(d.getFileName().toString())
+                        ? java.nio.file.FileVisitResult.SKIP_SUBTREE : java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult visitFile(java.nio.file.Path f, java.nio.file.attribute.BasicFileAttributes a) {
+                if (a.isRegularFile() && !hiddenName(f.getFileName().toString())) {
+                    found.add(new Path(f.toUri()).toString());
+                }
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+        });
+        found.sort(null);
+        out.addAll(found);
+    }
+
+    private static boolean hiddenName(String n) {
+        return n.startsWith(".") || n.startsWith("_");
     }
 
     /** Whether {@code p} or a folder between it and {@code rootPath} is hidden. */

@@ -178,13 +178,15 @@ public final class SparkEmbedCommand implements Callable<Integer> {
         } else if (!submitted) {
             // a cluster master given to the embedded driver: executors need this job jar
             String jar = jobJar();
-            if (jar == null) {
+            if (jar == null && !settings.containsKey("spark.jars")) {
                 throw new IllegalArgumentException("--master " + chosen + ": this process does not run from the job jar"
-                        + " (src/spark/target/jepa4j-spark-job.jar), which executors must load; run tools/jepa4j spark-embed"
-                        + " or spark-submit the job jar");
+                        + " (src/spark/target/jepa4j-spark-job.jar), which executors must load; run tools/jepa4j spark-embed,"
+                        + " spark-submit the job jar, or name the jars with --conf spark.jars=...");
             }
-            String jars = sc.get("spark.jars", "");
-            sc.set("spark.jars", jars.isBlank() ? jar : jars + "," + jar);
+            if (jar != null) {
+                String jars = sc.get("spark.jars", "");
+                sc.set("spark.jars", jars.isBlank() ? jar : jars + "," + jar);
+            }
         }
         settings.forEach(sc::set);
         return sc;
@@ -205,7 +207,6 @@ public final class SparkEmbedCommand implements Callable<Integer> {
     }
 
     private int run(SparkSession spark, Plan plan, long started) throws IOException {
-        double startup = (System.nanoTime() - started) / 1e9;
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         List<String> paths = plan.listing().paths();
         int n = paths.size();
@@ -215,6 +216,8 @@ public final class SparkEmbedCommand implements Callable<Integer> {
         Dataset<Row> images = spark.createDataFrame(rows, schema);
         EmbedCounters counters = EmbedCounters.register(spark.sparkContext());
         Dataset<Row> result = SparkEmbedding.embed(spark, images, plan.options(), counters);
+        // start-up: the session and Spark SQL's first plan (several seconds cold), before any image is read
+        double startup = (System.nanoTime() - started) / 1e9;
         err.printf(Locale.ROOT, "spark-embed: %d images of %s in %d partitions on %s (Spark %s, started in %.1f s), %s %s"
                         + " (%d values) -> %s (%s)%n", n, input, partitions, spark.sparkContext().master(), spark.version(),
                 startup, plan.options().modelId(), plan.options().feature(), plan.dimension(), out, plan.format().source());
