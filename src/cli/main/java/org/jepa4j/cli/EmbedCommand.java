@@ -78,7 +78,7 @@ public final class EmbedCommand implements Callable<Integer> {
         try (FeatureExtractor fx = FeatureExtractor.open(model, options)) {
             int d = fx.info().dimension();
             System.err.printf(Locale.ROOT, "embedding %d images of %s with %s (%s, %d values, provider %s, %d lane%s)%n",
-                    n, source.description(), fx.info().modelId(), fx.info().feature(), d, fx.info().provider(),
+                    n, source.description(), fx.info().modelId(), fx.info().feature(), d, fx.info().provider().label(),
                     fx.lanes(), fx.lanes() == 1 ? "" : "s");
             if ((long) n * d > Integer.MAX_VALUE - 8) {
                 throw new IllegalArgumentException(n + " images x " + d + " values of " + fx.info().feature()

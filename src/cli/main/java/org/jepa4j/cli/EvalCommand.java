@@ -141,9 +141,9 @@ public final class EvalCommand implements Callable<Integer> {
             modelInfo.put("model_path", info.path().toString());
             modelInfo.put("feature", info.feature().toString());
             modelInfo.put("dimension", Integer.toString(info.dimension()));
-            modelInfo.put("provider", info.provider());
+            modelInfo.put("provider", info.provider().label());
             log.printf(Locale.ROOT, "model: %s (%s, %d values, provider %s, %d lane%s)%n", info.modelId(), info.feature(),
-                    info.dimension(), info.provider(), fx.lanes(), fx.lanes() == 1 ? "" : "s");
+                    info.dimension(), info.provider().label(), fx.lanes(), fx.lanes() == 1 ? "" : "s");
             long t0 = System.nanoTime();
             float[][] trainX = embed(fx, train, "pretrained train");
             pretrainedTest = embed(fx, test, "pretrained test");

@@ -27,6 +27,10 @@ import java.util.Map;
  * </ul>
  * A run folder keeps {@code checkpoints/latest.safetensors} plus numbered
  * {@code checkpoints/epoch-NNNN.safetensors}; files are written to a temporary name and renamed.
+ *
+ * <p>{@link #read} accepts only intact, finite checkpoints: the file's CRC32C checksums (one per
+ * tensor and one of the metadata, {@link Safetensors#CHECKSUMS}) must match, and every value must
+ * be finite, so a corrupted or diverged checkpoint is neither resumed nor exported.
  */
 public record Checkpoint(NamedTensors tensors, Map<String, String> metadata) {
     public static final String FORMAT = "jepa4j.format";
@@ -72,7 +76,34 @@ public record Checkpoint(NamedTensors tensors, Map<String, String> metadata) {
         if (!c.metadata().containsKey(MODEL)) {
             throw new IOException(file + ": not a jepa4j checkpoint (metadata '" + MODEL + "' is missing)");
         }
+        requireFinite(file, c.tensors());
         return new Checkpoint(c.tensors(), c.metadata());
+    }
+
+    /**
+     * Refuses tensors holding NaN or infinity, naming the first such tensor and value.
+     *
+     * @throws IOException naming {@code file}, the tensor, the index and how many values are not finite
+     */
+    public static void requireFinite(Path file, NamedTensors tensors) throws IOException {
+        for (Map.Entry<String, org.jepa4j.tensor.FloatTensor> e : tensors.asMap().entrySet()) {
+            float[] data = e.getValue().data();
+            int first = -1;
+            long bad = 0;
+            for (int i = 0; i < data.length; i++) {
+                if (!Float.isFinite(data[i])) {
+                    if (first < 0) {
+                        first = i;
+                    }
+                    bad++;
+                }
+            }
+            if (first >= 0) {
+                throw new IOException(file + ": tensor '" + e.getKey() + "' holds " + data[first] + " at index " + first
+                        + " (" + bad + " of " + data.length + " values are not finite): expected finite weights;"
+                        + " the checkpoint is not used (resume from or export an earlier one)");
+            }
+        }
     }
 
     /** Writes atomically (temporary file in the same folder, then rename). */

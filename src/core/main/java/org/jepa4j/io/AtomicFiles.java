@@ -44,14 +44,90 @@ public final class AtomicFiles {
     /** Writes {@code file} through a writer that fills a temporary path, then renames it into place. */
     public static void writePath(Path file, PathWriter writer) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
+        Path tmp;
+        try {
+            Files.createDirectories(dir);
+            tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
+        } catch (IOException e) {
+            throw new IOException("cannot write " + file + ": " + describe(e), e);
+        }
         try {
             writer.write(tmp);
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw named(file, e);
         } finally {
             Files.deleteIfExists(tmp);
         }
+    }
+
+    /**
+     * {@code e} as is when its message already names the file, else wrapped with a message that
+     * does ("cannot write F: no space left on the device"): file-system errors carry a bare path.
+     */
+    public static IOException named(Path file, IOException e) {
+        String m = e.getMessage();
+        if (!(e instanceof java.nio.file.FileSystemException) && m != null
+                && m.contains(file.getFileName().toString())) {
+            return e;
+        }
+        return new IOException("cannot write " + file + ": " + describe(e), e);
+    }
+
+    /**
+     * Makes {@code target} a second name of the complete file {@code existing} in one atomic
+     * rename: a hard link under a temporary name beside {@code target}, renamed over it (a copy
+     * where the file system has no hard links). A reader of {@code target} sees its old content or
+     * {@code existing}'s, never a partial file; later renames over either name leave the other alone.
+     */
+    public static void link(Path existing, Path target) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        Path tmp = dir.resolve("." + target.getFileName() + "." + ProcessHandle.current().pid() + "-"
+                + System.nanoTime() + ".tmp");
+        try {
+            try {
+                Files.createLink(tmp, existing);
+            } catch (UnsupportedOperationException | java.nio.file.FileSystemException noLinks) {
+                Files.copy(existing, tmp, StandardCopyOption.REPLACE_EXISTING);
+            }
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new IOException("cannot make " + target + " from " + existing + ": " + describe(e), e);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * The cause of a failed file operation in words: what the exception class means (no such file,
+     * permission denied, not a directory, no space left, ...) plus its message, for errors that
+     * say what was being done, the path and why.
+     */
+    public static String describe(IOException e) {
+        String m = e.getMessage() == null ? "" : e.getMessage();
+        if (e instanceof java.nio.file.FileSystemException fse) {
+            String what;
+            if (e instanceof java.nio.file.NoSuchFileException) {
+                what = "no such file or folder";
+            } else if (e instanceof java.nio.file.AccessDeniedException) {
+                what = "permission denied";
+            } else if (e instanceof java.nio.file.NotDirectoryException) {
+                what = "not a folder";
+            } else if (e instanceof java.nio.file.FileAlreadyExistsException) {
+                what = fse.getFile() != null && Files.isRegularFile(Path.of(fse.getFile()))
+                        ? "a regular file is in the way of a folder" : "already exists";
+            } else if (fse.getReason() != null) {
+                what = fse.getReason();
+            } else {
+                what = e.getClass().getSimpleName();
+            }
+            return what + (fse.getFile() == null ? "" : " (" + fse.getFile()
+                    + (fse.getOtherFile() == null ? "" : " -> " + fse.getOtherFile()) + ")");
+        }
+        if (m.toLowerCase(java.util.Locale.ROOT).contains("no space left")) {
+            return "no space left on the device (" + m + ")";
+        }
+        return m.isEmpty() ? e.getClass().getSimpleName() : m;
     }
 
     /** Writes {@code text} as UTF-8 to {@code file}, atomically. */

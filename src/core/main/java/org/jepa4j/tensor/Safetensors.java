@@ -18,6 +18,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.BiConsumer;
+import java.util.zip.CRC32C;
 
 /**
  * Reads and writes the safetensors format (an 8-byte little-endian header length, a JSON header
@@ -27,10 +28,22 @@ import java.util.function.BiConsumer;
  * types, converting to float32. String metadata ({@code __metadata__}) round-trips.
  * Writes go to a temporary file in the same folder that is renamed over the target at the end,
  * so a crash never leaves a half-written file under the final name.
+ *
+ * <p>Every file written here carries, under the metadata key {@link #CHECKSUMS}, a JSON object of
+ * CRC32C checksums: one per tensor (of its raw bytes, as stored) and one of the other metadata
+ * entries under {@code "__metadata__"}. {@link #read} verifies them when present and names the
+ * tensor whose bytes changed; files of other writers (no such key) are read unverified. CRC32C is
+ * computed by the JVM's hardware intrinsic, so the check costs little next to the disk
+ * (docs/reliability.md gives the figure for the Fashion-MNIST preset).
  */
 public final class Safetensors {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long MAX_HEADER = 100L * 1024 * 1024;
+
+    /** Metadata key of the checksums: a JSON object, tensor name (or {@code __metadata__}) to 8 hex digits of CRC32C. */
+    public static final String CHECKSUMS = "jepa4j.crc32c";
+    private static final String METADATA_ENTRY = "__metadata__";
+    private static final String PLACEHOLDER = "00000000";
 
     private Safetensors() {
     }
@@ -62,11 +75,84 @@ public final class Safetensors {
      */
     public static void write(Path file, Map<String, long[]> shapes, TensorSupplier supplier,
                              Map<String, String> metadata, BiConsumer<Integer, Long> progress) throws IOException {
-        ObjectNode header = JSON.createObjectNode();
-        if (!metadata.isEmpty()) {
-            ObjectNode meta = header.putObject("__metadata__");
-            metadata.forEach(meta::put);
+        Map<String, String> meta = new LinkedHashMap<>(metadata);
+        meta.remove(CHECKSUMS);
+        Map<String, String> checksums = new LinkedHashMap<>();
+        checksums.put(METADATA_ENTRY, hex(metadataChecksum(meta)));
+        shapes.keySet().forEach(name -> checksums.put(name, PLACEHOLDER));
+        byte[] headerBytes = header(shapes, meta, checksums);
+        int padded = (headerBytes.length + 7) / 8 * 8;
+        Path dir = file.toAbsolutePath().getParent();
+        Path tmp;
+        try {
+            Files.createDirectories(dir);
+            tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
+        } catch (IOException e) {
+            throw org.jepa4j.io.AtomicFiles.named(file, e);
         }
+        try {
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
+                ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
+                out.write(len.array());
+                out.write(headerBytes);
+                for (int i = headerBytes.length; i < padded; i++) {
+                    out.write(' ');
+                }
+                ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+                CRC32C crc = new CRC32C();
+                int done = 0;
+                long bytesDone = 0;
+                for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+                    FloatTensor t = supplier.get(e.getKey());
+                    if (!java.util.Arrays.equals(t.shape(), e.getValue())) {
+                        throw new IOException("tensor '" + e.getKey() + "' has shape " + t.shapeString() + " but "
+                                + java.util.Arrays.toString(e.getValue()) + " was announced");
+                    }
+                    crc.reset();
+                    for (float v : t.data()) {
+                        if (buf.remaining() < 4) {
+                            crc.update(buf.array(), 0, buf.position());
+                            out.write(buf.array(), 0, buf.position());
+                            buf.clear();
+                        }
+                        buf.putFloat(v);
+                    }
+                    crc.update(buf.array(), 0, buf.position());
+                    out.write(buf.array(), 0, buf.position());
+                    buf.clear();
+                    checksums.put(e.getKey(), hex(crc.getValue()));
+                    bytesDone += 4L * t.data().length;
+                    progress.accept(++done, bytesDone);
+                }
+            }
+            // the header was written with placeholders of the same width: only hex digits change
+            byte[] finalHeader = header(shapes, meta, checksums);
+            if (finalHeader.length != headerBytes.length) {
+                throw new IllegalStateException("safetensors header changed length while filling in its checksums");
+            }
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                ByteBuffer hb = ByteBuffer.wrap(finalHeader);
+                long pos = 8;
+                while (hb.hasRemaining()) {
+                    pos += ch.write(hb, pos);
+                }
+                ch.force(true);
+            }
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw org.jepa4j.io.AtomicFiles.named(file, e);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static byte[] header(Map<String, long[]> shapes, Map<String, String> metadata,
+                                 Map<String, String> checksums) throws IOException {
+        ObjectNode header = JSON.createObjectNode();
+        ObjectNode meta = header.putObject("__metadata__");
+        metadata.forEach(meta::put);
+        meta.put(CHECKSUMS, JSON.writeValueAsString(checksums));
         long offset = 0;
         for (Map.Entry<String, long[]> e : shapes.entrySet()) {
             ObjectNode node = header.putObject(e.getKey());
@@ -79,54 +165,28 @@ public final class Safetensors {
             node.putArray("data_offsets").add(offset).add(offset + bytes);
             offset += bytes;
         }
-        byte[] headerBytes = JSON.writeValueAsBytes(header);
-        int padded = (headerBytes.length + 7) / 8 * 8;
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
-        try {
-            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
-                ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
-                out.write(len.array());
-                out.write(headerBytes);
-                for (int i = headerBytes.length; i < padded; i++) {
-                    out.write(' ');
-                }
-                ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-                int done = 0;
-                long bytesDone = 0;
-                for (Map.Entry<String, long[]> e : shapes.entrySet()) {
-                    FloatTensor t = supplier.get(e.getKey());
-                    if (!java.util.Arrays.equals(t.shape(), e.getValue())) {
-                        throw new IOException("tensor '" + e.getKey() + "' has shape " + t.shapeString() + " but "
-                                + java.util.Arrays.toString(e.getValue()) + " was announced");
-                    }
-                    for (float v : t.data()) {
-                        if (buf.remaining() < 4) {
-                            out.write(buf.array(), 0, buf.position());
-                            buf.clear();
-                        }
-                        buf.putFloat(v);
-                    }
-                    bytesDone += 4L * t.data().length;
-                    progress.accept(++done, bytesDone);
-                }
-                out.write(buf.array(), 0, buf.position());
-            }
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ch.force(true);
-            }
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        return JSON.writeValueAsBytes(header);
+    }
+
+    /** CRC32C of the metadata entries in key order, each as {@code key NUL value NUL} in UTF-8. */
+    private static long metadataChecksum(Map<String, String> metadata) {
+        CRC32C crc = new CRC32C();
+        new java.util.TreeMap<>(metadata).forEach((k, v) -> {
+            crc.update((k + '\0' + v + '\0').getBytes(StandardCharsets.UTF_8));
+        });
+        return crc.getValue();
+    }
+
+    private static String hex(long crc) {
+        return String.format(java.util.Locale.ROOT, "%08x", crc);
     }
 
     /**
-     * Reads every tensor of {@code file} as float32.
+     * Reads every tensor of {@code file} as float32, verifying the {@link #CHECKSUMS} when the file
+     * has them (the key is not part of the returned metadata).
      *
-     * @throws IOException naming the file when it is not valid safetensors
+     * @throws IOException naming the file when it is not valid safetensors, and the tensor when its
+     *                     bytes do not match their checksum
      */
     public static Contents read(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
@@ -150,12 +210,20 @@ public final class Safetensors {
             }
             long dataStart = 8 + headerLen;
             Map<String, String> meta = new LinkedHashMap<>();
+            header.path("__metadata__").fields().forEachRemaining(m -> meta.put(m.getKey(), m.getValue().asText()));
+            Map<String, String> checksums = checksums(file, meta.remove(CHECKSUMS));
+            if (checksums != null) {
+                String stored = checksums.remove(METADATA_ENTRY);
+                String actual = hex(metadataChecksum(meta));
+                if (!actual.equals(stored)) {
+                    throw corrupted(file, "its metadata", stored, actual);
+                }
+            }
             NamedTensors.Builder b = NamedTensors.builder();
             Iterator<Map.Entry<String, JsonNode>> it = header.fields();
             while (it.hasNext()) {
                 Map.Entry<String, JsonNode> e = it.next();
                 if (e.getKey().equals("__metadata__")) {
-                    e.getValue().fields().forEachRemaining(m -> meta.put(m.getKey(), m.getValue().asText()));
                     continue;
                 }
                 JsonNode n = e.getValue();
@@ -174,7 +242,19 @@ public final class Safetensors {
                             + end + ") that does not fit its shape " + java.util.Arrays.toString(shape)
                             + " of " + dtype + " or the file size " + fileSize);
                 }
-                b.put(e.getKey(), new FloatTensor(shape, decode(ch, dataStart + begin, (int) count, dtype)));
+                CRC32C crc = new CRC32C();
+                b.put(e.getKey(), new FloatTensor(shape, decode(ch, dataStart + begin, (int) count, dtype, crc)));
+                if (checksums != null) {
+                    String stored = checksums.remove(e.getKey());
+                    String actual = hex(crc.getValue());
+                    if (!actual.equals(stored)) {
+                        throw corrupted(file, "tensor '" + e.getKey() + "'", stored, actual);
+                    }
+                }
+            }
+            if (checksums != null && !checksums.isEmpty()) {
+                throw new IOException(file + ": the checksums name tensors the file does not hold "
+                        + checksums.keySet() + ": the file is corrupted or was edited");
             }
             return new Contents(b.build(), meta);
         }
@@ -190,7 +270,28 @@ public final class Safetensors {
         };
     }
 
-    private static float[] decode(FileChannel ch, long position, int count, String dtype) throws IOException {
+    private static Map<String, String> checksums(Path file, String json) throws IOException {
+        if (json == null) {
+            return null;
+        }
+        try {
+            Map<String, String> m = new LinkedHashMap<>();
+            JSON.readTree(json).fields().forEachRemaining(e -> m.put(e.getKey(), e.getValue().asText()));
+            return m;
+        } catch (IOException e) {
+            throw new IOException(file + ": metadata '" + CHECKSUMS + "' is not a JSON object of checksums: the file"
+                    + " is corrupted", e);
+        }
+    }
+
+    private static IOException corrupted(Path file, String what, String stored, String actual) {
+        return new IOException(file + ": " + what + " does not match its CRC32C checksum (stored "
+                + (stored == null ? "none" : stored) + ", computed " + actual + "): the file is corrupted"
+                + " (a changed byte on disk or in a copy); use an earlier checkpoint");
+    }
+
+    private static float[] decode(FileChannel ch, long position, int count, String dtype, CRC32C crc)
+            throws IOException {
         float[] out = new float[count];
         int width = dtypeWidth(null, "", dtype);
         int chunkElems = Math.max(1, (1 << 20) / width);
@@ -200,6 +301,7 @@ public final class Safetensors {
             int n = Math.min(chunkElems, count - done);
             buf.clear().limit(n * width);
             readFully(ch, buf, position + (long) done * width);
+            crc.update(buf.array(), 0, n * width);
             buf.flip();
             for (int i = 0; i < n; i++) {
                 out[done + i] = switch (dtype) {

@@ -34,6 +34,40 @@ class CheckpointTest {
     }
 
     @Test
+    void aCheckpointWithANaNWeightIsRefusedNamingTheTensor(@TempDir Path run) throws IOException {
+        NamedTensors.Builder b = NamedTensors.builder();
+        ParameterNames.all(SPEC).forEach((name, shape) -> b.put(name, FloatTensor.zeros(shape)));
+        NamedTensors clean = b.build();
+        String victim = clean.names().iterator().next();
+        NamedTensors.Builder nb = NamedTensors.builder();
+        clean.asMap().forEach((name, t) -> {
+            float[] d = t.data().clone();
+            if (name.equals(victim)) {
+                d[d.length - 1] = Float.NaN;
+            }
+            nb.put(name, new FloatTensor(t.shape(), d));
+        });
+        Path file = run.resolve("checkpoints").resolve(Checkpoint.LATEST);
+        new Checkpoint(nb.build(), Map.of(Checkpoint.MODEL, Checkpoint.modelSpecJson(SPEC))).write(file);
+        IOException e = assertThrows(IOException.class, () -> Checkpoint.read(run));
+        assertTrue(e.getMessage().contains("'" + victim + "'") && e.getMessage().contains("NaN")
+                && e.getMessage().contains(file.toString()), e.getMessage());
+    }
+
+    @Test
+    void aCheckpointWithAFlippedByteIsRefused(@TempDir Path run) throws IOException {
+        NamedTensors.Builder b = NamedTensors.builder();
+        ParameterNames.all(SPEC).forEach((name, shape) -> b.put(name, FloatTensor.zeros(shape)));
+        Path file = run.resolve("checkpoints").resolve(Checkpoint.LATEST);
+        new Checkpoint(b.build(), Map.of(Checkpoint.MODEL, Checkpoint.modelSpecJson(SPEC))).write(file);
+        byte[] bytes = Files.readAllBytes(file);
+        bytes[bytes.length - 3] ^= 0x10; // the last tensor's data
+        Files.write(file, bytes);
+        IOException e = assertThrows(IOException.class, () -> Checkpoint.read(run));
+        assertTrue(e.getMessage().contains("CRC32C") && e.getMessage().contains(file.toString()), e.getMessage());
+    }
+
+    @Test
     void folderWithoutCheckpointGivesAClearError(@TempDir Path dir) throws IOException {
         IOException e = assertThrows(IOException.class, () -> Checkpoint.read(dir));
         assertTrue(e.getMessage().contains("latest.safetensors"), e.getMessage());

@@ -64,6 +64,59 @@ class SafetensorsTest {
     }
 
     @Test
+    void everyFlippedDataByteIsCaughtAndTheTensorNamed(@TempDir Path dir) throws IOException {
+        NamedTensors t = NamedTensors.builder()
+                .put("first", new FloatTensor(new long[] {3}, new float[] {1, 2, 3}))
+                .put("second", new FloatTensor(new long[] {70_000}, new float[70_000])) // spans buffer flushes
+                .build();
+        Path f = dir.resolve("c.safetensors");
+        Safetensors.write(f, t, Map.of("k", "v"));
+        byte[] clean = Files.readAllBytes(f);
+        long headerLen = ByteBuffer.wrap(clean, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        int dataStart = (int) (8 + headerLen);
+        java.util.Random random = new java.util.Random(7);
+        for (int trial = 0; trial < 40; trial++) {
+            byte[] bad = clean.clone();
+            int at = dataStart + random.nextInt(clean.length - dataStart);
+            bad[at] ^= (byte) (1 << random.nextInt(8));
+            Files.write(f, bad);
+            IOException e = assertThrows(IOException.class, () -> Safetensors.read(f), "flipped byte " + at);
+            String tensor = at < dataStart + 12 ? "'first'" : "'second'";
+            assertTrue(e.getMessage().contains(tensor) && e.getMessage().contains("CRC32C")
+                    && e.getMessage().contains("c.safetensors"), e.getMessage());
+        }
+    }
+
+    @Test
+    void changedMetadataIsCaught(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("m.safetensors");
+        Safetensors.write(f, NamedTensors.builder().put("w", FloatTensor.zeros(2)).build(), Map.of("seed", "1234"));
+        String text = new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1);
+        Files.write(f, text.replace("1234", "1235").getBytes(StandardCharsets.ISO_8859_1));
+        IOException e = assertThrows(IOException.class, () -> Safetensors.read(f));
+        assertTrue(e.getMessage().contains("metadata") && e.getMessage().contains("CRC32C"), e.getMessage());
+    }
+
+    @Test
+    void checksumsAreNotPartOfTheMetadataReadBack(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("k.safetensors");
+        Safetensors.write(f, NamedTensors.builder().put("w", FloatTensor.zeros(2)).build(), Map.of("k", "v"));
+        assertEquals(Map.of("k", "v"), Safetensors.read(f).metadata());
+        assertTrue(new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1).contains(Safetensors.CHECKSUMS));
+    }
+
+    @Test
+    void filesWithoutChecksumsStillRead(@TempDir Path dir) throws IOException {
+        String header = "{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}";
+        byte[] hb = header.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer buf = ByteBuffer.allocate(8 + hb.length + 4).order(ByteOrder.LITTLE_ENDIAN);
+        buf.putLong(hb.length).put(hb).putFloat(2.5f);
+        Path f = dir.resolve("other.safetensors");
+        Files.write(f, buf.array());
+        assertArrayEquals(new float[] {2.5f}, Safetensors.read(f).tensors().get("w").data());
+    }
+
+    @Test
     void halfPrecisionConversionMatchesClosedForm() {
         assertEquals(65504f, Safetensors.halfToFloat((short) 0x7BFF));
         assertEquals(0x1p-24f, Safetensors.halfToFloat((short) 0x0001));

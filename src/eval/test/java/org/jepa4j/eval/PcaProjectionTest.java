@@ -41,7 +41,7 @@ class PcaProjectionTest {
         float[][] x = new float[12][20];
         for (int i = 0; i < 12; i++) {
             for (int j = 0; j < 20; j++) {
-                // a few strong directions so the leading components are well separated
+                // a few strong directions so the first components are well separated
                 x[i][j] = (float) (rng.nextGaussian() * (j < 3 ? 4 - j : 0.3) + j);
             }
         }

@@ -26,6 +26,7 @@ public final class BatchLanes implements AutoCloseable {
 
     private final int lanes;
     private final ExecutorService pool;
+    private volatile boolean closed;
 
     /** @param lanes workers per batch, at least 1 (1 = run every batch whole on the caller) */
     public BatchLanes(int lanes) {
@@ -128,8 +129,14 @@ public final class BatchLanes implements AutoCloseable {
         T apply(int first, int size);
     }
 
+    /** Whether {@link #close()} was called. */
+    public boolean isClosed() {
+        return closed;
+    }
+
     @Override
     public void close() {
+        closed = true;
         if (pool != null) {
             pool.shutdownNow();
         }

@@ -1,5 +1,6 @@
 package org.jepa4j.infer;
 
+import org.jepa4j.data.BoundedImageDecoder;
 import org.jepa4j.data.Preprocessing;
 
 /**
@@ -22,9 +23,14 @@ import org.jepa4j.data.Preprocessing;
  *                       {@code max(1, processors / lanes)} threads. Results equal the whole batch's up to
  *                       float rounding; throughput rises for batches, but a single image runs on
  *                       processors/lanes threads (slower for large models: 1.85x on a ViT-B/16)
+ * @param maxPixels      largest {@code width·height} an encoded image's header may declare in
+ *                       {@link FeatureExtractor#embed(java.nio.file.Path)} and {@link FeatureExtractor#embed(byte[])};
+ *                       larger images are refused before decoding ({@link BoundedImageDecoder#DEFAULT_MAX_PIXELS}
+ *                       by default, the server's default too)
  */
 public record ExtractorOptions(FeatureKind feature, ExecutionProvider provider, int deviceId, int intraOpThreads,
-                               boolean spinning, Optimization optimization, Preprocessing preprocessing, int lanes) {
+                               boolean spinning, Optimization optimization, Preprocessing preprocessing, int lanes,
+                               long maxPixels) {
 
     /** ONNX Runtime graph optimisation levels. */
     public enum Optimization { NONE, BASIC, EXTENDED, ALL }
@@ -36,6 +42,9 @@ public record ExtractorOptions(FeatureKind feature, ExecutionProvider provider, 
         if (lanes < 1) {
             throw new IllegalArgumentException("lanes must be >= 1, got " + lanes);
         }
+        if (maxPixels < 1) {
+            throw new IllegalArgumentException("ExtractorOptions.maxPixels must be positive, got " + maxPixels);
+        }
         if (intraOpThreads < 0 || deviceId < 0) {
             throw new IllegalArgumentException("intraOpThreads (" + intraOpThreads + ") and deviceId (" + deviceId
                     + ") must not be negative");
@@ -43,7 +52,8 @@ public record ExtractorOptions(FeatureKind feature, ExecutionProvider provider, 
     }
 
     public static ExtractorOptions defaults() {
-        return new ExtractorOptions(FeatureKind.POOLED, ExecutionProvider.CPU, 0, 0, false, Optimization.ALL, null, 1);
+        return new ExtractorOptions(FeatureKind.POOLED, ExecutionProvider.CPU, 0, 0, false, Optimization.ALL, null, 1,
+                BoundedImageDecoder.DEFAULT_MAX_PIXELS);
     }
 
     public static Builder builder() {
@@ -51,35 +61,41 @@ public record ExtractorOptions(FeatureKind feature, ExecutionProvider provider, 
     }
 
     public ExtractorOptions withFeature(FeatureKind f) {
-        return new ExtractorOptions(f, provider, deviceId, intraOpThreads, spinning, optimization, preprocessing, lanes);
+        return new ExtractorOptions(f, provider, deviceId, intraOpThreads, spinning, optimization, preprocessing, lanes, maxPixels);
     }
 
     public ExtractorOptions withProvider(ExecutionProvider p) {
-        return new ExtractorOptions(feature, p, deviceId, intraOpThreads, spinning, optimization, preprocessing, lanes);
+        return new ExtractorOptions(feature, p, deviceId, intraOpThreads, spinning, optimization, preprocessing, lanes, maxPixels);
     }
 
     public ExtractorOptions withDeviceId(int id) {
-        return new ExtractorOptions(feature, provider, id, intraOpThreads, spinning, optimization, preprocessing, lanes);
+        return new ExtractorOptions(feature, provider, id, intraOpThreads, spinning, optimization, preprocessing, lanes, maxPixels);
     }
 
     public ExtractorOptions withIntraOpThreads(int threads) {
-        return new ExtractorOptions(feature, provider, deviceId, threads, spinning, optimization, preprocessing, lanes);
+        return new ExtractorOptions(feature, provider, deviceId, threads, spinning, optimization, preprocessing, lanes, maxPixels);
     }
 
     public ExtractorOptions withSpinning(boolean on) {
-        return new ExtractorOptions(feature, provider, deviceId, intraOpThreads, on, optimization, preprocessing, lanes);
+        return new ExtractorOptions(feature, provider, deviceId, intraOpThreads, on, optimization, preprocessing, lanes, maxPixels);
     }
 
     public ExtractorOptions withOptimization(Optimization o) {
-        return new ExtractorOptions(feature, provider, deviceId, intraOpThreads, spinning, o, preprocessing, lanes);
+        return new ExtractorOptions(feature, provider, deviceId, intraOpThreads, spinning, o, preprocessing, lanes, maxPixels);
     }
 
     public ExtractorOptions withPreprocessing(Preprocessing p) {
-        return new ExtractorOptions(feature, provider, deviceId, intraOpThreads, spinning, optimization, p, lanes);
+        return new ExtractorOptions(feature, provider, deviceId, intraOpThreads, spinning, optimization, p, lanes, maxPixels);
     }
 
     public ExtractorOptions withLanes(int n) {
-        return new ExtractorOptions(feature, provider, deviceId, intraOpThreads, spinning, optimization, preprocessing, n);
+        return new ExtractorOptions(feature, provider, deviceId, intraOpThreads, spinning, optimization, preprocessing, n, maxPixels);
+    }
+
+    /** These options with {@code max} as the pixel limit of the extractor's own decoders. */
+    public ExtractorOptions withMaxPixels(long max) {
+        return new ExtractorOptions(feature, provider, deviceId, intraOpThreads, spinning, optimization, preprocessing, lanes,
+                max);
     }
 
     /** Builder starting from {@link #defaults()}. */
@@ -123,6 +139,11 @@ public record ExtractorOptions(FeatureKind feature, ExecutionProvider provider, 
 
         public Builder lanes(int n) {
             o = o.withLanes(n);
+            return this;
+        }
+
+        public Builder maxPixels(long max) {
+            o = o.withMaxPixels(max);
             return this;
         }
 

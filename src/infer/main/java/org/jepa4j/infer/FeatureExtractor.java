@@ -6,27 +6,33 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
+import org.jepa4j.data.BoundedImageDecoder;
 import org.jepa4j.data.EvalTransform;
 import org.jepa4j.data.Image;
 import org.jepa4j.data.Preprocessing;
 import org.jepa4j.onnx.OnnxMetadata;
 
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Collections;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.HexFormat;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import javax.imageio.ImageIO;
+import java.util.TreeMap;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * Image features from a jepa4j ONNX export with ONNX Runtime:
@@ -36,11 +42,28 @@ import javax.imageio.ImageIO;
  * }
  * }</pre>
  * Preprocessing is the evaluation transform ({@link EvalTransform}) with the constants recorded in
- * the model's metadata, so features match what evaluation sees. Safe for concurrent callers: ONNX
- * Runtime sessions are thread-safe for {@code run}, and every call keeps its tensors local.
+ * the model's metadata, so features match what evaluation sees.
+ *
+ * <p><b>Batch invariance.</b> Every feature of an image is a function of that image and the model
+ * alone, bit for bit: the same whether it runs alone, at any position of a batch of any size, or
+ * in any lane. Token-wise work (every Gemm row, LayerNorm, attention per image) does not depend on
+ * the batch in ONNX Runtime's CPU kernels; the mean over tokens does (its reduction takes another
+ * kernel when the batch dimension is 1). So {@link FeatureKind#POOLED} and
+ * {@link FeatureKind#POOLED_GRID} are computed here from {@code last_hidden_state} (sums in double,
+ * token order), and a run of one image that needs a reduction inside the graph
+ * ({@link FeatureKind#POOLED_LAST4}) runs as two copies of it.
+ *
+ * <p><b>Threads and lifecycle.</b> Safe for concurrent callers: ONNX Runtime sessions are
+ * thread-safe for {@code run}, and every call keeps its tensors local. One extractor (one session)
+ * serves every feature ({@link #embedFeatures}). {@link #close()} is idempotent and waits for runs
+ * in flight; any call after it throws {@link IllegalStateException}. A feature with NaN or infinite
+ * values is never returned: the call throws {@link IllegalStateException} naming the model and the
+ * image.
  */
 public final class FeatureExtractor implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(FeatureExtractor.class.getName());
+    /** The setting that sets the pixel limit of {@link #embed(Path)} and {@link #embed(byte[])}. */
+    static final String MAX_PIXELS_SETTING = "ExtractorOptions.maxPixels";
 
     private final OrtEnvironment env;
     private final OrtSession session;
@@ -49,9 +72,14 @@ public final class FeatureExtractor implements AutoCloseable {
     private final ModelInfo info;
     private final int inputLength;
     private final BatchLanes lanes;
+    private final BoundedImageDecoder decoder;
+    /** Whether the model has {@code last_hidden_state}: then pooled is computed from it. */
+    private final boolean tokens;
+    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    private volatile boolean closed;
 
     private FeatureExtractor(OrtEnvironment env, OrtSession session, String inputName, EvalTransform transform,
-                             ModelInfo info, int lanes) {
+                             ModelInfo info, ExtractorOptions options) {
         this.env = env;
         this.session = session;
         this.inputName = inputName;
@@ -59,7 +87,9 @@ public final class FeatureExtractor implements AutoCloseable {
         this.info = info;
         this.inputLength = info.channels() * info.imageSize() * info.imageSize();
         // slices only pay off on the CPU, where each lane is a core; a GPU takes the batch whole
-        this.lanes = new BatchLanes(info.provider().equals("cpu") ? lanes : 1);
+        this.lanes = new BatchLanes(info.provider() == ExecutionProvider.CPU ? options.lanes() : 1);
+        this.decoder = new BoundedImageDecoder(options.maxPixels(), MAX_PIXELS_SETTING);
+        this.tokens = info.featureLength().containsKey(FeatureKind.LAST_HIDDEN_STATE);
     }
 
     /** Opens a model with {@link ExtractorOptions#defaults()}. */
@@ -73,6 +103,9 @@ public final class FeatureExtractor implements AutoCloseable {
      * @throws IOException              naming the file when it is missing or not an ONNX model
      * @throws IllegalArgumentException when the model lacks jepa4j metadata (and no preprocessing was
      *                                  given), the requested feature, or an image input {@code [B, C, S, S]}
+     * @throws IllegalStateException    when {@link ExecutionProvider#CUDA} or {@link ExecutionProvider#TENSORRT}
+     *                                  was asked for and cannot start ({@link ExecutionProvider#AUTO} falls back
+     *                                  to the CPU instead)
      */
     public static FeatureExtractor open(Path model, ExtractorOptions options) throws IOException {
         if (!Files.isRegularFile(model)) {
@@ -110,9 +143,9 @@ public final class FeatureExtractor implements AutoCloseable {
                         + GridPooling.CELLS + "x" + GridPooling.CELLS + " for " + options.feature() : "")
                         + "; the model has outputs " + session.getOutputNames());
             }
-            ModelInfo info = new ModelInfo(modelId(model), model, lengths, options.feature(), pre.imageSize(),
+            ModelInfo info = new ModelInfo(modelId(model, metadata), model, lengths, options.feature(), pre.imageSize(),
                     pre.channels(), pre, metadata, start.provider());
-            return new FeatureExtractor(env, session, input.getKey(), new EvalTransform(pre), info, options.lanes());
+            return new FeatureExtractor(env, session, input.getKey(), new EvalTransform(pre), info, options);
         } catch (OrtException e) {
             closeQuietly(session);
             throw new IOException(model + ": cannot read the model's inputs, outputs or metadata: " + e.getMessage(), e);
@@ -142,32 +175,32 @@ public final class FeatureExtractor implements AutoCloseable {
         return embedBatch(List.of(image))[0];
     }
 
+    /** Feature of one decoded image. */
     public float[] embed(BufferedImage image) {
         return embed(Image.fromBufferedImage(image));
     }
 
     /**
-     * Feature of an image file (any format ImageIO reads: PNG, JPEG, BMP, GIF).
+     * Feature of an image file (any format ImageIO reads: PNG, JPEG, BMP, GIF). An image whose header
+     * declares more than {@link ExtractorOptions#maxPixels()} pixels is refused before decoding.
      *
      * @throws IOException              naming the file when it cannot be read
-     * @throws IllegalArgumentException naming the file when it is not a decodable image
+     * @throws IllegalArgumentException naming the file when it is not a decodable image or declares too
+     *                                  many pixels
      */
     public float[] embed(Path imageFile) throws IOException {
         byte[] bytes = Files.readAllBytes(imageFile);
-        try {
-            return embed(decode(bytes));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(imageFile + ": " + e.getMessage(), e);
-        }
+        return embed(decode(bytes, imageFile.toString()));
     }
 
     /**
-     * Feature of an encoded image (PNG, JPEG, BMP, GIF bytes).
+     * Feature of an encoded image (PNG, JPEG, BMP, GIF bytes). An image whose header declares more
+     * than {@link ExtractorOptions#maxPixels()} pixels is refused before decoding.
      *
-     * @throws IllegalArgumentException when the bytes are not a decodable image
+     * @throws IllegalArgumentException when the bytes are not a decodable image or declare too many pixels
      */
     public float[] embed(byte[] encodedImage) {
-        return embed(decode(encodedImage));
+        return embed(decode(encodedImage, "image bytes"));
     }
 
     /** Feature of an already preprocessed image: normalised {@code [C, S, S]} values. */
@@ -193,107 +226,219 @@ public final class FeatureExtractor implements AutoCloseable {
     }
 
     /**
-     * Features of {@code count} preprocessed images stacked as {@code [count, C, S, S]} (see
-     * {@link Batchifier}); the path every other method ends in.
+     * Several features of each image from one session run (one model load serves them all): for each
+     * kind in {@code kinds}, {@code [images.size()][dimension(kind)]} in input order.
+     *
+     * @throws IllegalArgumentException when the model does not offer one of the kinds
+     */
+    public Map<FeatureKind, float[][]> embedFeatures(List<Image> images, Set<FeatureKind> kinds) {
+        return embedStacked(Batchifier.stack(images, inputLength, transform::applyInto), images.size(), kinds);
+    }
+
+    /**
+     * The selected feature of {@code count} preprocessed images stacked as {@code [count, C, S, S]}.
      */
     public float[][] embedStacked(float[] stackedPixels, int count) {
+        return embedStacked(stackedPixels, count, EnumSet.of(info.feature())).get(info.feature());
+    }
+
+    /**
+     * Features {@code kinds} of {@code count} preprocessed images stacked as {@code [count, C, S, S]}:
+     * the path every other method ends in. The batch runs in slices ({@link ExtractorOptions#lanes}),
+     * one session run per slice for all kinds.
+     *
+     * @throws IllegalArgumentException when the input length is wrong or the model lacks a kind
+     * @throws IllegalStateException    when the extractor is closed, ONNX Runtime fails, or a feature is
+     *                                  not finite (naming the model and the image)
+     */
+    public Map<FeatureKind, float[][]> embedStacked(float[] stackedPixels, int count, Set<FeatureKind> kinds) {
         if (stackedPixels.length != (long) count * inputLength) {
             throw new IllegalArgumentException("stacked pixels: " + stackedPixels.length + " values, expected "
                     + count + "·" + inputLength);
         }
-        if (count == 0) {
-            return new float[0][];
+        if (kinds.isEmpty()) {
+            throw new IllegalArgumentException("no feature asked for; expected some of " + info.featureLength().keySet());
         }
-        List<float[][]> slices = lanes.run(count, (first, size) -> runSlice(stackedPixels, first, size));
-        if (slices.size() == 1) {
-            return slices.get(0);
+        for (FeatureKind k : kinds) {
+            info.dimension(k);
         }
-        float[][] rows = new float[count][];
-        int at = 0;
-        for (float[][] slice : slices) {
-            System.arraycopy(slice, 0, rows, at, slice.length);
-            at += slice.length;
+        Lock running = lifecycle.readLock();
+        running.lock();
+        try {
+            if (closed) {
+                throw closedError();
+            }
+            Map<FeatureKind, float[][]> out = new EnumMap<>(FeatureKind.class);
+            if (count == 0) {
+                kinds.forEach(k -> out.put(k, new float[0][]));
+                return Collections.unmodifiableMap(out);
+            }
+            List<Map<FeatureKind, float[][]>> slices = lanes.run(count,
+                    (first, size) -> runSlice(stackedPixels, first, size, kinds));
+            for (FeatureKind k : kinds) {
+                float[][] rows = new float[count][];
+                int at = 0;
+                for (Map<FeatureKind, float[][]> slice : slices) {
+                    float[][] part = slice.get(k);
+                    System.arraycopy(part, 0, rows, at, part.length);
+                    at += part.length;
+                }
+                out.put(k, rows);
+            }
+            return Collections.unmodifiableMap(out);
+        } finally {
+            running.unlock();
         }
-        return rows;
     }
 
-    /** One session run on images {@code first … first + size − 1} of the stacked pixels. */
-    private float[][] runSlice(float[] stackedPixels, int first, int size) {
-        long[] shape = {size, info.channels(), info.imageSize(), info.imageSize()};
-        FeatureKind feature = info.feature();
-        String output = feature.source().outputName();
-        FloatBuffer pixels = FloatBuffer.wrap(stackedPixels, first * inputLength, size * inputLength).slice();
+    private IllegalStateException closedError() {
+        return new IllegalStateException("the FeatureExtractor of " + info.path() + " is closed");
+    }
+
+    /** The ONNX output a feature is read from (pooled comes from the tokens when the model has them). */
+    private String outputOf(FeatureKind kind) {
+        return kind == FeatureKind.POOLED && tokens ? FeatureKind.LAST_HIDDEN_STATE.outputName()
+                : kind.source().outputName();
+    }
+
+    /** Outputs reduced over tokens inside the graph, whose kernel changes when the batch dimension is 1. */
+    private static boolean reducedInGraph(String output) {
+        return !output.equals(FeatureKind.LAST_HIDDEN_STATE.outputName());
+    }
+
+    /**
+     * One session run on images {@code first … first + size − 1} of the stacked pixels, for every kind.
+     * A lone image whose outputs include a reduction inside the graph runs as two copies of itself.
+     */
+    private Map<FeatureKind, float[][]> runSlice(float[] stackedPixels, int first, int size, Set<FeatureKind> kinds) {
+        Set<String> outputs = new LinkedHashSet<>();
+        for (FeatureKind k : kinds) {
+            outputs.add(outputOf(k));
+        }
+        boolean pad = size == 1 && outputs.stream().anyMatch(FeatureExtractor::reducedInGraph);
+        int runSize = pad ? 2 : size;
+        FloatBuffer pixels;
+        if (pad) {
+            float[] twice = new float[2 * inputLength];
+            System.arraycopy(stackedPixels, first * inputLength, twice, 0, inputLength);
+            System.arraycopy(stackedPixels, first * inputLength, twice, inputLength, inputLength);
+            pixels = FloatBuffer.wrap(twice);
+        } else {
+            pixels = FloatBuffer.wrap(stackedPixels, first * inputLength, size * inputLength).slice();
+        }
+        long[] shape = {runSize, info.channels(), info.imageSize(), info.imageSize()};
         try (OnnxTensor in = OnnxTensor.createTensor(env, pixels, shape);
-             OrtSession.Result r = session.run(Map.of(inputName, in), Set.of(output))) {
-            OnnxTensor result = (OnnxTensor) r.get(output).orElseThrow();
-            FloatBuffer fb = result.getFloatBuffer();
-            float[] flat = new float[fb.remaining()];
-            fb.get(flat);
-            float[][] rows = Batchifier.split(flat, size);
-            if (feature == FeatureKind.POOLED_GRID) {
-                long[] tokenShape = result.getInfo().getShape();
-                int dim = Math.toIntExact(tokenShape[tokenShape.length - 1]);
-                for (int i = 0; i < rows.length; i++) {
-                    rows[i] = GridPooling.pool(rows[i], dim);
+             OrtSession.Result r = session.run(Map.of(inputName, in), outputs)) {
+            Map<String, float[][]> byOutput = new TreeMap<>();
+            int dim = 0;
+            for (String name : outputs) {
+                OnnxTensor result = (OnnxTensor) r.get(name).orElseThrow();
+                FloatBuffer fb = result.getFloatBuffer();
+                float[] flat = new float[fb.remaining()];
+                fb.get(flat);
+                float[][] rows = Batchifier.split(flat, runSize);
+                byOutput.put(name, pad ? new float[][] {rows[0]} : rows);
+                if (name.equals(FeatureKind.LAST_HIDDEN_STATE.outputName())) {
+                    long[] tokenShape = result.getInfo().getShape();
+                    dim = Math.toIntExact(tokenShape[tokenShape.length - 1]);
                 }
             }
-            return rows;
+            Map<FeatureKind, float[][]> out = new EnumMap<>(FeatureKind.class);
+            for (FeatureKind k : kinds) {
+                float[][] source = byOutput.get(outputOf(k));
+                float[][] rows = source;
+                if (k == FeatureKind.POOLED_GRID || (k == FeatureKind.POOLED && tokens)) {
+                    rows = new float[size][];
+                    for (int i = 0; i < size; i++) {
+                        rows[i] = k == FeatureKind.POOLED ? GridPooling.mean(source[i], dim)
+                                : GridPooling.pool(source[i], dim);
+                    }
+                }
+                for (int i = 0; i < size; i++) {
+                    requireFinite(rows[i], k, first + i);
+                }
+                out.put(k, rows);
+            }
+            return out;
         } catch (OrtException e) {
             throw new IllegalStateException(info.path() + ": ONNX Runtime failed on a batch of " + size + ": "
                     + e.getMessage(), e);
         }
     }
 
-    /**
-     * Decodes encoded image bytes with ImageIO.
-     *
-     * @throws IllegalArgumentException naming the problem when no reader recognises them
-     */
-    public static Image decode(byte[] encoded) {
-        BufferedImage img;
-        try {
-            img = ImageIO.read(new ByteArrayInputStream(encoded));
-        } catch (IOException e) {
-            throw new IllegalArgumentException("image bytes (" + encoded.length + " bytes) could not be decoded: "
-                    + e.getMessage(), e);
+    private void requireFinite(float[] row, FeatureKind kind, int image) {
+        for (int j = 0; j < row.length; j++) {
+            if (!Float.isFinite(row[j])) {
+                throw new IllegalStateException(info.path() + " (" + info.modelId() + "): feature " + kind + " of image "
+                        + image + " of the batch is not finite (value " + j + " is " + row[j] + "); expected finite "
+                        + "values: check the input pixels and the model's weights");
+            }
         }
-        if (img == null) {
-            throw new IllegalArgumentException("image bytes (" + encoded.length + " bytes) are not an image format "
-                    + "ImageIO can decode (PNG, JPEG, BMP, GIF, WBMP)");
-        }
-        return Image.fromBufferedImage(img);
     }
 
+    /** Decodes with the extractor's pixel limit; {@code what} names the input in the refusal. */
+    private Image decode(byte[] encoded, String what) {
+        try {
+            return Image.fromBufferedImage(decoder.decode(encoded, what));
+        } catch (BoundedImageDecoder.DecodeException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Closes the session. Idempotent; calls already running finish first, later calls throw
+     * {@link IllegalStateException}.
+     */
     @Override
     public void close() {
-        lanes.close();
-        closeQuietly(session);
+        closed = true;
+        Lock exclusive = lifecycle.writeLock();
+        exclusive.lock();
+        try {
+            if (lanes.isClosed()) {
+                return;
+            }
+            lanes.close();
+            closeQuietly(session);
+        } finally {
+            exclusive.unlock();
+        }
     }
 
     // ---- session set-up
 
-    private record SessionStart(OrtSession session, String provider) {
+    private record SessionStart(OrtSession session, ExecutionProvider provider) {
     }
 
+    /**
+     * A session on the asked provider. CUDA or TensorRT that cannot start is an error; AUTO takes CUDA
+     * when ONNX Runtime offers it and it starts, otherwise the CPU with one log line.
+     */
     private static SessionStart startSession(OrtEnvironment env, Path model, ExtractorOptions options)
             throws IOException {
-        String provider = "cpu";
+        ExecutionProvider asked = options.provider();
+        String gpuFailure = null;
         try (OrtSession.SessionOptions so = baseOptions(options)) {
-            String warning = null;
-            switch (options.provider()) {
+            ExecutionProvider provider = ExecutionProvider.CPU;
+            switch (asked) {
                 case CPU -> { }
-                case CUDA -> {
-                    try {
-                        so.addCUDA(options.deviceId());
-                        provider = "cuda";
-                    } catch (OrtException | RuntimeException | LinkageError e) {
-                        warning = "CUDA could not start (" + oneLine(e) + ")";
+                case CUDA, AUTO -> {
+                    if (asked == ExecutionProvider.CUDA
+                            || OrtEnvironment.getAvailableProviders().contains(ai.onnxruntime.OrtProvider.CUDA)) {
+                        try {
+                            so.addCUDA(options.deviceId());
+                            provider = ExecutionProvider.CUDA;
+                        } catch (OrtException | RuntimeException | LinkageError e) {
+                            gpuFailure = "CUDA could not start (" + oneLine(e) + ")";
+                        }
+                    } else {
+                        gpuFailure = "this ONNX Runtime build offers no CUDA";
                     }
                 }
                 case TENSORRT -> {
                     try {
                         so.addTensorrt(options.deviceId());
-                        provider = "tensorrt";
+                        provider = ExecutionProvider.TENSORRT;
                         try {
                             // nodes TensorRT does not take go to CUDA rather than CPU
                             so.addCUDA(options.deviceId());
@@ -301,44 +446,46 @@ public final class FeatureExtractor implements AutoCloseable {
                             // TensorRT alone still runs; CPU takes what it does not
                         }
                     } catch (OrtException | RuntimeException | LinkageError e) {
-                        warning = "TensorRT could not start (" + oneLine(e) + ")";
+                        gpuFailure = "TensorRT could not start (" + oneLine(e) + ")";
                     }
                 }
-                case AUTO -> {
-                    if (OrtEnvironment.getAvailableProviders().contains(ai.onnxruntime.OrtProvider.CUDA)) {
-                        try {
-                            so.addCUDA(options.deviceId());
-                            provider = "cuda";
-                        } catch (OrtException | RuntimeException | LinkageError e) {
-                            LOG.log(System.Logger.Level.DEBUG, "auto provider: CUDA unavailable, using CPU: " + oneLine(e));
-                        }
-                    }
-                }
-                default -> throw new IllegalStateException(options.provider().toString());
+                default -> throw new IllegalStateException(asked.toString());
+            }
+            if (gpuFailure != null && asked != ExecutionProvider.AUTO) {
+                throw providerError(model, asked, gpuFailure);
             }
             try {
                 OrtSession s = env.createSession(model.toString(), so);
-                if (warning != null) {
-                    LOG.log(System.Logger.Level.WARNING, warning + "; running " + model.getFileName() + " on CPU");
+                if (gpuFailure != null) {
+                    LOG.log(System.Logger.Level.INFO, "execution provider auto: " + gpuFailure + "; running "
+                            + model.getFileName() + " on CPU");
                 }
                 return new SessionStart(s, provider);
             } catch (OrtException e) {
-                if (provider.equals("cpu")) {
+                if (provider == ExecutionProvider.CPU) {
                     throw new IOException(model + ": not an ONNX model ONNX Runtime can load: " + e.getMessage(), e);
                 }
-                // a GPU provider registered but failed at session creation: retry on CPU
-                warning = provider + " failed when creating the session (" + oneLine(e) + ")";
+                gpuFailure = provider.label() + " failed when creating the session (" + oneLine(e) + ")";
+                if (asked != ExecutionProvider.AUTO) {
+                    throw providerError(model, asked, gpuFailure);
+                }
             }
             try (OrtSession.SessionOptions cpu = baseOptions(options)) {
                 OrtSession s = env.createSession(model.toString(), cpu);
-                LOG.log(System.Logger.Level.WARNING, warning + "; running " + model.getFileName() + " on CPU");
-                return new SessionStart(s, "cpu");
+                LOG.log(System.Logger.Level.INFO, "execution provider auto: " + gpuFailure + "; running "
+                        + model.getFileName() + " on CPU");
+                return new SessionStart(s, ExecutionProvider.CPU);
             } catch (OrtException e) {
                 throw new IOException(model + ": not an ONNX model ONNX Runtime can load: " + e.getMessage(), e);
             }
         } catch (OrtException e) {
             throw new IOException(model + ": ONNX Runtime session options failed: " + e.getMessage(), e);
         }
+    }
+
+    private static IllegalStateException providerError(Path model, ExecutionProvider asked, String why) {
+        return new IllegalStateException(model + ": execution provider " + asked.label() + " was asked for but " + why
+                + "; build with -Pgpu on a machine with an NVIDIA GPU, or ask for auto to fall back to the CPU");
     }
 
     /**
@@ -409,21 +556,32 @@ public final class FeatureExtractor implements AutoCloseable {
         return out;
     }
 
-    /** {@code <file name>@<12 hex digits of SHA-256 over the model file and its external data file>}. */
-    static String modelId(Path model) throws IOException {
+    /**
+     * {@code <file name>@<12 hex digits>}: of the SHA-256 of the metadata when it names the source
+     * checkpoint by its SHA-256 (a jepa4j export: the weights are a function of that checkpoint, the
+     * encoder and the format the metadata records, and a multi-gigabyte file is not read again);
+     * otherwise of the SHA-256 over the model file and its external data file.
+     */
+    static String modelId(Path model, Map<String, String> metadata) throws IOException {
         MessageDigest md;
         try {
             md = MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-        Path data = model.resolveSibling(model.getFileName() + ".data");
-        for (Path p : Files.isRegularFile(data) ? List.of(model, data) : List.of(model)) {
-            try (InputStream in = Files.newInputStream(p)) {
-                byte[] buf = new byte[1 << 16];
-                int r;
-                while ((r = in.read(buf)) > 0) {
-                    md.update(buf, 0, r);
+        if (metadata.containsKey(OnnxMetadata.SOURCE_SHA256)) {
+            for (Map.Entry<String, String> e : new TreeMap<>(metadata).entrySet()) {
+                md.update((e.getKey() + "=" + e.getValue() + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+        } else {
+            Path data = model.resolveSibling(model.getFileName() + ".data");
+            for (Path p : Files.isRegularFile(data) ? List.of(model, data) : List.of(model)) {
+                try (InputStream in = Files.newInputStream(p)) {
+                    byte[] buf = new byte[1 << 16];
+                    int r;
+                    while ((r = in.read(buf)) > 0) {
+                        md.update(buf, 0, r);
+                    }
                 }
             }
         }

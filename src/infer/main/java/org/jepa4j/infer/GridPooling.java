@@ -73,6 +73,34 @@ public final class GridPooling {
         return out;
     }
 
+    /**
+     * Mean over all tokens of one image, the {@link FeatureKind#POOLED} feature: sums in double in
+     * token order, so the result depends on this image's tokens alone (never on its batch).
+     *
+     * @param tokens {@code [N, D]} token-major
+     * @param dim    token width D
+     * @return {@code [D]}
+     */
+    public static float[] mean(float[] tokens, int dim) {
+        if (dim <= 0 || tokens.length % dim != 0 || tokens.length == 0) {
+            throw new IllegalArgumentException("token mean needs tokens of width " + dim + ", got " + tokens.length
+                    + " values");
+        }
+        int n = tokens.length / dim;
+        double[] sum = new double[dim];
+        for (int t = 0; t < n; t++) {
+            int base = t * dim;
+            for (int k = 0; k < dim; k++) {
+                sum[k] += tokens[base + k];
+            }
+        }
+        float[] out = new float[dim];
+        for (int k = 0; k < dim; k++) {
+            out[k] = (float) (sum[k] / n);
+        }
+        return out;
+    }
+
     /** First token of cell {@code i} along a side of {@code side} tokens. */
     static int start(int i, int side) {
         return i * side / CELLS;

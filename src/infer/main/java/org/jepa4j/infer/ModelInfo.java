@@ -8,8 +8,11 @@ import java.util.Map;
 /**
  * What an opened model is and how it is run.
  *
- * @param modelId       file name plus the first 12 hex digits of the SHA-256 of the model (and its
- *                      external data file), e.g. {@code encoder.onnx@3f2a9c01d4e5}
+ * @param modelId       file name plus 12 hex digits identifying the export, e.g.
+ *                      {@code encoder.onnx@3f2a9c01d4e5}: for a jepa4j export the SHA-256 of its
+ *                      metadata (which names the source checkpoint by its SHA-256, the encoder and
+ *                      the format), so opening never reads the weights twice; for other models the
+ *                      SHA-256 of the file and its external data
  * @param path          the model file
  * @param featureLength values per image of each feature the model offers
  * @param feature       the feature this extractor returns
@@ -17,12 +20,16 @@ import java.util.Map;
  * @param channels      model input channels
  * @param preprocessing the evaluation transform's constants in use
  * @param metadata      the model's {@code metadata_props}
- * @param provider      the execution provider actually in use ({@code cpu}, {@code cuda}, {@code tensorrt})
+ * @param provider      the execution provider actually in use: {@link ExecutionProvider#CPU},
+ *                      {@link ExecutionProvider#CUDA} or {@link ExecutionProvider#TENSORRT}, never {@code AUTO}
  */
 public record ModelInfo(String modelId, Path path, Map<FeatureKind, Integer> featureLength, FeatureKind feature,
                         int imageSize, int channels, Preprocessing preprocessing, Map<String, String> metadata,
-                        String provider) {
+                        ExecutionProvider provider) {
     public ModelInfo {
+        if (provider == ExecutionProvider.AUTO) {
+            throw new IllegalArgumentException("ModelInfo.provider is the provider in use, not AUTO");
+        }
         featureLength = Map.copyOf(featureLength);
         metadata = Map.copyOf(metadata);
     }

@@ -217,7 +217,7 @@ class FeatureExtractorTest {
     }
 
     @Test
-    void unavailableCudaWarnsOnceAndRunsOnCpu() throws Exception {
+    void unavailableCudaIsAnErrorUnlessAutoWhichFallsBackWithOneLogLine() throws Exception {
         List<LogRecord> records = new ArrayList<>();
         Logger logger = Logger.getLogger(FeatureExtractor.class.getName());
         Handler h = new Handler() {
@@ -236,13 +236,20 @@ class FeatureExtractorTest {
         };
         logger.addHandler(h);
         try (FeatureExtractor fx = FeatureExtractor.open(model, ExtractorOptions.builder()
-                .provider(ExecutionProvider.CUDA).build())) {
-            org.jepa4j.testing.Required.assume(fx.info().provider().equals("cpu"),
+                .provider(ExecutionProvider.AUTO).build())) {
+            org.jepa4j.testing.Required.assume(fx.info().provider() == ExecutionProvider.CPU,
                     "CUDA started on this machine; the fallback cannot be observed");
-            assertEquals(1, records.stream().filter(r -> r.getLevel() == Level.WARNING).count(), records.toString());
+            assertEquals(1, records.stream().filter(r -> r.getLevel().intValue() >= Level.INFO.intValue()).count(),
+                    records.toString());
             assertEquals(RGB.width(), fx.embed(Image.fromBufferedImage(randomRgb(16, 16, 5))).length);
         } finally {
             logger.removeHandler(h);
+        }
+        for (ExecutionProvider gpu : new ExecutionProvider[] {ExecutionProvider.CUDA, ExecutionProvider.TENSORRT}) {
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> FeatureExtractor.open(model, ExtractorOptions.defaults().withProvider(gpu)).close());
+            assertTrue(e.getMessage().contains("encoder.onnx") && e.getMessage().contains(gpu.label())
+                    && e.getMessage().contains("auto"), e.getMessage());
         }
     }
 
@@ -274,7 +281,8 @@ class FeatureExtractorTest {
         try (FeatureExtractor fx = FeatureExtractor.open(model)) {
             IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
                     () -> fx.embed(new byte[] {1, 2, 3, 4}));
-            assertTrue(bad.getMessage().contains("4 bytes") && bad.getMessage().contains("decode"), bad.getMessage());
+            assertTrue(bad.getMessage().contains("4 bytes") && bad.getMessage().contains("not a decodable image"),
+                    bad.getMessage());
             assertThrows(IllegalArgumentException.class, () -> fx.embedPixels(new float[5]));
         }
     }

@@ -11,23 +11,36 @@ import org.jepa4j.infer.ModelInfo;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * A {@link BatchEmbedder} over the library's {@link FeatureExtractor}: {@link #prepare} is the
- * extractor's evaluation transform and {@link #embedPrepared} stacks with {@link Batchifier} and
- * runs {@link FeatureExtractor#embedStacked}, the same path {@link FeatureExtractor#embedBatch} takes, so a
- * served vector equals {@code FeatureExtractor.embed} on the same bytes.
+ * A {@link BatchEmbedder} for one feature over the library's {@link FeatureExtractor}: {@link #prepare}
+ * is the extractor's evaluation transform and {@link #embedPrepared} stacks with {@link Batchifier}
+ * and runs {@link FeatureExtractor#embedStacked}, the same path {@link FeatureExtractor#embedBatch}
+ * takes; as features are batch-invariant, a served vector equals {@code FeatureExtractor.embed} on
+ * the same bytes bit for bit. The embedders of one {@link #open} share one extractor (one session).
  */
 public final class OnnxEmbedder implements BatchEmbedder {
     private final FeatureExtractor extractor;
+    private final FeatureKind feature;
+    private final Set<FeatureKind> kinds;
     private final ModelDescription description;
     private final int inputLength;
 
+    /** The embedder of the extractor's selected feature. */
     public OnnxEmbedder(FeatureExtractor extractor) {
+        this(extractor, extractor.info().feature());
+    }
+
+    /** The embedder of {@code feature} on {@code extractor}, which it closes (closing is idempotent). */
+    public OnnxEmbedder(FeatureExtractor extractor, FeatureKind feature) {
         this.extractor = extractor;
+        this.feature = feature;
+        this.kinds = EnumSet.of(feature);
         ModelInfo info = extractor.info();
         this.inputLength = extractor.transform().outputLength();
         Map<String, Integer> dims = new LinkedHashMap<>();
@@ -43,31 +56,31 @@ public final class OnnxEmbedder implements BatchEmbedder {
         pre.put("channels", p.channels());
         pre.put("mean", p.mean());
         pre.put("std", p.std());
-        this.description = new ModelDescription(info.modelId(), info.feature().outputName(), info.dimension(),
-                info.provider(), info.imageSize(), info.channels(), dims, pre, info.metadata());
+        this.description = new ModelDescription(info.modelId(), feature.outputName(), info.dimension(feature),
+                info.provider().label(), info.imageSize(), info.channels(), dims, pre, info.metadata());
     }
 
     /**
-     * Opens one extractor per feature ({@code options} with each feature in turn), the first
-     * being the server's default. Closes what it opened when a later one fails.
+     * Opens the model once and returns one embedder per feature on that one session, the first being
+     * the server's default.
      */
     public static List<OnnxEmbedder> open(Path model, List<FeatureKind> features, ExtractorOptions options)
             throws IOException {
         if (features.isEmpty()) {
             throw new IllegalArgumentException("no feature to serve");
         }
+        FeatureExtractor fx = FeatureExtractor.open(model, options.withFeature(features.get(0)));
         List<OnnxEmbedder> out = new ArrayList<>();
         try {
             for (FeatureKind k : features) {
-                out.add(new OnnxEmbedder(FeatureExtractor.open(model, options.withFeature(k))));
+                out.add(new OnnxEmbedder(fx, k));
             }
-        } catch (IOException | RuntimeException e) {
-            out.forEach(OnnxEmbedder::close);
+        } catch (RuntimeException e) {
+            fx.close();
             throw e;
         }
         return out;
     }
-
 
     @Override
     public ModelDescription describe() {
@@ -81,7 +94,7 @@ public final class OnnxEmbedder implements BatchEmbedder {
 
     @Override
     public float[][] embedPrepared(List<float[]> inputs) {
-        return extractor.embedStacked(Batchifier.stack(inputs, inputLength), inputs.size());
+        return extractor.embedStacked(Batchifier.stack(inputs, inputLength), inputs.size(), kinds).get(feature);
     }
 
     @Override

@@ -19,7 +19,9 @@ import java.util.stream.Collectors;
 
 /** Loopback HTTP helpers for the server tests. */
 final class HttpTesting {
-    static final ObjectMapper JSON = new ObjectMapper();
+    /** Floats as BigDecimal, so an embedding reads back as exactly the float the server wrote. */
+    static final ObjectMapper JSON = new ObjectMapper()
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
     static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();
 
@@ -70,7 +72,7 @@ final class HttpTesting {
         JsonNode e = answer.get("data").get(index).get("embedding");
         float[] v = new float[e.size()];
         for (int i = 0; i < v.length; i++) {
-            v[i] = (float) e.get(i).asDouble();
+            v[i] = e.get(i).decimalValue().floatValue();
         }
         return v;
     }

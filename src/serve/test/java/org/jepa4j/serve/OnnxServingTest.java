@@ -62,17 +62,9 @@ class OnnxServingTest {
         last4.close();
     }
 
-    /** Same values up to float32 rounding differences between batch shapes (≤ 1e-6 relative to the vector's scale). */
+    /** Bit-identical: features do not depend on the batch they ran in. */
     static void assertClose(float[] expected, float[] actual, String what) {
-        assertEquals(expected.length, actual.length, what + ": dimension");
-        double scale = 0;
-        for (float v : expected) {
-            scale = Math.max(scale, Math.abs(v));
-        }
-        for (int i = 0; i < expected.length; i++) {
-            assertTrue(Math.abs(expected[i] - actual[i]) <= 1e-6 * Math.max(1, scale),
-                    what + "[" + i + "]: library " + expected[i] + ", server " + actual[i]);
-        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(expected, actual, 0f, what);
     }
 
     @Test
@@ -126,6 +118,47 @@ class OnnxServingTest {
             assertEquals(8 * (7 + 3 * 2), total);
             var samples = HttpTesting.parseMetrics(get(s.baseUrl() + "/metrics").body());
             assertEquals(total, HttpTesting.metric(samples, "jepa4j_images_embedded_total", java.util.Map.of()));
+        }
+    }
+
+    @Test
+    void sixtyFourConcurrentRequestsMixingEightImagesEachAnswerTheLoneEmbedBitForBit() throws Exception {
+        ServeOptions so = ServeOptions.defaults().withPort(0).withDecodeThreads(2).withMaxWait(Duration.ofMillis(3))
+                .withMaxBatch(16);
+        List<byte[]> images = new ArrayList<>();
+        List<float[]> lone = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            images.add(TestImages.random(7000 + i, 15 + i, 20 - i, "png"));
+            lone.add(pooled.embed(images.get(i)));
+        }
+        List<OnnxEmbedder> embedders = OnnxEmbedder.open(model, List.of(FeatureKind.POOLED),
+                ExtractorOptions.defaults().withIntraOpThreads(1).withLanes(2));
+        try (EmbeddingServer s = EmbeddingServer.start(embedders, so)) {
+            String url = s.baseUrl() + "/v1/embeddings";
+            ExecutorService clients = Executors.newFixedThreadPool(64);
+            try {
+                List<Future<float[]>> answers = new ArrayList<>();
+                java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+                for (int r = 0; r < 64; r++) {
+                    byte[] body = images.get(r % 8);
+                    answers.add(clients.submit(() -> {
+                        go.await();
+                        HttpResponse<String> resp = post(url, "image/png", body);
+                        assertEquals(200, resp.statusCode(), resp.body());
+                        return embedding(json(resp), 0);
+                    }));
+                }
+                go.countDown();
+                for (int r = 0; r < 64; r++) {
+                    assertClose(lone.get(r % 8), answers.get(r).get(120, TimeUnit.SECONDS), "request " + r
+                            + " (image " + r % 8 + ")");
+                }
+            } finally {
+                clients.shutdownNow();
+            }
+            var samples = HttpTesting.parseMetrics(get(s.baseUrl() + "/metrics").body());
+            double batches = HttpTesting.metric(samples, "jepa4j_batch_size_count", java.util.Map.of());
+            assertTrue(batches < 64, "requests were batched together (" + batches + " batches for 64 images)");
         }
     }
 }

@@ -14,6 +14,7 @@ import org.jepa4j.data.LoaderOptions;
 import org.jepa4j.data.Preprocessing;
 import org.jepa4j.data.TrainTransform;
 import org.jepa4j.io.AtomicFiles;
+import org.jepa4j.io.RunFolderLock;
 import org.jepa4j.mask.MaskBatch;
 import org.jepa4j.mask.MaskSampler;
 import org.jepa4j.mask.MaskSamplers;
@@ -181,7 +182,18 @@ public final class Trainer {
      */
     public Summary run() throws IOException {
         try {
-            return runLoop();
+            Path runFolder = options.runFolder();
+            if (options.resume() && !Files.isDirectory(runFolder)) {
+                resumeCheckpoint(runFolder, checkpointFolder(runFolder).resolve(Checkpoint.LATEST)); // names it
+            }
+            // one writer per run folder; a second run fails here, before it reads or writes anything
+            try (RunFolderLock lock = RunFolderLock.acquire(runFolder)) {
+                if (lock.stalePrevious() != null) {
+                    options.out().println("taking over the lock of an ended run (" + lock.stalePrevious() + ")");
+                }
+                lock.removeStaleTemporaries(List.of(runFolder, checkpointFolder(runFolder)), options.out());
+                return runLoop();
+            }
         } finally {
             finished.countDown();
         }
@@ -287,12 +299,20 @@ public final class Trainer {
                             masks.targetLength()));
 
                     if ((step + 1) % ipe == 0) {
-                        writeCheckpoint(graph, latest, step + 1, ipe, trainSet.size(), loss, yaml, provenance, spec);
+                        int freq = config.logging().checkpointFreq();
+                        if (freq > 0 && epoch % freq == 0) {
+                            // the numbered file first, then latest as a second name of it: latest never
+                            // passes an epoch whose numbered checkpoint is missing, whenever a kill comes
+                            Path numbered = checkpoints.resolve(epochFileName(epoch));
+                            writeCheckpoint(graph, numbered, step + 1, ipe, trainSet.size(), loss, yaml, provenance,
+                                    spec);
+                            AtomicFiles.link(numbered, latest);
+                        } else {
+                            writeCheckpoint(graph, latest, step + 1, ipe, trainSet.size(), loss, yaml, provenance,
+                                    spec);
+                        }
                         written = step + 1;
                         lastGood = latest;
-                        if (epoch % Math.max(1, config.logging().checkpointFreq()) == 0) {
-                            AtomicFiles.copy(latest, checkpoints.resolve(epochFileName(epoch)));
-                        }
                     }
                 }
             }

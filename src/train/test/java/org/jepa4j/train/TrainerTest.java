@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,6 +90,99 @@ class TrainerTest {
         assertEquals(2, rest.firstStep());
         assertEquals(3, rest.stepsDone());
         assertFalse(rest.stopped());
+    }
+
+    @Test
+    void aSecondRunInTheSameFolderIsRefusedNamingTheHolder() throws Exception {
+        Path folder = tmp.resolve("shared");
+        RunConfig config = TinyRun.withMaxSteps(TinyRun.config(folder, 16, 1), 2);
+        Trainer first = new Trainer(config, TinyRun.options(folder, new ByteArrayOutputStream()));
+        java.util.concurrent.CountDownLatch inStep = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch secondTried = new java.util.concurrent.CountDownLatch(1);
+        first.setListener((t, r) -> {
+            inStep.countDown();
+            try {
+                secondTried.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        var pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            var running = pool.submit(first::run);
+            assertTrue(inStep.await(2, java.util.concurrent.TimeUnit.MINUTES));
+            IOException e = assertThrows(IOException.class, () -> run(config, folder, false));
+            secondTried.countDown();
+            assertTrue(e.getMessage().contains("in use by another run")
+                    && e.getMessage().contains("process " + ProcessHandle.current().pid()), e.getMessage());
+            assertEquals(2, running.get().stepsDone(), "the first run is unharmed");
+        } finally {
+            secondTried.countDown();
+            pool.shutdownNow();
+        }
+        // once it has ended, the folder can be resumed
+        assertEquals(3, run(TinyRun.withMaxSteps(config, 3), folder, true).stepsDone());
+    }
+
+    @Test
+    void aKillDuringTheNumberedCheckpointLosesNothingAndItsTemporariesAreRemoved() throws Exception {
+        RunConfig base = TinyRun.config(tmp.resolve("unused"), 16, 2); // ipe 4, checkpoint_freq 1
+        Path straight = tmp.resolve("straight");
+        run(base, straight, false);
+
+        // the state a kill -9 leaves while epoch 2's numbered checkpoint is being written: latest at
+        // epoch 1, a half-written temporary beside it, no epoch-0002
+        Path killed = tmp.resolve("killed");
+        run(TinyRun.withMaxSteps(base, 4), killed, false);
+        Path checkpoints = killed.resolve("checkpoints");
+        Path partial = checkpoints.resolve(".epoch-0002.safetensors.12345.tmp");
+        Files.write(partial, java.util.Arrays.copyOf(Files.readAllBytes(checkpoints.resolve("latest.safetensors")), 999));
+        Path partialLog = killed.resolve(".jepa_r0.csv.777.tmp");
+        Files.writeString(partialLog, "epoch,");
+        assertFalse(Files.exists(checkpoints.resolve("epoch-0002.safetensors")));
+
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        new Trainer(base, TinyRun.options(killed, sink).withResume(true)).run();
+        assertTrue(sink.toString(StandardCharsets.UTF_8).contains("removed 2 temporary files"), sink.toString());
+        assertFalse(Files.exists(partial));
+        assertFalse(Files.exists(partialLog));
+        for (String name : List.of("epoch-0001.safetensors", "epoch-0002.safetensors", "latest.safetensors")) {
+            var a = Checkpoint.read(straight.resolve("checkpoints").resolve(name)).tensors();
+            var b = Checkpoint.read(checkpoints.resolve(name)).tensors();
+            for (String t : a.names()) {
+                assertArrayEquals(a.get(t).data(), b.get(t).data(), 0f, name + " " + t);
+            }
+        }
+        try (var files = Files.list(checkpoints)) {
+            assertEquals(List.of("epoch-0001.safetensors", "epoch-0002.safetensors", "latest.safetensors"),
+                    files.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+    }
+
+    @Test
+    void checkpointFreqZeroKeepsNoNumberedCheckpoints() throws Exception {
+        Path folder = tmp.resolve("nonumbers");
+        RunConfig c = TinyRun.config(folder, 16, 2);
+        var l = c.logging();
+        c = c.withLogging(new org.jepa4j.config.LoggingConfig(l.folder(), l.writeTag(), 0, l.logEvery()));
+        run(c, folder, false);
+        try (var files = Files.list(folder.resolve("checkpoints"))) {
+            assertEquals(List.of("latest.safetensors"), files.map(p -> p.getFileName().toString()).toList());
+        }
+        assertEquals(8, TrainerState.fromJson(Checkpoint.read(folder).meta(Checkpoint.STATE)).step());
+    }
+
+    @Test
+    void resumeRefusesACheckpointWithAFlippedByte() throws Exception {
+        Path folder = tmp.resolve("flipped");
+        RunConfig config = TinyRun.withMaxSteps(TinyRun.config(folder, 16, 1), 1);
+        run(config, folder, false);
+        Path latest = folder.resolve("checkpoints/latest.safetensors");
+        byte[] bytes = Files.readAllBytes(latest);
+        bytes[bytes.length - 100] ^= 0x01;
+        Files.write(latest, bytes);
+        IOException e = assertThrows(IOException.class, () -> run(TinyRun.withMaxSteps(config, 2), folder, true));
+        assertTrue(e.getMessage().contains("CRC32C") && e.getMessage().contains(latest.toString()), e.getMessage());
     }
 
     @Test
