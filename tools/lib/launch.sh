@@ -3,6 +3,7 @@
 #   jepa4j_run  <tool-name> jar   ARGS...              java -jar src/cli/target/jepa4j.jar ARGS
 #   jepa4j_run  <tool-name> bench CLASS ARGS...        a benchmark main class of src/bench
 #   jepa4j_run  <tool-name> jar spark-embed ARGS...    the Spark job jar on Spark's own class path (below)
+#   jepa4j_run  <tool-name> jar knn ARGS...            kNN of precomputed embeddings, from the same jar
 # Environment: JEPA4J_JAVA_OPTS (extra JVM options; an -Xmx there replaces the default heap of half
 # the machine's memory), JAVA_HOME (which java to use).
 
@@ -63,15 +64,17 @@ jepa4j_run() {
     opts+=(-XX:MaxRAMPercentage=50)
   fi
   opts+=("-Djepa4j.home=$jepa4j_root" -Djava.awt.headless=true)
-  if [[ "$kind" == jar && "${1:-}" == spark-embed ]]; then
+  if [[ "$kind" == jar && ( "${1:-}" == spark-embed || "${1:-}" == knn ) ]]; then
     # Spark 4.0 needs Netty 4.1 and the CLI's class path has Vert.x 5 with Netty 4.2: spark-embed runs
     # the job jar (jepa4j, ONNX Runtime, picocli) on Spark's own jars alone, listed by the build in
     # src/spark/target/spark-classpath.txt (docs/spark.md)
+    local spark_main=org.jepa4j.spark.SparkEmbedCommand
+    [[ "$1" == knn ]] && spark_main=org.jepa4j.spark.KnnCommand
     shift
     opts+=("${jepa4j_spark_jvm_options[@]}" "-Dlog4j2.configurationFile=$jepa4j_root/src/spark/main/resources/jepa4j-spark-log4j2.properties")
     # shellcheck disable=SC2086
     exec "$java" "${opts[@]}" $user_opts -cp "$jepa4j_spark_jar:$(cat "$jepa4j_spark_classpath")" \
-      org.jepa4j.spark.SparkEmbedCommand "$@"
+      "$spark_main" "$@"
   fi
   if [[ "$kind" == jar ]]; then
     # JEPA4J_JAVA_OPTS is split on spaces on purpose (several options in one variable)

@@ -10,9 +10,12 @@ import org.apache.spark.sql.RowFactory;
 import org.jepa4j.data.BoundedImageDecoder;
 import org.jepa4j.data.Image;
 import org.jepa4j.infer.FeatureExtractor;
+import org.jepa4j.infer.FeatureKind;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -48,6 +51,7 @@ final class EmbedPartition implements MapPartitionsFunction<Row, Row> {
         BoundedImageDecoder decoder = new BoundedImageDecoder(options.maxPixels(), "--max-pixels");
         Configuration conf = withContent ? null : new Configuration();
         String feature = options.feature().outputName();
+        Set<FeatureKind> kinds = EnumSet.of(options.feature());
         return new Iterator<>() {
             private Iterator<Row> batch = List.<Row>of().iterator();
             private int reported;
@@ -89,7 +93,8 @@ final class EmbedPartition implements MapPartitionsFunction<Row, Row> {
                         errors[i] = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
                     }
                 }
-                float[][] vectors = fx.embedBatch(images);
+                float[][] vectors = images.isEmpty() ? new float[0][]
+                        : fx.embedFeatures(images, kinds).get(options.feature());
                 float[][] byRow = new float[paths.size()][];
                 for (int j = 0; j < vectors.length; j++) {
                     byRow[slot.get(j)] = vectors[j];

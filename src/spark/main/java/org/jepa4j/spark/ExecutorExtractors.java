@@ -3,7 +3,6 @@ package org.jepa4j.spark;
 import org.apache.spark.SparkFiles;
 import org.jepa4j.infer.ExtractorOptions;
 import org.jepa4j.infer.FeatureExtractor;
-import org.jepa4j.infer.FeatureKind;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,8 +12,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The feature extractors of one executor JVM: one per model identity, feature and thread count,
- * opened on first use from the file shipped with {@code spark.files} and shared by every task of
+ * The feature extractors of one executor JVM: one per model identity and thread count (one session
+ * serves every feature of the model, {@code FeatureExtractor.embedFeatures}), opened on first use from the file shipped with {@code spark.files} and shared by every task of
  * the JVM ({@code OrtSession.run} is thread-safe), so the weights are loaded once per executor, not
  * once per partition. They are never closed by a task: a later task of the same job reuses them,
  * and the JVM's exit frees them.
@@ -24,7 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class ExecutorExtractors {
     /** What makes two extractors interchangeable. */
-    record Key(String modelId, FeatureKind feature, int intraOpThreads) {
+    record Key(String modelId, int intraOpThreads) {
     }
 
     private static final Map<Key, FeatureExtractor> OPEN = new ConcurrentHashMap<>();
@@ -40,7 +39,7 @@ final class ExecutorExtractors {
      *                               not the model the driver read
      */
     static FeatureExtractor get(EmbedOptions options, int intraOpThreads) {
-        Key key = new Key(options.modelId(), options.feature(), intraOpThreads);
+        Key key = new Key(options.modelId(), intraOpThreads);
         return OPEN.computeIfAbsent(key, k -> open(options, intraOpThreads));
     }
 

@@ -32,9 +32,16 @@ public enum OutputFormat {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    /** Options of Spark's writer: CSV files start with a header line naming the columns. */
+    /**
+     * Options of Spark's writer: CSV files start with a header line naming the columns; JSON rows keep
+     * their null fields ({@code "error":null}), so every row names every column of {@link SparkEmbedding#SCHEMA}.
+     */
     public java.util.Map<String, String> writerOptions() {
-        return this == CSV ? java.util.Map.of("header", "true") : java.util.Map.of();
+        return switch (this) {
+            case CSV -> java.util.Map.of("header", "true");
+            case JSON -> java.util.Map.of("ignoreNullFields", "false");
+            case PARQUET -> java.util.Map.of();
+        };
     }
 
     /** {@code rows} ({@link SparkEmbedding#SCHEMA}) in the shape this format can hold; {@code dimension} values per image. */

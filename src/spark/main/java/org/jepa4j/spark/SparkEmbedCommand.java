@@ -296,8 +296,10 @@ public final class SparkEmbedCommand implements Callable<Integer> {
         String line(long done, double secs) {
             double rate = done / Math.max(secs, 1e-9);
             long eta = rate > 0 ? Math.round((total - done) / rate) : -1;
-            return String.format(Locale.ROOT, "spark-embed: %d/%d images, %.0f images/s, ETA %s", done, total, rate,
-                    eta < 0 ? "-" : eta / 60 + ":" + String.format(Locale.ROOT, "%02d", eta % 60));
+            String left = eta < 0 ? "-" : eta >= 3600
+                    ? String.format(Locale.ROOT, "%d:%02d:%02d", eta / 3600, eta / 60 % 60, eta % 60)
+                    : String.format(Locale.ROOT, "%d:%02d", eta / 60, eta % 60);
+            return String.format(Locale.ROOT, "spark-embed: %d/%d images, %.0f images/s, ETA %s", done, total, rate, left);
         }
     }
 

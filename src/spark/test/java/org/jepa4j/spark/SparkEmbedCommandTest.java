@@ -127,6 +127,11 @@ class SparkEmbedCommandTest {
                 }
             }
             assertEquals(n, spark.read().json(csv.toString()).count());
+            try (Stream<Path> parts = Files.list(csv)) {
+                Path part = parts.filter(p -> p.getFileName().toString().endsWith(".json")).findFirst().orElseThrow();
+                String first = Files.readAllLines(part).get(0);
+                assertTrue(first.contains("\"label\":") && first.contains("\"error\":"), "every row names every column: " + first);
+            }
         } finally {
             spark.stop();
         }
@@ -180,6 +185,47 @@ class SparkEmbedCommandTest {
         } else {
             assertFalse(Files.exists(out), "nothing written");
         }
+    }
+
+    @Test
+    void aListFileNamesImagesRelativeToItselfOrAbsoluteAndAMissingEntryIsAFailureRow() throws Exception {
+        List<Path> good = data.labels().keySet().stream().limit(5).toList();
+        Path list = data.root().resolveSibling("images.txt");
+        List<String> lines = new ArrayList<>(List.of("# five images, one missing", ""));
+        lines.add(data.root().getFileName() + "/" + data.root().relativize(good.get(0)).toString());
+        good.subList(1, 5).forEach(p -> lines.add(p.toString()));
+        lines.add("images/missing.png");
+        Files.write(list, lines);
+        Path out = dir.resolve("out-list");
+        Run r = run(args(data.model(), list.toString(), out, "--format", "json"));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("5 images embedded, 1 failed"), r.err());
+        SparkSession spark = SparkSessions.start("local[1]", data.model(), new SparkConf());
+        try (FeatureExtractor reference = FeatureExtractor.open(data.model())) {
+            List<Row> rows = spark.read().schema(SparkEmbedding.SCHEMA).json(out.toString()).orderBy("path").collectAsList();
+            assertEquals(6, rows.size());
+            for (Row row : rows) {
+                assertTrue(row.isNullAt(1), "a list has no ImageFolder root, so no labels");
+                if (row.getString(0).endsWith("missing.png")) {
+                    assertTrue(row.getString(5).contains("no such file"), row.getString(5));
+                } else {
+                    Path file = Path.of(java.net.URI.create(row.getString(0)));
+                    assertTrue(good.contains(file), file.toString());
+                    // JSON holds the floats as decimal text; Spark reads them back as the same floats
+                    VectorMatch.assertMatches(reference.embed(file), VectorMatch.floats(row.getList(3)), file.toString());
+                }
+            }
+        } finally {
+            spark.stop();
+        }
+    }
+
+    @Test
+    void theProgressLineGivesImagesDoneRateAndEta() {
+        SparkEmbedCommand.Progress p = new SparkEmbedCommand.Progress(10_000, null, System.err);
+        assertEquals("spark-embed: 2500/10000 images, 250 images/s, ETA 0:30", p.line(2500, 10));
+        assertEquals("spark-embed: 100/10000 images, 1 images/s, ETA 2:45:00", p.line(100, 100));
+        assertEquals("spark-embed: 0/10000 images, 0 images/s, ETA -", p.line(0, 2));
     }
 
     @Test
