@@ -9,6 +9,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.jepa4j.data.BoundedImageDecoder;
 import org.jepa4j.data.Image;
+import org.jepa4j.infer.BatchLanes;
 import org.jepa4j.infer.FeatureExtractor;
 import org.jepa4j.infer.FeatureKind;
 
@@ -93,8 +94,7 @@ final class EmbedPartition implements MapPartitionsFunction<Row, Row> {
                         errors[i] = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
                     }
                 }
-                float[][] vectors = images.isEmpty() ? new float[0][]
-                        : fx.embedFeatures(images, kinds).get(options.feature());
+                float[][] vectors = embedInSlices(fx, images, kinds, options.feature());
                 float[][] byRow = new float[paths.size()][];
                 for (int j = 0; j < vectors.length; j++) {
                     byRow[slot.get(j)] = vectors[j];
@@ -104,7 +104,8 @@ final class EmbedPartition implements MapPartitionsFunction<Row, Row> {
                     String path = paths.get(i);
                     out.add(RowFactory.create(path, options.labelOf(path), feature, byRow[i], options.modelId(), errors[i]));
                     if (errors[i] != null && counters != null && reported < EmbedCounters.FAILURES_PER_PARTITION) {
-                        counters.failures().add(path + ": " + errors[i]);
+                        // the reasons name the file themselves (decoder, reader)
+                        counters.failures().add(errors[i].contains(path) ? errors[i] : path + ": " + errors[i]);
                         reported++;
                     }
                 }
@@ -117,7 +118,33 @@ final class EmbedPartition implements MapPartitionsFunction<Row, Row> {
         };
     }
 
+    /**
+     * Features of {@code images}, run through the session {@link BatchLanes#SLICE_IMAGES} images at a
+     * time: on one intra-op thread small runs keep activations in cache (a run of 32 is slower per image
+     * than four of 8), and a feature does not depend on the batch it ran in.
+     */
+    static float[][] embedInSlices(FeatureExtractor fx, List<Image> images, Set<FeatureKind> kinds, FeatureKind feature) {
+        float[][] out = new float[images.size()][];
+        for (int from = 0; from < images.size(); from += BatchLanes.SLICE_IMAGES) {
+            int to = Math.min(images.size(), from + BatchLanes.SLICE_IMAGES);
+            float[][] slice = fx.embedFeatures(images.subList(from, to), kinds).get(feature);
+            System.arraycopy(slice, 0, out, from, slice.length);
+        }
+        return out;
+    }
+
     private static byte[] read(String path, Configuration conf) throws IOException {
+        if (path.startsWith("file:")) {
+            // a local file: java.nio, without Hadoop's checksum file system looking for a .crc beside it
+            try {
+                // Hadoop's Path, not URI.create: Spark's path strings are not percent-encoded ("file:/a b.png")
+                return java.nio.file.Files.readAllBytes(java.nio.file.Path.of(new org.apache.hadoop.fs.Path(path).toUri()));
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw new IOException(path + ": no such file", e);
+            } catch (IllegalArgumentException e) {
+                throw new IOException(path + ": not a local file URI (" + e.getMessage() + ")", e);
+            }
+        }
         org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
         FileSystem fs = p.getFileSystem(conf);
         try (FSDataInputStream in = fs.open(p)) {
