@@ -172,9 +172,10 @@ public final class SparkEmbedCommand implements Callable<Integer> {
         String chosen = master != null ? master : submitted ? sc.get("spark.master") : "local[*]";
         sc.setMaster(chosen);
         if (chosen.startsWith("local[") || chosen.equals("local")) {
-            // the embedded session: loopback only, no web UI
+            // the embedded session: loopback only, no web UI; heartbeats (which carry running tasks' counts to
+            // the progress line) stay inside this process, so they can be frequent
             sc.setIfMissing("spark.driver.host", "127.0.0.1").setIfMissing("spark.driver.bindAddress", "127.0.0.1")
-                    .setIfMissing("spark.ui.enabled", "false");
+                    .setIfMissing("spark.ui.enabled", "false").setIfMissing("spark.executor.heartbeatInterval", "2s");
         } else if (!submitted) {
             // a cluster master given to the embedded driver: executors need this job jar
             String jar = jobJar();
@@ -222,7 +223,7 @@ public final class SparkEmbedCommand implements Callable<Integer> {
                         + " (%d values) -> %s (%s)%n", n, input, partitions, spark.sparkContext().master(), spark.version(),
                 startup, plan.options().modelId(), plan.options().feature(), plan.dimension(), out, plan.format().source());
         long t0 = System.nanoTime();
-        Progress progress = new Progress(n, counters, err);
+        Progress progress = new Progress(n, counters, spark.sparkContext(), err);
         progress.start();
         try {
             plan.commit().write(plan.format().shape(result, plan.dimension()), plan.format());
@@ -253,23 +254,31 @@ public final class SparkEmbedCommand implements Callable<Integer> {
         return Math.max(1, Math.max(byCount, Math.min(n, parallelism)));
     }
 
-    /** A progress line on stderr every two seconds: images done, images/s, ETA (updated as tasks finish). */
+    /**
+     * A progress line on stderr every two seconds: images done, images/s, ETA. Counts reach the driver
+     * as tasks end and, for running tasks, with executor heartbeats ({@link LiveCounts}).
+     */
     static final class Progress {
         private final int total;
-        private final EmbedCounters counters;
+        private final LiveCounts counts;
+        private final org.apache.spark.SparkContext sc;
         private final PrintStream err;
         private final Thread thread;
         private final long start = System.nanoTime();
+        private long shown;
 
-        Progress(int total, EmbedCounters counters, PrintStream err) {
+        /** @param sc the context to listen to, or null (no updates, only {@link #line}) */
+        Progress(int total, EmbedCounters counters, org.apache.spark.SparkContext sc, PrintStream err) {
             this.total = total;
-            this.counters = counters;
+            this.counts = counters == null ? null : new LiveCounts(counters);
+            this.sc = sc;
             this.err = err;
             this.thread = new Thread(this::loop, "jepa4j-spark-progress");
             thread.setDaemon(true);
         }
 
         void start() {
+            sc.addSparkListener(counts);
             thread.start();
         }
 
@@ -280,13 +289,16 @@ public final class SparkEmbedCommand implements Callable<Integer> {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            sc.removeSparkListener(counts);
         }
 
         private void loop() {
             try {
                 while (!Thread.currentThread().isInterrupted()) {
                     Thread.sleep(2000);
-                    err.println(line(counters.embedded().value() + counters.failed().value(), (System.nanoTime() - start) / 1e9));
+                    // never backwards (a task's end and its accumulator merge reach the listener apart), never past the total
+                    shown = Math.min(total, Math.max(shown, counts.done()));
+                    err.println(line(shown, (System.nanoTime() - start) / 1e9));
                 }
             } catch (InterruptedException e) {
                 // the job ended

@@ -222,7 +222,7 @@ class SparkEmbedCommandTest {
 
     @Test
     void theProgressLineGivesImagesDoneRateAndEta() {
-        SparkEmbedCommand.Progress p = new SparkEmbedCommand.Progress(10_000, null, System.err);
+        SparkEmbedCommand.Progress p = new SparkEmbedCommand.Progress(10_000, null, null, System.err);
         assertEquals("spark-embed: 2500/10000 images, 250 images/s, ETA 0:30", p.line(2500, 10));
         assertEquals("spark-embed: 100/10000 images, 1 images/s, ETA 2:45:00", p.line(100, 100));
         assertEquals("spark-embed: 0/10000 images, 0 images/s, ETA -", p.line(0, 2));

@@ -122,6 +122,22 @@ class SparkEmbeddingTest {
     }
 
     @Test
+    void liveCountsAddRunningTasksPartialCountsToFinishedOnesUntilTheyEnd() {
+        EmbedCounters counters = EmbedCounters.register(spark.sparkContext());
+        SparkEmbedding.embed(spark, binaryFiles(), options(), counters).count();
+        long finished = counters.embedded().value() + counters.failed().value();
+        LiveCounts live = new LiveCounts(counters);
+        assertEquals(finished, live.done());
+        live.partial(7, 0, 20);
+        live.partial(7, 1, 1);
+        live.partial(8, 0, 5);
+        live.partial(7, 0, 30); // a later heartbeat replaces the earlier partial count
+        assertEquals(finished + 36, live.done());
+        live.ended(7);
+        assertEquals(finished + 5, live.done());
+    }
+
+    @Test
     void anInputWithoutAPathColumnIsRefusedByName() {
         Dataset<Row> noPath = binaryFiles().withColumnRenamed("path", "file");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
