@@ -12,6 +12,9 @@ import java.io.PrintWriter;
  */
 @Command(name = "jepa4j", mixinStandardHelpOptions = true, versionProvider = Jepa4j.Version.class,
         description = "I-JEPA on the JVM: train, export, embed, evaluate and serve image encoders.",
+        footer = {"", "tools/jepa4j spark-embed: features of an image collection on Apache Spark (runs the Spark job"
+                + " jar on Spark's own class path, not this jar; tools/jepa4j spark-embed --help, docs/spark.md).",
+                "tools/jepa4j knn: kNN and linear-probe accuracy of spark-embed outputs (Parquet, JSON) or embed .npy files."},
         subcommands = {
                 CommandLine.HelpCommand.class,
                 ConfigCommand.class,

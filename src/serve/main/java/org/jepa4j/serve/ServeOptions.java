@@ -30,7 +30,7 @@ public record ServeOptions(String host, int port, int maxBatch, Duration maxWait
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final long DEFAULT_MAX_BODY_BYTES = 16L << 20;
-    public static final long DEFAULT_MAX_PIXELS = 40_000_000L;
+    public static final long DEFAULT_MAX_PIXELS = org.jepa4j.data.BoundedImageDecoder.DEFAULT_MAX_PIXELS;
 
     /**
      * How long the server waits for clients, and how long it keeps answering while it shuts down.

@@ -1,0 +1,112 @@
+package org.jepa4j.spark;
+
+import org.jepa4j.export.OnnxExporter;
+import org.jepa4j.export.TestModels;
+import org.jepa4j.model.EncoderSpec;
+import org.jepa4j.onnx.OnnxWriter;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.zip.CRC32;
+import javax.imageio.ImageIO;
+
+/**
+ * Generated test data: a tiny exported encoder and an ImageFolder tree of PNGs in class folders,
+ * with unreadable files among them (not an image, empty, truncated, a decompression bomb whose
+ * header declares 10^10 pixels).
+ *
+ * @param model    the exported encoder
+ * @param root     the ImageFolder root
+ * @param labels   every good image's path to its class folder
+ * @param unreadable every unreadable file's path to a word its error must contain
+ */
+record SparkTestImages(Path model, Path root, Map<Path, String> labels, Map<Path, String> unreadable) {
+    static final EncoderSpec SPEC = new EncoderSpec(16, 4, 3, 32, 2, 2, 128);
+    static final List<String> CLASSES = List.of("boot", "coat", "shirt");
+
+    /** Writes the encoder (inline or with external data) and {@code perClass} images per class under {@code dir}. */
+    static SparkTestImages write(Path dir, int perClass, OnnxWriter.ExternalData external) throws IOException {
+        Path model = dir.resolve("encoder.onnx");
+        OnnxExporter.export(TestModels.writeCheckpoint(dir.resolve("c.safetensors"), SPEC, 5), model,
+                OnnxExporter.Options.defaults().withExternalData(external));
+        Path root = dir.resolve("images");
+        Map<Path, String> labels = new TreeMap<>();
+        Random r = new Random(11);
+        for (String c : CLASSES) {
+            for (int i = 0; i < perClass; i++) {
+                // some images sit one folder deeper: the label is still the first folder below the root
+                Path folder = i % 10 == 0 ? root.resolve(c).resolve("extra") : root.resolve(c);
+                Files.createDirectories(folder);
+                Path f = folder.resolve(String.format("%s_%04d.png", c, i));
+                int w = 12 + r.nextInt(12);
+                int h = 12 + r.nextInt(12);
+                Files.write(f, png(randomRgb(w, h, r)));
+                labels.put(f, c);
+            }
+        }
+        Map<Path, String> bad = new TreeMap<>();
+        Path notImage = root.resolve("coat").resolve("notes.png");
+        Files.writeString(notImage, "not an image at all");
+        bad.put(notImage, "not a decodable image");
+        Path empty = root.resolve("boot").resolve("empty.png");
+        Files.write(empty, new byte[0]);
+        bad.put(empty, "empty");
+        byte[] good = png(randomRgb(16, 16, r));
+        Path truncated = root.resolve("shirt").resolve("truncated.png");
+        Files.write(truncated, java.util.Arrays.copyOf(good, 40));
+        bad.put(truncated, "not a decodable image");
+        Path bomb = root.resolve("shirt").resolve("bomb.png");
+        Files.write(bomb, declaringSize(good, 100_000, 100_000));
+        bad.put(bomb, "more than the limit");
+        // hidden files are not images of the collection
+        Files.writeString(root.resolve("coat").resolve(".DS_Store"), "x");
+        return new SparkTestImages(model, root, labels, bad);
+    }
+
+    /** Every listed file (good and unreadable). */
+    List<Path> allFiles() {
+        List<Path> all = new ArrayList<>(labels.keySet());
+        all.addAll(unreadable.keySet());
+        return all;
+    }
+
+    static BufferedImage randomRgb(int w, int h, Random r) {
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                img.setRGB(x, y, r.nextInt(1 << 24));
+            }
+        }
+        return img;
+    }
+
+    static byte[] png(BufferedImage img) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(img, "png", out);
+        return out.toByteArray();
+    }
+
+    /** {@code png} with its IHDR rewritten to declare {@code w x h} pixels (CRC fixed): a decompression bomb's header. */
+    static byte[] declaringSize(byte[] png, int w, int h) {
+        byte[] b = png.clone();
+        ByteBuffer.wrap(b).putInt(16, w).putInt(20, h);
+        CRC32 crc = new CRC32();
+        crc.update(b, 12, 17); // "IHDR" and its 13 data bytes
+        ByteBuffer.wrap(b).putInt(29, (int) crc.getValue());
+        return b;
+    }
+
+    /** Spark's path string of a local file ({@code file:/...}). */
+    static String uri(Path p) {
+        return new org.apache.hadoop.fs.Path(p.toUri()).toString();
+    }
+}
