@@ -9,7 +9,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.jepa4j.data.BoundedImageDecoder;
 import org.jepa4j.data.Image;
-import org.jepa4j.infer.BatchLanes;
+import org.jepa4j.infer.ExtractorOptions;
 import org.jepa4j.infer.FeatureExtractor;
 import org.jepa4j.infer.FeatureKind;
 
@@ -119,14 +119,14 @@ final class EmbedPartition implements MapPartitionsFunction<Row, Row> {
     }
 
     /**
-     * Features of {@code images}, run through the session {@link BatchLanes#SLICE_IMAGES} images at a
+     * Features of {@code images}, run through the session {@link ExtractorOptions#SLICE_IMAGES} images at a
      * time: on one intra-op thread small runs keep activations in cache (a run of 32 is slower per image
      * than four of 8), and a feature does not depend on the batch it ran in.
      */
     static float[][] embedInSlices(FeatureExtractor fx, List<Image> images, Set<FeatureKind> kinds, FeatureKind feature) {
         float[][] out = new float[images.size()][];
-        for (int from = 0; from < images.size(); from += BatchLanes.SLICE_IMAGES) {
-            int to = Math.min(images.size(), from + BatchLanes.SLICE_IMAGES);
+        for (int from = 0; from < images.size(); from += ExtractorOptions.SLICE_IMAGES) {
+            int to = Math.min(images.size(), from + ExtractorOptions.SLICE_IMAGES);
             float[][] slice = fx.embedFeatures(images.subList(from, to), kinds).get(feature);
             System.arraycopy(slice, 0, out, from, slice.length);
         }
