@@ -26,22 +26,8 @@ class FileErrorMessagesTest {
     @TempDir
     Path dir;
 
-    private record Result(int code, String err) {
-    }
-
-    private static Result run(String... args) {
-        StringWriter err = new StringWriter();
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
-        try {
-            var cl = Jepa4j.commandLine();
-            cl.setErr(new PrintWriter(err, true));
-            int code = cl.execute(args);
-            return new Result(code, err + stderr.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setErr(oldErr);
-        }
+    private static CommandRun run(String... args) {
+        return CommandRun.of(args);
     }
 
     @Test
@@ -66,7 +52,7 @@ class FileErrorMessagesTest {
                                 "--out", sub.resolve("report").toString())),
                 new Case("cannot create the run folder", sub.resolve("run"),
                         List.of("train", "--config", "fashion_mnist", "--out", sub.resolve("run").toString())))) {
-            Result r = run(c.args().toArray(String[]::new));
+            CommandRun r = run(c.args().toArray(String[]::new));
             assertEquals(1, r.code(), c.args() + ": " + r.err());
             String line = r.err().lines().filter(l -> l.startsWith("error: ")).findFirst().orElse(r.err());
             assertTrue(line.startsWith("error: " + c.doing() + " " + c.target() + ": a regular file is in the way of a"
@@ -79,12 +65,12 @@ class FileErrorMessagesTest {
     void aFolderOrAPathUnderARegularFileAsConfigIsNamedWithTheCauseByConfigAndTrain() throws Exception {
         Path plain = Files.writeString(dir.resolve("plain"), "x");
         for (String command : List.of("config", "train")) {
-            Result folder = run(command, "--config", dir.toString(), "--out", dir.resolve("run").toString());
+            CommandRun folder = run(command, "--config", dir.toString(), "--out", dir.resolve("run").toString());
             assertEquals(2, folder.code(), folder.err());
             assertTrue(folder.err().contains(dir + ": is a folder, expected a YAML run file"), folder.err());
 
             Path under = plain.resolve("run.yaml");
-            Result missing = run(command, "--config", under.toString(), "--out", dir.resolve("run").toString());
+            CommandRun missing = run(command, "--config", under.toString(), "--out", dir.resolve("run").toString());
             assertEquals(2, missing.code(), missing.err());
             assertTrue(missing.err().contains(under + ": no such file (" + plain + " is a regular file, not a folder)"),
                     missing.err());

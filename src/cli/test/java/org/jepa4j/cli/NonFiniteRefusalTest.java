@@ -30,22 +30,8 @@ class NonFiniteRefusalTest {
     @TempDir
     Path dir;
 
-    private record Result(int code, String err) {
-    }
-
-    private static Result run(String... args) {
-        StringWriter err = new StringWriter();
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
-        try {
-            var cl = Jepa4j.commandLine();
-            cl.setErr(new PrintWriter(err, true));
-            int code = cl.execute(args);
-            return new Result(code, err + stderr.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setErr(oldErr);
-        }
+    private static CommandRun run(String... args) {
+        return CommandRun.of(args);
     }
 
     /** A valid checkpoint (checksums intact) whose target encoder's patch weight went through {@code change}. */
@@ -82,7 +68,7 @@ class NonFiniteRefusalTest {
                 return w;
             });
             Path out = dir.resolve("m.onnx");
-            Result r = run("export", "--checkpoint", ckpt.toString(), "--out", out.toString());
+            CommandRun r = run("export", "--checkpoint", ckpt.toString(), "--out", out.toString());
             assertEquals(1, r.code(), r.err());
             assertTrue(r.err().contains(PATCH_WEIGHT) && r.err().contains(Float.toString(bad))
                     && r.err().contains(ckpt.toString()) && r.err().contains("not finite"), r.err());
@@ -100,7 +86,7 @@ class NonFiniteRefusalTest {
         Path images = images();
 
         Path npy = dir.resolve("f.npy");
-        Result embed = run("embed", "--model", model.toString(), "--data", "folder:" + images, "--split", "train",
+        CommandRun embed = run("embed", "--model", model.toString(), "--data", "folder:" + images, "--split", "train",
                 "--batch-size", "1", "--out", npy.toString());
         assertEquals(1, embed.code(), embed.err());
         String first = images.resolve("train/a/0.png").toString();
@@ -110,7 +96,7 @@ class NonFiniteRefusalTest {
         assertFalse(Files.exists(npy) || Files.exists(dir.resolve("f.labels.npy")), "nothing is written");
 
         Path report = dir.resolve("report");
-        Result eval = run("eval", "--model", model.toString(), "--data", "folder:" + images, "--out",
+        CommandRun eval = run("eval", "--model", model.toString(), "--data", "folder:" + images, "--out",
                 report.toString(), "--epochs", "1", "--batch-size", "1");
         assertEquals(1, eval.code(), eval.err());
         assertTrue(eval.err().contains(first) && eval.err().contains("is not finite"), eval.err());

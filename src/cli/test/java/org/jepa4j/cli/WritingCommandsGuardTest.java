@@ -26,22 +26,8 @@ class WritingCommandsGuardTest {
     @TempDir
     Path dir;
 
-    private record Result(int code, String err) {
-    }
-
-    private static Result run(String... args) {
-        StringWriter err = new StringWriter();
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
-        try {
-            var cl = Jepa4j.commandLine();
-            cl.setErr(new PrintWriter(err, true));
-            int code = cl.execute(args);
-            return new Result(code, err + stderr.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setErr(oldErr);
-        }
+    private static CommandRun run(String... args) {
+        return CommandRun.of(args);
     }
 
     private Path model() throws Exception {
@@ -73,7 +59,7 @@ class WritingCommandsGuardTest {
     void exportRefusesToOverwriteItsCheckpointEvenWithForce() throws Exception {
         Path ckpt = TestModels.writeCheckpoint(dir.resolve("c.safetensors"), ExportAndEmbedCommandTest.GREY, 5);
         byte[] before = Files.readAllBytes(ckpt);
-        Result r = run("export", "--checkpoint", ckpt.toString(), "--out", ckpt.toString(), "--force");
+        CommandRun r = run("export", "--checkpoint", ckpt.toString(), "--out", ckpt.toString(), "--force");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("is the input"), r.err());
         assertArrayEquals(before, Files.readAllBytes(ckpt), "the checkpoint is untouched");
@@ -88,18 +74,18 @@ class WritingCommandsGuardTest {
     @Test
     void anOutputWhoseExtensionDoesNotMatchNeedsForce() throws Exception {
         Path ckpt = TestModels.writeCheckpoint(dir.resolve("c.safetensors"), ExportAndEmbedCommandTest.GREY, 5);
-        Result r = run("export", "--checkpoint", ckpt.toString(), "--out", dir.resolve("m.npy").toString());
+        CommandRun r = run("export", "--checkpoint", ckpt.toString(), "--out", dir.resolve("m.npy").toString());
         assertEquals(2, r.code());
         assertTrue(r.err().contains(".onnx") && r.err().contains("--force"), r.err());
         assertEquals(0, run("export", "--checkpoint", ckpt.toString(), "--out", dir.resolve("m.bin").toString(),
                 "--force").code());
         Path model = dir.resolve("m.bin");
-        Result e = run("embed", "--model", model.toString(), "--data", "synthetic:count=4,size=16,channels=1",
+        CommandRun e = run("embed", "--model", model.toString(), "--data", "synthetic:count=4,size=16,channels=1",
                 "--out", dir.resolve("f.onnx").toString());
         assertEquals(2, e.code());
         assertTrue(e.err().contains(".npy or .csv"), e.err());
         byte[] before = Files.readAllBytes(model);
-        Result self = run("embed", "--model", model.toString(), "--data", "synthetic:count=4,size=16,channels=1",
+        CommandRun self = run("embed", "--model", model.toString(), "--data", "synthetic:count=4,size=16,channels=1",
                 "--out", model.toString(), "--force");
         assertEquals(2, self.code());
         assertArrayEquals(before, Files.readAllBytes(model));
@@ -112,7 +98,7 @@ class WritingCommandsGuardTest {
         Files.write(images.resolve("a/broken.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3});
         Files.write(images.resolve("b/bomb.png"), org.jepa4j.testing.CraftedImages.pngHeader(90_000, 90_000));
         Path npy = dir.resolve("f.npy");
-        Result r = run("embed", "--model", model.toString(), "--data", "folder:" + images, "--out", npy.toString(),
+        CommandRun r = run("embed", "--model", model.toString(), "--data", "folder:" + images, "--out", npy.toString(),
                 "--batch-size", "2");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("skipped 2 unreadable images of 8"), r.err());
@@ -129,7 +115,7 @@ class WritingCommandsGuardTest {
         Files.write(images.resolve("a/x.png"), new byte[] {1, 2, 3});
         Files.write(images.resolve("a/y.jpg"), new byte[0]);
         Path npy = dir.resolve("none.npy");
-        Result r = run("embed", "--model", model.toString(), "--data", "folder:" + images, "--out", npy.toString());
+        CommandRun r = run("embed", "--model", model.toString(), "--data", "folder:" + images, "--out", npy.toString());
         assertEquals(2, r.code());
         assertTrue(r.err().contains("none of its 2 images is readable"), r.err());
         assertTrue(!Files.exists(npy));
@@ -152,7 +138,7 @@ class WritingCommandsGuardTest {
         }
         Files.write(images.resolve("train/a/zz-broken.png"), new byte[] {9, 9, 9});
         Path out = dir.resolve("report");
-        Result res = run("eval", "--model", model.toString(), "--data", "folder:" + images, "--out", out.toString(),
+        CommandRun res = run("eval", "--model", model.toString(), "--data", "folder:" + images, "--out", out.toString(),
                 "--epochs", "1");
         assertEquals(0, res.code(), res.err());
         assertTrue(res.err().contains("skipped 1 unreadable train image of 9"), res.err());

@@ -1,0 +1,33 @@
+package org.jepa4j.cli;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * One {@code jepa4j} command run in this JVM, with its exit code and everything it wrote to
+ * standard error (picocli's error writer and {@code System.err}).
+ *
+ * @param code exit code
+ * @param err  standard error
+ */
+record CommandRun(int code, String err) {
+
+    /** Runs {@code args} as {@code tools/jepa4j} would, capturing standard error. */
+    static CommandRun of(String... args) {
+        StringWriter err = new StringWriter();
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
+        try {
+            var cl = Jepa4j.commandLine();
+            cl.setErr(new PrintWriter(err, true));
+            int code = cl.execute(args);
+            return new CommandRun(code, err + stderr.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setErr(oldErr);
+        }
+    }
+}
