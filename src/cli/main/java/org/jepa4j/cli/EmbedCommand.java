@@ -187,19 +187,30 @@ public final class EmbedCommand implements Callable<Integer> {
 
     /** A one-line progress bar on stderr: done/total, images/s, ETA. */
     static final class Progress {
+        /** Seconds between lines when standard error is not a terminal (a log file under nohup). */
+        static final long LOG_INTERVAL_NANOS = 10_000_000_000L;
         private final int total;
         private final PrintStream err;
+        private final boolean interactive;
         private final long start = System.nanoTime();
         private long lastPrint;
 
+        /** A bar redrawn in place on a terminal, a line every 10 s otherwise. */
         Progress(int total, PrintStream err) {
+            this(total, err, System.console() != null);
+        }
+
+        Progress(int total, PrintStream err, boolean interactive) {
             this.total = total;
             this.err = err;
+            this.interactive = interactive;
+            this.lastPrint = interactive ? 0 : start;
         }
 
         void update(int done) {
             long now = System.nanoTime();
-            if (now - lastPrint < 200_000_000L && done < total) {
+            long interval = interactive ? 200_000_000L : LOG_INTERVAL_NANOS;
+            if (now - lastPrint < interval && done < total) {
                 return;
             }
             lastPrint = now;
@@ -208,12 +219,15 @@ public final class EmbedCommand implements Callable<Integer> {
             long eta = rate > 0 ? Math.round((total - done) / rate) : 0;
             int width = 30;
             int filled = total == 0 ? width : (int) ((long) width * done / total);
-            err.printf(Locale.ROOT, "\r[%s%s] %d/%d %.0f img/s ETA %d:%02d", "#".repeat(filled), ".".repeat(width - filled),
-                    done, total, rate, eta / 60, eta % 60);
+            err.printf(Locale.ROOT, "%s[%s%s] %d/%d %.0f img/s ETA %d:%02d%s", interactive ? "\r" : "",
+                    "#".repeat(filled), ".".repeat(width - filled), done, total, rate, eta / 60, eta % 60,
+                    interactive ? "" : System.lineSeparator());
         }
 
         void finish() {
-            err.println();
+            if (interactive) {
+                err.println();
+            }
         }
     }
 }
