@@ -126,24 +126,9 @@ class PixelTargetTest {
     }
 
     private static double finiteDifference(Batch b, String name, int idx) {
-        double h = 1e-3;
-        float p = weights.get(name).data()[idx];
-        float plus = (float) (p + h);
-        float minus = (float) (p - h);
         MaskBatch m = b.masks();
-        double lp = new ReferenceForward(SPEC, withElement(name, idx, plus))
-                .pixelLoss(b.pixels(), b.size(), m.context(), m.targets(), true, true);
-        double lm = new ReferenceForward(SPEC, withElement(name, idx, minus))
-                .pixelLoss(b.pixels(), b.size(), m.context(), m.targets(), true, true);
-        return (lp - lm) / ((double) plus - (double) minus);
-    }
-
-    private static NamedTensors withElement(String name, int idx, float value) {
-        FloatTensor t = weights.get(name).copy();
-        t.data()[idx] = value;
-        Map<String, FloatTensor> m = new LinkedHashMap<>(weights.asMap());
-        m.put(name, t);
-        return NamedTensors.of(m);
+        return FiniteDifference.of(weights, name, idx, w -> new ReferenceForward(SPEC, w)
+                .pixelLoss(b.pixels(), b.size(), m.context(), m.targets(), true, true));
     }
 
     @Test

@@ -126,23 +126,8 @@ class TrainingGraphTest {
 
     /** Central difference of the double-precision reference loss in one parameter element. */
     private static double finiteDifference(Batch b, MaskBatch m, String name, int idx) {
-        double h = 1e-3;
-        float p = weights.get(name).data()[idx];
-        float plus = (float) (p + h);
-        float minus = (float) (p - h);
-        double lp = new ReferenceForward(SPEC, withElement(weights, name, idx, plus))
-                .loss(b.pixels(), b.size(), m.context(), m.targets(), true);
-        double lm = new ReferenceForward(SPEC, withElement(weights, name, idx, minus))
-                .loss(b.pixels(), b.size(), m.context(), m.targets(), true);
-        return (lp - lm) / ((double) plus - (double) minus);
-    }
-
-    private static NamedTensors withElement(NamedTensors w, String name, int idx, float value) {
-        FloatTensor t = w.get(name).copy();
-        t.data()[idx] = value;
-        Map<String, FloatTensor> m = new LinkedHashMap<>(w.asMap());
-        m.put(name, t);
-        return NamedTensors.of(m);
+        return FiniteDifference.of(weights, name, idx, w -> new ReferenceForward(SPEC, w)
+                .loss(b.pixels(), b.size(), m.context(), m.targets(), true));
     }
 
     @Test
