@@ -4,11 +4,11 @@ import org.jepa4j.export.OnnxExporter;
 import org.jepa4j.export.TestModels;
 import org.jepa4j.model.EncoderSpec;
 import org.jepa4j.onnx.OnnxWriter;
+import org.jepa4j.testing.CraftedImages;
 
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
-import java.util.zip.CRC32;
 import javax.imageio.ImageIO;
 
 /**
@@ -65,7 +64,7 @@ record SparkTestImages(Path model, Path root, Map<Path, String> labels, Map<Path
         Files.write(truncated, java.util.Arrays.copyOf(good, 40));
         bad.put(truncated, "not a decodable image");
         Path bomb = root.resolve("shirt").resolve("bomb.png");
-        Files.write(bomb, declaringSize(good, 100_000, 100_000));
+        Files.write(bomb, CraftedImages.pngHeader(100_000, 100_000));
         bad.put(bomb, "more than the limit");
         // hidden files are not images of the collection
         Files.writeString(root.resolve("coat").resolve(".DS_Store"), "x");
@@ -93,16 +92,6 @@ record SparkTestImages(Path model, Path root, Map<Path, String> labels, Map<Path
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ImageIO.write(img, "png", out);
         return out.toByteArray();
-    }
-
-    /** {@code png} with its IHDR rewritten to declare {@code w x h} pixels (CRC fixed): a decompression bomb's header. */
-    static byte[] declaringSize(byte[] png, int w, int h) {
-        byte[] b = png.clone();
-        ByteBuffer.wrap(b).putInt(16, w).putInt(20, h);
-        CRC32 crc = new CRC32();
-        crc.update(b, 12, 17); // "IHDR" and its 13 data bytes
-        ByteBuffer.wrap(b).putInt(29, (int) crc.getValue());
-        return b;
     }
 
     /** Spark's path string of a local file ({@code file:/...}). */
