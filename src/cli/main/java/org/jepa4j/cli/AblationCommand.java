@@ -240,25 +240,7 @@ public final class AblationCommand implements Callable<Integer> {
         c = c.withLogging(new LoggingConfig(run.toString(), l.writeTag(), l.checkpointFreq(), l.logEvery()));
         boolean resume = Files.exists(run.resolve("checkpoints").resolve(Checkpoint.LATEST));
         Trainer trainer = new Trainer(c, Trainer.Options.of(run).withResume(resume));
-        Thread hook = new Thread(() -> {
-            trainer.requestStop();
-            try {
-                trainer.awaitFinished(TrainCommand.STOP_WAIT_MILLIS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "jepa4j-ablation-stop");
-        Runtime.getRuntime().addShutdownHook(hook);
-        Trainer.Summary s;
-        try {
-            s = trainer.run();
-        } finally {
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // the JVM is exiting: the hook waits for the trainer
-            }
-        }
+        Trainer.Summary s = TrainCommand.runStoppingOnSignal(trainer);
         if (s.stopped()) {
             throw new IllegalStateException("training of " + run + " stopped at step " + s.stepsDone() + " of "
                     + s.endStep() + "; rerun the same command to continue it");

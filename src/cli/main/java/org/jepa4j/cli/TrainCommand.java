@@ -14,6 +14,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -85,6 +86,22 @@ public final class TrainCommand implements Callable<Integer> {
         }
         Trainer trainer = new Trainer(config, Trainer.Options.of(folder).withResume(resume).withEvalEvery(evalEvery)
                 .withCluster(clusterSpec));
+        try {
+            runStoppingOnSignal(trainer);
+            return 0;
+        } catch (TrainingDivergedException | ClusterFailureException e) {
+            spec.commandLine().getErr().println("error: " + e.getMessage());
+            spec.commandLine().getErr().flush();
+            return 1;
+        }
+    }
+
+    /**
+     * Runs {@code trainer} with a shutdown hook that, on Ctrl-C or SIGTERM, asks it to stop after
+     * the current step and waits (up to {@link #STOP_WAIT_MILLIS}) until it has written its latest
+     * checkpoint, so that the run can be resumed.
+     */
+    static Trainer.Summary runStoppingOnSignal(Trainer trainer) throws IOException {
         Thread hook = new Thread(() -> {
             trainer.requestStop();
             try {
@@ -95,12 +112,7 @@ public final class TrainCommand implements Callable<Integer> {
         }, "jepa4j-train-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            trainer.run();
-            return 0;
-        } catch (TrainingDivergedException | ClusterFailureException e) {
-            spec.commandLine().getErr().println("error: " + e.getMessage());
-            spec.commandLine().getErr().flush();
-            return 1;
+            return trainer.run();
         } finally {
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);

@@ -1,6 +1,5 @@
 package org.jepa4j.cluster;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -13,13 +12,23 @@ public final class ClusterFailureException extends RuntimeException {
         super(message, cause);
     }
 
+    /** Further probes of the other tasks when none is unreachable at first, {@link #PROBE_INTERVAL_MILLIS} apart. */
+    static final int PROBE_ATTEMPTS = 20;
+    static final long PROBE_INTERVAL_MILLIS = 100;
+
     /** The failure of {@code step} in one line: which tasks no longer listen, and TensorFlow's first line. */
     public static ClusterFailureException of(ClusterSpec cluster, long step, RuntimeException cause) {
-        List<String> gone = new ArrayList<>();
-        for (int r = 0; r < cluster.size(); r++) {
-            if (r != cluster.rank() && !Watchdog.reachable(cluster.task(r))) {
-                gone.add(cluster.task(r).name() + " (" + cluster.task(r).address() + ")");
+        List<String> gone = Watchdog.unreachable(cluster);
+        // a worker killed mid-step can fail our step while its process is still being torn down and
+        // its server still accepts: look again for a short while before saying no task is gone
+        for (int attempt = 0; gone.isEmpty() && attempt < PROBE_ATTEMPTS; attempt++) {
+            try {
+                Thread.sleep(PROBE_INTERVAL_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
             }
+            gone = Watchdog.unreachable(cluster);
         }
         String tf = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage().strip();
         int nl = tf.indexOf('\n');

@@ -101,12 +101,7 @@ public final class Watchdog implements AutoCloseable {
             }
             long started = stepStartedNanos;
             if (started >= 0 && (System.nanoTime() - started) / 1e9 > timeoutSeconds + GRACE_SECONDS) {
-                List<String> gone = new ArrayList<>();
-                for (int r = 0; r < cluster.size(); r++) {
-                    if (r != cluster.rank() && !reachable(cluster.task(r))) {
-                        gone.add(cluster.task(r).name() + " (" + cluster.task(r).address() + ")");
-                    }
-                }
+                List<String> gone = unreachable(cluster);
                 fail(String.format(Locale.ROOT, "step %d waited %.0f s for the other tasks (meta.collective_timeout_s"
                                 + " %.0f): %s; restart the cluster with --resume", stepStartedAt,
                         (System.nanoTime() - started) / 1e9, timeoutSeconds,
@@ -128,6 +123,17 @@ public final class Watchdog implements AutoCloseable {
     }
 
     /** Whether a TCP connection to the task's server succeeds within a second. */
+    /** The other tasks of {@code cluster} whose servers refuse a connection, as {@code name (address)}. */
+    static List<String> unreachable(ClusterSpec cluster) {
+        List<String> gone = new ArrayList<>();
+        for (int r = 0; r < cluster.size(); r++) {
+            if (r != cluster.rank() && !reachable(cluster.task(r))) {
+                gone.add(cluster.task(r).name() + " (" + cluster.task(r).address() + ")");
+            }
+        }
+        return gone;
+    }
+
     static boolean reachable(ClusterSpec.Task task) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(task.host(), task.port()), 1000);
