@@ -4,6 +4,8 @@ import org.jepa4j.checkpoint.Checkpoint;
 import org.jepa4j.config.LoggingConfig;
 import org.jepa4j.config.RunConfig;
 import org.jepa4j.config.RunConfigLoader;
+import org.jepa4j.data.ImageSources;
+import org.jepa4j.data.Split;
 import org.jepa4j.eval.AblationTable;
 import org.jepa4j.eval.Charts;
 import org.jepa4j.eval.EvaluationReport;
@@ -101,6 +103,12 @@ public final class AblationCommand implements Callable<Integer> {
             description = "Evaluate on the first N test images (0 = all).")
     int limitTest;
 
+    @Option(names = "--validation", defaultValue = "0", paramLabel = "N",
+            description = "Score every evaluation on the last N training images instead of the test split (eval"
+                    + " --validation), for choosing a recipe; pretrain with --set data.limit=<all but N> so that"
+                    + " those images stay unseen (0 = the test split).")
+    int validation;
+
     @Option(names = "--probe-epochs", defaultValue = "10", paramLabel = "N",
             description = "Linear-probe SGD epochs per fit (default: ${DEFAULT-VALUE}).")
     int probeEpochs;
@@ -114,9 +122,10 @@ public final class AblationCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (seeds < 1 || probeEpochs < 1 || limitTrain < 0 || limitTest < 0 || (epochs != null && epochs < 1)) {
-            throw new IllegalArgumentException("--seeds, --probe-epochs and --epochs must be >= 1, --limit-train and"
-                    + " --limit-test >= 0");
+        if (seeds < 1 || probeEpochs < 1 || limitTrain < 0 || limitTest < 0 || validation < 0
+                || (epochs != null && epochs < 1)) {
+            throw new IllegalArgumentException("--seeds, --probe-epochs and --epochs must be >= 1, --limit-train,"
+                    + " --limit-test and --validation >= 0");
         }
         List<Variant> chosen = choose(only);
         for (String f : features) {
@@ -131,6 +140,15 @@ public final class AblationCommand implements Callable<Integer> {
             RunConfigLoader.resolve(config, with(baseSets, v.overrides()));
         }
         String evalData = data != null ? data : base.data().source();
+        if (validation > 0) {
+            int trainImages = ImageSources.open(evalData, Split.TRAIN).size();
+            int limit = base.data().limit();
+            if (evalData.equals(base.data().source()) && (limit == 0 || limit > trainImages - validation)) {
+                throw new IllegalArgumentException("--validation " + validation + ": pretraining would read the held-out"
+                        + " images (data.limit is " + limit + " of " + trainImages + " training images); add --set"
+                        + " data.limit=" + (trainImages - validation));
+            }
+        }
         Files.createDirectories(out);
         checkSettings(evalData);
         PrintStream log = System.err;
@@ -168,7 +186,9 @@ public final class AblationCommand implements Callable<Integer> {
                 + base.optimization().maxSteps() + " steps" : ""));
         provenance.put("evaluation", evalData + ", linear probe (" + probeEpochs + " SGD epochs) and kNN (k=20)"
                 + (limitTrain > 0 ? ", first " + limitTrain + " training images" : "")
-                + (limitTest > 0 ? ", first " + limitTest + " test images" : ""));
+                + (limitTest > 0 ? ", first " + limitTest + (validation > 0 ? " held-out" : " test") + " images" : "")
+                + (validation > 0 ? ", scored on the last " + validation + " training images (validation), not the"
+                + " test split" : ""));
         provenance.put("jepa4j", Version.current());
         provenance.put("date", Instant.now().toString());
         provenance.put("machine", Runtime.getRuntime().availableProcessors() + " cores, " + System.getProperty("os.arch")
@@ -212,7 +232,7 @@ public final class AblationCommand implements Callable<Integer> {
     private void checkSettings(String evalData) throws IOException {
         String settings = "config=" + config + "\nset=" + sets + "\nepochs=" + epochs + "\ndata=" + evalData
                 + "\nfeatures=" + features + "\nlimit_train=" + limitTrain + "\nlimit_test=" + limitTest
-                + "\nprobe_epochs=" + probeEpochs + "\n";
+                + "\nprobe_epochs=" + probeEpochs + "\n" + (validation > 0 ? "validation=" + validation + "\n" : "");
         Path file = out.resolve("settings.txt");
         if (Files.exists(file)) {
             String before = Files.readString(file, StandardCharsets.UTF_8);
@@ -265,7 +285,8 @@ public final class AblationCommand implements Callable<Integer> {
             List<String> args = new ArrayList<>(List.of("eval", "--model", model.toString(), "--data", evalData,
                     "--features", String.join(",", features), "--out", dir.toString(),
                     "--epochs", Integer.toString(probeEpochs),
-                    "--limit-train", Integer.toString(limitTrain), "--limit-test", Integer.toString(limitTest)));
+                    "--limit-train", Integer.toString(limitTrain), "--limit-test", Integer.toString(limitTest),
+                    "--validation", Integer.toString(validation)));
             if (!withPixels) {
                 args.add("--no-pixel-baseline");
             }

@@ -82,6 +82,12 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--limit-test", defaultValue = "0", paramLabel = "N", description = "Use the first N test images (0 = all).")
     int limitTest;
 
+    @Option(names = "--validation", defaultValue = "0", paramLabel = "N",
+            description = "Score on the last N training images instead of the test split, and fit on the training"
+                    + " images before them: a validation split for choosing a recipe without reading the test split"
+                    + " (0 = the test split; --limit-train and --limit-test then apply to the two parts).")
+    int validation;
+
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder for the report and charts.")
     Path out;
 
@@ -113,8 +119,9 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (limitTrain < 0 || limitTest < 0 || batchSize <= 0 || epochs <= 0) {
-            throw new IllegalArgumentException("--limit-train and --limit-test must be >= 0, --batch-size and --epochs positive");
+        if (limitTrain < 0 || limitTest < 0 || validation < 0 || batchSize <= 0 || epochs <= 0) {
+            throw new IllegalArgumentException("--limit-train, --limit-test and --validation must be >= 0, --batch-size"
+                    + " and --epochs positive");
         }
         List<FeatureKind> kinds = new ArrayList<>();
         for (String f : features) {
@@ -141,8 +148,20 @@ public final class EvalCommand implements Callable<Integer> {
                 }
             }
         }
-        SplitData train = split(Split.TRAIN, limitTrain);
-        SplitData test = split(Split.TEST, limitTest);
+        SplitData train;
+        SplitData test;
+        if (validation > 0) {
+            ImageDataset all = ImageSources.open(data, Split.TRAIN);
+            if (validation >= all.size()) {
+                throw new IllegalArgumentException("--validation " + validation + ": the training split of --data "
+                        + data + " has " + all.size() + " images, expected fewer held out so that some remain to fit on");
+            }
+            train = split(all.range(0, all.size() - validation).limit(limitTrain), Split.TRAIN);
+            test = split(all.range(all.size() - validation, all.size()).limit(limitTest), Split.TRAIN);
+        } else {
+            train = split(ImageSources.open(data, Split.TRAIN).limit(limitTrain), Split.TRAIN);
+            test = split(ImageSources.open(data, Split.TEST).limit(limitTest), Split.TEST);
+        }
         List<String> classNames = train.images().classNames();
         log.printf(Locale.ROOT, "data: %s, %s%n", train.images().description(), test.images().description());
         org.jepa4j.io.AtomicFiles.createFolders(out, "report");
@@ -252,7 +271,8 @@ public final class EvalCommand implements Callable<Integer> {
                              SplitData test, List<String> classNames, boolean withTraining, PrintStream log)
             throws IOException {
         EvaluationReport report = new EvaluationReport(Instant.now().toString(), Version.current(),
-                new EvaluationReport.DataSummary(data, train.labels().length, test.labels().length,
+                new EvaluationReport.DataSummary(validation > 0 ? data + " (validation: scored on the last " + validation
+                        + " training images, fitted on the ones before)" : data, train.labels().length, test.labels().length,
                         Math.max(classNames.size(), numClasses(train.labels(), test.labels())), classNames),
                 kind.toString(), modelInfo, provenance, results, Map.of());
         Charts.accuracyBars(report, folder.resolve("accuracy.png"));
@@ -280,8 +300,7 @@ public final class EvalCommand implements Callable<Integer> {
         log.println("wrote " + folder.resolve("report.json") + ", report.md, " + String.join(", ", report.charts().values()));
     }
 
-    private SplitData split(Split which, int limit) {
-        ImageDataset ds = ImageSources.open(data, which).limit(limit);
+    private SplitData split(ImageDataset ds, Split which) {
         if (!ds.labelled()) {
             throw new IllegalArgumentException("--data " + data + ": the " + which.label()
                     + " split has no class labels; evaluation needs labelled images");
@@ -428,7 +447,7 @@ public final class EvalCommand implements Callable<Integer> {
 
     /**
      * The random-init baseline of a run: {@link Initializer#initialize} with the run checkpoint's
-     * model and config seed (the weights training started from), saved as a checkpoint and exported
+     * model, config seed and initialisation scheme (the weights training started from), saved as a checkpoint and exported
      * like the trained encoder.
      */
     static Path createRandomInit(Path runDir, Path outDir, PrintStream log) throws IOException {
@@ -450,7 +469,7 @@ public final class EvalCommand implements Callable<Integer> {
         }
         meta.put(Checkpoint.PROVENANCE, Provenance.randomInit(runDir, initSeed).toJson(-1));
         Path ckpt = outDir.resolve("random_init.safetensors");
-        new Checkpoint(Initializer.initialize(modelSpec, initSeed), meta).write(ckpt);
+        new Checkpoint(Initializer.initialize(modelSpec, initSeed, config.meta().init()), meta).write(ckpt);
         Path onnx = outDir.resolve("random_init.onnx");
         OnnxExporter.export(ckpt, onnx, OnnxExporter.Options.defaults());
         log.printf(Locale.ROOT, "random-init baseline: seed %d, exported %s%n", initSeed, onnx);

@@ -121,6 +121,26 @@ class AblationCommandTest {
     }
 
     @Test
+    void validationScoresHeldOutTrainingImagesThatPretrainingNeverReads() throws Exception {
+        // pretraining on all 64 training images would see the 30 held out: refused before anything is written
+        StringWriter err = new StringWriter();
+        assertEquals(2, run(err, ablation(dir.resolve("v0"), "multiblock", "--validation", "30")));
+        assertTrue(err.toString().contains("data.limit=34"), err.toString());
+        assertTrue(!Files.exists(dir.resolve("v0")), "nothing may be written for a refused validation");
+
+        Path out = dir.resolve("v");
+        StringWriter ok = new StringWriter();
+        assertEquals(0, run(ok, ablation(out, "multiblock", "--validation", "30", "--set", "data.limit=34")), ok.toString());
+        EvaluationReport r = EvaluationReport.readJson(out.resolve("eval/multiblock-seed0/report.json"));
+        assertEquals(34, r.data().trainSize());
+        assertEquals(30, r.data().testSize());
+        EvaluationReport base = EvaluationReport.readJson(out.resolve("baseline/eval/report.json"));
+        assertEquals(30, base.data().testSize());
+        assertTrue(Files.readString(out.resolve("ablation.md")).contains("scored on the last 30 training images"));
+        assertTrue(Files.readString(out.resolve("settings.txt")).contains("validation=30"));
+    }
+
+    @Test
     void anUnknownVariantIsAUsageErrorNamingTheKnownOnes() {
         StringWriter err = new StringWriter();
         assertEquals(2, run(err, ablation(dir.resolve("x"), "multiblock,spiral")));

@@ -123,6 +123,86 @@ class EvalCommandTest {
         assertEquals(Knn.evaluate(train.x(), train.y(), test.x(), test.y(), 20, 0.07), pixels.knn().top1());
     }
 
+    @Test
+    void randomInitBaselineUsesTheRunsInitialisationScheme() throws Exception {
+        RunConfig config = RunConfigLoader.resolve("fashion_mnist", List.of("data.crop_size=16", "mask.patch_size=2",
+                "meta.embed_dim=32", "meta.depth=2", "meta.num_heads=2", "meta.pred_emb_dim=16", "meta.pred_depth=1",
+                "meta.seed=5", "meta.patch_embed_init=xavier_uniform", "meta.pos_embed_scale=0.5"));
+        Path run = dir.resolve("xavier-run");
+        Files.createDirectories(run.resolve(Checkpoint.FOLDER));
+        new Checkpoint(Initializer.initialize(config.modelSpec(), 99), Map.of(Checkpoint.MODEL,
+                Checkpoint.modelSpecJson(config.modelSpec()), Checkpoint.CONFIG, RunConfigWriter.toYaml(config)))
+                .write(run.resolve(Checkpoint.FOLDER).resolve(Checkpoint.LATEST));
+        Path out = Files.createDirectories(dir.resolve("baseline"));
+        EvalCommand.createRandomInit(run, out, new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+        NamedTensors expected = Initializer.initialize(config.modelSpec(), 5, config.meta().init());
+        Checkpoint init = Checkpoint.read(out.resolve("random_init.safetensors"));
+        for (String name : List.of("target_encoder.patch_embed.proj.weight", "target_encoder.pos_embed",
+                "target_encoder.blocks.1.mlp.fc1.weight")) {
+            assertArrayEquals(expected.get(name).data(), init.tensors().get(name).data(), name);
+        }
+    }
+
+    @Test
+    void validationScoresTheLastTrainingImagesAndNeverReadsTheTestSplit() throws Exception {
+        Path run = tinyRun();
+        Path model = dir.resolve("encoder.onnx");
+        OnnxExporter.export(run, model, OnnxExporter.Options.defaults());
+        Path out = dir.resolve("eval");
+        int code = Jepa4j.commandLine().execute("eval", "--model", model.toString(), "--data", DATA, "--epochs", "2",
+                "--validation", "30", "--seed", "4", "--out", out.toString());
+        assertEquals(0, code);
+        EvaluationReport report = EvaluationReport.readJson(out.resolve("report.json"));
+        assertEquals(66, report.data().trainSize());
+        assertEquals(30, report.data().testSize());
+        assertTrue(report.data().spec().contains("validation"), report.data().spec());
+
+        // independent computation on the first 66 and the last 30 of the 96 training images
+        EvalTransform t = new EvalTransform(OnnxExporter.preprocessingOf(Checkpoint.read(run), run));
+        ImageDataset all = ImageSources.open(DATA, Split.TRAIN);
+        Labelled train = Labelled.of(all.limit(66), t::apply);
+        Labelled held = Labelled.of(new ValidationTail(all, 30), t::apply);
+        EvaluationReport.FeatureResult pixels = report.results().stream()
+                .filter(r -> r.name().equals(EvaluationReport.RAW_PIXELS)).findFirst().orElseThrow();
+        LinearProbe.Result probe = LinearProbe.run(train.x(), train.y(), held.x(), held.y(),
+                Evaluation.Settings.defaults().probe().withEpochs(2).withSeed(4));
+        assertEquals(probe.testTop1(), pixels.probe().testTop1());
+        assertEquals(Knn.evaluate(train.x(), train.y(), held.x(), held.y(), 20, 0.07), pixels.knn().top1());
+
+        CommandRun tooMany = CommandRun.of("eval", "--model", model.toString(), "--data", DATA,
+                "--validation", "96", "--out", dir.resolve("eval2").toString());
+        assertEquals(2, tooMany.code());
+        assertTrue(tooMany.err().contains("--validation 96") && tooMany.err().contains("has 96 images"), tooMany.err());
+    }
+
+    /** The last {@code n} images of a dataset, written here without {@link ImageDataset#range}. */
+    private record ValidationTail(ImageDataset all, int n) implements ImageDataset {
+        @Override
+        public int size() {
+            return n;
+        }
+
+        @Override
+        public Image image(int index) {
+            return all.image(all.size() - n + index);
+        }
+
+        @Override
+        public int label(int index) {
+            return all.label(all.size() - n + index);
+        }
+
+        @Override
+        public List<String> classNames() {
+            return all.classNames();
+        }
+
+        @Override
+        public String description() {
+            return "tail";
+        }
+    }
+
     /**
      * Exports the tiny run and evaluates {@code feature} with the same model as its own baseline
      * and no pixel baseline; returns the report folder.

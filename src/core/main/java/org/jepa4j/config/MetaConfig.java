@@ -1,5 +1,7 @@
 package org.jepa4j.config;
 
+import org.jepa4j.model.InitScheme;
+
 /**
  * The {@code meta} section (docs/reference.md §7.1), plus jepa4j's model and runtime keys.
  *
@@ -33,12 +35,31 @@ package org.jepa4j.config;
  * @param pixelNorm       jepa4j {@code pixel_norm}: with {@code target: pixels}, normalise each patch's
  *                        pixels to zero mean and unit variance before the loss, as MAE's
  *                        {@code norm_pix_loss} (default true; ignored for features)
+ * @param init            jepa4j {@code patch_embed_init}, {@code pos_embed_scale} and
+ *                        {@code pred_pos_embed_scale}: the patch-embedding draw and the position tables'
+ *                        scale at initialisation (default the reference's: trunc_normal, 1, 1)
  */
 public record MetaConfig(boolean copyData, boolean loadCheckpoint, String modelName, int predDepth, int predEmbDim,
                          String readCheckpoint, boolean useBfloat16, long seed, int embedDim, int depth,
                          int numHeads, double mlpRatio, int predNumHeads, String loss, int intraOpThreads,
                          int interOpThreads, int towers, double collectiveTimeoutS, String towerDevices,
-                         String target, boolean pixelNorm) {
+                         String target, boolean pixelNorm, InitScheme init) {
+
+    public MetaConfig {
+        if (init == null) {
+            throw new IllegalArgumentException("meta init scheme must be given (InitScheme.reference() for the reference's)");
+        }
+    }
+
+    /** The keys without the initialisation keys (the reference's initialisation). */
+    public MetaConfig(boolean copyData, boolean loadCheckpoint, String modelName, int predDepth, int predEmbDim,
+                      String readCheckpoint, boolean useBfloat16, long seed, int embedDim, int depth, int numHeads,
+                      double mlpRatio, int predNumHeads, String loss, int intraOpThreads, int interOpThreads,
+                      int towers, double collectiveTimeoutS, String towerDevices, String target, boolean pixelNorm) {
+        this(copyData, loadCheckpoint, modelName, predDepth, predEmbDim, readCheckpoint, useBfloat16, seed, embedDim,
+                depth, numHeads, mlpRatio, predNumHeads, loss, intraOpThreads, interOpThreads, towers,
+                collectiveTimeoutS, towerDevices, target, pixelNorm, InitScheme.reference());
+    }
 
     /** Default of {@code meta.collective_timeout_s}: well above a cluster's start-up gap. */
     public static final double DEFAULT_COLLECTIVE_TIMEOUT_S = 300;
@@ -84,6 +105,13 @@ public record MetaConfig(boolean copyData, boolean loadCheckpoint, String modelN
     public MetaConfig withTarget(String newTarget, boolean newPixelNorm) {
         return new MetaConfig(copyData, loadCheckpoint, modelName, predDepth, predEmbDim, readCheckpoint, useBfloat16,
                 seed, embedDim, depth, numHeads, mlpRatio, predNumHeads, loss, intraOpThreads, interOpThreads, towers,
-                collectiveTimeoutS, towerDevices, newTarget, newPixelNorm);
+                collectiveTimeoutS, towerDevices, newTarget, newPixelNorm, init);
+    }
+
+    /** This section with another initialisation scheme. */
+    public MetaConfig withInit(InitScheme newInit) {
+        return new MetaConfig(copyData, loadCheckpoint, modelName, predDepth, predEmbDim, readCheckpoint, useBfloat16,
+                seed, embedDim, depth, numHeads, mlpRatio, predNumHeads, loss, intraOpThreads, interOpThreads, towers,
+                collectiveTimeoutS, towerDevices, target, pixelNorm, newInit);
     }
 }

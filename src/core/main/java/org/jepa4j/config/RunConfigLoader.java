@@ -1,5 +1,7 @@
 package org.jepa4j.config;
 
+import org.jepa4j.model.InitScheme;
+
 import org.jepa4j.model.ModelSpec;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -354,9 +356,28 @@ public final class RunConfigLoader {
             s.problem("target", "'" + target + "' is not a prediction target, expected one of " + ConfigKeys.TARGETS);
         }
         boolean pixelNorm = s.bool("pixel_norm", m.pixelNorm());
+        String patchEmbedInit = s.string("patch_embed_init", m.init().patchEmbedding(), false);
+        if (!InitScheme.PATCH_EMBEDDINGS.contains(patchEmbedInit)) {
+            s.problem("patch_embed_init", "'" + patchEmbedInit + "' is not an initialisation, expected one of "
+                    + InitScheme.PATCH_EMBEDDINGS);
+            patchEmbedInit = InitScheme.TRUNC_NORMAL;
+        }
+        double posScale = positionScale(s, "pos_embed_scale", m.init().positionScale());
+        double predPosScale = positionScale(s, "pred_pos_embed_scale", m.init().predictorPositionScale());
         return new MetaConfig(copyData, loadCheckpoint, modelName, predDepth, predEmbDim, readCheckpoint, bf16, seed,
                 embedDim, depth, numHeads, mlpRatio, predNumHeads, loss, intra, inter, towers, collectiveTimeout,
-                towerDevices, target, pixelNorm);
+                towerDevices, target, pixelNorm, new InitScheme(patchEmbedInit, posScale, predPosScale));
+    }
+
+    /** A position table's scale: finite and >= 0 (0 removes the table). */
+    private static double positionScale(Section s, String key, double fallback) {
+        double v = s.number(key, fallback);
+        if (!(Double.isFinite(v) && v >= 0)) {
+            s.problem(key, v + " is not a scale, expected a finite number >= 0 that multiplies the sin-cos table"
+                    + " (1 = the reference)");
+            return fallback;
+        }
+        return v;
     }
 
     private static OptimizationConfig optimization(Section s) {

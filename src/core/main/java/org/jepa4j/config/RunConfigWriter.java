@@ -114,7 +114,10 @@ public final class RunConfigWriter {
         meta.put("loss", t.loss());
         meta.put("mlp_ratio", t.mlpRatio());
         meta.put("num_heads", t.numHeads());
+        meta.put("patch_embed_init", t.init().patchEmbedding());
         meta.put("pixel_norm", t.pixelNorm());
+        meta.put("pos_embed_scale", t.init().positionScale());
+        meta.put("pred_pos_embed_scale", t.init().predictorPositionScale());
         meta.put("pred_num_heads", t.predNumHeads());
         meta.put("seed", t.seed());
         meta.put("target", t.target());

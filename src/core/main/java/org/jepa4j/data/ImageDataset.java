@@ -63,6 +63,25 @@ public interface ImageDataset {
         if (n == 0 || n >= size()) {
             return this;
         }
+        return view(0, n, description() + ", limited to the first " + n);
+    }
+
+    /**
+     * A view of the images {@code from} (inclusive) to {@code to} (exclusive), in order; this dataset
+     * itself when the range covers all of it.
+     */
+    default ImageDataset range(int from, int to) {
+        if (from < 0 || to > size() || from > to) {
+            throw new IllegalArgumentException("image range " + from + ".." + to + " is outside the " + size()
+                    + " images of " + description());
+        }
+        if (from == 0 && to == size()) {
+            return this;
+        }
+        return view(from, to - from, description() + ", images " + from + " to " + (to - 1));
+    }
+
+    private ImageDataset view(int offset, int n, String description) {
         ImageDataset all = this;
         return new ImageDataset() {
             @Override
@@ -87,7 +106,7 @@ public interface ImageDataset {
 
             @Override
             public String description() {
-                return all.description() + ", limited to the first " + n;
+                return description;
             }
 
             @Override
@@ -107,9 +126,10 @@ public interface ImageDataset {
 
             private int check(int index) {
                 if (index < 0 || index >= n) {
-                    throw new IndexOutOfBoundsException("index " + index + " outside the first " + n + " images");
+                    throw new IndexOutOfBoundsException("index " + index + " outside the " + n + " images of "
+                            + description);
                 }
-                return index;
+                return offset + index;
             }
         };
     }

@@ -12,7 +12,8 @@ import java.util.SplittableRandom;
  * bounds ±2), biases 0, LayerNorm weight 1 and bias 0, {@code mask_token} ~ trunc_normal(0.02),
  * the positional tables the fixed sin-cos table. The constructor's depth rescaling
  * ({@code fix_init_weight}) is not applied because {@code helper.init_model} overwrites it. The
- * target encoder is an exact copy of the encoder.
+ * target encoder is an exact copy of the encoder. An {@link InitScheme} other than the reference's
+ * changes only the encoder's patch-embedding draw and the scale of the two position tables.
  */
 public final class Initializer {
     /** Standard deviation of every initial weight draw. */
@@ -29,12 +30,21 @@ public final class Initializer {
      * that order.
      */
     public static NamedTensors initialize(ModelSpec spec, long seed) {
+        return initialize(spec, seed, InitScheme.reference());
+    }
+
+    /**
+     * As {@link #initialize(ModelSpec, long)} under {@code scheme}. Every tensor still draws from
+     * its own split stream in the same order, so a scheme changes no other tensor.
+     */
+    public static NamedTensors initialize(ModelSpec spec, long seed, InitScheme scheme) {
         SplittableRandom root = new SplittableRandom(seed);
         NamedTensors.Builder out = NamedTensors.builder();
         EncoderSpec e = spec.encoder();
-        NamedTensors encoder = initializePart(ParameterNames.encoder(e), e.width(), e.gridSize(), root);
+        NamedTensors encoder = initializePart(ParameterNames.encoder(e), e.width(), e.gridSize(), root,
+                scheme.positionScale(), scheme.patchEmbedding());
         NamedTensors predictor = initializePart(ParameterNames.predictor(spec), spec.predictor().width(),
-                e.gridSize(), root);
+                e.gridSize(), root, scheme.predictorPositionScale(), InitScheme.TRUNC_NORMAL);
         encoder.asMap().forEach((k, v) -> out.put(ParameterNames.ENCODER + k, v));
         predictor.asMap().forEach((k, v) -> out.put(ParameterNames.PREDICTOR + k, v));
         encoder.asMap().forEach((k, v) -> out.put(ParameterNames.TARGET_ENCODER + k, v.copy()));
@@ -66,7 +76,8 @@ public final class Initializer {
     private static final long PIXEL_HEAD_STREAM = 0x50495845_4C484541L;
 
     private static NamedTensors initializePart(Map<String, long[]> shapes, int width, int gridSize,
-                                               SplittableRandom root) {
+                                               SplittableRandom root, double positionScale,
+                                               String patchEmbedding) {
         NamedTensors.Builder out = NamedTensors.builder();
         for (Map.Entry<String, long[]> entry : shapes.entrySet()) {
             String name = entry.getKey();
@@ -74,7 +85,18 @@ public final class Initializer {
             SplittableRandom stream = root.split();
             float[] data = new float[Math.toIntExact(FloatTensor.elementCount(shape))];
             if (ParameterNames.isFrozen(name)) {
-                System.arraycopy(SinCosPositions.table(width, gridSize), 0, data, 0, data.length);
+                float[] table = SinCosPositions.table(width, gridSize);
+                for (int i = 0; i < data.length; i++) {
+                    data[i] = (float) (table[i] * positionScale);
+                }
+            } else if (name.equals(PATCH_EMBEDDING) && patchEmbedding.equals(InitScheme.XAVIER_UNIFORM)) {
+                // torch.nn.init.xavier_uniform_ on the weight viewed as [D, C·p·p]
+                long fanOut = shape[0];
+                long fanIn = data.length / fanOut;
+                double bound = Math.sqrt(6.0 / (fanIn + fanOut));
+                for (int i = 0; i < data.length; i++) {
+                    data[i] = (float) ((stream.nextDouble() * 2 - 1) * bound);
+                }
             } else if (isNormWeight(name)) {
                 java.util.Arrays.fill(data, 1f);
             } else if (!name.endsWith("bias")) {
@@ -87,6 +109,9 @@ public final class Initializer {
         }
         return out.build();
     }
+
+    /** The encoder's patch-embedding convolution weight, which {@link InitScheme#patchEmbedding} draws. */
+    private static final String PATCH_EMBEDDING = "patch_embed.proj.weight";
 
     private static boolean isNormWeight(String name) {
         return name.endsWith(".weight") && (name.contains("norm1.") || name.contains("norm2.")

@@ -97,6 +97,15 @@ class RunConfigLoaderTest {
     }
 
     @Test
+    void initialisationKeysAreReadAndWrittenBack() {
+        RunConfig c = RunConfigLoader.parse("meta:\n  patch_embed_init: xavier_uniform\n  pos_embed_scale: 0.1\n"
+                + "  pred_pos_embed_scale: 0.5\n", "init.yaml", List.of());
+        assertEquals(new org.jepa4j.model.InitScheme("xavier_uniform", 0.1, 0.5), c.meta().init());
+        assertEquals(c, RunConfigLoader.parse(RunConfigWriter.toYaml(c), "written.yaml", List.of()));
+        assertEquals(org.jepa4j.model.InitScheme.reference(), RunConfig.defaults().meta().init());
+    }
+
+    @Test
     void missingKeysTakeTheRecordDefaults() {
         RunConfig c = RunConfigLoader.parse("meta:\n  seed: 7\n", "mini.yaml", List.of());
         assertEquals(7L, c.meta().seed());
@@ -180,6 +189,9 @@ class RunConfigLoaderTest {
             "meta.towers=0           | meta.towers (--set): 0 is not allowed, expected at least 1",
             "meta.target=depth       | meta.target (--set): 'depth' is not a prediction target, expected one of [features, pixels]",
             "meta.pixel_norm=maybe   | meta.pixel_norm (--set): 'maybe' (a string), expected true or false",
+            "meta.patch_embed_init=he | meta.patch_embed_init (--set): 'he' is not an initialisation, expected one of [trunc_normal, xavier_uniform]",
+            "meta.pos_embed_scale=-1 | meta.pos_embed_scale (--set): -1.0 is not a scale, expected a finite number >= 0",
+            "meta.pred_pos_embed_scale=.nan | meta.pred_pos_embed_scale (--set): NaN is not a scale",
             "meta.collective_timeout_s=0 | meta.collective_timeout_s (--set): 0.0 is not positive, expected seconds > 0",
             "meta.tower_devices=tpu  | meta.tower_devices (--set): 'tpu' is not a placement, expected one of [none, cpu, gpu]",
             "mask.strategy=grid      | mask.strategy (--set): 'grid' is not a mask strategy, expected one of [multiblock, random, block, rasterized]",

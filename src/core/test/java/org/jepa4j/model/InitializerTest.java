@@ -9,6 +9,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class InitializerTest {
@@ -64,6 +65,50 @@ class InitializerTest {
         // different tensors draw different values
         assertNotEquals(a.get("encoder.blocks.0.attn.proj.weight").data()[0],
                 a.get("encoder.blocks.1.attn.proj.weight").data()[0]);
+    }
+
+    @Test
+    void schemeChangesOnlyThePatchEmbeddingAndThePositionTables() {
+        NamedTensors ref = Initializer.initialize(SPEC, 7);
+        NamedTensors other = Initializer.initialize(SPEC, 7, new InitScheme(InitScheme.XAVIER_UNIFORM, 0.25, 2.0));
+        assertEquals(Initializer.initialize(SPEC, 7, InitScheme.reference()), ref);
+        float[] enc = SinCosPositions.table(192, SPEC.encoder().gridSize());
+        float[] pred = SinCosPositions.table(96, SPEC.encoder().gridSize());
+        for (String name : ref.names()) {
+            float[] a = ref.get(name).data();
+            float[] b = other.get(name).data();
+            if (name.endsWith("predictor_pos_embed")) {
+                for (int i = 0; i < b.length; i++) {
+                    assertEquals(2.0 * pred[i], b[i], 1e-6, name);
+                }
+            } else if (name.endsWith("pos_embed")) {
+                for (int i = 0; i < b.length; i++) {
+                    assertEquals(0.25 * enc[i], b[i], 1e-6, name);
+                }
+            } else if (name.endsWith("patch_embed.proj.weight")) {
+                // xavier_uniform on [D, C·p·p] = [192, 3·4·4]: U(±sqrt(6 / (48 + 192))), std bound/sqrt(3)
+                double bound = Math.sqrt(6.0 / (48 + 192));
+                double max = 0;
+                for (float v : b) {
+                    max = Math.max(max, Math.abs(v));
+                }
+                assertTrue(max <= bound && max > 0.98 * bound, name + " max " + max + " bound " + bound);
+                double[] ms = meanAndStd(b);
+                assertEquals(bound / Math.sqrt(3), ms[1], 0.03 * bound, name + " std");
+                assertEquals(0.0, ms[0], 5 * bound / Math.sqrt(3 * b.length), name + " mean");
+                // the target encoder is still the encoder's copy
+                assertArrayEquals(b, other.get(ParameterNames.TARGET_ENCODER + "patch_embed.proj.weight").data());
+            } else {
+                assertArrayEquals(a, b, name + " changed under another scheme");
+            }
+        }
+    }
+
+    @Test
+    void schemeRefusesUnknownDrawsAndNegativeScales() {
+        assertThrows(IllegalArgumentException.class, () -> new InitScheme("he_normal", 1, 1));
+        assertThrows(IllegalArgumentException.class, () -> new InitScheme(InitScheme.TRUNC_NORMAL, -1, 1));
+        assertThrows(IllegalArgumentException.class, () -> new InitScheme(InitScheme.TRUNC_NORMAL, 1, Double.NaN));
     }
 
     private static double[] meanAndStd(float[] x) {

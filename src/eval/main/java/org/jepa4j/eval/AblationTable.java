@@ -122,7 +122,8 @@ public record AblationTable(String title, List<String> features, List<Variant> v
     /** The table as Markdown: one row per variant (mean ± std over seeds), the baselines, then the provenance. */
     public String toMarkdown() {
         StringBuilder sb = new StringBuilder("# ").append(title).append("\n\n");
-        sb.append("Test top-1 (%), mean ± sample standard deviation over seeds.\n\n");
+        sb.append("Top-1 (%) on the held-out split named under evaluation below, mean ± sample standard deviation"
+                + " over seeds.\n\n");
         sb.append("| variant | seeds |");
         StringBuilder rule = new StringBuilder("|---|---|");
         for (String f : features) {

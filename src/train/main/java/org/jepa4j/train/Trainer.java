@@ -382,12 +382,13 @@ public final class Trainer {
         }
     }
 
-    /** TensorFlow graph options from {@code meta}: loss, seed, thread pools, target; Adam's constants as the reference. */
+    /** TensorFlow graph options from {@code meta}: loss, seed, thread pools, target, initialisation; Adam's constants as the reference. */
     public static TrainingGraph.TrainingGraphOptions graphOptions(RunConfig config) {
         TrainingGraph.TrainingGraphOptions d = TrainingGraph.TrainingGraphOptions.defaults();
         return new TrainingGraph.TrainingGraphOptions(config.meta().loss(), config.meta().seed(),
                 config.meta().intraOpThreads(), config.meta().interOpThreads(), d.beta1(), d.beta2(), d.eps(),
-                config.meta().towers(), config.meta().towerDevices(), PredictionTarget.of(config.meta()));
+                config.meta().towers(), config.meta().towerDevices(), PredictionTarget.of(config.meta()),
+                config.meta().init());
     }
 
     /** The checkpoint to resume from, or null for a new run. */

@@ -12,6 +12,7 @@ import org.jepa4j.graph.Tensors;
 import org.jepa4j.graph.VisionTransformer;
 import org.jepa4j.mask.MaskBatch;
 import org.jepa4j.model.EncoderSpec;
+import org.jepa4j.model.InitScheme;
 import org.jepa4j.model.Initializer;
 import org.jepa4j.model.ModelSpec;
 import org.jepa4j.model.ParameterNames;
@@ -90,10 +91,19 @@ public final class TrainingGraph implements AutoCloseable {
      *                       {@code /device:CPU:i}, the session made with that many CPU devices) or
      *                       {@code gpu} (tower i on {@code /device:GPU:i}); the update stays on device 0
      * @param target         what the predictor predicts ({@link PredictionTarget}; features by default)
+     * @param init           how the initial weights are drawn ({@link InitScheme}; the reference's by default)
      */
     public record TrainingGraphOptions(String loss, long seed, int intraOpThreads, int interOpThreads,
                                        double beta1, double beta2, double eps, int towers, String towerDevices,
-                                       PredictionTarget target) {
+                                       PredictionTarget target, InitScheme init) {
+
+        /** The reference's initialisation. */
+        public TrainingGraphOptions(String loss, long seed, int intraOpThreads, int interOpThreads,
+                                    double beta1, double beta2, double eps, int towers, String towerDevices,
+                                    PredictionTarget target) {
+            this(loss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers, towerDevices, target,
+                    InitScheme.reference());
+        }
 
         /** Values of {@code towerDevices} ({@code meta.tower_devices}). */
         public static final List<String> TOWER_DEVICES = MetaConfig.TOWER_DEVICES;
@@ -133,6 +143,9 @@ public final class TrainingGraph implements AutoCloseable {
             if (target == null) {
                 throw new IllegalArgumentException("target must be given (PredictionTarget.features() for the reference's)");
             }
+            if (init == null) {
+                throw new IllegalArgumentException("init must be given (InitScheme.reference() for the reference's)");
+            }
         }
 
         /** smooth-L1, seed 0, TensorFlow's thread defaults, torch AdamW's betas (0.9, 0.999) and eps 1e-8, one tower. */
@@ -141,29 +154,35 @@ public final class TrainingGraph implements AutoCloseable {
         }
 
         public TrainingGraphOptions withLoss(String newLoss) {
-            return new TrainingGraphOptions(newLoss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers, towerDevices, target);
+            return new TrainingGraphOptions(newLoss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers, towerDevices, target, init);
         }
 
         public TrainingGraphOptions withSeed(long newSeed) {
-            return new TrainingGraphOptions(loss, newSeed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers, towerDevices, target);
+            return new TrainingGraphOptions(loss, newSeed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers, towerDevices, target, init);
         }
 
         public TrainingGraphOptions withThreads(int intraOp, int interOp) {
-            return new TrainingGraphOptions(loss, seed, intraOp, interOp, beta1, beta2, eps, towers, towerDevices, target);
+            return new TrainingGraphOptions(loss, seed, intraOp, interOp, beta1, beta2, eps, towers, towerDevices, target, init);
         }
 
         /** The towers placed on {@code devices} ({@code none}, {@code cpu} or {@code gpu}). */
         public TrainingGraphOptions withTowerDevices(String devices) {
-            return new TrainingGraphOptions(loss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers, devices, target);
+            return new TrainingGraphOptions(loss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers, devices, target, init);
         }
 
         public TrainingGraphOptions withTowers(int newTowers) {
-            return new TrainingGraphOptions(loss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, newTowers, towerDevices, target);
+            return new TrainingGraphOptions(loss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, newTowers, towerDevices, target, init);
         }
 
         public TrainingGraphOptions withTarget(PredictionTarget newTarget) {
             return new TrainingGraphOptions(loss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers,
-                    towerDevices, newTarget);
+                    towerDevices, newTarget, init);
+        }
+
+        /** These options with another initialisation scheme. */
+        public TrainingGraphOptions withInit(InitScheme newInit) {
+            return new TrainingGraphOptions(loss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers,
+                    towerDevices, target, newInit);
         }
     }
 
@@ -368,7 +387,7 @@ public final class TrainingGraph implements AutoCloseable {
         String placed;
         try {
             // a session on a server target returns no parseable run metadata to trace placement with
-            NamedTensors initial = Initializer.initialize(spec, options.seed());
+            NamedTensors initial = Initializer.initialize(spec, options.seed(), options.init());
             if (options.target().isPixels()) {
                 initial = initial.merge(Initializer.initializePixelHead(spec, options.seed()));
             }

@@ -56,6 +56,31 @@ class TrainerTest {
     }
 
     @Test
+    void trainingStartsFromTheConfiguredInitialisation() throws Exception {
+        Path folder = tmp.resolve("init");
+        RunConfig base = TinyRun.config(folder, 16, 2);
+        org.jepa4j.model.InitScheme scheme = new org.jepa4j.model.InitScheme("xavier_uniform", 0.25, 3.0);
+        RunConfig config = base.withMeta(base.meta().withInit(scheme));
+        run(TinyRun.withMaxSteps(config, 1), folder, false);
+        var tensors = Checkpoint.read(folder).tensors();
+        var initial = org.jepa4j.model.Initializer.initialize(config.modelSpec(), config.meta().seed(), scheme);
+        // the position tables are frozen: after a step they are still the scaled initial tables
+        for (String name : List.of("encoder.pos_embed", "target_encoder.pos_embed", "predictor.predictor_pos_embed")) {
+            assertArrayEquals(initial.get(name).data(), tensors.get(name).data(), 0f, name);
+        }
+        var reference = org.jepa4j.model.Initializer.initialize(config.modelSpec(), config.meta().seed());
+        assertFalse(java.util.Arrays.equals(reference.get("encoder.pos_embed").data(), tensors.get("encoder.pos_embed").data()));
+        // one AdamW step moves each weight by about lr: the Xavier draw (std ~0.1) is still recognisable
+        float[] patch = tensors.get("target_encoder.patch_embed.proj.weight").data();
+        float[] drawn = initial.get("encoder.patch_embed.proj.weight").data();
+        for (int i = 0; i < patch.length; i++) {
+            assertEquals(drawn[i], patch[i], 0.01, "patch embedding " + i);
+        }
+        String yaml = Files.readString(folder.resolve("config.yaml"));
+        assertTrue(yaml.contains("patch_embed_init: xavier_uniform") && yaml.contains("pos_embed_scale: 0.25"), yaml);
+    }
+
+    @Test
     void resumeContinuesTheSameRun() throws Exception {
         // ipe 4, 2 epochs; stop mid-epoch (step 3) so the resume does not start at an epoch boundary
         RunConfig base = TinyRun.config(tmp.resolve("unused"), 16, 2);

@@ -1,0 +1,39 @@
+package org.jepa4j.data;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ImageDatasetViewTest {
+    private final ImageDataset all = ImageSources.open("synthetic:count=30,size=8,classes=4,seed=3", Split.TRAIN);
+
+    @Test
+    void rangeReadsTheSameImagesAndLabelsShifted() {
+        ImageDataset part = all.range(12, 30);
+        assertEquals(18, part.size());
+        for (int i = 0; i < part.size(); i++) {
+            assertArrayEquals(all.image(12 + i).pixels(), part.image(i).pixels(), "image " + i);
+            assertEquals(all.label(12 + i), part.label(i), "label " + i);
+            assertEquals(all.source(12 + i), part.source(i));
+        }
+        assertEquals(all.classNames(), part.classNames());
+        assertTrue(part.description().endsWith("images 12 to 29"), part.description());
+        // a limit on a range keeps its start
+        assertArrayEquals(all.image(12).pixels(), part.limit(5).image(0).pixels());
+        assertEquals(5, part.limit(5).size());
+    }
+
+    @Test
+    void rangeRefusesIndicesOutsideIt() {
+        ImageDataset part = all.range(0, 10);
+        assertThrows(IndexOutOfBoundsException.class, () -> part.image(10));
+        assertThrows(IndexOutOfBoundsException.class, () -> part.label(-1));
+        assertThrows(IllegalArgumentException.class, () -> all.range(5, 31));
+        assertThrows(IllegalArgumentException.class, () -> all.range(6, 5));
+        assertSame(all, all.range(0, 30));
+    }
+}
