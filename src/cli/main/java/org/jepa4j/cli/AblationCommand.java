@@ -179,9 +179,11 @@ public final class AblationCommand implements Callable<Integer> {
 
         Map<String, Map<String, AblationTable.Scores>> baselines = baselines(firstRun, evalData, log);
         Map<String, String> provenance = new LinkedHashMap<>();
-        provenance.put("command", "tools/ablation " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+        // the parse result's arguments start with the subcommand's name: "tools/jepa4j ablation ..." runs again as is
+        provenance.put("command", "tools/jepa4j " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
         provenance.put("base config", config + (sets.isEmpty() ? "" : " with " + String.join(", ", sets)));
-        provenance.put("budget", base.optimization().epochs() + " epochs of " + base.data().batchSize()
+        provenance.put("budget", base.optimization().epochs() + (base.optimization().epochs() == 1 ? " epoch" : " epochs")
+                + " of " + base.data().batchSize()
                 + " images per step" + (base.optimization().maxSteps() > 0 ? ", at most "
                 + base.optimization().maxSteps() + " steps" : ""));
         provenance.put("evaluation", evalData + ", linear probe (" + probeEpochs + " SGD epochs) and kNN (k=20)"

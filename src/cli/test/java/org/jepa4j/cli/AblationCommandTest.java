@@ -75,6 +75,9 @@ class AblationCommandTest {
         assertTrue(Files.size(out.resolve("ablation.png")) > 1000);
         String md = Files.readString(out.resolve("ablation.md"));
         assertTrue(md.contains("| multiblock | 1 |") && md.contains("| pixels | 1 |") && md.contains("Table 7"), md);
+        // the recorded command runs again as written, and the budget reads as English
+        assertTrue(md.contains("command: tools/jepa4j ablation --epochs 1 --only multiblock,pixels"), md);
+        assertTrue(md.contains("budget: 1 epoch of 16 images per step"), md);
 
         // a rerun reuses every finished run and evaluation: nothing is trained or evaluated again
         long before = Files.getLastModifiedTime(out.resolve("eval/multiblock-seed0/report.json")).toMillis();
