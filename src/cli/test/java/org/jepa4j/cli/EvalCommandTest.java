@@ -56,9 +56,16 @@ class EvalCommandTest {
 
     /** A run folder whose "trained" weights are an initialisation with another seed than the config's. */
     private Path tinyRun() throws Exception {
-        RunConfig config = RunConfigLoader.resolve("fashion_mnist", List.of("data.crop_size=16", "mask.patch_size=2", "meta.embed_dim=32",
+        return tinyRun("run", List.of());
+    }
+
+    /** {@link #tinyRun()} in folder {@code name}, with {@code overrides} of its config. */
+    private Path tinyRun(String name, List<String> overrides) throws Exception {
+        List<String> sets = new java.util.ArrayList<>(List.of("data.crop_size=16", "mask.patch_size=2", "meta.embed_dim=32",
                 "meta.depth=2", "meta.num_heads=2", "meta.pred_emb_dim=16", "meta.pred_depth=1", "meta.seed=3"));
-        Path run = dir.resolve("run");
+        sets.addAll(overrides);
+        RunConfig config = RunConfigLoader.resolve("fashion_mnist", sets);
+        Path run = dir.resolve(name);
         Path ckptDir = run.resolve(Checkpoint.FOLDER);
         Files.createDirectories(ckptDir);
         NamedTensors trained = Initializer.initialize(config.modelSpec(), 99);
@@ -116,23 +123,23 @@ class EvalCommandTest {
         EvalTransform t = new EvalTransform(OnnxExporter.preprocessingOf(Checkpoint.read(run), run));
         Labelled train = Labelled.of(ImageSources.open(DATA, Split.TRAIN).limit(80), t::apply);
         Labelled test = Labelled.of(ImageSources.open(DATA, Split.TEST), t::apply);
+        assertScoredOn(pixels, train, test);
+    }
+
+    /** The result's probe (2 epochs, seed 4) and kNN equal an independent fit on {@code train} scored on {@code test}. */
+    private static void assertScoredOn(EvaluationReport.FeatureResult result, Labelled train, Labelled test) {
         LinearProbe.Result probe = LinearProbe.run(train.x(), train.y(), test.x(), test.y(),
                 Evaluation.Settings.defaults().probe().withEpochs(2).withSeed(4));
-        assertEquals(probe.testTop1(), pixels.probe().testTop1());
-        assertEquals(probe.grid(), pixels.probe().grid());
-        assertEquals(Knn.evaluate(train.x(), train.y(), test.x(), test.y(), 20, 0.07), pixels.knn().top1());
+        assertEquals(probe.testTop1(), result.probe().testTop1());
+        assertEquals(probe.grid(), result.probe().grid());
+        assertEquals(Knn.evaluate(train.x(), train.y(), test.x(), test.y(), 20, 0.07), result.knn().top1());
     }
 
     @Test
     void randomInitBaselineUsesTheRunsInitialisationScheme() throws Exception {
-        RunConfig config = RunConfigLoader.resolve("fashion_mnist", List.of("data.crop_size=16", "mask.patch_size=2",
-                "meta.embed_dim=32", "meta.depth=2", "meta.num_heads=2", "meta.pred_emb_dim=16", "meta.pred_depth=1",
-                "meta.seed=5", "meta.patch_embed_init=xavier_uniform", "meta.pos_embed_scale=0.5"));
-        Path run = dir.resolve("xavier-run");
-        Files.createDirectories(run.resolve(Checkpoint.FOLDER));
-        new Checkpoint(Initializer.initialize(config.modelSpec(), 99), Map.of(Checkpoint.MODEL,
-                Checkpoint.modelSpecJson(config.modelSpec()), Checkpoint.CONFIG, RunConfigWriter.toYaml(config)))
-                .write(run.resolve(Checkpoint.FOLDER).resolve(Checkpoint.LATEST));
+        Path run = tinyRun("xavier-run", List.of("meta.seed=5", "meta.patch_embed_init=xavier_uniform",
+                "meta.pos_embed_scale=0.5"));
+        RunConfig config = RunConfigLoader.parse(Checkpoint.read(run).meta(Checkpoint.CONFIG), "run", List.of());
         Path out = Files.createDirectories(dir.resolve("baseline"));
         EvalCommand.createRandomInit(run, out, new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
         NamedTensors expected = Initializer.initialize(config.modelSpec(), 5, config.meta().init());
@@ -164,10 +171,7 @@ class EvalCommandTest {
         Labelled held = Labelled.of(new ValidationTail(all, 30), t::apply);
         EvaluationReport.FeatureResult pixels = report.results().stream()
                 .filter(r -> r.name().equals(EvaluationReport.RAW_PIXELS)).findFirst().orElseThrow();
-        LinearProbe.Result probe = LinearProbe.run(train.x(), train.y(), held.x(), held.y(),
-                Evaluation.Settings.defaults().probe().withEpochs(2).withSeed(4));
-        assertEquals(probe.testTop1(), pixels.probe().testTop1());
-        assertEquals(Knn.evaluate(train.x(), train.y(), held.x(), held.y(), 20, 0.07), pixels.knn().top1());
+        assertScoredOn(pixels, train, held);
 
         CommandRun tooMany = CommandRun.of("eval", "--model", model.toString(), "--data", DATA,
                 "--validation", "96", "--out", dir.resolve("eval2").toString());
