@@ -382,47 +382,7 @@ public final class EvalCommand implements Callable<Integer> {
         for (int i = 0; i < keep.length; i++) {
             labels[i] = split.labels()[keep[i]];
         }
-        ImageDataset view = new ImageDataset() {
-            @Override
-            public int size() {
-                return keep.length;
-            }
-
-            @Override
-            public Image image(int index) {
-                return all.image(keep[index]);
-            }
-
-            @Override
-            public int label(int index) {
-                return all.label(keep[index]);
-            }
-
-            @Override
-            public List<String> classNames() {
-                return all.classNames();
-            }
-
-            @Override
-            public String description() {
-                return all.description() + ", " + keep.length + " readable";
-            }
-
-            @Override
-            public String source(int index) {
-                return all.source(keep[index]);
-            }
-
-            @Override
-            public int unreadableCount() {
-                return all.unreadableCount();
-            }
-
-            @Override
-            public String unreadableSummary() {
-                return all.unreadableSummary();
-            }
-        };
+        ImageDataset view = all.select(keep, keep.length + " readable");
         return new SplitData(view, labels);
     }
 

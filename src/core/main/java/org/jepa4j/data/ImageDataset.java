@@ -63,7 +63,7 @@ public interface ImageDataset {
         if (n == 0 || n >= size()) {
             return this;
         }
-        return view(0, n, description() + ", limited to the first " + n);
+        return view(n, i -> i, description() + ", limited to the first " + n);
     }
 
     /**
@@ -78,10 +78,26 @@ public interface ImageDataset {
         if (from == 0 && to == size()) {
             return this;
         }
-        return view(from, to - from, description() + ", images " + from + " to " + (to - 1));
+        return view(to - from, i -> from + i, description() + ", images " + from + " to " + (to - 1));
     }
 
-    private ImageDataset view(int offset, int n, String description) {
+    /**
+     * A view of the images at {@code indices}, in that order (e.g. the readable ones of a split);
+     * {@code what} is appended to the description.
+     */
+    default ImageDataset select(int[] indices, String what) {
+        int[] at = indices.clone();
+        for (int i : at) {
+            if (i < 0 || i >= size()) {
+                throw new IllegalArgumentException("index " + i + " is outside the " + size() + " images of "
+                        + description());
+            }
+        }
+        return view(at.length, i -> at[i], description() + ", " + what);
+    }
+
+    /** {@code n} images, the i-th of which is {@code at.applyAsInt(i)} of this dataset. */
+    private ImageDataset view(int n, java.util.function.IntUnaryOperator at, String description) {
         ImageDataset all = this;
         return new ImageDataset() {
             @Override
@@ -129,7 +145,7 @@ public interface ImageDataset {
                     throw new IndexOutOfBoundsException("index " + index + " outside the " + n + " images of "
                             + description);
                 }
-                return offset + index;
+                return at.applyAsInt(index);
             }
         };
     }

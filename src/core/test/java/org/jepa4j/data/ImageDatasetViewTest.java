@@ -28,6 +28,22 @@ class ImageDatasetViewTest {
     }
 
     @Test
+    void selectReadsTheImagesAtTheIndicesInTheirOrder() {
+        int[] at = {7, 2, 29};
+        ImageDataset part = all.select(at, "3 chosen");
+        assertEquals(3, part.size());
+        for (int i = 0; i < at.length; i++) {
+            assertArrayEquals(all.image(at[i]).pixels(), part.image(i).pixels(), "image " + i);
+            assertEquals(all.label(at[i]), part.label(i));
+        }
+        at[0] = 0; // the view keeps its own copy of the indices
+        assertArrayEquals(all.image(7).pixels(), part.image(0).pixels());
+        assertTrue(part.description().endsWith(", 3 chosen"), part.description());
+        assertThrows(IndexOutOfBoundsException.class, () -> part.image(3));
+        assertThrows(IllegalArgumentException.class, () -> all.select(new int[] {30}, "x"));
+    }
+
+    @Test
     void rangeRefusesIndicesOutsideIt() {
         ImageDataset part = all.range(0, 10);
         assertThrows(IndexOutOfBoundsException.class, () -> part.image(10));

@@ -2,6 +2,7 @@ package org.jepa4j.cluster;
 
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.PointerScope;
+import org.jepa4j.graph.NativeGraphs;
 import org.tensorflow.Graph;
 import org.tensorflow.Server;
 import org.tensorflow.Session;
@@ -16,7 +17,6 @@ import org.tensorflow.proto.ServerDef;
 
 import java.io.IOException;
 import java.lang.reflect.Constructor;
-import java.lang.reflect.Field;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.util.List;
@@ -98,7 +98,7 @@ public final class ClusterServer {
 
     /** A new session for {@code graph} on this server; the caller closes it (before the graph). */
     public Session openSession(Graph graph) {
-        TF_Graph handle = nativeHandle(graph);
+        TF_Graph handle = NativeGraphs.handle(graph);
         TF_Session session;
         try (PointerScope scope = new PointerScope()) {
             TF_Status status = TF_Status.newStatus();
@@ -118,16 +118,6 @@ public final class ClusterServer {
         } catch (ReflectiveOperationException | RuntimeException e) {
             throw new IllegalStateException("cannot wrap a session on " + target() + " (TensorFlow Java's"
                     + " Session(Graph, TF_Session) constructor is not reachable): " + e, e);
-        }
-    }
-
-    private static TF_Graph nativeHandle(Graph graph) {
-        try {
-            Field f = Graph.class.getDeclaredField("nativeHandle");
-            f.setAccessible(true);
-            return (TF_Graph) f.get(graph);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            throw new IllegalStateException("cannot reach the native handle of a TensorFlow Graph: " + e, e);
         }
     }
 

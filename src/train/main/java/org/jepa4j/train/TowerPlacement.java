@@ -1,11 +1,11 @@
 package org.jepa4j.train;
 
 import org.bytedeco.javacpp.BytePointer;
+import org.jepa4j.graph.NativeGraphs;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.internal.c_api.TF_Graph;
 
-import java.lang.reflect.Field;
 import java.util.Iterator;
 
 import static org.tensorflow.internal.c_api.global.tensorflow.TF_SetRequestedDevice;
@@ -31,7 +31,7 @@ final class TowerPlacement {
 
     /** Requests {@code device} (e.g. {@code /device:CPU:1}) for every op created after {@code mark}. */
     static void placeSince(Graph graph, int mark, String device) {
-        TF_Graph g = graphHandle(graph);
+        TF_Graph g = NativeGraphs.handle(graph);
         Iterator<GraphOperation> it = graph.operations();
         for (int i = 0; it.hasNext(); i++) {
             GraphOperation op = it.next();
@@ -40,16 +40,6 @@ final class TowerPlacement {
                     TF_SetRequestedDevice(g, op.getUnsafeNativeHandle(), d);
                 }
             }
-        }
-    }
-
-    private static TF_Graph graphHandle(Graph graph) {
-        try {
-            Field f = Graph.class.getDeclaredField("nativeHandle");
-            f.setAccessible(true);
-            return (TF_Graph) f.get(graph);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            throw new IllegalStateException("cannot reach the native handle of a TensorFlow Graph: " + e, e);
         }
     }
 }
