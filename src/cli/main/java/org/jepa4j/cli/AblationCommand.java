@@ -164,6 +164,11 @@ public final class AblationCommand implements Callable<Integer> {
                 String id = v.name() + "-seed" + seed;
                 done++;
                 log.printf(Locale.ROOT, "%n== ablation %d/%d: %s (%s)%n", done, total, id, String.join(" ", v.overrides()));
+                String runId = sharedRunId(v, seed, baseSets);
+                if (!runId.equals(id)) {
+                    log.println(id + " has the same config as " + runId + ": sharing its run and evaluation");
+                    id = runId;
+                }
                 Path run = out.resolve("runs").resolve(id);
                 Path encoder = train(v, seed, baseSets, run, log);
                 if (firstRun == null) {
@@ -248,6 +253,31 @@ public final class AblationCommand implements Callable<Integer> {
         }
     }
 
+    /** The config one variant trains with one seed. */
+    private RunConfig resolve(Variant v, long seed, List<String> baseSets) {
+        List<String> overrides = with(baseSets, v.overrides());
+        overrides.add("meta.seed=" + seed);
+        return RunConfigLoader.resolve(config, overrides);
+    }
+
+    /**
+     * The run id of the first variant (in {@link #VARIANTS} order) whose config for this seed equals
+     * {@code v}'s: equal configs are one run, trained and evaluated once (in the preset
+     * {@code targets4} is {@code multiblock}). {@code v}'s own id when no earlier variant matches.
+     */
+    private String sharedRunId(Variant v, long seed, List<String> baseSets) {
+        RunConfig mine = resolve(v, seed, baseSets);
+        for (Variant other : VARIANTS) {
+            if (other.equals(v)) {
+                break;
+            }
+            if (resolve(other, seed, baseSets).equals(mine)) {
+                return other.name() + "-seed" + seed;
+            }
+        }
+        return v.name() + "-seed" + seed;
+    }
+
     /** Trains (or continues, or reuses) one run and exports its encoder; returns the ONNX file. */
     private Path train(Variant v, long seed, List<String> baseSets, Path run, PrintStream log) throws Exception {
         Path encoder = run.resolve("encoder.onnx");
@@ -255,9 +285,7 @@ public final class AblationCommand implements Callable<Integer> {
             log.println("reusing " + encoder);
             return encoder;
         }
-        List<String> overrides = with(baseSets, v.overrides());
-        overrides.add("meta.seed=" + seed);
-        RunConfig c = RunConfigLoader.resolve(config, overrides);
+        RunConfig c = resolve(v, seed, baseSets);
         LoggingConfig l = c.logging();
         c = c.withLogging(new LoggingConfig(run.toString(), l.writeTag(), l.checkpointFreq(), l.logEvery()));
         boolean resume = Files.exists(run.resolve("checkpoints").resolve(Checkpoint.LATEST));

@@ -50,11 +50,15 @@ class AblationCommandTest {
     void trainsExportsAndEvaluatesEachVariantOnceAndTabulatesTheirReports() throws Exception {
         Path out = dir.resolve("abl");
         StringWriter err = new StringWriter();
-        assertEquals(0, run(err, ablation(out, "multiblock,pixels")), err.toString());
+        assertEquals(0, run(err, ablation(out, "multiblock,pixels,targets4")), err.toString());
 
         AblationTable table = AblationTable.readJson(out.resolve("ablation.json"));
-        assertEquals(List.of("multiblock", "pixels"), table.variants().stream().map(AblationTable.Variant::name).toList());
-        for (AblationTable.Variant v : table.variants()) {
+        assertEquals(List.of("multiblock", "pixels", "targets4"),
+                table.variants().stream().map(AblationTable.Variant::name).toList());
+        // the preset predicts 4 targets: targets4 is multiblock's config, trained and evaluated once
+        assertTrue(!Files.exists(out.resolve("runs/targets4-seed0")) && !Files.exists(out.resolve("eval/targets4-seed0")));
+        assertEquals(table.variants().get(0).seeds(), table.variants().get(2).seeds());
+        for (AblationTable.Variant v : table.variants().subList(0, 2)) {
             assertEquals(1, v.seeds().size());
             long seed = v.seeds().get(0).seed();
             // the table holds exactly what the variant's evaluation measured
@@ -76,13 +80,13 @@ class AblationCommandTest {
         String md = Files.readString(out.resolve("ablation.md"));
         assertTrue(md.contains("| multiblock | 1 |") && md.contains("| pixels | 1 |") && md.contains("Table 7"), md);
         // the recorded command runs again as written, and the budget reads as English
-        assertTrue(md.contains("command: tools/jepa4j ablation --epochs 1 --only multiblock,pixels"), md);
+        assertTrue(md.contains("command: tools/jepa4j ablation --epochs 1 --only multiblock,pixels,targets4"), md);
         assertTrue(md.contains("budget: 1 epoch of 16 images per step"), md);
 
         // a rerun reuses every finished run and evaluation: nothing is trained or evaluated again
         long before = Files.getLastModifiedTime(out.resolve("eval/multiblock-seed0/report.json")).toMillis();
         StringWriter again = new StringWriter();
-        assertEquals(0, run(again, ablation(out, "multiblock,pixels")), again.toString());
+        assertEquals(0, run(again, ablation(out, "multiblock,pixels,targets4")), again.toString());
         assertEquals(before, Files.getLastModifiedTime(out.resolve("eval/multiblock-seed0/report.json")).toMillis());
         assertEquals(table.variants(), AblationTable.readJson(out.resolve("ablation.json")).variants());
 
