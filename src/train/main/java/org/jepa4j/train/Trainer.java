@@ -499,10 +499,11 @@ public final class Trainer {
         var p = spec.predictor();
         progress.println(String.format(Locale.ROOT, "model: encoder %dpx/patch %d (%dx%d grid, %d channel%s), width %d,"
                         + " depth %d, heads %d, mlp %d: %,d parameters; predictor width %d, depth %d, heads %d,"
-                        + " mlp %d: %,d parameters; the target encoder is an EMA copy of the encoder",
+                        + " mlp %d: %,d parameters%s",
                 e.imageSize(), e.patchSize(), e.gridSize(), e.gridSize(), e.channels(), e.channels() == 1 ? "" : "s",
                 e.width(), e.depth(), e.heads(), e.mlpHidden(), encoder, p.width(), p.depth(), p.heads(),
-                p.mlpHidden(), predictor));
+                p.mlpHidden(), predictor,
+                graph.options().target().isPixels() ? "" : "; the target encoder is an EMA copy of the encoder"));
         progress.println("data: " + trainSet.description() + ", batch " + config.data().batchSize());
         progress.println(String.format(Locale.ROOT, "schedule: %d iterations per epoch, %d epochs = %d steps%s",
                 ipe, config.optimization().epochs(), totalSteps,

@@ -56,6 +56,20 @@ class TrainerTest {
     }
 
     @Test
+    void startupDescribesTheTargetThatIsTrained() throws Exception {
+        for (boolean isPixels : new boolean[] {false, true}) {
+            Path folder = tmp.resolve(isPixels ? "pixels" : "features");
+            RunConfig base = TinyRun.config(folder, 16, 2);
+            RunConfig config = isPixels ? base.withMeta(base.meta().withTarget("pixels", true)) : base;
+            ByteArrayOutputStream sink = new ByteArrayOutputStream();
+            new Trainer(TinyRun.withMaxSteps(config, 1), TinyRun.options(folder, sink)).run();
+            String out = sink.toString(StandardCharsets.UTF_8);
+            assertEquals(!isPixels, out.contains("the target encoder is an EMA copy of the encoder"), out);
+            assertEquals(isPixels, out.contains("no target encoder, no EMA"), out);
+        }
+    }
+
+    @Test
     void trainingStartsFromTheConfiguredInitialisation() throws Exception {
         Path folder = tmp.resolve("init");
         RunConfig base = TinyRun.config(folder, 16, 2);
