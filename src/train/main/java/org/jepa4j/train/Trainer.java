@@ -499,11 +499,14 @@ public final class Trainer {
         var p = spec.predictor();
         progress.println(String.format(Locale.ROOT, "model: encoder %dpx/patch %d (%dx%d grid, %d channel%s), width %d,"
                         + " depth %d, heads %d, mlp %d: %,d parameters; predictor width %d, depth %d, heads %d,"
-                        + " mlp %d: %,d parameters%s",
+                        + " mlp %d: %,d parameters",
                 e.imageSize(), e.patchSize(), e.gridSize(), e.gridSize(), e.channels(), e.channels() == 1 ? "" : "s",
                 e.width(), e.depth(), e.heads(), e.mlpHidden(), encoder, p.width(), p.depth(), p.heads(),
-                p.mlpHidden(), predictor,
-                graph.options().target().isPixels() ? "" : "; the target encoder is an EMA copy of the encoder"));
+                p.mlpHidden(), predictor));
+        PredictionTarget target = graph.options().target();
+        progress.println("target: " + target.describe() + (target.isPixels()
+                ? " (no target encoder, no EMA; the exported encoder is the context encoder)"
+                : " (the target encoder is an EMA copy of the encoder)"));
         progress.println("data: " + trainSet.description() + ", batch " + config.data().batchSize());
         progress.println(String.format(Locale.ROOT, "schedule: %d iterations per epoch, %d epochs = %d steps%s",
                 ipe, config.optimization().epochs(), totalSteps,
@@ -511,10 +514,6 @@ public final class Trainer {
         if (resumed) {
             progress.println(String.format(Locale.ROOT, "resuming at step %d (epoch %d, itr %d)", start,
                     start / ipe + 1, start % ipe));
-        }
-        if (graph.options().target().isPixels()) {
-            progress.println("target: " + graph.options().target().describe() + " (no target encoder, no EMA; "
-                    + "the exported encoder is the context encoder)");
         }
         progress.println("device: " + graph.device() + ", TensorFlow threads intra-op "
                 + threads(config.meta().intraOpThreads()) + ", inter-op " + threads(config.meta().interOpThreads())
