@@ -134,16 +134,16 @@ public final class ServeCommand implements Callable<Integer> {
         if (maxWaitMs < 0 || graceSeconds < 0) {
             throw new IllegalArgumentException("--max-wait-ms and --shutdown-grace-s must not be negative");
         }
-        ServeOptions o = ServeOptions.defaults().withHost(host).withPort(port).withMaxBatch(maxBatch)
-                .withMaxWait(Duration.ofNanos(Math.round(maxWaitMs * 1e6))).withQueue(queue).withWorkers(workers)
-                .withMaxBodyBytes(ServeOptions.parseBytes(maxBody)).withMaxPixels(maxPixels)
-                .withShutdownGrace(Duration.ofSeconds(graceSeconds))
-                .withTimeouts(new ServeOptions.Timeouts(Duration.ofMillis(readTimeoutMs), Duration.ofMillis(idleTimeoutMs),
+        ServeOptions o = ServeOptions.builder().host(host).port(port).maxBatch(maxBatch)
+                .maxWait(Duration.ofNanos(Math.round(maxWaitMs * 1e6))).queue(queue).workers(workers)
+                .maxBodyBytes(ServeOptions.parseBytes(maxBody)).maxPixels(maxPixels)
+                .shutdownGrace(Duration.ofSeconds(graceSeconds))
+                .timeouts(new ServeOptions.Timeouts(Duration.ofMillis(readTimeoutMs), Duration.ofMillis(idleTimeoutMs),
                         Duration.ofMillis(drainMs)))
-                .withDecodeBudget(new ServeOptions.DecodeBudget(maxRequestPixels, largeImagePixels, largeDecodeThreads,
+                .decodeBudget(new ServeOptions.DecodeBudget(maxRequestPixels, largeImagePixels, largeDecodeThreads,
                         largeQueue))
-                .withDescribeFully(describeFully);
-        return decodeThreads == null ? o : o.withDecodeThreads(decodeThreads);
+                .describeFully(describeFully).build();
+        return decodeThreads == null ? o : o.toBuilder().decodeThreads(decodeThreads).build();
     }
 
     @Override

@@ -45,10 +45,15 @@ public record ClusterRun(ClusterSpec cluster, Replication replication, Watchdog 
     }
 
     /**
-     * Waits for every worker and gives each replica rank 0's weights (its initial ones or those of
-     * the checkpoint it resumed), then lets the watchdog treat a task that stops listening as dead.
+     * Waits for every worker, checks that they all describe the same run ({@link RunAgreement}), gives
+     * each replica rank 0's weights (its initial ones or those of the checkpoint it resumed), then
+     * lets the watchdog treat a task that stops listening as dead.
+     *
+     * @param run what defines this worker's run
+     * @throws ClusterConfigException on every worker when the workers disagree on the run
      */
-    public void startReplicas(TrainingGraph graph, long start, Checkpoint resumedFrom, java.util.function.Consumer<String> log) {
+    public void startReplicas(TrainingGraph graph, long start, Checkpoint resumedFrom, RunAgreement.Description run,
+                              java.util.function.Consumer<String> log) {
         log.accept("cluster: " + cluster.describe() + "; waiting for every worker (meta.collective_timeout_s "
                 + Math.round(replication.allReduce().timeoutSeconds()) + ")");
         String change = resumedFrom == null ? null : workerCountChange(resumedFrom, cluster.size());
@@ -57,7 +62,11 @@ public record ClusterRun(ClusterSpec cluster, Replication replication, Watchdog 
         }
         watchdog.stepStarted(start);
         try {
+            RunAgreement.check(replication, run);
             graph.broadcastFromRankZero();
+        } catch (ClusterConfigException e) {
+            watchdog.close(); // every worker stops with this line, none is "unreachable"
+            throw e;
         } catch (RuntimeException e) {
             watchdog.close(); // this failure is reported once, by the exception
             throw ClusterFailureException.of(cluster, start, e);

@@ -6,6 +6,7 @@ import org.jepa4j.checkpoint.Checkpoint;
 import org.jepa4j.cluster.ClusterFailureException;
 import org.jepa4j.cluster.ClusterRun;
 import org.jepa4j.cluster.ClusterSpec;
+import org.jepa4j.cluster.RunAgreement;
 import org.jepa4j.cluster.Watchdog;
 import org.jepa4j.config.ConfigKeys;
 import org.jepa4j.config.DataConfig;
@@ -258,7 +259,8 @@ public final class Trainer {
                 start = restore(graph, resumeFrom, spec, ipe, batchSize);
             }
             if (clusterRun != null) {
-                clusterRun.startReplicas(graph, start, resumeFrom, progress::println);
+                clusterRun.startReplicas(graph, start, resumeFrom,
+                        RunAgreement.Description.of(yaml, trainSet, start, cluster), progress::println);
             } else if (resumeFrom != null && ClusterRun.workerCountChange(resumeFrom, 1) != null) {
                 progress.println(ClusterRun.workerCountChange(resumeFrom, 1));
             }
