@@ -135,13 +135,30 @@ public final class AblationCommand implements Callable<Integer> {
         if (epochs != null) {
             baseSets.add("optimization.epochs=" + epochs);
         }
+        // everything a variant's training or evaluation would refuse is refused here, before any file
+        String origin = org.jepa4j.config.Presets.find(config).origin();
         RunConfig base = RunConfigLoader.resolve(config, baseSets);
+        ConfigOptions.checkDataSources(base, origin);
         for (Variant v : chosen) {
-            RunConfigLoader.resolve(config, with(baseSets, v.overrides()));
+            ConfigOptions.checkDataSources(RunConfigLoader.resolve(config, with(baseSets, v.overrides())), origin);
         }
         String evalData = data != null ? data : base.data().source();
+        if (evalData == null || evalData.isBlank()) {
+            throw new IllegalArgumentException("ablation needs labelled data to evaluate on: pass --data SPEC or set"
+                    + " data.source in " + origin + " (accepted forms: " + ImageSources.FORMS + ")");
+        }
+        try {
+            ImageSources.checkSpec(evalData);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException((data != null ? "--data: " : "config data.source: ") + e.getMessage(), e);
+        }
         if (validation > 0) {
             int trainImages = ImageSources.open(evalData, Split.TRAIN).size();
+            if (validation >= trainImages) {
+                throw new IllegalArgumentException("--validation " + validation + " is beyond the " + trainImages
+                        + " training images of " + evalData + ": expected 1.." + (trainImages - 1)
+                        + " (the rest trains the probe)");
+            }
             int limit = base.data().limit();
             if (evalData.equals(base.data().source()) && (limit == 0 || limit > trainImages - validation)) {
                 throw new IllegalArgumentException("--validation " + validation + ": pretraining would read the held-out"

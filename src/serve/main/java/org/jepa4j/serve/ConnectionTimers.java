@@ -43,10 +43,12 @@ final class ConnectionTimers {
     /** A new connection: idle until its first request head arrives. */
     void opened(HttpConnection conn) {
         armIdle(conn);
-        conn.closeHandler(v -> {
-            cancelIdle(conn);
-            active.remove(conn);
-        });
+    }
+
+    /** Forgets a closed connection. */
+    void closed(HttpConnection conn) {
+        cancelIdle(conn);
+        active.remove(conn);
     }
 
     /** Open connections with no request in progress. */

@@ -72,10 +72,19 @@ public final class EmbeddingServer implements AutoCloseable {
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops).setWorkerPoolSize(1));
         ConnectionTimers timers = new ConnectionTimers(vertx, options.timeouts(), metrics, closing::get);
         Routes routes = new Routes(vertx, options, model, dimensions, metrics, admission, timers, closing::get, inFlight);
-        // no Vert.x idle timeout: it also closed requests waiting for their batch (ConnectionTimers)
+        // no Vert.x idle timeout: it also closed requests waiting for their batch (ConnectionTimers);
+        // no h2c detection: it holds a new connection back from the connection handler (and so from the
+        // idle timer) until its first bytes arrive. The server speaks HTTP/1.1.
         this.http = vertx.createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(options.port())
-                .setCompressionSupported(false).setIdleTimeout(0));
-        http.connectionHandler(timers::opened);
+                .setCompressionSupported(false).setIdleTimeout(0).setHttp2ClearTextEnabled(false));
+        http.connectionHandler(conn -> {
+            timers.opened(conn);
+            routes.opened(conn);
+            conn.closeHandler(v -> {
+                timers.closed(conn);
+                routes.closed(conn);
+            });
+        });
         http.invalidRequestHandler(routes::invalidRequest);
         http.requestHandler(routes.router());
     }

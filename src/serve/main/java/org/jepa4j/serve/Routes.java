@@ -3,6 +3,7 @@ package org.jepa4j.serve;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
@@ -62,8 +64,45 @@ final class Routes {
         return new RequestError(503, "shutting_down", message);
     }
 
+    /** Per open connection: the request it is reading or answering (HTTP/1.1 handles one at a time). */
+    private final Map<HttpConnection, RoutingContext> current = new ConcurrentHashMap<>();
+
+    /**
+     * Watches a new connection for bytes HTTP cannot parse inside a request's body (a chunk size that
+     * is no number): the request being read answers a JSON 400, then the connection closes, as it
+     * cannot carry another request.
+     */
+    void opened(HttpConnection conn) {
+        conn.exceptionHandler(t -> {
+            RoutingContext ctx = current.get(conn);
+            if (ctx != null && isMalformedBody(t) && !ctx.response().ended() && !ctx.response().closed()) {
+                ctx.response().putHeader("Connection", "close");
+                answerError(ctx, new RequestError(400, "bad_request", "the request body is not valid HTTP/1.1: "
+                        + RequestCodec.printable(String.valueOf(t.getMessage()))));
+                // Vert.x closes the connection right after this handler, before its usual flush at the end
+                // of the read: flush now, or the answer is dropped (Vert.x internals: no public flush)
+                if (conn instanceof io.vertx.core.net.impl.VertxConnection vc) {
+                    vc.flush();
+                }
+            }
+        });
+    }
+
+    /** Forgets a closed connection. */
+    void closed(HttpConnection conn) {
+        current.remove(conn);
+    }
+
     Router router() {
         Router router = Router.router(vertx);
+        router.route().handler(ctx -> {
+            HttpConnection conn = ctx.request().connection();
+            if (conn != null) {
+                current.put(conn, ctx);
+                ctx.addEndHandler(v -> current.remove(conn, ctx));
+            }
+            ctx.next();
+        });
         router.route().handler(this::observe);
         router.route().handler(ctx -> timers.requestStarted(ctx, this::answerReadTimeout));
         router.get("/healthz").handler(ctx -> answerJson(ctx, 200, Map.of("status", "alive")));
@@ -103,6 +142,12 @@ final class Routes {
                 // connection cannot carry another request, so it closes after this answer
                 ctx.response().putHeader("Connection", "close");
                 answerError(ctx, new RequestError(400, "bad_request", "the request body is malformed HTTP: "
+                        + RequestCodec.printable(String.valueOf(f.getMessage()))));
+                return;
+            }
+            if (f instanceof IllegalArgumentException) {
+                // Vert.x Web refusing what the client sent (a path that is not valid percent-encoding, ...)
+                answerError(ctx, new RequestError(400, "bad_request", "the request is malformed: "
                         + RequestCodec.printable(String.valueOf(f.getMessage()))));
                 return;
             }
@@ -178,6 +223,15 @@ final class Routes {
         if (ctx.response().ended() || ctx.response().closed()) {
             return; // answered 408 while its body was still arriving
         }
+        String featureParam;
+        try {
+            List<String> f = ctx.queryParam("feature");
+            featureParam = f.isEmpty() ? null : f.get(0);
+        } catch (IllegalArgumentException e) {
+            answerError(ctx, new RequestError(400, "bad_request", "the query string is not valid percent-encoding: "
+                    + RequestCodec.printable(String.valueOf(e.getMessage()))));
+            return;
+        }
         // count first, then check: the drain sets `closing` first, then waits for the count to fall to 0
         inFlight.incrementAndGet();
         if (closing.getAsBoolean()) {
@@ -187,9 +241,8 @@ final class Routes {
         }
         Exchange ex = new Exchange(ctx, vertx.getOrCreateContext(), this, inFlight);
         Buffer body = ctx.body().buffer();
-        List<String> featureParam = ctx.queryParam("feature");
         admission.submit(ex, RequestCodec.mediaType(ctx.request().getHeader("Content-Type")),
-                body == null ? new byte[0] : body.getBytes(), featureParam.isEmpty() ? null : featureParam.get(0));
+                body == null ? new byte[0] : body.getBytes(), featureParam);
     }
 
     private Map<String, Object> describe() {

@@ -129,7 +129,7 @@ class ServerEdgesTest {
                 assertTrue(json(r).get("data").size() >= 1);
             }
             var m = parseMetrics(get(s.baseUrl() + "/metrics").body());
-            assertEquals(2, metric(m, "jepa4j_requests_total", Map.of("route", "/v1/embeddings", "status", "200")),
+            assertEquals(2, metric(m, "jepa4j_http_requests_total", Map.of("route", "/v1/embeddings", "status", "200")),
                     "both answered and counted");
             assertEquals(0, metric(m, "jepa4j_errors_total", Map.of("kind", "idle_timeout")));
         }
@@ -172,7 +172,7 @@ class ServerEdgesTest {
                 post + "Transfer-Encoding: chunked\r\n\r\n3\r\nabcdefgh\r\n0\r\n\r\n",
                 // request lines and headers that are not HTTP
                 "GARBAGE\r\n\r\n",
-                "POST /v1/embeddings HTTP/7.3\r\nHost: x\r\n\r\n",
+                "GET /%ZZ%%/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", // valid HTTP, an undecodable path
                 "POST /v1/embeddings HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n",
                 "POST /v1/embeddings HTTP/1.1\r\nHost: x\r\nContent-Type : image/png\r\nContent-Length: 1\r\n\r\nx",
                 "POST /v1/embeddings HTTP/1.1\r\nHost: x\r\nContent-Length: 12x\r\n\r\nabc",

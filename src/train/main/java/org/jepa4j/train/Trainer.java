@@ -79,6 +79,8 @@ public final class Trainer {
     private final Options options;
     private final CountDownLatch finished = new CountDownLatch(1);
     private volatile boolean stopRequested;
+    /** Set when the first step of this call begins: from then on the run folder is the run's record. */
+    private volatile boolean firstStepStarted;
     private StepListener listener = (t, r) -> { };
 
     /**
@@ -194,8 +196,11 @@ public final class Trainer {
      * @throws IllegalArgumentException  for configurations or run folders that cannot be used
      */
     public Summary run() throws IOException {
+        Path runFolder = options.runFolder();
+        // a run that fails before its first step leaves no run folder it made behind (config errors,
+        // data that cannot be opened, workers that disagree)
+        boolean madeRunFolder = !Files.exists(runFolder, java.nio.file.LinkOption.NOFOLLOW_LINKS);
         try {
-            Path runFolder = options.runFolder();
             if (options.resume() && !Files.isDirectory(runFolder)) {
                 resumeCheckpoint(runFolder, checkpointFolder(runFolder).resolve(Checkpoint.LATEST)); // names it
             }
@@ -211,6 +216,11 @@ public final class Trainer {
                 lock.removeStaleTemporaries(List.of(runFolder, checkpointFolder(runFolder)), options.out());
                 return runLoop();
             }
+        } catch (IOException | RuntimeException | Error e) {
+            if (madeRunFolder && !firstStepStarted) {
+                UnstartedRunFolder.remove(runFolder, options.out());
+            }
+            throw e;
         } finally {
             finished.countDown();
         }
@@ -295,6 +305,7 @@ public final class Trainer {
             }
             try (TrainingLog log = writes ? TrainingLog.open(logFile) : null;
                  BatchLoader loader = new BatchLoader(trainSet, TrainTransform.of(data), sampler, loading)) {
+                firstStepStarted = true;
                 for (long step = start; step < endStep; step++) {
                     if (stopRequested && cluster == null) {
                         progress.println("stop requested: finishing at step " + step + " of " + endStep);
