@@ -87,14 +87,20 @@ public final class Jepa4j implements Runnable {
         if (message == null || message.isBlank() || !plain) {
             message = ex.getClass().getName() + (message == null || message.isBlank() ? "" : ": " + message);
         }
-        err.println("error: " + message);
+        // one line whatever failed; the trace only on request
+        // a config error keeps its documented line per problem
+        err.println("error: " + (ex instanceof ConfigException ? message : oneLine(message)) + (plain || debug ? "" : " (an internal error; JEPA4J_DEBUG=1 prints"
+                + " its stack trace)"));
         if (debug) {
             ex.printStackTrace(err);
-        } else if (!plain) {
-            err.println("(set JEPA4J_DEBUG=1 for the stack trace)");
         }
         err.flush();
         return ex instanceof ConfigException || ex instanceof IllegalArgumentException ? 2 : 1;
+    }
+
+    /** {@code message} on one line: a multi-line message's lines joined with "; ". */
+    static String oneLine(String message) {
+        return String.join("; ", message.strip().split("\\s*\\R\\s*"));
     }
 
     public static void main(String[] args) {

@@ -88,7 +88,8 @@ public final class ServeCommand implements Callable<Integer> {
     long readTimeoutMs;
 
     @Option(names = "--idle-timeout-ms", defaultValue = "60000",
-            description = "A connection on which nothing arrives this long is closed (default: ${DEFAULT-VALUE}).")
+            description = "A connection with no request in progress this long is closed; a request waiting for its"
+                    + " batch is not idle (default: ${DEFAULT-VALUE}).")
     long idleTimeoutMs;
 
     @Option(names = "--drain-ms", defaultValue = "5000",

@@ -169,6 +169,39 @@ class ClusterTrainTest {
     }
 
     @Test
+    void workersThatDisagreeOnTheRunStopTogetherWithExitCodeTwoNamingEveryKeyAndNoRunFolder() throws Exception {
+        // five members of the class at once: learning rate, seed, data, masking, batch size (which used
+        // to end in "worker N is unreachable" once one worker ran out of steps)
+        Path run = tmp.resolve("disagreeing");
+        String c = cluster(2);
+        Workers w = Workers.start(tmp, List.of(
+                args(run, 4, "--cluster", c, "--task-index", "0"),
+                args(run, 4, "--cluster", c, "--task-index", "1", "--set", "optimization.lr=0.002",
+                        "--set", "meta.seed=7", "--set", "data.source=synthetic:count=40,size=16,channels=1,classes=4,"
+                                + "seed=5,test_count=16",
+                        "--set", "mask.num_pred_masks=3", "--set", "data.batch_size=16",
+                        "--set", "meta.intra_op_threads=1")),
+                List.of());
+        w.awaitAll(2);
+        for (int i = 0; i < 2; i++) {
+            String log = w.log(i);
+            List<String> errors = log.lines().filter(l -> l.startsWith("error: ")).toList();
+            assertEquals(1, errors.size(), "one line: " + log);
+            String e = errors.get(0);
+            assertTrue(e.contains("config.optimization.lr: worker 0 0.001, worker 1 0.002"), e);
+            assertTrue(e.contains("config.meta.seed: worker 0 0, worker 1 7"), e);
+            assertTrue(e.contains("config.data.source: worker 0 synthetic:count=32"), e);
+            assertTrue(e.contains("config.mask.num_pred_masks: worker 0 2, worker 1 3"), e);
+            assertTrue(e.contains("config.data.batch_size: worker 0 8, worker 1 16"), e);
+            assertTrue(e.contains("data.images: worker 0 32, worker 1 40"), "the data's identity too: " + e);
+            assertFalse(e.contains("intra_op_threads"), "thread pools may differ between hosts: " + e);
+            assertFalse(log.contains("unreachable"), log);
+            assertFalse(log.contains("\tat "), "no stack trace: " + log);
+        }
+        assertFalse(Files.exists(run), "the chief removes the run folder it made for a run that never started");
+    }
+
+    @Test
     void sigtermOnTheChiefStopsEveryWorkerAfterACheckpoint() throws Exception {
         Path run = tmp.resolve("stopped");
         String c = cluster(2);

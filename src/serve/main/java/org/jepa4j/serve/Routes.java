@@ -120,6 +120,14 @@ final class Routes {
         router.post("/v1/embeddings").handler(this::checkContentType);
         router.post("/v1/embeddings").handler(BodyHandler.create(false).setBodyLimit(options.maxBodyBytes()))
                 .handler(this::embed);
+        // a body HTTP could not read was answered by the connection's exception handler (see opened):
+        // nothing is left to do, and nothing to log
+        router.route().failureHandler(ctx -> {
+            if (ctx.failure() != null && isMalformedBody(ctx.failure()) && (ctx.response().ended() || ctx.response().closed())) {
+                return;
+            }
+            ctx.next();
+        });
         router.errorHandler(404, ctx -> answerError(ctx, new RequestError(404, "not_found", "no route "
                 + ctx.request().method() + " " + RequestCodec.printable(ctx.request().path()) + "; routes: POST "
                 + "/v1/embeddings, GET /v1/model, GET /healthz, GET /readyz, GET /metrics")));

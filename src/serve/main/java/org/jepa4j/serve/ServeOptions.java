@@ -37,8 +37,9 @@ public record ServeOptions(String host, int port, int maxBatch, Duration maxWait
      *
      * @param read  from a request's first byte to its last: a request still incomplete then (a partial body,
      *              a client trickling bytes) answers 408 and its connection is closed
-     * @param idle  a connection on which nothing arrives for this long is closed (keep-alive between requests,
-     *              stalled clients)
+     * @param idle  a connection with no request in progress for this long is closed (keep-alive between
+     *              requests, stalled clients, a request head never completed); a request waiting for its
+     *              batch or answer is not idle
      * @param drain after SIGTERM or {@link EmbeddingServer#close()}, how long readiness answers 503 and new
      *              work answers 503 with {@code Connection: close} before the listener closes, so that a load
      *              balancer notices; accepted requests finish in any case
