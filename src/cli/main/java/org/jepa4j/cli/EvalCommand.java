@@ -277,9 +277,15 @@ public final class EvalCommand implements Callable<Integer> {
                 kind.toString(), modelInfo, provenance, results, Map.of());
         Charts.accuracyBars(report, folder.resolve("accuracy.png"));
         report = report.withChart("accuracy", "accuracy.png");
-        Charts.pcaScatter(pretrainedTest, test.labels(), classNames, "PCA of pretrained test features ("
-                + kind + ")", folder.resolve("pca.png"));
-        report = report.withChart("pca", "pca.png");
+        try {
+            Charts.pcaScatter(pretrainedTest, test.labels(), classNames, "PCA of pretrained test features ("
+                    + kind + ")", folder.resolve("pca.png"));
+            report = report.withChart("pca", "pca.png");
+        } catch (org.apache.commons.math3.exception.MathIllegalStateException | ArithmeticException e) {
+            // a diagnostic chart never fails an evaluation (degenerate features: no convergence)
+            log.println("warning: PCA chart skipped: the principal components of the " + kind + " test features"
+                    + " could not be computed (" + e.getMessage() + ")");
+        }
         if (run != null && withTraining) {
             try {
                 RunLog runLog = RunLog.read(RunLog.find(run));

@@ -157,7 +157,7 @@ class AblationCommandTest {
                 new Case("validation far beyond", "--validation 100000 is beyond", "--validation", "100000"),
                 new Case("bad evaluation data", "--data: data source 'bogus:x': unknown kind", "--data", "bogus:x"),
                 new Case("bad evaluation data keys", "--data: data source 'synthetic:count=x'", "--data", "synthetic:count=x"),
-                new Case("bad training data", "data.source: data source 'idx:'", "--set", "data.source=idx:"),
+                new Case("bad training data", "data.source: data source 'idx:a,b,c'", "--set", "data.source=idx:a,b,c"),
                 new Case("bad held-out data", "data.eval_source: data source 'nope:1'", "--set", "data.eval_source=nope:1"));
         int i = 0;
         for (Case c : cases) {

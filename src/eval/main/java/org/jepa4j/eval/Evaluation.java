@@ -46,8 +46,8 @@ public final class Evaluation {
         double knnTop1 = Knn.evaluate(trainFeatures, trainLabels, testFeatures, testLabels, settings.k(),
                 settings.temperature());
         double knnSeconds = (System.nanoTime() - t0) / 1e9;
-        double rankMe = FeatureStatistics.rankMe(testFeatures);
-        double std = FeatureStatistics.normalisedStd(testFeatures);
+        double rankMe = diagnostic("RankMe", name, () -> FeatureStatistics.rankMe(testFeatures), log);
+        double std = diagnostic("normalised std", name, () -> FeatureStatistics.normalisedStd(testFeatures), log);
         log.printf(Locale.ROOT, "%s (%d x %d): linear probe %.2f%% (lr %s, wd %s) in %.1f s; kNN %.2f%% in %.1f s;"
                         + " RankMe %.1f, normalised std %.4f%n", name, trainFeatures.length, probe.dim(),
                 100 * probe.testTop1(), probe.learningRate(), probe.weightDecay(), probe.seconds(), 100 * knnTop1,
@@ -55,5 +55,22 @@ public final class Evaluation {
         return new EvaluationReport.FeatureResult(name, description, probe.dim(), extractSeconds, probe,
                 new EvaluationReport.KnnResult(settings.k(), settings.temperature(), knnTop1, knnSeconds), rankMe,
                 std);
+    }
+
+    /**
+     * A diagnostic statistic of the features, or NaN (reported as n/a) with one warning line when it
+     * cannot be computed (an eigen decomposition that does not converge on degenerate features, such
+     * as the raw pixels of a few synthetic patterns): a statistic never fails an evaluation whose
+     * probe and kNN succeeded.
+     */
+    static double diagnostic(String statistic, String features, java.util.function.DoubleSupplier compute,
+                             PrintStream log) {
+        try {
+            return compute.getAsDouble();
+        } catch (org.apache.commons.math3.exception.MathIllegalStateException | ArithmeticException e) {
+            log.println("warning: " + statistic + " of " + features + " could not be computed (" + e.getMessage()
+                    + "); reported as n/a");
+            return Double.NaN;
+        }
     }
 }

@@ -114,7 +114,7 @@ public final class RunAgreement {
                     continue;
                 }
                 int eq = line.indexOf('=');
-                m.put(eq < 0 ? line : line.substring(0, eq), eq < 0 ? "" : line.substring(eq + 1));
+                m.put(eq < 0 ? line : line.substring(0, eq), eq < 0 ? "" : unescape(line.substring(eq + 1)));
             }
             return new Description(m);
         }
@@ -290,6 +290,20 @@ public final class RunAgreement {
 
     private static String oneLine(String v) {
         return v.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r");
+    }
+
+    private static String unescape(String v) {
+        StringBuilder b = new StringBuilder(v.length());
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if (c == '\\' && i + 1 < v.length()) {
+                char n = v.charAt(++i);
+                b.append(n == 'n' ? '\n' : n == 'r' ? '\r' : n);
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
     }
 
     private static String abbreviate(String v) {

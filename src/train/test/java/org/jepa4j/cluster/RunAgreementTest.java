@@ -44,6 +44,7 @@ class RunAgreementTest {
         RunAgreement.Description back = RunAgreement.Description.parse(d.canonicalBytes());
         assertEquals(d.entries().keySet(), back.entries().keySet());
         assertEquals("folder:/a b/c", back.entries().get("config.data.source"));
+        assertEquals("one\ntwo\\three", back.entries().get("x.multi"), "escaped line breaks and backslashes read back");
         assertArrayEquals(d.canonicalBytes(), back.canonicalBytes(), "canonical: the same bytes again");
     }
 
