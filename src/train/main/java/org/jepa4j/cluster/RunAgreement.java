@@ -11,7 +11,6 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt32;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -44,6 +43,8 @@ import java.util.TreeSet;
  * {@link ClusterConfigException} (exit code 2) naming each differing key and its value on each worker.
  */
 public final class RunAgreement {
+    /** The collective group of the agreement (1: the training step's, 2: the start point's). */
+    static final int GROUP_KEY = 3;
     /** Instance key of the hash round (the training graph uses 1, 999 and 1000 upwards). */
     static final int HASH_INSTANCE = 900;
     /** Instance key of the description round. */
@@ -138,11 +139,12 @@ public final class RunAgreement {
             Ops tf = Ops.create(g);
             Placeholder<TFloat32> in = tf.withName("agreement_in").placeholder(TFloat32.class,
                     Placeholder.shape(Shape.of(-1)));
-            Placeholder<TInt32> key = tf.withName("agreement_key").placeholder(TInt32.class,
-                    Placeholder.shape(Shape.scalar()));
-            Operand<TFloat32> out = replication.allReduce().sum(tf, in, key, "agreement_all_reduce");
+            // a group of its own (the training graph uses group 1, the start point group 2): its own graph and session
+            Operand<TFloat32> hashOut = replication.allReduce().sum(tf, in, GROUP_KEY, HASH_INSTANCE, "agreement_hashes");
+            Operand<TFloat32> out = replication.allReduce().sum(tf, in, GROUP_KEY, DESCRIPTION_INSTANCE,
+                    "agreement_descriptions");
             try (Session s = replication.openSession(g)) {
-                float[] hashes = sum(s, in, key, out, HASH_INSTANCE, hashSlots(sha256(bytes), bytes.length, rank, workers));
+                float[] hashes = sum(s, in, hashOut, hashSlots(sha256(bytes), bytes.length, rank, workers));
                 int[] lengths = new int[workers];
                 boolean same = true;
                 for (int r = 0; r < workers; r++) {
@@ -152,7 +154,7 @@ public final class RunAgreement {
                 if (same) {
                     return;
                 }
-                float[] gathered = sum(s, in, key, out, DESCRIPTION_INSTANCE, byteSlots(bytes, lengths, rank));
+                float[] gathered = sum(s, in, out, byteSlots(bytes, lengths, rank));
                 List<Description> all = new ArrayList<>(workers);
                 int offset = 0;
                 for (int r = 0; r < workers; r++) {
@@ -198,11 +200,9 @@ public final class RunAgreement {
                 + String.join("; ", parts) + " (start every worker with the same config, data, build and --resume)";
     }
 
-    private static float[] sum(Session s, Placeholder<TFloat32> in, Placeholder<TInt32> key, Operand<TFloat32> out,
-                               int instance, float[] values) {
+    private static float[] sum(Session s, Placeholder<TFloat32> in, Operand<TFloat32> out, float[] values) {
         try (TFloat32 t = Tensors.floats(new long[] {values.length}, values);
-             TInt32 k = TInt32.scalarOf(instance);
-             Result r = s.runner().feed(in, t).feed(key, k).fetch(out).run()) {
+             Result r = s.runner().feed(in, t).fetch(out).run()) {
             return Tensors.readFloats((TFloat32) r.get(0));
         }
     }
