@@ -195,6 +195,7 @@ class ClusterTrainTest {
             assertTrue(e.contains("config.data.batch_size: worker 0 8, worker 1 16"), e);
             assertTrue(e.contains("data.images: worker 0 32, worker 1 40"), "the data's identity too: " + e);
             assertFalse(e.contains("intra_op_threads"), "thread pools may differ between hosts: " + e);
+            assertFalse(e.contains("cluster."), "both name the same cluster; only their ranks differ: " + e);
             assertFalse(log.contains("unreachable"), log);
             assertFalse(log.contains("\tat "), "no stack trace: " + log);
         }

@@ -43,8 +43,11 @@ import java.util.TreeSet;
  * {@link ClusterConfigException} (exit code 2) naming each differing key and its value on each worker.
  */
 public final class RunAgreement {
-    /** The collective group of the agreement (1: the training step's, 2: the start point's). */
-    static final int GROUP_KEY = 3;
+    /**
+     * The collective group of the agreement: the training step's (its instance keys are apart). A
+     * group of its own (3) made the first collective wait forever on TensorFlow Java 1.1.0.
+     */
+    static final int GROUP_KEY = AllReduce.GROUP_KEY;
     /** Instance key of the hash round (the training graph uses 1, 999 and 1000 upwards). */
     static final int HASH_INSTANCE = 900;
     /** Instance key of the description round. */
@@ -96,7 +99,7 @@ public final class RunAgreement {
             m.put("data.labels", labelHash(data));
             m.put("run.resume_step", Long.toString(resumeStep));
             m.put("cluster.workers", Integer.toString(cluster.size()));
-            m.put("cluster.tasks", cluster.describe());
+            m.put("cluster.tasks", String.valueOf(new TreeMap<>(cluster.jobs()))); // the addresses, not this rank
             return new Description(m);
         }
 
@@ -139,7 +142,7 @@ public final class RunAgreement {
             Ops tf = Ops.create(g);
             Placeholder<TFloat32> in = tf.withName("agreement_in").placeholder(TFloat32.class,
                     Placeholder.shape(Shape.of(-1)));
-            // a group of its own (the training graph uses group 1, the start point group 2): its own graph and session
+            // a graph and session of its own, so that the training graph stays as it is
             Operand<TFloat32> hashOut = replication.allReduce().sum(tf, in, GROUP_KEY, HASH_INSTANCE, "agreement_hashes");
             Operand<TFloat32> out = replication.allReduce().sum(tf, in, GROUP_KEY, DESCRIPTION_INSTANCE,
                     "agreement_descriptions");
