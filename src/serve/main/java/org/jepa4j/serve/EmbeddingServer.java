@@ -62,12 +62,10 @@ public final class EmbeddingServer implements AutoCloseable {
             dimensions.put(e.describe().feature(), e.describe().dimension());
         }
         this.model = embedders.get(0).describe();
-        AdmissionHolder holder = new AdmissionHolder();
-        this.metrics = new ServeMetrics(holder::queueDepth, Map.of("model", model.modelId(), "feature",
+        this.metrics = new ServeMetrics(this::queueDepth, Map.of("model", model.modelId(), "feature",
                 String.join(",", this.embedders.keySet()), "provider", model.provider(), "dimension",
                 Integer.toString(model.dimension())));
         this.admission = new Admission(options, this.embedders, metrics);
-        holder.admission = admission;
         int loops = Math.max(1, Math.min(4, options.decodeThreads()));
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops).setWorkerPoolSize(1));
         ConnectionTimers timers = new ConnectionTimers(vertx, options.timeouts(), metrics, closing::get);
@@ -89,14 +87,9 @@ public final class EmbeddingServer implements AutoCloseable {
         http.requestHandler(routes.router());
     }
 
-    /** The admission, once made (the metrics' queue gauge is made before it). */
-    private static final class AdmissionHolder {
-        volatile Admission admission;
-
-        int queueDepth() {
-            Admission a = admission;
-            return a == null ? 0 : a.queueDepth();
-        }
+    /** Images waiting for a batch (the metrics' queue gauge, made before the admission). */
+    private int queueDepth() {
+        return admission == null ? 0 : admission.queueDepth();
     }
 
     /**
