@@ -197,8 +197,6 @@ public final class Trainer {
      */
     public Summary run() throws IOException {
         Path runFolder = options.runFolder();
-        // a run that fails before its first step leaves no run folder it made behind (config errors,
-        // data that cannot be opened, workers that disagree)
         boolean madeRunFolder = !Files.exists(runFolder, java.nio.file.LinkOption.NOFOLLOW_LINKS);
         try {
             if (options.resume() && !Files.isDirectory(runFolder)) {
@@ -209,18 +207,25 @@ public final class Trainer {
                 return runLoop();
             }
             // one writer per run folder; a second run fails here, before it reads or writes anything
+            boolean removed = false;
             try (RunFolderLock lock = RunFolderLock.acquire(runFolder)) {
                 if (lock.stalePrevious() != null) {
                     options.out().println("taking over the lock of an ended run (" + lock.stalePrevious() + ")");
                 }
                 lock.removeStaleTemporaries(List.of(runFolder, checkpointFolder(runFolder)), options.out());
-                return runLoop();
+                try {
+                    return runLoop();
+                } catch (IOException | RuntimeException | Error e) {
+                    // a run that fails before its first step leaves no run folder it made (config errors, data
+                    // that cannot be opened, workers that disagree); its files go while it holds the lock
+                    removed = madeRunFolder && !firstStepStarted && UnstartedRunFolder.removeFiles(runFolder, options.out());
+                    throw e;
+                }
+            } finally {
+                if (removed) {
+                    UnstartedRunFolder.removeFoldersIfEmpty(runFolder);
+                }
             }
-        } catch (IOException | RuntimeException | Error e) {
-            if (madeRunFolder && !firstStepStarted) {
-                UnstartedRunFolder.remove(runFolder, options.out());
-            }
-            throw e;
         } finally {
             finished.countDown();
         }

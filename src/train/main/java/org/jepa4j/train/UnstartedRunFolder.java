@@ -33,26 +33,45 @@ final class UnstartedRunFolder {
                 || name.equals(org.jepa4j.io.RunFolderLock.FILE);
     }
 
-    static void remove(Path runFolder, PrintStream out) {
+    /**
+     * Removes the files a starting run wrote, the lock file included, while the caller still holds the
+     * lock: nothing when the folder holds anything else.
+     *
+     * @return whether they were removed (then {@link #removeFoldersIfEmpty} after the lock is released)
+     */
+    static boolean removeFiles(Path runFolder, PrintStream out) {
         try {
             if (!Files.isDirectory(runFolder, LinkOption.NOFOLLOW_LINKS)) {
-                return;
+                return false;
             }
             Path checkpoints = runFolder.resolve(Checkpoint.FOLDER);
             List<Path> doomed = new ArrayList<>();
             if (Files.isDirectory(checkpoints, LinkOption.NOFOLLOW_LINKS) && !collect(checkpoints, true, doomed)) {
-                return;
+                return false;
             }
             if (!collect(runFolder, false, doomed)) {
-                return;
+                return false;
             }
             for (Path p : doomed) {
                 Files.deleteIfExists(p);
             }
-            Files.deleteIfExists(checkpoints);
-            Files.deleteIfExists(runFolder);
+            return true;
         } catch (IOException e) {
             out.println("warning: could not remove the unstarted run folder " + runFolder + ": " + e.getMessage());
+            return false;
+        }
+    }
+
+    /**
+     * Removes the run folder and its checkpoint folder when empty; left as they are when another run
+     * has begun writing there since the lock was released.
+     */
+    static void removeFoldersIfEmpty(Path runFolder) {
+        try {
+            Files.deleteIfExists(runFolder.resolve(Checkpoint.FOLDER));
+            Files.deleteIfExists(runFolder);
+        } catch (IOException e) {
+            // not empty (another run), or gone: either way nothing of this run is left
         }
     }
 
