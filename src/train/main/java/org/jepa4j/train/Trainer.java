@@ -1,5 +1,8 @@
 package org.jepa4j.train;
 
+import org.jepa4j.train.step.TrainingGraphOptions;
+import org.jepa4j.train.step.PredictionTarget;
+import org.jepa4j.config.MetaConfig;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.jepa4j.checkpoint.Checkpoint;
@@ -383,12 +386,17 @@ public final class Trainer {
     }
 
     /** TensorFlow graph options from {@code meta}: loss, seed, thread pools, target, initialisation; Adam's constants as the reference. */
-    public static TrainingGraph.TrainingGraphOptions graphOptions(RunConfig config) {
-        TrainingGraph.TrainingGraphOptions d = TrainingGraph.TrainingGraphOptions.defaults();
-        return new TrainingGraph.TrainingGraphOptions(config.meta().loss(), config.meta().seed(),
-                config.meta().intraOpThreads(), config.meta().interOpThreads(), d.beta1(), d.beta2(), d.eps(),
-                config.meta().towers(), config.meta().towerDevices(), PredictionTarget.of(config.meta()),
-                config.meta().init());
+    public static TrainingGraphOptions graphOptions(RunConfig config) {
+        MetaConfig meta = config.meta();
+        return TrainingGraphOptions.builder()
+                .loss(meta.loss())
+                .seed(meta.seed())
+                .threads(meta.intraOpThreads(), meta.interOpThreads())
+                .towers(meta.towers())
+                .towerDevices(meta.towerDevices())
+                .target(PredictionTarget.of(meta))
+                .init(meta.init())
+                .build();
     }
 
     /** The checkpoint to resume from, or null for a new run. */
