@@ -13,7 +13,7 @@ import org.jepa4j.data.Preprocessing;
 import org.jepa4j.infer.internal.BatchLanes;
 import org.jepa4j.infer.internal.Batchifier;
 import org.jepa4j.infer.internal.GridPooling;
-import org.jepa4j.onnx.OnnxMetadata;
+import org.jepa4j.metadata.OnnxMetadata;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
