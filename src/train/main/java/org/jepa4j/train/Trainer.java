@@ -14,13 +14,9 @@ import org.jepa4j.config.ConfigKeys;
 import org.jepa4j.config.DataConfig;
 import org.jepa4j.config.RunConfig;
 import org.jepa4j.config.RunConfigWriter;
-import org.jepa4j.data.Batch;
-import org.jepa4j.data.BatchLoader;
 import org.jepa4j.data.DatasetResolver;
 import org.jepa4j.data.ImageDataset;
-import org.jepa4j.data.LoaderOptions;
 import org.jepa4j.data.Preprocessing;
-import org.jepa4j.data.TrainTransform;
 import org.jepa4j.io.AtomicFiles;
 import org.jepa4j.io.RunFolderLock;
 import org.jepa4j.mask.MaskBatch;
@@ -28,6 +24,10 @@ import org.jepa4j.mask.MaskSampler;
 import org.jepa4j.mask.MaskSamplers;
 import org.jepa4j.model.ModelSpec;
 import org.jepa4j.model.ParameterNames;
+import org.jepa4j.pipeline.Batch;
+import org.jepa4j.pipeline.BatchLoader;
+import org.jepa4j.pipeline.LoaderOptions;
+import org.jepa4j.pipeline.TrainTransform;
 import org.jepa4j.provenance.Provenance;
 import org.jepa4j.provenance.Version;
 import org.jepa4j.tensor.FloatTensor;
@@ -271,7 +271,7 @@ public final class Trainer {
             // counter (§1.2), the loader starts at step `start`
 
             Provenance provenance = Provenance.training(runFolder, yaml, trainSet.description(),
-                    trainSet.size(), seed, graph.device());
+                    trainSet.size(), seed, graph.device()).withEngine("tensorflow", org.tensorflow.TensorFlow.version());
             if (cluster != null) {
                 provenance = provenance.with(ClusterRun.PROVENANCE_CLUSTER_SIZE, cluster.size());
             }
