@@ -9,7 +9,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import org.jepa4j.onnx.OnnxMetadata;
+import org.jepa4j.metadata.OnnxMetadata;
 
 import java.util.LinkedHashMap;
 import java.util.List;

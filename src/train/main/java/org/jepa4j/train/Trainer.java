@@ -1,5 +1,8 @@
 package org.jepa4j.train;
 
+import org.jepa4j.train.step.TrainingGraphOptions;
+import org.jepa4j.train.step.PredictionTarget;
+import org.jepa4j.config.MetaConfig;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.jepa4j.checkpoint.Checkpoint;
@@ -12,13 +15,9 @@ import org.jepa4j.config.ConfigKeys;
 import org.jepa4j.config.DataConfig;
 import org.jepa4j.config.RunConfig;
 import org.jepa4j.config.RunConfigWriter;
-import org.jepa4j.data.Batch;
-import org.jepa4j.data.BatchLoader;
 import org.jepa4j.data.DatasetResolver;
 import org.jepa4j.data.ImageDataset;
-import org.jepa4j.data.LoaderOptions;
 import org.jepa4j.data.Preprocessing;
-import org.jepa4j.data.TrainTransform;
 import org.jepa4j.io.AtomicFiles;
 import org.jepa4j.io.RunFolderLock;
 import org.jepa4j.mask.MaskBatch;
@@ -26,6 +25,10 @@ import org.jepa4j.mask.MaskSampler;
 import org.jepa4j.mask.MaskSamplers;
 import org.jepa4j.model.ModelSpec;
 import org.jepa4j.model.ParameterNames;
+import org.jepa4j.pipeline.Batch;
+import org.jepa4j.pipeline.BatchLoader;
+import org.jepa4j.pipeline.LoaderOptions;
+import org.jepa4j.pipeline.TrainTransform;
 import org.jepa4j.provenance.Provenance;
 import org.jepa4j.provenance.Version;
 import org.jepa4j.tensor.FloatTensor;
@@ -285,7 +288,7 @@ public final class Trainer {
             // counter (§1.2), the loader starts at step `start`
 
             Provenance provenance = Provenance.training(runFolder, yaml, trainSet.description(),
-                    trainSet.size(), seed, graph.device());
+                    trainSet.size(), seed, graph.device()).withEngine("tensorflow", org.tensorflow.TensorFlow.version());
             if (cluster != null) {
                 provenance = provenance.with(ClusterRun.PROVENANCE_CLUSTER_SIZE, cluster.size());
             }
@@ -401,12 +404,17 @@ public final class Trainer {
     }
 
     /** TensorFlow graph options from {@code meta}: loss, seed, thread pools, target, initialisation; Adam's constants as the reference. */
-    public static TrainingGraph.TrainingGraphOptions graphOptions(RunConfig config) {
-        TrainingGraph.TrainingGraphOptions d = TrainingGraph.TrainingGraphOptions.defaults();
-        return new TrainingGraph.TrainingGraphOptions(config.meta().loss(), config.meta().seed(),
-                config.meta().intraOpThreads(), config.meta().interOpThreads(), d.beta1(), d.beta2(), d.eps(),
-                config.meta().towers(), config.meta().towerDevices(), PredictionTarget.of(config.meta()),
-                config.meta().init());
+    public static TrainingGraphOptions graphOptions(RunConfig config) {
+        MetaConfig meta = config.meta();
+        return TrainingGraphOptions.builder()
+                .loss(meta.loss())
+                .seed(meta.seed())
+                .threads(meta.intraOpThreads(), meta.interOpThreads())
+                .towers(meta.towers())
+                .towerDevices(meta.towerDevices())
+                .target(PredictionTarget.of(meta))
+                .init(meta.init())
+                .build();
     }
 
     /** The checkpoint to resume from, or null for a new run. */
