@@ -18,15 +18,16 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 
 /**
- * A hash of the jepa4j classes that define a training run (the recipe in core, the graphs and the
- * loop in train), from their bytes rather than their jar files: two builds of the same source agree
+ * A hash of the jepa4j classes that define a training run (data, recipe, checkpoint format, the
+ * graphs and the loop), from their bytes rather than their jar files: two builds of the same source agree
  * although their jars' timestamps differ, and a worker running changed code is told apart from the
  * others although the project version is the same.
  */
 final class CodeFingerprint {
-    /** One class from each module whose code shapes the run. */
-    private static final List<Class<?>> ANCHORS = List.of(org.jepa4j.config.RunConfig.class,
-            org.jepa4j.mask.MaskSampler.class, RunAgreement.class, org.jepa4j.graph.Tensors.class);
+    /** One class from each module whose code shapes the run (the same jar counts once). */
+    private static final List<Class<?>> ANCHORS = List.of(org.jepa4j.data.ImageDataset.class,
+            org.jepa4j.config.RunConfig.class, org.jepa4j.mask.MaskSampler.class, org.jepa4j.checkpoint.Checkpoint.class,
+            RunAgreement.class, org.jepa4j.graph.Tensors.class);
 
     private static final String VALUE = compute();
 
