@@ -1,17 +1,12 @@
 package org.jepa4j.train;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.jepa4j.checkpoint.Checkpoint;
 import org.jepa4j.cluster.ClusterSpec;
 import org.jepa4j.config.ConfigKeys;
-import org.jepa4j.config.DataConfig;
 import org.jepa4j.config.MetaConfig;
 import org.jepa4j.config.RunConfig;
-import org.jepa4j.config.RunConfigWriter;
 import org.jepa4j.data.Batch;
 import org.jepa4j.data.BatchLoader;
-import org.jepa4j.data.DatasetResolver;
-import org.jepa4j.data.ImageDataset;
 import org.jepa4j.data.LoaderOptions;
 import org.jepa4j.data.Preprocessing;
 import org.jepa4j.data.TrainTransform;
@@ -21,7 +16,6 @@ import org.jepa4j.mask.MaskSamplers;
 import org.jepa4j.model.ModelSpec;
 import org.jepa4j.model.ParameterNames;
 import org.jepa4j.provenance.Provenance;
-import org.jepa4j.tensor.FloatTensor;
 import org.jepa4j.tensor.NamedTensors;
 import org.jepa4j.train.step.PredictionTarget;
 import org.jepa4j.train.step.TrainingGraphOptions;
@@ -42,10 +36,11 @@ import java.util.concurrent.CountDownLatch;
  * in, one AdamW + EMA step per batch with the scheduled learning rate, weight decay and momentum,
  * logs, monitors and checkpoints out.
  *
- * <p>A run folder holds the resolved {@code config.yaml}, the CSV log {@code <write_tag>_r0.csv}
+ * <p>The run folder ({@link RunFolder}) holds the resolved {@code config.yaml}, the CSV log {@code <write_tag>_r0.csv}
  * ({@link TrainingLog}), {@code provenance.json} and {@code checkpoints/latest.safetensors}
  * (rewritten after every epoch and at the end) plus {@code checkpoints/epoch-NNNN.safetensors}
- * every {@code logging.checkpoint_freq} epochs.
+ * every {@code logging.checkpoint_freq} epochs. Each step runs alone or as one worker of a cluster
+ * ({@link StepRunner}).
  *
  * <p>Everything random is a pure function of {@code (meta.seed, step)}: the batch of step t, its
  * crops, its masks ({@code sampleAt(t)}), and the schedules. Resuming therefore loads the tensors
@@ -64,8 +59,6 @@ public final class Trainer {
     public static final int KNN_IMAGES = 1000;
     /** Neighbours of the quick kNN check. */
     public static final int KNN_K = 20;
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final RunConfig config;
     private final Options options;
@@ -191,7 +184,7 @@ public final class Trainer {
     private Summary runLoop(RunFolder folder) throws IOException {
         Checkpoint resumeFrom = folder.resumeFrom(config.meta(), options.resume());
         folder.createCheckpointFolder();
-        Plan plan = Plan.of(config);
+        RunPlan plan = RunPlan.of(config);
         Progress progress = new Progress(options.out(), options.interactive(), config.logging().logEvery());
         StepRunner runner = StepRunner.start(options.cluster(), config);
         try (TrainingGraph graph = runner.createGraph(plan.spec(), graphOptions(config)); runner) {
@@ -204,7 +197,7 @@ public final class Trainer {
             Provenance provenance = runner.provenance(Provenance.training(folder.path(), plan.yaml(),
                     plan.trainSet().description(), plan.trainSet().size(), config.meta().seed(), graph.device()));
             folder.writeRunFiles(plan.yaml(), provenance);
-            printStartup(progress, graph, plan, start, resumeFrom != null);
+            StartupReport.print(progress, config, plan, graph, start, resumeFrom != null, options.runFolder());
             Run run = new Run(folder, plan, graph, provenance, progress, start);
             LoaderOptions loading = runner.loading(LoaderOptions.training(config.data(), config.meta().seed(), start,
                     plan.endStep()));
@@ -242,36 +235,10 @@ public final class Trainer {
         return batch;
     }
 
-    /**
-     * What a config makes of its data: the model, the training set and the run's length.
-     *
-     * @param ipe        iterations per epoch
-     * @param totalSteps epochs·ipe
-     * @param endStep    the step the run stops at ({@code optimization.max_steps} when smaller)
-     * @param yaml       the resolved config
-     */
-    private record Plan(ModelSpec spec, ImageDataset trainSet, int batchSize, long ipe, long totalSteps, long endStep,
-                        Schedules schedules, String yaml) {
-        static Plan of(RunConfig config) throws IOException {
-            DataConfig data = config.data();
-            ImageDataset trainSet = DatasetResolver.train(data);
-            long ipe = BatchLoader.iterationsPerEpoch(trainSet.size(), data.batchSize());
-            if (ipe <= 0) {
-                throw new IllegalArgumentException("config data.batch_size: " + data.batchSize() + " is more than the "
-                        + trainSet.size() + " training images of " + trainSet.description());
-            }
-            long totalSteps = config.optimization().epochs() * ipe;
-            long maxSteps = config.optimization().maxSteps();
-            return new Plan(config.modelSpec(), trainSet, data.batchSize(), ipe, totalSteps,
-                    maxSteps > 0 ? Math.min(maxSteps, totalSteps) : totalSteps, Schedules.of(config.optimization(), ipe),
-                    RunConfigWriter.toYaml(config));
-        }
-    }
-
     /** One run's progress after each step: losses, log rows, monitors, checkpoints. */
     private final class Run {
         private final RunFolder folder;
-        private final Plan plan;
+        private final RunPlan plan;
         private final TrainingGraph graph;
         private final Provenance provenance;
         private final Progress progress;
@@ -283,7 +250,7 @@ public final class Trainer {
         private long written;
         private Path lastGood;
 
-        Run(RunFolder folder, Plan plan, TrainingGraph graph, Provenance provenance, Progress progress, long start)
+        Run(RunFolder folder, RunPlan plan, TrainingGraph graph, Provenance provenance, Progress progress, long start)
                 throws IOException {
             this.folder = folder;
             this.plan = plan;
@@ -426,76 +393,6 @@ public final class Trainer {
                 + kept.get(0) + (kept.size() > 1 ? ", ..." : "") + ")"));
         return 0;
     }
-
-    private void printStartup(Progress progress, TrainingGraph graph, Plan plan, long start, boolean resumed) {
-        ImageDataset trainSet = plan.trainSet();
-        long ipe = plan.ipe();
-        long totalSteps = plan.totalSteps();
-        long endStep = plan.endStep();
-        long encoder = 0;
-        long predictor = 0;
-        for (Map.Entry<String, FloatTensor> e : graph.state().asMap().entrySet()) {
-            String name = e.getKey();
-            if (name.startsWith(ParameterNames.ENCODER)) {
-                encoder += e.getValue().size();
-            } else if (name.startsWith(ParameterNames.PREDICTOR)) {
-                predictor += e.getValue().size();
-            }
-        }
-        ModelSpec spec = config.modelSpec();
-        var e = spec.encoder();
-        var p = spec.predictor();
-        progress.println(String.format(Locale.ROOT, "model: encoder %dpx/patch %d (%dx%d grid, %d channel%s), width %d,"
-                        + " depth %d, heads %d, mlp %d: %,d parameters; predictor width %d, depth %d, heads %d,"
-                        + " mlp %d: %,d parameters",
-                e.imageSize(), e.patchSize(), e.gridSize(), e.gridSize(), e.channels(), e.channels() == 1 ? "" : "s",
-                e.width(), e.depth(), e.heads(), e.mlpHidden(), encoder, p.width(), p.depth(), p.heads(),
-                p.mlpHidden(), predictor));
-        PredictionTarget target = graph.options().target();
-        progress.println("target: " + target.describe() + (target.isPixels()
-                ? " (no target encoder, no EMA; the exported encoder is the context encoder)"
-                : " (the target encoder is an EMA copy of the encoder)"));
-        progress.println("data: " + trainSet.description() + ", batch " + config.data().batchSize());
-        progress.println(String.format(Locale.ROOT, "schedule: %d iterations per epoch, %d epochs = %d steps%s",
-                ipe, config.optimization().epochs(), totalSteps,
-                endStep < totalSteps ? " (optimization.max_steps stops at " + endStep + ")" : ""));
-        if (resumed) {
-            progress.println(String.format(Locale.ROOT, "resuming at step %d (epoch %d, itr %d)", start,
-                    start / ipe + 1, start % ipe));
-        }
-        progress.println("device: " + graph.device() + ", TensorFlow threads intra-op "
-                + threads(config.meta().intraOpThreads()) + ", inter-op " + threads(config.meta().interOpThreads())
-                + ", towers " + config.meta().towers() + ", loader workers " + config.data().numWorkers());
-        String cores = coreUseNote(config.meta().intraOpThreads(), config.meta().interOpThreads(),
-                Runtime.getRuntime().availableProcessors());
-        if (cores != null) {
-            progress.println(cores);
-        }
-        if (!config.ignoredKeys().isEmpty()) {
-            progress.println("ignored config keys (accepted for compatibility, no effect on the JVM): "
-                    + String.join(", ", config.ignoredKeys()));
-        }
-        progress.println("run folder: " + options.runFolder().toAbsolutePath().normalize());
-    }
-
-    /**
-     * A note when explicit thread counts keep TensorFlow on fewer cores than the machine has
-     * (e.g. a 2-core preset on a larger machine), or null.
-     */
-    static String coreUseNote(int intraOp, int interOp, int cores) {
-        if (intraOp <= 0 || interOp <= 0 || (long) intraOp * interOp >= cores) {
-            return null;
-        }
-        return String.format(Locale.ROOT, "note: meta.intra_op_threads %d x meta.inter_op_threads %d keep TensorFlow on"
-                + " %d of this machine's %d cores; raise inter_op_threads and meta.towers together, or set"
-                + " 0/0 and towers 1 for TensorFlow's defaults", intraOp, interOp, intraOp * interOp, cores);
-    }
-
-    private static String threads(int n) {
-        return n <= 0 ? "TF default" : Integer.toString(n);
-    }
-
-
 
     /** Step-time average for images/s and the ETA; the first step (graph optimisation) is kept apart. */
     private static final class StepClock {
