@@ -3,10 +3,10 @@ package org.jepa4j.train;
 import org.jepa4j.config.DataConfig;
 import org.jepa4j.config.RunConfig;
 import org.jepa4j.config.RunConfigWriter;
-import org.jepa4j.data.BatchLoader;
 import org.jepa4j.data.DatasetResolver;
 import org.jepa4j.data.ImageDataset;
 import org.jepa4j.model.ModelSpec;
+import org.jepa4j.pipeline.BatchLoader;
 
 import java.io.IOException;
 

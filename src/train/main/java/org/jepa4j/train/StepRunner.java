@@ -6,9 +6,9 @@ import org.jepa4j.cluster.ClusterRun;
 import org.jepa4j.cluster.ClusterSpec;
 import org.jepa4j.cluster.Watchdog;
 import org.jepa4j.config.RunConfig;
-import org.jepa4j.data.Batch;
-import org.jepa4j.data.LoaderOptions;
 import org.jepa4j.model.ModelSpec;
+import org.jepa4j.pipeline.Batch;
+import org.jepa4j.pipeline.LoaderOptions;
 import org.jepa4j.provenance.Provenance;
 import org.jepa4j.train.step.TrainingGraphOptions;
 

@@ -5,16 +5,16 @@ import org.jepa4j.cluster.ClusterSpec;
 import org.jepa4j.config.ConfigKeys;
 import org.jepa4j.config.MetaConfig;
 import org.jepa4j.config.RunConfig;
-import org.jepa4j.data.Batch;
-import org.jepa4j.data.BatchLoader;
-import org.jepa4j.data.LoaderOptions;
 import org.jepa4j.data.Preprocessing;
-import org.jepa4j.data.TrainTransform;
 import org.jepa4j.mask.MaskBatch;
 import org.jepa4j.mask.MaskSampler;
 import org.jepa4j.mask.MaskSamplers;
 import org.jepa4j.model.ModelSpec;
 import org.jepa4j.model.ParameterNames;
+import org.jepa4j.pipeline.Batch;
+import org.jepa4j.pipeline.BatchLoader;
+import org.jepa4j.pipeline.LoaderOptions;
+import org.jepa4j.pipeline.TrainTransform;
 import org.jepa4j.provenance.Provenance;
 import org.jepa4j.tensor.NamedTensors;
 import org.jepa4j.train.step.PredictionTarget;
@@ -195,7 +195,8 @@ public final class Trainer {
             MaskSampler sampler = MaskSamplers.create(config.mask(), plan.spec().encoder().gridSize(),
                     plan.spec().encoder().gridSize(), config.meta().seed());
             Provenance provenance = runner.provenance(Provenance.training(folder.path(), plan.yaml(),
-                    plan.trainSet().description(), plan.trainSet().size(), config.meta().seed(), graph.device()));
+                    plan.trainSet().description(), plan.trainSet().size(), config.meta().seed(), graph.device())
+                    .withEngine("tensorflow", org.tensorflow.TensorFlow.version()));
             folder.writeRunFiles(plan.yaml(), provenance);
             StartupReport.print(progress, config, plan, graph, start, resumeFrom != null, options.runFolder());
             Run run = new Run(folder, plan, graph, provenance, progress, start);

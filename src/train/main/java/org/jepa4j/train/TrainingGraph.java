@@ -1,7 +1,6 @@
 package org.jepa4j.train;
 
 import org.jepa4j.cluster.Replication;
-import org.jepa4j.data.Batch;
 import org.jepa4j.graph.GraphVariables;
 import org.jepa4j.graph.Layers;
 import org.jepa4j.graph.Predictor;
@@ -11,6 +10,7 @@ import org.jepa4j.model.EncoderSpec;
 import org.jepa4j.model.Initializer;
 import org.jepa4j.model.ModelSpec;
 import org.jepa4j.model.ParameterNames;
+import org.jepa4j.pipeline.Batch;
 import org.jepa4j.tensor.FloatTensor;
 import org.jepa4j.tensor.NamedTensors;
 import org.jepa4j.train.step.AdamW;

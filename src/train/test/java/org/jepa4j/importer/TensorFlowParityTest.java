@@ -2,10 +2,10 @@ package org.jepa4j.importer;
 
 import org.jepa4j.train.step.TrainingGraphOptions;
 import org.jepa4j.checkpoint.Checkpoint;
-import org.jepa4j.data.Batch;
 import org.jepa4j.graph.EncoderGraph;
 import org.jepa4j.mask.MaskBatch;
 import org.jepa4j.model.ModelSpec;
+import org.jepa4j.pipeline.Batch;
 import org.jepa4j.tensor.FloatTensor;
 import org.jepa4j.testing.OfficialFixture;
 import org.jepa4j.train.TrainingGraph;
@@ -33,7 +33,7 @@ class TensorFlowParityTest {
     @BeforeAll
     static void importFixture() throws Exception {
         fx = OfficialFixture.load();
-        ckpt = fx.importInto(tmp.resolve("run"));
+        ckpt = FixtureImport.importInto(fx, tmp.resolve("run"));
         FloatTensor img = fx.array("images");
         images = img.data();
         batch = (int) img.shape()[0];

@@ -1,11 +1,12 @@
 package org.jepa4j.train;
 
 import org.jepa4j.train.step.PredictionTarget;
-import org.jepa4j.data.Batch;
+import org.jepa4j.pipeline.Batch;
 import org.jepa4j.mask.MaskBatch;
 import org.jepa4j.model.Initializer;
 import org.jepa4j.model.ModelSpec;
 import org.jepa4j.model.ParameterNames;
+import org.jepa4j.pipeline.Batch;
 import org.jepa4j.tensor.FloatTensor;
 import org.jepa4j.tensor.NamedTensors;
 import org.jepa4j.testing.ReferenceForward;

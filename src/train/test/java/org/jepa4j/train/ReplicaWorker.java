@@ -5,9 +5,9 @@ import org.jepa4j.cluster.AllReduce;
 import org.jepa4j.cluster.ClusterServer;
 import org.jepa4j.cluster.ClusterSpec;
 import org.jepa4j.cluster.Replication;
-import org.jepa4j.data.Batch;
 import org.jepa4j.graph.Tensors;
 import org.jepa4j.model.ModelSpec;
+import org.jepa4j.pipeline.Batch;
 import org.jepa4j.tensor.NamedTensors;
 
 import java.io.ObjectOutputStream;

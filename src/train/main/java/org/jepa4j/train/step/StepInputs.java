@@ -1,6 +1,6 @@
 package org.jepa4j.train.step;
 
-import org.jepa4j.data.Batch;
+import org.jepa4j.pipeline.Batch;
 import org.jepa4j.graph.Tensors;
 import org.jepa4j.mask.MaskBatch;
 import org.jepa4j.model.EncoderSpec;
