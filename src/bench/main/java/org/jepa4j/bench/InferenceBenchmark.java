@@ -336,8 +336,8 @@ public final class InferenceBenchmark implements Callable<Integer> {
         private final String name;
 
         ExtractorBackend(Path model, FeatureKind feature, int threads, boolean spinning, int lanes) throws IOException {
-            fx = FeatureExtractor.open(model, ExtractorOptions.defaults().withFeature(feature).withIntraOpThreads(threads)
-                    .withSpinning(spinning).withLanes(lanes));
+            fx = FeatureExtractor.open(model, ExtractorOptions.builder().feature(feature).intraOpThreads(threads)
+                    .spinning(spinning).lanes(lanes).build());
             name = "FeatureExtractor " + feature + (lanes == 1 ? "" : ", " + lanes + " lanes");
         }
 

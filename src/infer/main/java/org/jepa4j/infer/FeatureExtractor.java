@@ -81,6 +81,11 @@ public final class FeatureExtractor implements AutoCloseable {
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private volatile boolean closed;
 
+    /** The version of the ONNX Runtime library this extractor runs on (for provenance and reports). */
+    public static String onnxRuntimeVersion() {
+        return OrtEnvironment.getEnvironment().getVersion();
+    }
+
     private FeatureExtractor(OrtEnvironment env, OrtSession session, String inputName, EvalTransform transform,
                              ModelInfo info, ExtractorOptions options) {
         this.env = env;

@@ -1,10 +1,11 @@
 package org.jepa4j.checkpoint;
 
-import org.jepa4j.tensor.FloatTensor;
-import org.jepa4j.tensor.NamedTensors;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.jepa4j.io.AtomicFiles;
+import org.jepa4j.tensor.FloatTensor;
+import org.jepa4j.tensor.NamedTensors;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -28,8 +29,8 @@ import java.util.zip.CRC32C;
  *
  * <p>Writing produces F32 tensors only; reading accepts F32, F64, F16, BF16 and the integer
  * types, converting to float32. String metadata ({@code __metadata__}) round-trips.
- * Writes go to a temporary file in the same folder that is renamed over the target at the end,
- * so a crash never leaves a half-written file under the final name.
+ * Writes go through {@link AtomicFiles} (temporary file in the same folder, fsync, rename, fsync
+ * of the folder), so a crash never leaves a half-written file under the final name.
  *
  * <p>Every file written here carries, under the metadata key {@link #CHECKSUMS}, a JSON object of
  * CRC32C checksums: one per tensor (of its raw bytes, as stored) and one of the other metadata
@@ -54,7 +55,7 @@ public final class Safetensors {
     public record Contents(NamedTensors tensors, Map<String, String> metadata) {
     }
 
-    /** Writes {@code tensors} and {@code metadata} to {@code file} atomically (temp file + rename). */
+    /** Writes {@code tensors} and {@code metadata} to {@code file} atomically ({@link AtomicFiles}). */
     public static void write(Path file, NamedTensors tensors, Map<String, String> metadata) throws IOException {
         Map<String, long[]> shapes = new LinkedHashMap<>();
         tensors.asMap().forEach((name, t) -> shapes.put(name, t.shape()));
@@ -70,7 +71,7 @@ public final class Safetensors {
     /**
      * Writes the tensors named in {@code shapes}, in order, asking {@code supplier} for each one
      * only when it is written, so a file larger than the heap can be produced one tensor at a
-     * time. Atomic (temp file + rename).
+     * time. Atomic and durable ({@link AtomicFiles}).
      *
      * @param progress called after each tensor with (tensors done, data bytes done)
      * @throws IOException naming the tensor when the supplied shape differs from the announced one
@@ -84,15 +85,7 @@ public final class Safetensors {
         shapes.keySet().forEach(name -> checksums.put(name, PLACEHOLDER));
         byte[] headerBytes = header(shapes, meta, checksums);
         int padded = (headerBytes.length + 7) / 8 * 8;
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp;
-        try {
-            Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
-        } catch (IOException e) {
-            throw org.jepa4j.io.AtomicFiles.named(file, e);
-        }
-        try {
+        AtomicFiles.writePath(file, tmp -> {
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
                 ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
                 out.write(len.array());
@@ -136,15 +129,8 @@ public final class Safetensors {
                 while (hb.hasRemaining()) {
                     pos += ch.write(hb, pos);
                 }
-                ch.force(true);
             }
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw org.jepa4j.io.AtomicFiles.named(file, e);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        });
     }
 
     private static byte[] header(Map<String, long[]> shapes, Map<String, String> metadata,

@@ -35,21 +35,21 @@ public final class ImportedRunConfig {
         var e = spec.encoder();
         var p = spec.predictor();
         DataConfig dc = d.data();
-        DataConfig data = new DataConfig(dc.batchSize(), dc.colorJitterStrength(), dc.cropScale(), e.imageSize(),
-                dc.imageFolder(), dc.numWorkers(), dc.pinMem(), dc.rootPath(), dc.useColorDistortion(),
-                dc.useGaussianBlur(), dc.useHorizontalFlip(), dc.source(), dc.evalSource(), e.channels(),
-                e.channels() == 3 ? dc.mean() : dc.mean().subList(0, 1), e.channels() == 3 ? dc.std() : dc.std().subList(0, 1),
-                dc.prefetch(), dc.limit(), dc.maxPixels());
+        DataConfig data = dc.toBuilder().cropSize(e.imageSize()).channels(e.channels())
+                .mean(e.channels() == 3 ? dc.mean() : dc.mean().subList(0, 1))
+                .std(e.channels() == 3 ? dc.std() : dc.std().subList(0, 1))
+                .build();
         MaskConfig mc = d.mask();
-        MaskConfig mask = new MaskConfig(mc.allowOverlap(), mc.aspectRatio(), mc.encMaskScale(), mc.minKeep(),
-                mc.numEncMasks(), mc.numPredMasks(), e.patchSize(), mc.predMaskScale(), mc.strategy(), mc.coverEdges(),
-                mc.truncation());
+        MaskConfig mask = mc.toBuilder().patchSize(e.patchSize()).build();
         MetaConfig m = d.meta();
         String name = SpecInference.modelNameOfWidth(e.width());
-        MetaConfig meta = new MetaConfig(m.copyData(), m.loadCheckpoint(), name == null ? m.modelName() : name,
-                p.depth(), p.width(), m.readCheckpoint(), m.useBfloat16(), m.seed(), e.width(), e.depth(), e.heads(),
-                (double) e.mlpHidden() / e.width(), p.heads() == e.heads() ? 0 : p.heads(), m.loss(),
-                m.intraOpThreads(), m.interOpThreads(), m.towers(), m.collectiveTimeoutS(), m.towerDevices());
+        // target, pixel_norm and the initialisation keys are the reference's (features, unscaled tables)
+        MetaConfig meta = m.toBuilder().modelName(name == null ? m.modelName() : name)
+                .predDepth(p.depth()).predEmbDim(p.width()).embedDim(e.width()).depth(e.depth()).numHeads(e.heads())
+                .mlpRatio((double) e.mlpHidden() / e.width()).predNumHeads(p.heads() == e.heads() ? 0 : p.heads())
+                .target(MetaConfig.defaults().target()).pixelNorm(MetaConfig.defaults().pixelNorm())
+                .init(MetaConfig.defaults().init())
+                .build();
         LoggingConfig lc = d.logging();
         LoggingConfig logging = new LoggingConfig(runFolder, lc.writeTag(), lc.checkpointFreq(), lc.logEvery());
         RunConfig c = new RunConfig(data, mask, meta, d.optimization(), logging, List.of());
@@ -59,9 +59,7 @@ public final class ImportedRunConfig {
         if (!loads(c)) {
             // small grids cannot hold the shipped min_keep 10 inside a 15-20 % target block;
             // fall back to the collator's constructor default 4 (docs/reference.md §1.1)
-            RunConfig small = c.withMask(new MaskConfig(mask.allowOverlap(), mask.aspectRatio(), mask.encMaskScale(),
-                    4, mask.numEncMasks(), mask.numPredMasks(), mask.patchSize(), mask.predMaskScale(),
-                    mask.strategy(), mask.coverEdges(), mask.truncation()));
+            RunConfig small = c.withMask(mask.toBuilder().minKeep(4).build());
             if (loads(small)) {
                 return small;
             }

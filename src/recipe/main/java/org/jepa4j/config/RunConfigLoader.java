@@ -1,7 +1,5 @@
 package org.jepa4j.config;
 
-import org.jepa4j.model.InitScheme;
-
 import org.jepa4j.model.ModelSpec;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -22,7 +20,8 @@ import java.util.Set;
 
 /**
  * Reads one YAML run file in the reference's layout (docs/reference.md §7.1) into a validated
- * {@link RunConfig}. Missing keys take the section records' {@code defaults()}; {@code --set
+ * {@link RunConfig}. Each section record reads its own keys ({@code MetaConfig.parse}, ...); this
+ * class reads the file, applies overrides, rejects unknown keys and checks keys against each other. Missing keys take the section records' {@code defaults()}; {@code --set
  * section.key=value} overrides are applied before validation. Every problem of the file (unknown
  * sections or keys, wrong types, inconsistent values) is collected and reported together in one
  * {@link ConfigException}, before any work starts.
@@ -201,230 +200,14 @@ public final class RunConfigLoader {
         for (String name : ConfigKeys.SECTIONS) {
             s.put(name, new Section(name, raw.getOrDefault(name, Map.of()), overridden, problems));
         }
-        DataConfig data = data(s.get("data"));
-        MaskConfig mask = mask(s.get("mask"));
-        MetaConfig meta = meta(s.get("meta"));
-        OptimizationConfig opt = optimization(s.get("optimization"));
-        LoggingConfig logging = logging(s.get("logging"));
+        DataConfig data = DataConfig.parse(s.get("data"));
+        MaskConfig mask = MaskConfig.parse(s.get("mask"));
+        MetaConfig meta = MetaConfig.parse(s.get("meta"));
+        OptimizationConfig opt = OptimizationConfig.parse(s.get("optimization"));
+        LoggingConfig logging = LoggingConfig.parse(s.get("logging"));
         RunConfig config = new RunConfig(data, mask, meta, opt, logging, ignoredKeys(data, meta));
         crossCheck(config, s.get("data"), s.get("mask"), s.get("meta"), problems);
         return config;
-    }
-
-    private static DataConfig data(Section s) {
-        DataConfig d = DataConfig.defaults();
-        int batchSize = s.integer("batch_size", d.batchSize());
-        if (batchSize < 1) {
-            s.problem("batch_size", batchSize + " is not allowed, expected at least 1");
-        }
-        double jitter = s.number("color_jitter_strength", d.colorJitterStrength());
-        Range cropScale = s.range("crop_scale", d.cropScale());
-        fraction(s, "crop_scale", cropScale);
-        int cropSize = s.integer("crop_size", d.cropSize());
-        if (cropSize < 1) {
-            s.problem("crop_size", cropSize + " is not allowed, expected a positive image size in pixels");
-        }
-        String imageFolder = s.string("image_folder", d.imageFolder(), false);
-        int numWorkers = s.integer("num_workers", d.numWorkers());
-        nonNegative(s, "num_workers", numWorkers);
-        boolean pinMem = s.bool("pin_mem", d.pinMem());
-        String rootPath = s.string("root_path", d.rootPath(), false);
-        boolean colour = s.bool("use_color_distortion", d.useColorDistortion());
-        if (colour) {
-            s.problem("use_color_distortion", "true is not supported: colour distortion is not implemented in jepa4j "
-                    + "(it is off in every reference config, docs/reference.md §6), expected false");
-        }
-        boolean blur = s.bool("use_gaussian_blur", d.useGaussianBlur());
-        if (blur) {
-            s.problem("use_gaussian_blur", "true is not supported: Gaussian blur is not implemented in jepa4j "
-                    + "(it is off in every reference config, docs/reference.md §6), expected false");
-        }
-        boolean flip = s.bool("use_horizontal_flip", d.useHorizontalFlip());
-        String source = s.string("source", d.source(), true);
-        String evalSource = s.string("eval_source", d.evalSource(), true);
-        int channels = s.integer("channels", d.channels());
-        if (channels != 1 && channels != 3) {
-            s.problem("channels", channels + " is not allowed, expected 1 (grey) or 3 (RGB)");
-        }
-        List<Double> mean = s.numbers("mean", d.mean());
-        List<Double> std = s.numbers("std", d.std());
-        for (double x : std) {
-            if (!(x > 0)) {
-                s.problem("std", Section.show(std) + " contains " + x + ", expected every std > 0");
-                break;
-            }
-        }
-        int prefetch = s.integer("prefetch", d.prefetch());
-        positive(s, "prefetch", prefetch); // the loader needs room for one batch ahead
-        int limit = s.integer("limit", d.limit());
-        nonNegative(s, "limit", limit);
-        long maxPixels = s.longInteger("max_pixels", d.maxPixels());
-        positive(s, "max_pixels", maxPixels);
-        return new DataConfig(batchSize, jitter, cropScale, cropSize, imageFolder, numWorkers, pinMem, rootPath,
-                colour, blur, flip, source, evalSource, channels, mean, std, prefetch, limit, maxPixels);
-    }
-
-    private static MaskConfig mask(Section s) {
-        MaskConfig m = MaskConfig.defaults();
-        boolean allowOverlap = s.bool("allow_overlap", m.allowOverlap());
-        Range aspect = s.range("aspect_ratio", m.aspectRatio());
-        if (!(aspect.min() > 0)) {
-            s.problem("aspect_ratio", aspect + " is not allowed, expected positive aspect ratios (h/w)");
-        }
-        Range enc = s.range("enc_mask_scale", m.encMaskScale());
-        fraction(s, "enc_mask_scale", enc);
-        int minKeep = s.integer("min_keep", m.minKeep());
-        nonNegative(s, "min_keep", minKeep);
-        int nenc = s.integer("num_enc_masks", m.numEncMasks());
-        if (nenc < 1) {
-            s.problem("num_enc_masks", nenc + " is not allowed, expected at least 1");
-        }
-        int npred = s.integer("num_pred_masks", m.numPredMasks());
-        if (npred < 1) {
-            s.problem("num_pred_masks", npred + " is not allowed, expected at least 1");
-        }
-        int patchSize = s.integer("patch_size", m.patchSize());
-        if (patchSize < 1) {
-            s.problem("patch_size", patchSize + " is not allowed, expected a positive patch size in pixels");
-        }
-        Range pred = s.range("pred_mask_scale", m.predMaskScale());
-        fraction(s, "pred_mask_scale", pred);
-        String strategy = s.string("strategy", m.strategy(), false);
-        if (!ConfigKeys.MASK_STRATEGIES.contains(strategy)) {
-            s.problem("strategy", "'" + strategy + "' is not a mask strategy, expected one of "
-                    + ConfigKeys.MASK_STRATEGIES);
-        }
-        boolean coverEdges = s.bool("cover_edges", m.coverEdges());
-        String truncation = s.string("truncation", m.truncation(), false);
-        if (!ConfigKeys.MASK_TRUNCATIONS.contains(truncation)) {
-            s.problem("truncation", "'" + truncation + "' is not a truncation mode, expected one of "
-                    + ConfigKeys.MASK_TRUNCATIONS);
-        }
-        return new MaskConfig(allowOverlap, aspect, enc, minKeep, nenc, npred, patchSize, pred, strategy, coverEdges,
-                truncation);
-    }
-
-    private static MetaConfig meta(Section s) {
-        MetaConfig m = MetaConfig.defaults();
-        boolean copyData = s.bool("copy_data", m.copyData());
-        boolean loadCheckpoint = s.bool("load_checkpoint", m.loadCheckpoint());
-        String modelName = s.string("model_name", m.modelName(), false);
-        if (!ModelSpec.NAMES.contains(modelName.toLowerCase(Locale.ROOT))) {
-            s.problem("model_name", "'" + modelName + "' is not a model name, expected one of " + ModelSpec.NAMES);
-        }
-        int predDepth = s.integer("pred_depth", m.predDepth());
-        positive(s, "pred_depth", predDepth);
-        int predEmbDim = s.integer("pred_emb_dim", m.predEmbDim());
-        positive(s, "pred_emb_dim", predEmbDim);
-        String readCheckpoint = s.string("read_checkpoint", m.readCheckpoint(), true);
-        boolean bf16 = s.bool("use_bfloat16", m.useBfloat16());
-        long seed = s.longInteger("seed", m.seed());
-        int embedDim = s.integer("embed_dim", m.embedDim());
-        nonNegative(s, "embed_dim", embedDim);
-        int depth = s.integer("depth", m.depth());
-        nonNegative(s, "depth", depth);
-        int numHeads = s.integer("num_heads", m.numHeads());
-        nonNegative(s, "num_heads", numHeads);
-        double mlpRatio = s.number("mlp_ratio", m.mlpRatio());
-        if (mlpRatio < 0) {
-            s.problem("mlp_ratio", mlpRatio + " is negative, expected 0 (the named model's) or a positive ratio");
-        }
-        int predNumHeads = s.integer("pred_num_heads", m.predNumHeads());
-        nonNegative(s, "pred_num_heads", predNumHeads);
-        String loss = s.string("loss", m.loss(), false);
-        if (!ConfigKeys.LOSSES.contains(loss)) {
-            s.problem("loss", "'" + loss + "' is not a loss, expected one of " + ConfigKeys.LOSSES);
-        }
-        int intra = s.integer("intra_op_threads", m.intraOpThreads());
-        nonNegative(s, "intra_op_threads", intra);
-        int inter = s.integer("inter_op_threads", m.interOpThreads());
-        nonNegative(s, "inter_op_threads", inter);
-        int towers = s.integer("towers", m.towers());
-        positive(s, "towers", towers);
-        double collectiveTimeout = s.number("collective_timeout_s", m.collectiveTimeoutS());
-        if (!(collectiveTimeout > 0)) {
-            s.problem("collective_timeout_s", collectiveTimeout + " is not positive, expected seconds > 0 that a"
-                    + " multi-worker step waits for the other workers");
-        }
-        String towerDevices = s.string("tower_devices", m.towerDevices(), false);
-        if (!MetaConfig.TOWER_DEVICES.contains(towerDevices)) {
-            s.problem("tower_devices", "'" + towerDevices + "' is not a placement, expected one of "
-                    + MetaConfig.TOWER_DEVICES);
-        }
-        String target = s.string("target", m.target(), false);
-        if (!ConfigKeys.TARGETS.contains(target)) {
-            s.problem("target", "'" + target + "' is not a prediction target, expected one of " + ConfigKeys.TARGETS);
-        }
-        boolean pixelNorm = s.bool("pixel_norm", m.pixelNorm());
-        String patchEmbedInit = s.string("patch_embed_init", m.init().patchEmbedding(), false);
-        if (!InitScheme.PATCH_EMBEDDINGS.contains(patchEmbedInit)) {
-            s.problem("patch_embed_init", "'" + patchEmbedInit + "' is not an initialisation, expected one of "
-                    + InitScheme.PATCH_EMBEDDINGS);
-            patchEmbedInit = InitScheme.TRUNC_NORMAL;
-        }
-        double posScale = positionScale(s, "pos_embed_scale", m.init().positionScale());
-        double predPosScale = positionScale(s, "pred_pos_embed_scale", m.init().predictorPositionScale());
-        return new MetaConfig(copyData, loadCheckpoint, modelName, predDepth, predEmbDim, readCheckpoint, bf16, seed,
-                embedDim, depth, numHeads, mlpRatio, predNumHeads, loss, intra, inter, towers, collectiveTimeout,
-                towerDevices, target, pixelNorm, new InitScheme(patchEmbedInit, posScale, predPosScale));
-    }
-
-    /** A position table's scale: finite and >= 0 (0 removes the table). */
-    private static double positionScale(Section s, String key, double fallback) {
-        double v = s.number(key, fallback);
-        if (!(Double.isFinite(v) && v >= 0)) {
-            s.problem(key, v + " is not a scale, expected a finite number >= 0 that multiplies the sin-cos table"
-                    + " (1 = the reference)");
-            return fallback;
-        }
-        return v;
-    }
-
-    private static OptimizationConfig optimization(Section s) {
-        OptimizationConfig o = OptimizationConfig.defaults();
-        Range ema = s.range("ema", o.ema());
-        if (ema.min() < 0 || ema.max() > 1) {
-            s.problem("ema", ema + " is outside [0, 1], expected EMA momentum values in [0, 1]");
-        }
-        int epochs = s.integer("epochs", o.epochs());
-        positive(s, "epochs", epochs);
-        double finalLr = notNegative(s, "final_lr", s.number("final_lr", o.finalLr()));
-        double finalWd = notNegative(s, "final_weight_decay", s.number("final_weight_decay", o.finalWeightDecay()));
-        double ipeScale = s.number("ipe_scale", o.ipeScale());
-        if (!(ipeScale > 0)) {
-            s.problem("ipe_scale", ipeScale + " is not allowed, expected a positive scale");
-        }
-        double lr = notNegative(s, "lr", s.number("lr", o.lr()));
-        double startLr = notNegative(s, "start_lr", s.number("start_lr", o.startLr()));
-        double warmup = notNegative(s, "warmup", s.number("warmup", o.warmup()));
-        double wd = notNegative(s, "weight_decay", s.number("weight_decay", o.weightDecay()));
-        long maxSteps = s.longInteger("max_steps", o.maxSteps());
-        if (maxSteps < 0) {
-            s.problem("max_steps", maxSteps + " is negative, expected 0 (all epochs) or a step count");
-        }
-        int probeEvery = s.integer("probe_every", o.probeEvery());
-        nonNegative(s, "probe_every", probeEvery);
-        int evalEvery = s.integer("eval_every", o.evalEvery());
-        nonNegative(s, "eval_every", evalEvery);
-        return new OptimizationConfig(ema, epochs, finalLr, finalWd, ipeScale, lr, startLr, warmup, wd, maxSteps,
-                probeEvery, evalEvery);
-    }
-
-    private static LoggingConfig logging(Section s) {
-        LoggingConfig l = LoggingConfig.defaults();
-        String folder = s.string("folder", l.folder(), false);
-        String writeTag = s.string("write_tag", l.writeTag(), false);
-        if (writeTag != null && !writeTag.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,99}")) {
-            s.problem("write_tag", "'" + writeTag + "' is not allowed, expected a plain file-name prefix (letters,"
-                    + " digits, '.', '_', '-'; no path separators or '..'), e.g. jepa");
-        } else if (writeTag != null && writeTag.contains("..")) {
-            s.problem("write_tag", "'" + writeTag + "' is not allowed, expected a plain file-name prefix without '..'");
-        }
-        int checkpointFreq = s.integer("checkpoint_freq", l.checkpointFreq());
-        nonNegative(s, "checkpoint_freq", checkpointFreq);
-        int logEvery = s.integer("log_every", l.logEvery());
-        positive(s, "log_every", logEvery);
-        return new LoggingConfig(folder, writeTag, checkpointFreq, logEvery);
     }
 
     /** Checks between keys, and the model the run would build. */
@@ -557,31 +340,6 @@ public final class RunConfigLoader {
             ignored.add("meta.use_bfloat16"); // training runs in float32
         }
         return ignored;
-    }
-
-    private static void fraction(Section s, String key, Range r) {
-        if (!(r.min() > 0) || r.max() > 1) {
-            s.problem(key, r + " is outside (0, 1], expected area fractions 0 < min <= max <= 1");
-        }
-    }
-
-    private static void positive(Section s, String key, long v) {
-        if (v < 1) {
-            s.problem(key, v + " is not allowed, expected at least 1");
-        }
-    }
-
-    private static void nonNegative(Section s, String key, long v) {
-        if (v < 0) {
-            s.problem(key, v + " is negative, expected 0 or more");
-        }
-    }
-
-    private static double notNegative(Section s, String key, double v) {
-        if (v < 0 || Double.isNaN(v)) {
-            s.problem(key, v + " is negative, expected 0 or more");
-        }
-        return v;
     }
 
     private static String oneLine(String message) {

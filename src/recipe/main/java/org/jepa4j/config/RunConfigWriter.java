@@ -51,97 +51,11 @@ public final class RunConfigWriter {
     /** Every key's value by section, as Java values (Integer, Long, Double, Boolean, String, Range, List). */
     static Map<String, Map<String, Object>> values(RunConfig c) {
         Map<String, Map<String, Object>> v = new LinkedHashMap<>();
-        DataConfig d = c.data();
-        Map<String, Object> data = new LinkedHashMap<>();
-        data.put("batch_size", d.batchSize());
-        data.put("color_jitter_strength", d.colorJitterStrength());
-        data.put("crop_scale", d.cropScale());
-        data.put("crop_size", d.cropSize());
-        data.put("image_folder", d.imageFolder());
-        data.put("num_workers", d.numWorkers());
-        data.put("pin_mem", d.pinMem());
-        data.put("root_path", d.rootPath());
-        data.put("use_color_distortion", d.useColorDistortion());
-        data.put("use_gaussian_blur", d.useGaussianBlur());
-        data.put("use_horizontal_flip", d.useHorizontalFlip());
-        data.put("channels", d.channels());
-        data.put("eval_source", d.evalSource());
-        data.put("limit", d.limit());
-        data.put("max_pixels", d.maxPixels());
-        data.put("mean", d.mean());
-        data.put("prefetch", d.prefetch());
-        data.put("source", d.source());
-        data.put("std", d.std());
-        v.put("data", data);
-
-        LoggingConfig l = c.logging();
-        Map<String, Object> logging = new LinkedHashMap<>();
-        logging.put("folder", l.folder());
-        logging.put("write_tag", l.writeTag());
-        logging.put("checkpoint_freq", l.checkpointFreq());
-        logging.put("log_every", l.logEvery());
-        v.put("logging", logging);
-
-        MaskConfig m = c.mask();
-        Map<String, Object> mask = new LinkedHashMap<>();
-        mask.put("allow_overlap", m.allowOverlap());
-        mask.put("aspect_ratio", m.aspectRatio());
-        mask.put("enc_mask_scale", m.encMaskScale());
-        mask.put("min_keep", m.minKeep());
-        mask.put("num_enc_masks", m.numEncMasks());
-        mask.put("num_pred_masks", m.numPredMasks());
-        mask.put("patch_size", m.patchSize());
-        mask.put("pred_mask_scale", m.predMaskScale());
-        mask.put("cover_edges", m.coverEdges());
-        mask.put("strategy", m.strategy());
-        mask.put("truncation", m.truncation());
-        v.put("mask", mask);
-
-        MetaConfig t = c.meta();
-        Map<String, Object> meta = new LinkedHashMap<>();
-        meta.put("copy_data", t.copyData());
-        meta.put("load_checkpoint", t.loadCheckpoint());
-        meta.put("model_name", t.modelName());
-        meta.put("pred_depth", t.predDepth());
-        meta.put("pred_emb_dim", t.predEmbDim());
-        meta.put("read_checkpoint", t.readCheckpoint());
-        meta.put("use_bfloat16", t.useBfloat16());
-        meta.put("collective_timeout_s", t.collectiveTimeoutS());
-        meta.put("depth", t.depth());
-        meta.put("embed_dim", t.embedDim());
-        meta.put("inter_op_threads", t.interOpThreads());
-        meta.put("intra_op_threads", t.intraOpThreads());
-        meta.put("loss", t.loss());
-        meta.put("mlp_ratio", t.mlpRatio());
-        meta.put("num_heads", t.numHeads());
-        meta.put("patch_embed_init", t.init().patchEmbedding());
-        meta.put("pixel_norm", t.pixelNorm());
-        meta.put("pos_embed_scale", t.init().positionScale());
-        meta.put("pred_pos_embed_scale", t.init().predictorPositionScale());
-        meta.put("pred_num_heads", t.predNumHeads());
-        meta.put("seed", t.seed());
-        meta.put("target", t.target());
-        meta.put("tower_devices", t.towerDevices());
-        meta.put("towers", t.towers());
-        v.put("meta", meta);
-
-        OptimizationConfig o = c.optimization();
-        Map<String, Object> opt = new LinkedHashMap<>();
-        opt.put("ema", o.ema());
-        opt.put("epochs", o.epochs());
-        opt.put("final_lr", o.finalLr());
-        opt.put("final_weight_decay", o.finalWeightDecay());
-        opt.put("ipe_scale", o.ipeScale());
-        opt.put("lr", o.lr());
-        opt.put("start_lr", o.startLr());
-        // an integer in the shipped files (warmup: 40); fractional epochs stay floats
-        opt.put("warmup", o.warmup() == Math.rint(o.warmup()) && Math.abs(o.warmup()) < 1e15
-                ? (Object) (long) o.warmup() : (Object) o.warmup());
-        opt.put("weight_decay", o.weightDecay());
-        opt.put("eval_every", o.evalEvery());
-        opt.put("max_steps", o.maxSteps());
-        opt.put("probe_every", o.probeEvery());
-        v.put("optimization", opt);
+        v.put("data", c.data().yamlValues());
+        v.put("logging", c.logging().yamlValues());
+        v.put("mask", c.mask().yamlValues());
+        v.put("meta", c.meta().yamlValues());
+        v.put("optimization", c.optimization().yamlValues());
         return v;
     }
 

@@ -150,6 +150,62 @@ final class Section {
         return out;
     }
 
+    /** Records a problem unless {@code v >= 1}; returns {@code v}. */
+    int positive(String key, int v) {
+        positive(key, (long) v);
+        return v;
+    }
+
+    /** Records a problem unless {@code v >= 1}; returns {@code v}. */
+    long positive(String key, long v) {
+        if (v < 1) {
+            problem(key, v + " is not allowed, expected at least 1");
+        }
+        return v;
+    }
+
+    /** Records a problem unless {@code v >= 0}; returns {@code v}. */
+    int nonNegative(String key, int v) {
+        nonNegative(key, (long) v);
+        return v;
+    }
+
+    /** Records a problem unless {@code v >= 0}; returns {@code v}. */
+    long nonNegative(String key, long v) {
+        if (v < 0) {
+            problem(key, v + " is negative, expected 0 or more");
+        }
+        return v;
+    }
+
+    /** Records a problem unless {@code v >= 0} (NaN is a problem); returns {@code v}. */
+    double notNegative(String key, double v) {
+        if (v < 0 || Double.isNaN(v)) {
+            problem(key, v + " is negative, expected 0 or more");
+        }
+        return v;
+    }
+
+    /** Records a problem unless {@code r} is a range of area fractions, 0 < min <= max <= 1; returns {@code r}. */
+    Range fraction(String key, Range r) {
+        if (!(r.min() > 0) || r.max() > 1) {
+            problem(key, r + " is outside (0, 1], expected area fractions 0 < min <= max <= 1");
+        }
+        return r;
+    }
+
+    /**
+     * A string that must be one of {@code allowed}; otherwise records
+     * {@code 'v' is not <what>, expected one of [...]}. Returns the value read.
+     */
+    String oneOf(String key, String fallback, List<String> allowed, String what) {
+        String v = string(key, fallback, false);
+        if (!allowed.contains(v)) {
+            problem(key, "'" + v + "' is not " + what + ", expected one of " + allowed);
+        }
+        return v;
+    }
+
     private static boolean isNumber(Object v) {
         return v instanceof Integer || v instanceof Long || v instanceof Double || v instanceof Float
                 || v instanceof java.math.BigInteger;

@@ -110,8 +110,7 @@ class RunConfigLoaderTest {
         RunConfig c = RunConfigLoader.parse("meta:\n  seed: 7\n", "mini.yaml", List.of());
         assertEquals(7L, c.meta().seed());
         RunConfig d = RunConfig.defaults();
-        assertEquals(new RunConfig(d.data(), d.mask(), new MetaConfig(false, false, "vit_huge", 12, 384, null, true, 7L,
-                0, 0, 0, 0.0, 0, "smooth_l1", 0, 0, 1), d.optimization(), d.logging(),
+        assertEquals(new RunConfig(d.data(), d.mask(), MetaConfig.builder().seed(7L).build(), d.optimization(), d.logging(),
                 List.of("data.pin_mem", "meta.use_bfloat16")), c);
         assertEquals(RunConfig.defaults().data(), RunConfigLoader.parse("meta: {}\n", "empty.yaml", List.of()).data());
     }

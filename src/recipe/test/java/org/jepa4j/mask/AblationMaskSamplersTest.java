@@ -22,8 +22,7 @@ class AblationMaskSamplersTest {
 
     static MaskConfig strategy(String name) {
         MaskConfig d = MaskConfig.defaults();
-        return new MaskConfig(d.allowOverlap(), d.aspectRatio(), d.encMaskScale(), d.minKeep(), d.numEncMasks(),
-                d.numPredMasks(), d.patchSize(), d.predMaskScale(), name, d.coverEdges());
+        return d.toBuilder().strategy(name).truncation("first").build();
     }
 
     /** Context and targets of each image are disjoint and together cover the whole image. */

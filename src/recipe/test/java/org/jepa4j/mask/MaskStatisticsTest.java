@@ -43,8 +43,8 @@ class MaskStatisticsTest {
     void benchSettingOn8x8MatchesTheReferenceFigures() {
         // §1.7: 8x8, B = 64, min_keep 4: target blocks 3x3 or 4x3, K_enc mean 12.7 (8..19), K_pred mean 10.7
         MaskConfig d = MaskConfig.defaults();
-        MaskConfig bench = new MaskConfig(false, d.aspectRatio(), d.encMaskScale(), 4, 1, 4, 4, d.predMaskScale(),
-                "multiblock", false);
+        MaskConfig bench = MaskConfig.builder().aspectRatio(d.aspectRatio()).encMaskScale(d.encMaskScale())
+                .minKeep(4).numEncMasks(1).numPredMasks(4).patchSize(4).predMaskScale(d.predMaskScale()).build();
         MaskStatistics st = MaskStatistics.measure(new MultiBlockMaskSampler(8, 8, bench, 0), 0, 60, 64);
         assertTrue(Set.of(new BlockSize(3, 3), new BlockSize(4, 3)).containsAll(st.targetBlocks().keySet()));
         assertEquals(Set.of(new BlockSize(7, 7)), st.contextBlocks().keySet());

@@ -37,12 +37,13 @@ class MultiBlockMaskSamplerTest {
     private static final MaskConfig BENCH = with(SHIPPED, 4, false, false);
 
     static MaskConfig with(MaskConfig c, int minKeep, boolean allowOverlap, boolean coverEdges) {
-        return new MaskConfig(allowOverlap, c.aspectRatio(), c.encMaskScale(), minKeep, c.numEncMasks(),
-                c.numPredMasks(), c.patchSize(), c.predMaskScale(), c.strategy(), coverEdges);
+        return c.toBuilder().allowOverlap(allowOverlap).minKeep(minKeep).coverEdges(coverEdges).truncation("first")
+                .build();
     }
 
     static MaskConfig scales(Range pred, Range aspect, Range enc, int npred, int minKeep) {
-        return new MaskConfig(false, aspect, enc, minKeep, 1, npred, 4, pred, "multiblock", false);
+        return MaskConfig.builder().aspectRatio(aspect).encMaskScale(enc).minKeep(minKeep).numEncMasks(1)
+                .numPredMasks(npred).patchSize(4).predMaskScale(pred).build();
     }
 
     /** Brute force over every float32 uniform torch can draw. */
@@ -401,8 +402,9 @@ class MultiBlockMaskSamplerTest {
 
     @Test
     void invalidSettingsNameTheirKey() {
-        MaskConfig noTargets = new MaskConfig(false, SHIPPED.aspectRatio(), SHIPPED.encMaskScale(), 4, 1, 0, 4,
-                SHIPPED.predMaskScale(), "multiblock", false);
+        MaskConfig noTargets = MaskConfig.builder().aspectRatio(SHIPPED.aspectRatio())
+                .encMaskScale(SHIPPED.encMaskScale()).minKeep(4).numEncMasks(1).numPredMasks(0).patchSize(4)
+                .predMaskScale(SHIPPED.predMaskScale()).build();
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new MultiBlockMaskSampler(16, 16, noTargets, 0))
                 .getMessage().contains("mask.num_pred_masks"));
         MaskConfig badScale = scales(Range.of(0.1, 1.5), SHIPPED.aspectRatio(), SHIPPED.encMaskScale(), 4, 4);

@@ -17,8 +17,9 @@ class TruncationTest {
     /** The Fashion-MNIST grid (28 px / patch 4) with the reference's mask settings and min_keep 4. */
     static MaskConfig grid7(String truncation) {
         MaskConfig d = MaskConfig.defaults();
-        return new MaskConfig(false, d.aspectRatio(), d.encMaskScale(), 4, 1, 4, 4, d.predMaskScale(), "multiblock",
-                false, truncation);
+        return MaskConfig.builder().aspectRatio(d.aspectRatio()).encMaskScale(d.encMaskScale()).minKeep(4)
+                .numEncMasks(1).numPredMasks(4).patchSize(4).predMaskScale(d.predMaskScale()).truncation(truncation)
+                .build();
     }
 
     @Test
@@ -78,9 +79,7 @@ class TruncationTest {
     void everyStrategyHonoursTheMode() {
         for (String strategy : ConfigKeys.MASK_STRATEGIES) {
             MaskConfig c = grid7("random");
-            MaskConfig withStrategy = new MaskConfig(c.allowOverlap(), c.aspectRatio(), c.encMaskScale(), c.minKeep(),
-                    c.numEncMasks(), c.numPredMasks(), c.patchSize(), c.predMaskScale(), strategy, c.coverEdges(),
-                    "random");
+            MaskConfig withStrategy = c.toBuilder().strategy(strategy).truncation("random").build();
             assertEquals(Truncation.RANDOM, MaskSamplers.create(withStrategy, 8, 8, 0).truncation(), strategy);
         }
     }

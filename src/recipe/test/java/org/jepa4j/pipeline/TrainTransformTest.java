@@ -149,9 +149,8 @@ class TrainTransformTest {
 
     private static DataConfig config(int size, boolean flip, int channels, List<Double> mean, List<Double> std) {
         DataConfig d = DataConfig.defaults();
-        return new DataConfig(d.batchSize(), d.colorJitterStrength(), Range.of(1.0, 1.0), size, d.imageFolder(),
-                d.numWorkers(), d.pinMem(), d.rootPath(), false, false, flip, d.source(), d.evalSource(), channels,
-                mean, std, d.prefetch(), d.limit());
+        return d.toBuilder().cropScale(Range.of(1.0, 1.0)).cropSize(size).useHorizontalFlip(flip).channels(channels)
+                .mean(mean).std(std).build();
     }
 
     private static Image randomImage(int c, int h, int w, long seed) {

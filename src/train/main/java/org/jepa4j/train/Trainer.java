@@ -268,7 +268,7 @@ public final class Trainer {
             // counter (§1.2), the loader starts at step `start`
 
             Provenance provenance = Provenance.training(runFolder, yaml, trainSet.description(),
-                    trainSet.size(), seed, graph.device());
+                    trainSet.size(), seed, graph.device()).withEngine("tensorflow", org.tensorflow.TensorFlow.version());
             if (cluster != null) {
                 provenance = provenance.with(ClusterRun.PROVENANCE_CLUSTER_SIZE, cluster.size());
             }
