@@ -4,7 +4,6 @@ import org.jepa4j.checkpoint.Checkpoint;
 import org.jepa4j.config.RunConfig;
 import org.jepa4j.graph.Tensors;
 import org.jepa4j.provenance.Provenance;
-import org.jepa4j.train.TrainingGraph;
 
 /**
  * The cluster side of one worker of a multi-worker training run: its TensorFlow server, the
@@ -52,8 +51,8 @@ public record ClusterRun(ClusterSpec cluster, Replication replication, Watchdog 
      * @param run what defines this worker's run
      * @throws ClusterConfigException on every worker when the workers disagree on the run
      */
-    public void startReplicas(TrainingGraph graph, long start, Checkpoint resumedFrom, RunAgreement.Description run,
-                              java.util.function.Consumer<String> log) {
+    public void startReplicas(Runnable broadcastFromRankZero, long start, Checkpoint resumedFrom,
+                              RunAgreement.Description run, java.util.function.Consumer<String> log) {
         log.accept("cluster: " + cluster.describe() + "; waiting for every worker (meta.collective_timeout_s "
                 + Math.round(replication.allReduce().timeoutSeconds()) + ")");
         String change = resumedFrom == null ? null : workerCountChange(resumedFrom, cluster.size());
@@ -63,7 +62,7 @@ public record ClusterRun(ClusterSpec cluster, Replication replication, Watchdog 
         watchdog.stepStarted(start);
         try {
             RunAgreement.check(replication, run);
-            graph.broadcastFromRankZero();
+            broadcastFromRankZero.run();
         } catch (ClusterConfigException e) {
             watchdog.close(); // every worker stops with this line, none is "unreachable"
             throw e;

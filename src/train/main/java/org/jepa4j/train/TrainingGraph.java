@@ -1,7 +1,6 @@
 package org.jepa4j.train;
 
 import org.jepa4j.cluster.Replication;
-import org.jepa4j.pipeline.Batch;
 import org.jepa4j.graph.GraphVariables;
 import org.jepa4j.graph.Layers;
 import org.jepa4j.graph.Predictor;
