@@ -47,6 +47,9 @@ final class Runs {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Djava.awt.headless=true");
+        if (Runtime.version().feature() >= 22) { // as tools/jepa4j: no warning when ONNX Runtime loads its library
+            cmd.add("--enable-native-access=ALL-UNNAMED");
+        }
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(Jepa4jNative.class.getName());
