@@ -1,5 +1,9 @@
 package org.jepa4j.cli;
 
+import org.jepa4j.commands.DatasetFeatures;
+import org.jepa4j.commands.EmbedCommand;
+import org.jepa4j.commands.OnnxRuntimeThreadOptions;
+import org.jepa4j.commands.OutputChecks;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.jepa4j.checkpoint.Checkpoint;
 import org.jepa4j.config.RunConfig;

@@ -1,5 +1,6 @@
 package org.jepa4j.cli;
 
+import org.jepa4j.commands.ServeCommand;
 import org.jepa4j.export.OnnxExporter;
 import org.jepa4j.export.TestModels;
 import org.jepa4j.infer.FeatureExtractor;
@@ -48,7 +49,7 @@ class ServeCommandTest {
         assertTrue(cl.getSubcommands().containsKey("serve"), "serve is registered in jepa4j");
         CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> serve.execute("--model", model.toString(),
                 "--port", "0", "--max-batch", "8", "--max-wait-ms", "2", "--threads", "1", "--max-body-bytes", "64KiB"));
-        EmbeddingServer server = command.started.get(60, TimeUnit.SECONDS);
+        EmbeddingServer server = command.started().get(60, TimeUnit.SECONDS);
         String line = out.toString().strip();
         assertEquals(1, line.lines().count(), line);
         assertTrue(line.contains("model encoder.onnx@") && line.contains("dimension 32") && line.contains("provider cpu")

@@ -1,4 +1,4 @@
-package org.jepa4j.cli;
+package org.jepa4j.commands;
 
 import org.jepa4j.infer.ExtractorOptions;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package org.jepa4j.cli;
+package org.jepa4j.commands;
 
 import org.jepa4j.infer.ExecutionProvider;
 import org.jepa4j.infer.ExtractorOptions;
@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * {@code jepa4j serve}: serves an exported encoder's features over HTTP until SIGTERM/SIGINT,
@@ -127,11 +128,23 @@ public final class ServeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    /** The running server, once started (tests close it to end {@link #call()}). */
-    final java.util.concurrent.CompletableFuture<EmbeddingServer> started = new java.util.concurrent.CompletableFuture<>();
+    private final CompletableFuture<EmbeddingServer> started = new CompletableFuture<>();
 
-    /** The server options these flags describe. */
-    ServeOptions serveOptions() {
+    /**
+     * The running server, once started: closing it ends {@link #call()} as SIGTERM does.
+     *
+     * @return a future completed when the server listens
+     */
+    public CompletableFuture<EmbeddingServer> started() {
+        return started;
+    }
+
+    /**
+     * The server options these flags describe.
+     *
+     * @return options for {@link EmbeddingServer#start}
+     */
+    public ServeOptions serveOptions() {
         if (maxWaitMs < 0 || graceSeconds < 0) {
             throw new IllegalArgumentException("--max-wait-ms and --shutdown-grace-s must not be negative");
         }

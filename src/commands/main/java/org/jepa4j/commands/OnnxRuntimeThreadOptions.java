@@ -1,4 +1,4 @@
-package org.jepa4j.cli;
+package org.jepa4j.commands;
 
 import org.jepa4j.infer.ExtractorOptions;
 import picocli.CommandLine.Option;
@@ -22,13 +22,23 @@ public final class OnnxRuntimeThreadOptions {
                     + " one per processor for embed and eval, which run large batches; 1 for serve).")
     Integer lanes;
 
-    /** The builder with these thread and lane counts set; {@code defaultLanes} unless --lanes was given. */
-    ExtractorOptions.Builder applyTo(ExtractorOptions.Builder builder, int defaultLanes) {
+    /**
+     * The builder with these thread and lane counts set.
+     *
+     * @param builder      options to complete
+     * @param defaultLanes the command's lane count when {@code --lanes} is not given
+     * @return {@code builder}
+     */
+    public ExtractorOptions.Builder applyTo(ExtractorOptions.Builder builder, int defaultLanes) {
         return builder.intraOpThreads(threads).lanes(lanes != null ? lanes : defaultLanes);
     }
 
-    /** The default lane count of the batch commands ({@code embed}, {@code eval}): one per processor. */
-    static int onePerProcessor() {
+    /**
+     * The default lane count of the batch commands ({@code embed}, {@code eval}).
+     *
+     * @return one lane per processor
+     */
+    public static int onePerProcessor() {
         return Runtime.getRuntime().availableProcessors();
     }
 }

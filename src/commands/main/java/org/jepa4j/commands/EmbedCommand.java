@@ -1,4 +1,4 @@
-package org.jepa4j.cli;
+package org.jepa4j.commands;
 
 import org.jepa4j.data.Image;
 import org.jepa4j.data.ImageDataset;
@@ -186,7 +186,7 @@ public final class EmbedCommand implements Callable<Integer> {
     }
 
     /** A one-line progress bar on stderr: done/total, images/s, ETA. */
-    static final class Progress {
+    public static final class Progress {
         /** Seconds between lines when standard error is not a terminal (a log file under nohup). */
         static final long LOG_INTERVAL_NANOS = 10_000_000_000L;
         private final int total;
@@ -195,19 +195,36 @@ public final class EmbedCommand implements Callable<Integer> {
         private final long start = System.nanoTime();
         private long lastPrint;
 
-        /** A bar redrawn in place on a terminal, a line every 10 s otherwise. */
-        Progress(int total, PrintStream err) {
+        /**
+         * A bar redrawn in place on a terminal, a line every 10 s otherwise.
+         *
+         * @param total images to do
+         * @param err   where the bar goes
+         */
+        public Progress(int total, PrintStream err) {
             this(total, err, System.console() != null);
         }
 
-        Progress(int total, PrintStream err, boolean interactive) {
+        /**
+         * A bar for a terminal ({@code interactive}) or for a log.
+         *
+         * @param total       images to do
+         * @param err         where the bar goes
+         * @param interactive redraw in place (a terminal) rather than print a line every 10 s
+         */
+        public Progress(int total, PrintStream err, boolean interactive) {
             this.total = total;
             this.err = err;
             this.interactive = interactive;
             this.lastPrint = interactive ? 0 : start;
         }
 
-        void update(int done) {
+        /**
+         * Shows {@code done} of the total, unless the last line is too recent.
+         *
+         * @param done images done so far
+         */
+        public void update(int done) {
             long now = System.nanoTime();
             long interval = interactive ? 200_000_000L : LOG_INTERVAL_NANOS;
             if (now - lastPrint < interval && done < total) {
@@ -224,7 +241,8 @@ public final class EmbedCommand implements Callable<Integer> {
                     interactive ? "" : System.lineSeparator());
         }
 
-        void finish() {
+        /** Ends the bar's line on a terminal. */
+        public void finish() {
             if (interactive) {
                 err.println();
             }

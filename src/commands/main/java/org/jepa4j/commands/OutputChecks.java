@@ -1,4 +1,4 @@
-package org.jepa4j.cli;
+package org.jepa4j.commands;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,7 +11,7 @@ import java.util.Locale;
  * of the command's own inputs (not even with {@code --force}), and its name ends with an
  * extension of what the command writes unless {@code --force} says the name is meant.
  */
-final class OutputChecks {
+public final class OutputChecks {
     private OutputChecks() {
     }
 
@@ -23,7 +23,7 @@ final class OutputChecks {
      * @param inputs     the files the command reads; none may be {@code out}
      * @throws IllegalArgumentException naming the output and what was expected
      */
-    static void check(String option, Path out, List<String> extensions, boolean force, List<Path> inputs) {
+    public static void check(String option, Path out, List<String> extensions, boolean force, List<Path> inputs) {
         if (Files.isDirectory(out)) {
             throw new IllegalArgumentException(option + " " + out + " is a folder, expected a file name ending in "
                     + String.join(" or ", extensions));
@@ -41,8 +41,14 @@ final class OutputChecks {
         }
     }
 
-    /** Whether the two paths name one file (the same inode, or the same normalised path when one is missing). */
-    static boolean sameFile(Path a, Path b) {
+    /**
+     * Whether the two paths name one file.
+     *
+     * @param a a path
+     * @param b another path
+     * @return the same inode, or the same normalised path when one is missing
+     */
+    public static boolean sameFile(Path a, Path b) {
         try {
             if (Files.exists(a) && Files.exists(b)) {
                 return Files.isSameFile(a, b);
