@@ -11,7 +11,8 @@ import org.jepa4j.model.InitScheme;
  * @param predDepth       {@code pred_depth}
  * @param predEmbDim      {@code pred_emb_dim}
  * @param readCheckpoint  {@code read_checkpoint}: checkpoint file to resume from, or null
- * @param useBfloat16     {@code use_bfloat16}; accepted, training runs in float32 on the JVM
+ * @param useBfloat16     {@code use_bfloat16}: bf16 matrix products where the hardware has the units for them
+ *                        (AMX-BF16 or a GPU), under {@code matmul_precision: auto}
  * @param seed            jepa4j {@code seed}: initialisation, data order, crops and masks (default 0)
  * @param embedDim        jepa4j {@code embed_dim}: overrides the named model's width (0 = keep)
  * @param depth           jepa4j {@code depth}: overrides the named model's depth (0 = keep)
@@ -38,17 +39,38 @@ import org.jepa4j.model.InitScheme;
  * @param init            jepa4j {@code patch_embed_init}, {@code pos_embed_scale} and
  *                        {@code pred_pos_embed_scale}: the patch-embedding draw and the position tables'
  *                        scale at initialisation (default the reference's: trunc_normal, 1, 1)
+ * @param matmulPrecision jepa4j {@code matmul_precision}: {@code auto} (the default: bf16 when
+ *                        {@code use_bfloat16} is set and the hardware has bf16 matrix units, else fp32),
+ *                        {@code fp32} or {@code bf16} (forced); docs/precision.md
  */
 public record MetaConfig(boolean copyData, boolean loadCheckpoint, String modelName, int predDepth, int predEmbDim,
                          String readCheckpoint, boolean useBfloat16, long seed, int embedDim, int depth,
                          int numHeads, double mlpRatio, int predNumHeads, String loss, int intraOpThreads,
                          int interOpThreads, int towers, double collectiveTimeoutS, String towerDevices,
-                         String target, boolean pixelNorm, InitScheme init) {
+                         String target, boolean pixelNorm, InitScheme init, String matmulPrecision) {
+
+    /** Values of {@code meta.matmul_precision}, the default first. */
+    public static final java.util.List<String> MATMUL_PRECISIONS = java.util.List.of("auto", "fp32", "bf16");
 
     public MetaConfig {
         if (init == null) {
             throw new IllegalArgumentException("meta init scheme must be given (InitScheme.reference() for the reference's)");
         }
+        if (!MATMUL_PRECISIONS.contains(matmulPrecision)) {
+            throw new IllegalArgumentException("meta.matmul_precision '" + matmulPrecision
+                    + "' is not a precision, expected one of " + MATMUL_PRECISIONS);
+        }
+    }
+
+    /** The keys without {@code matmul_precision} (auto). */
+    public MetaConfig(boolean copyData, boolean loadCheckpoint, String modelName, int predDepth, int predEmbDim,
+                      String readCheckpoint, boolean useBfloat16, long seed, int embedDim, int depth, int numHeads,
+                      double mlpRatio, int predNumHeads, String loss, int intraOpThreads, int interOpThreads,
+                      int towers, double collectiveTimeoutS, String towerDevices, String target, boolean pixelNorm,
+                      InitScheme init) {
+        this(copyData, loadCheckpoint, modelName, predDepth, predEmbDim, readCheckpoint, useBfloat16, seed, embedDim,
+                depth, numHeads, mlpRatio, predNumHeads, loss, intraOpThreads, interOpThreads, towers,
+                collectiveTimeoutS, towerDevices, target, pixelNorm, init, MATMUL_PRECISIONS.get(0));
     }
 
     /** The keys without the initialisation keys (the reference's initialisation). */
@@ -105,13 +127,20 @@ public record MetaConfig(boolean copyData, boolean loadCheckpoint, String modelN
     public MetaConfig withTarget(String newTarget, boolean newPixelNorm) {
         return new MetaConfig(copyData, loadCheckpoint, modelName, predDepth, predEmbDim, readCheckpoint, useBfloat16,
                 seed, embedDim, depth, numHeads, mlpRatio, predNumHeads, loss, intraOpThreads, interOpThreads, towers,
-                collectiveTimeoutS, towerDevices, newTarget, newPixelNorm, init);
+                collectiveTimeoutS, towerDevices, newTarget, newPixelNorm, init, matmulPrecision);
     }
 
     /** This section with another initialisation scheme. */
     public MetaConfig withInit(InitScheme newInit) {
         return new MetaConfig(copyData, loadCheckpoint, modelName, predDepth, predEmbDim, readCheckpoint, useBfloat16,
                 seed, embedDim, depth, numHeads, mlpRatio, predNumHeads, loss, intraOpThreads, interOpThreads, towers,
-                collectiveTimeoutS, towerDevices, target, pixelNorm, newInit);
+                collectiveTimeoutS, towerDevices, target, pixelNorm, newInit, matmulPrecision);
+    }
+
+    /** This section with {@code use_bfloat16} and {@code matmul_precision} replaced. */
+    public MetaConfig withPrecision(boolean newUseBfloat16, String newMatmulPrecision) {
+        return new MetaConfig(copyData, loadCheckpoint, modelName, predDepth, predEmbDim, readCheckpoint, newUseBfloat16,
+                seed, embedDim, depth, numHeads, mlpRatio, predNumHeads, loss, intraOpThreads, interOpThreads, towers,
+                collectiveTimeoutS, towerDevices, target, pixelNorm, init, newMatmulPrecision);
     }
 }

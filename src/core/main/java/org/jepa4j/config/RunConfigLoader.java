@@ -27,7 +27,7 @@ import java.util.Set;
  * sections or keys, wrong types, inconsistent values) is collected and reported together in one
  * {@link ConfigException}, before any work starts.
  *
- * <p>Keys the JVM cannot honour (pin_mem true, use_bfloat16 true, ...) are accepted and listed in
+ * <p>Keys the JVM cannot honour (pin_mem true, copy_data true, ...) are accepted and listed in
  * {@link RunConfig#ignoredKeys()}; options the reference offers but jepa4j does not implement
  * (colour distortion, Gaussian blur) are errors when switched on.
  */
@@ -364,9 +364,16 @@ public final class RunConfigLoader {
         }
         double posScale = positionScale(s, "pos_embed_scale", m.init().positionScale());
         double predPosScale = positionScale(s, "pred_pos_embed_scale", m.init().predictorPositionScale());
+        String matmulPrecision = s.string("matmul_precision", m.matmulPrecision(), false);
+        if (!MetaConfig.MATMUL_PRECISIONS.contains(matmulPrecision)) {
+            s.problem("matmul_precision", "'" + matmulPrecision + "' is not a precision, expected one of "
+                    + MetaConfig.MATMUL_PRECISIONS + " (auto: bf16 where use_bfloat16 is set and the hardware has"
+                    + " bf16 matrix units)");
+            matmulPrecision = m.matmulPrecision();
+        }
         return new MetaConfig(copyData, loadCheckpoint, modelName, predDepth, predEmbDim, readCheckpoint, bf16, seed,
                 embedDim, depth, numHeads, mlpRatio, predNumHeads, loss, intra, inter, towers, collectiveTimeout,
-                towerDevices, target, pixelNorm, new InitScheme(patchEmbedInit, posScale, predPosScale));
+                towerDevices, target, pixelNorm, new InitScheme(patchEmbedInit, posScale, predPosScale), matmulPrecision);
     }
 
     /** A position table's scale: finite and >= 0 (0 removes the table). */
@@ -552,9 +559,6 @@ public final class RunConfigLoader {
         }
         if (m.copyData()) {
             ignored.add("meta.copy_data");
-        }
-        if (m.useBfloat16()) {
-            ignored.add("meta.use_bfloat16"); // training runs in float32
         }
         return ignored;
     }

@@ -112,6 +112,7 @@ public final class RunConfigWriter {
         meta.put("inter_op_threads", t.interOpThreads());
         meta.put("intra_op_threads", t.intraOpThreads());
         meta.put("loss", t.loss());
+        meta.put("matmul_precision", t.matmulPrecision());
         meta.put("mlp_ratio", t.mlpRatio());
         meta.put("num_heads", t.numHeads());
         meta.put("patch_embed_init", t.init().patchEmbedding());

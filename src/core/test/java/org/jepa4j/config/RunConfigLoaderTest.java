@@ -57,7 +57,7 @@ class RunConfigLoaderTest {
         assertTrue(c.data().rootPath().startsWith("$replace_this_with_"));
         assertTrue(c.logging().folder().startsWith("$replace_this_with_"));
         assertEquals(crop / patch, c.gridSize());
-        assertEquals(List.of("data.pin_mem", "meta.use_bfloat16"), c.ignoredKeys());
+        assertEquals(List.of("data.pin_mem"), c.ignoredKeys());
     }
 
     @Test
@@ -112,7 +112,7 @@ class RunConfigLoaderTest {
         RunConfig d = RunConfig.defaults();
         assertEquals(new RunConfig(d.data(), d.mask(), new MetaConfig(false, false, "vit_huge", 12, 384, null, true, 7L,
                 0, 0, 0, 0.0, 0, "smooth_l1", 0, 0, 1), d.optimization(), d.logging(),
-                List.of("data.pin_mem", "meta.use_bfloat16")), c);
+                List.of("data.pin_mem")), c);
         assertEquals(RunConfig.defaults().data(), RunConfigLoader.parse("meta: {}\n", "empty.yaml", List.of()).data());
     }
 

@@ -89,7 +89,7 @@ public final class EmbeddingServer implements AutoCloseable {
     static final Set<String> PUBLIC_METADATA = Set.of(OnnxMetadata.MODEL, OnnxMetadata.ENCODER, OnnxMetadata.IMAGE_SIZE,
             OnnxMetadata.PATCH_SIZE, OnnxMetadata.CHANNELS, OnnxMetadata.MEAN, OnnxMetadata.STD, OnnxMetadata.RESIZE_SIZE,
             OnnxMetadata.FEATURES, OnnxMetadata.LAST4_BLOCKS, OnnxMetadata.STEP, OnnxMetadata.CONFIG_HASH,
-            OnnxMetadata.VERSION, OnnxMetadata.SOURCE_SHA256);
+            OnnxMetadata.VERSION, OnnxMetadata.SOURCE_SHA256, OnnxMetadata.PRECISION, OnnxMetadata.INT8_ACTIVATION_SCALE);
     static final Set<String> IMAGE_TYPES = Set.of("image/png", "image/jpeg", "image/jpg", "image/bmp", "image/x-ms-bmp",
             "image/gif", "application/octet-stream");
     static final Set<String> ROUTES = Set.of("/v1/embeddings", "/v1/model", "/healthz", "/readyz", "/metrics");
@@ -344,6 +344,7 @@ public final class EmbeddingServer implements AutoCloseable {
         m.put("served_features", served);
         m.put("features", model.featureDimensions());
         m.put("provider", model.provider());
+        m.put("precision", OnnxMetadata.precision(model.metadata()));
         m.put("image_size", model.imageSize());
         m.put("channels", model.channels());
         m.put("preprocessing", model.preprocessing());

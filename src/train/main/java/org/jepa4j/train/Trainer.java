@@ -25,6 +25,8 @@ import org.jepa4j.mask.MaskSampler;
 import org.jepa4j.mask.MaskSamplers;
 import org.jepa4j.model.ModelSpec;
 import org.jepa4j.model.ParameterNames;
+import org.jepa4j.graph.MatmulPrecision;
+import org.jepa4j.provenance.CpuFeatures;
 import org.jepa4j.provenance.Provenance;
 import org.jepa4j.provenance.Version;
 import org.jepa4j.tensor.FloatTensor;
@@ -250,8 +252,8 @@ public final class Trainer {
         Progress progress = new Progress(options.out(), options.interactive(), config.logging().logEvery());
 
         ClusterRun clusterRun = cluster == null ? null : ClusterRun.start(cluster, config);
-        try (TrainingGraph graph = clusterRun == null ? TrainingGraph.create(spec, graphOptions(config))
-                : TrainingGraph.create(spec, graphOptions(config), clusterRun.replication());
+        MatmulPrecision.Choice precision = precisionChoice(config, CpuFeatures.host(), false);
+        try (TrainingGraph graph = createGraph(spec, config, precision, clusterRun);
              Watchdog watchdog = clusterRun == null ? null : clusterRun.watchdog()) {
             long start = 0;
             if (resumeFrom != null) {
@@ -268,7 +270,9 @@ public final class Trainer {
             // counter (§1.2), the loader starts at step `start`
 
             Provenance provenance = Provenance.training(runFolder, yaml, trainSet.description(),
-                    trainSet.size(), seed, graph.device());
+                    trainSet.size(), seed, graph.device())
+                    .with("matmul_precision", graph.options().precision().label())
+                    .with("cpu_flags", CpuFeatures.host().precisionFlags());
             if (cluster != null) {
                 provenance = provenance.with(ClusterRun.PROVENANCE_CLUSTER_SIZE, cluster.size());
             }
@@ -382,13 +386,55 @@ public final class Trainer {
         }
     }
 
-    /** TensorFlow graph options from {@code meta}: loss, seed, thread pools, target, initialisation; Adam's constants as the reference. */
+    /**
+     * TensorFlow graph options from {@code meta}: loss, seed, thread pools, target, initialisation,
+     * the matrix products' precision as {@link #precisionChoice} decides it on this machine's CPU;
+     * Adam's constants as the reference.
+     */
     public static TrainingGraph.TrainingGraphOptions graphOptions(RunConfig config) {
+        return graphOptions(config, precisionChoice(config, CpuFeatures.host(), false).precision());
+    }
+
+    /** {@link #graphOptions(RunConfig)} with the matrix products in {@code precision}. */
+    public static TrainingGraph.TrainingGraphOptions graphOptions(RunConfig config, MatmulPrecision precision) {
         TrainingGraph.TrainingGraphOptions d = TrainingGraph.TrainingGraphOptions.defaults();
         return new TrainingGraph.TrainingGraphOptions(config.meta().loss(), config.meta().seed(),
                 config.meta().intraOpThreads(), config.meta().interOpThreads(), d.beta1(), d.beta2(), d.eps(),
                 config.meta().towers(), config.meta().towerDevices(), PredictionTarget.of(config.meta()),
-                config.meta().init());
+                config.meta().init(), precision);
+    }
+
+    /**
+     * The precision of a run's matrix products ({@link MatmulPrecision#resolve}) from
+     * {@code meta.matmul_precision} and {@code meta.use_bfloat16}; towers placed on GPUs count as a GPU.
+     *
+     * @param cpu   the CPU's features ({@link CpuFeatures#host()}; injected in tests)
+     * @param onGpu whether the graph is known to run on a GPU
+     * @return the choice with its startup-line reason
+     */
+    public static MatmulPrecision.Choice precisionChoice(RunConfig config, CpuFeatures cpu, boolean onGpu) {
+        return MatmulPrecision.resolve(config.meta().matmulPrecision(), config.meta().useBfloat16(), cpu,
+                onGpu || "gpu".equals(config.meta().towerDevices()));
+    }
+
+    /**
+     * The run's graph in the chosen precision. Where {@code auto} chose fp32 for lack of a CPU
+     * feature but TensorFlow placed the graph on a GPU, it is built again in bf16 (a GPU has the units).
+     */
+    private static TrainingGraph createGraph(ModelSpec spec, RunConfig config, MatmulPrecision.Choice choice,
+                                             ClusterRun clusterRun) {
+        TrainingGraph graph = open(spec, graphOptions(config, choice.precision()), clusterRun);
+        MatmulPrecision.Choice onGpu = precisionChoice(config, CpuFeatures.host(), true);
+        if (graph.device().contains("GPU") && onGpu.precision() != choice.precision()) {
+            graph.close();
+            graph = open(spec, graphOptions(config, onGpu.precision()), clusterRun);
+        }
+        return graph;
+    }
+
+    private static TrainingGraph open(ModelSpec spec, TrainingGraph.TrainingGraphOptions options, ClusterRun clusterRun) {
+        return clusterRun == null ? TrainingGraph.create(spec, options)
+                : TrainingGraph.create(spec, options, clusterRun.replication());
     }
 
     /** The checkpoint to resume from, or null for a new run. */
@@ -515,6 +561,8 @@ public final class Trainer {
             progress.println(String.format(Locale.ROOT, "resuming at step %d (epoch %d, itr %d)", start,
                     start / ipe + 1, start % ipe));
         }
+        progress.println("precision: " + precisionChoice(config, CpuFeatures.host(), graph.device().contains("GPU"))
+                .reason() + "; CPU flags: " + CpuFeatures.host().precisionFlags());
         progress.println("device: " + graph.device() + ", TensorFlow threads intra-op "
                 + threads(config.meta().intraOpThreads()) + ", inter-op " + threads(config.meta().interOpThreads())
                 + ", towers " + config.meta().towers() + ", loader workers " + config.data().numWorkers());

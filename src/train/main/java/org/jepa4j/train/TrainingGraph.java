@@ -6,6 +6,7 @@ import org.jepa4j.config.MetaConfig;
 import org.jepa4j.data.Batch;
 import org.jepa4j.graph.GraphVariables;
 import org.jepa4j.graph.Layers;
+import org.jepa4j.graph.MatmulPrecision;
 import org.jepa4j.graph.PixelTargets;
 import org.jepa4j.graph.Predictor;
 import org.jepa4j.graph.Tensors;
@@ -92,10 +93,20 @@ public final class TrainingGraph implements AutoCloseable {
      *                       {@code gpu} (tower i on {@code /device:GPU:i}); the update stays on device 0
      * @param target         what the predictor predicts ({@link PredictionTarget}; features by default)
      * @param init           how the initial weights are drawn ({@link InitScheme}; the reference's by default)
+     * @param precision      the number format of the Linears' matrix products ({@link MatmulPrecision};
+     *                       float32 by default, bf16 keeps float32 master weights and optimizer state)
      */
     public record TrainingGraphOptions(String loss, long seed, int intraOpThreads, int interOpThreads,
                                        double beta1, double beta2, double eps, int towers, String towerDevices,
-                                       PredictionTarget target, InitScheme init) {
+                                       PredictionTarget target, InitScheme init, MatmulPrecision precision) {
+
+        /** float32 matrix products. */
+        public TrainingGraphOptions(String loss, long seed, int intraOpThreads, int interOpThreads,
+                                    double beta1, double beta2, double eps, int towers, String towerDevices,
+                                    PredictionTarget target, InitScheme init) {
+            this(loss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers, towerDevices, target, init,
+                    MatmulPrecision.FP32);
+        }
 
         /** The reference's initialisation. */
         public TrainingGraphOptions(String loss, long seed, int intraOpThreads, int interOpThreads,
@@ -146,6 +157,9 @@ public final class TrainingGraph implements AutoCloseable {
             if (init == null) {
                 throw new IllegalArgumentException("init must be given (InitScheme.reference() for the reference's)");
             }
+            if (precision == null) {
+                throw new IllegalArgumentException("precision must be given (MatmulPrecision.FP32 for float32)");
+            }
         }
 
         /** smooth-L1, seed 0, TensorFlow's thread defaults, torch AdamW's betas (0.9, 0.999) and eps 1e-8, one tower. */
@@ -154,35 +168,41 @@ public final class TrainingGraph implements AutoCloseable {
         }
 
         public TrainingGraphOptions withLoss(String newLoss) {
-            return new TrainingGraphOptions(newLoss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers, towerDevices, target, init);
+            return new TrainingGraphOptions(newLoss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers, towerDevices, target, init, precision);
         }
 
         public TrainingGraphOptions withSeed(long newSeed) {
-            return new TrainingGraphOptions(loss, newSeed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers, towerDevices, target, init);
+            return new TrainingGraphOptions(loss, newSeed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers, towerDevices, target, init, precision);
         }
 
         public TrainingGraphOptions withThreads(int intraOp, int interOp) {
-            return new TrainingGraphOptions(loss, seed, intraOp, interOp, beta1, beta2, eps, towers, towerDevices, target, init);
+            return new TrainingGraphOptions(loss, seed, intraOp, interOp, beta1, beta2, eps, towers, towerDevices, target, init, precision);
         }
 
         /** The towers placed on {@code devices} ({@code none}, {@code cpu} or {@code gpu}). */
         public TrainingGraphOptions withTowerDevices(String devices) {
-            return new TrainingGraphOptions(loss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers, devices, target, init);
+            return new TrainingGraphOptions(loss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers, devices, target, init, precision);
         }
 
         public TrainingGraphOptions withTowers(int newTowers) {
-            return new TrainingGraphOptions(loss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, newTowers, towerDevices, target, init);
+            return new TrainingGraphOptions(loss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, newTowers, towerDevices, target, init, precision);
         }
 
         public TrainingGraphOptions withTarget(PredictionTarget newTarget) {
             return new TrainingGraphOptions(loss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers,
-                    towerDevices, newTarget, init);
+                    towerDevices, newTarget, init, precision);
+        }
+
+        /** These options with the Linears' matrix products in {@code newPrecision}. */
+        public TrainingGraphOptions withPrecision(MatmulPrecision newPrecision) {
+            return new TrainingGraphOptions(loss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers,
+                    towerDevices, target, init, newPrecision);
         }
 
         /** These options with another initialisation scheme. */
         public TrainingGraphOptions withInit(InitScheme newInit) {
             return new TrainingGraphOptions(loss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers,
-                    towerDevices, target, newInit);
+                    towerDevices, target, newInit, precision);
         }
     }
 
@@ -252,7 +272,7 @@ public final class TrainingGraph implements AutoCloseable {
         this.graph = new Graph();
         try {
             Ops tf = Ops.create(graph);
-            Layers layers = new Layers(tf);
+            Layers layers = new Layers(tf, options.precision());
             variables = new GraphVariables(tf);
             boolean pixels = options.target().isPixels();
             Map<String, long[]> shapes = new LinkedHashMap<>(ParameterNames.all(spec));
