@@ -23,11 +23,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code export --precision int8}: a valid ONNX model whose features stay within the stated
  * tolerance of the double-precision reference forward.
  *
- * <p>The tolerance: each int8 value carries a rounding error of at most half a step, 1/254 of its
- * row's (activation) or channel's (weight) largest magnitude, so a matrix product's relative error
- * is at most about 2/254 ≈ 0.8 % and in practice, errors of independent roundings averaging out, a
- * fraction of it. Features after a few blocks (and their LayerNorms) are asserted within 3 %
- * relative L2 and cosine 0.999 of the exact ones; the measured values are printed.
+ * <p>The tolerance: a quantized value carries a rounding error of at most half a step: 1/254 of its
+ * token's largest activation, 1/126 of its channel's largest weight (7-bit weights, see
+ * {@link Int8Linear}), so one matrix product's relative error is at most about 1.2 % and in
+ * practice, independent roundings averaging out, a fraction of it. On random weights (larger than
+ * trained ones, so that errors are not damped) features after three blocks measured 2.2 % relative
+ * L2 (cosine 0.99976, AMD EPYC, 2026-12-07); asserted: within 3 % and cosine 0.999.
  */
 class Int8ExportTest {
     static final double MAX_RELATIVE_L2 = 3e-2;
@@ -37,7 +38,7 @@ class Int8ExportTest {
     Path dir;
 
     @Test
-    void weightsAreQuantizedPerOutputChannelWithinHalfAStep() {
+    void weightsAreQuantizedPerOutputChannelTo7BitsWithinHalfAStep() {
         SplittableRandom r = new SplittableRandom(5);
         int out = 7;
         int in = 5;
@@ -57,9 +58,9 @@ class Int8ExportTest {
                 int qi = q.transposed()[i * out + o];
                 maxQ = Math.max(maxQ, Math.abs(qi));
                 double back = qi * (double) q.scales()[o];
-                assertTrue(Math.abs(back - w[o * in + i]) <= max / 254 * (1 + 1e-6), "channel " + o + " input " + i);
+                assertTrue(Math.abs(back - w[o * in + i]) <= max / 126 * (1 + 1e-6), "channel " + o + " input " + i);
             }
-            assertEquals(max == 0 ? 0 : 127, maxQ, "channel " + o + " uses the full int8 range");
+            assertEquals(max == 0 ? 0 : 63, maxQ, "channel " + o + " uses the full 7-bit range");
         }
     }
 
