@@ -62,7 +62,7 @@ class Int8OfficialParityTest {
         }
     }
 
-    private static void check(FeatureKind kind, FloatTensor official) {
+    private static void check(FeatureKind kind, FloatTensor official) throws java.io.IOException {
         try (FeatureExtractor fe = FeatureExtractor.open(model,
                 ExtractorOptions.defaults().withFeature(kind).withIntraOpThreads(1))) {
             int per = images.length / batch;
