@@ -22,13 +22,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@link FeatureExtractor}, which reports the precision, with every image's features within the
  * stated tolerance of the official PyTorch (float32) outputs.
  *
- * <p>Tolerance: per image, cosine at least 0.999 and relative L2 error at most 3 % (a quantized
+ * <p>Tolerance: per image, cosine at least 0.9999 and relative L2 error at most 1 % (a quantized
  * activation is off by at most 1/254 of its token's largest value, a weight by 1/126 of its
- * channel's largest: about 1.2 % per matrix product at worst, less as roundings average out).
+ * channel's largest: about 1.2 % per matrix product at worst, much less as independent roundings
+ * average out; measured 0.28 % and cosine 0.999996 at worst, AMD EPYC, 2026-12-07).
  */
 class Int8OfficialParityTest {
-    static final double MIN_COSINE = 0.999;
-    static final double MAX_RELATIVE_L2 = 3e-2;
+    static final double MIN_COSINE = 0.9999;
+    static final double MAX_RELATIVE_L2 = 1e-2;
 
     @TempDir
     static Path tmp;
