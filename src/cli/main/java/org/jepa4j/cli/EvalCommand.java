@@ -245,6 +245,9 @@ public final class EvalCommand implements Callable<Integer> {
                 + java.util.Arrays.toString(settings.probe().learningRates()) + " x wd "
                 + java.util.Arrays.toString(settings.probe().weightDecays()) + ", 10% stratified validation, seed " + seed);
         provenance.put("java", System.getProperty("java.version"));
+        provenance.put("os", Provenance.operatingSystem());
+        provenance.put("arch", System.getProperty("os.arch"));
+        provenance.put("onnxruntime", FeatureExtractor.onnxRuntimeVersion());
         provenance.put("cpus", Integer.toString(Runtime.getRuntime().availableProcessors()));
         if (run != null) {
             provenance.put("run", run.toString());

@@ -41,7 +41,7 @@ class Int8OfficialParityTest {
     @BeforeAll
     static void importAndExport() throws Exception {
         fx = OfficialFixture.load();
-        fx.importInto(tmp.resolve("run"));
+        FixtureImport.importInto(fx, tmp.resolve("run"));
         model = tmp.resolve("target-int8.onnx");
         OnnxExporter.export(tmp.resolve("run"), model, OnnxExporter.Options.defaults().withPrecision("int8"));
         FloatTensor img = fx.array("images");

@@ -30,7 +30,7 @@ class OnnxParityTest {
     @BeforeAll
     static void importAndExport() throws Exception {
         fx = OfficialFixture.load();
-        fx.importInto(tmp.resolve("run"));
+        FixtureImport.importInto(fx, tmp.resolve("run"));
         model = tmp.resolve("target.onnx");
         OnnxExporter.export(tmp.resolve("run"), model, OnnxExporter.Options.defaults());
         FloatTensor img = fx.array("images");

@@ -2,16 +2,16 @@ package org.jepa4j.train;
 
 import org.jepa4j.checkpoint.Checkpoint;
 import org.jepa4j.config.RunConfig;
-import org.jepa4j.data.Batch;
 import org.jepa4j.graph.MatmulPrecision;
 import org.jepa4j.model.Initializer;
 import org.jepa4j.model.ModelSpec;
+import org.jepa4j.pipeline.Batch;
 import org.jepa4j.provenance.Provenance;
 import org.jepa4j.tensor.FloatTensor;
 import org.jepa4j.tensor.NamedTensors;
 import org.jepa4j.testing.ReferenceForward;
 import org.jepa4j.train.TrainingGraph.StepHyperparameters;
-import org.jepa4j.train.TrainingGraph.TrainingGraphOptions;
+import org.jepa4j.train.step.TrainingGraphOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,7 +46,7 @@ class Bf16TrainingTest {
     Path tmp;
 
     private static TrainingGraph graph(MatmulPrecision p) {
-        return TrainingGraph.create(SPEC, TrainingGraphOptions.defaults().withSeed(3).withThreads(1, 1).withPrecision(p));
+        return TrainingGraph.create(SPEC, TrainingGraphOptions.builder().seed(3).threads(1, 1).precision(p).build());
     }
 
     @Test
@@ -144,8 +144,8 @@ class Bf16TrainingTest {
     @Test
     void aCheckpointWrittenInBf16ResumesInFloat32AndBack() throws Exception {
         RunConfig base = TinyRun.config(tmp.resolve("unused"), 16, 2);
-        RunConfig fp32 = base.withMeta(base.meta().withPrecision(true, "fp32"));
-        RunConfig bf16 = base.withMeta(base.meta().withPrecision(true, "bf16"));
+        RunConfig fp32 = base.withMeta(base.meta().toBuilder().useBfloat16(true).matmulPrecision("fp32").build());
+        RunConfig bf16 = base.withMeta(base.meta().toBuilder().useBfloat16(true).matmulPrecision("bf16").build());
         Trainer.Summary straight = run(TinyRun.withMaxSteps(fp32, 6), tmp.resolve("straight"), false, null);
 
         Path mixed = tmp.resolve("mixed");
