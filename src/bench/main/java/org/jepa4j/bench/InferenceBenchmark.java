@@ -87,6 +87,11 @@ public final class InferenceBenchmark implements Callable<Integer> {
     @Option(names = "--no-tensorflow", description = "Leave out the TensorFlow forward.")
     boolean noTensorFlow;
 
+    @Option(names = "--compare", paramLabel = "FILE", description = "Another export of the same encoder (e.g."
+            + " `export --precision int8`), measured side by side with --model at every lane count (repeatable);"
+            + " its images/s ratio to --model is printed, with ONNX Runtime's fp32 and int8 matrix rates.")
+    List<Path> compare = new ArrayList<>();
+
     /** Row name of the TensorFlow forward, the denominator of the ratio lines (null without it). */
     private String tensorFlowRow;
 
@@ -121,6 +126,9 @@ public final class InferenceBenchmark implements Callable<Integer> {
         try {
             for (int n : laneCounts) {
                 backends.add(new OrtBackend(model, threads, spinning, n, null));
+                for (Path other : compare) {
+                    backends.add(new OrtBackend(other, threads, spinning, n, null, label(other)));
+                }
                 if (feature != null) {
                     FeatureKind k = FeatureKind.parse(feature);
                     backends.add(new OrtBackend(model, threads, spinning, n, k.source().outputName()));
@@ -162,7 +170,47 @@ public final class InferenceBenchmark implements Callable<Integer> {
             }
         }
         print(rates);
+        if (!compare.isEmpty()) {
+            printComparison(rates, laneCounts);
+        }
         return 0;
+    }
+
+    /** Row label of a compared export: its precision and file name. */
+    private static String label(Path model) throws OrtException {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession s = env.createSession(model.toString(), new OrtSession.SessionOptions())) {
+            return OnnxMetadata.precision(s.getMetadata().getCustomMetadata()) + " " + model.getFileName();
+        }
+    }
+
+    /** Each compared export's images/s over --model's at the same lane count, and the hardware's matrix rates. */
+    private void printComparison(Map<String, Map<Integer, double[]>> cells, List<Integer> laneCounts) throws Exception {
+        System.out.println();
+        StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "%-40s", "images/s ratio to --model "
+                + label(model).split(" ")[0]));
+        for (int batch : batches) {
+            header.append(String.format(Locale.ROOT, "%12s", "batch " + batch));
+        }
+        System.out.println(header);
+        for (int n : laneCounts) {
+            String base = n == 1 ? OrtBackend.NAME : OrtBackend.NAME + ", " + n + " lanes";
+            for (Path other : compare) {
+                String l = label(other);
+                String name = OrtBackend.NAME + " " + l + (n == 1 ? "" : ", " + n + " lanes");
+                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-40s", l + (n == 1 ? "" : ", " + n + " lanes")));
+                for (int batch : batches) {
+                    double[] a = cells.get(name).get(batch);
+                    double[] b = cells.get(base).get(batch);
+                    line.append(String.format(Locale.ROOT, "%11.2fx", (a[0] / a[1]) / (b[0] / b[1])));
+                }
+                System.out.println(line);
+            }
+        }
+        int t = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        OrtMatrixRate.Rates r = OrtMatrixRate.measure(1024, t);
+        System.out.printf(Locale.ROOT, "ONNX Runtime matrix rate, 1024^3, %d thread%s: fp32 MatMul %.1f GFLOP/s,"
+                + " int8 MatMulInteger %.1f GOP/s (%.2fx)%n", t, t == 1 ? "" : "s", r.fp32(), r.int8(), r.int8() / r.fp32());
     }
 
     /** {@code --lanes}, or 1 and the number of processors (once on a one-processor host). */
@@ -284,8 +332,16 @@ public final class InferenceBenchmark implements Callable<Integer> {
         /** The one output fetched, or null for all. */
         private final String output;
 
+        /** Row name prefix: {@link #NAME}, plus the export's label when it is not --model. */
+        private final String title;
+
         OrtBackend(Path model, int threads, boolean spinning, int lanes, String output) throws OrtException {
+            this(model, threads, spinning, lanes, output, null);
+        }
+
+        OrtBackend(Path model, int threads, boolean spinning, int lanes, String output, String label) throws OrtException {
             this.output = output;
+            this.title = label == null ? NAME : NAME + " " + label;
             try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
                 o.setIntraOpNumThreads(org.jepa4j.infer.FeatureExtractor.intraOpThreads(threads, lanes));
                 o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
@@ -300,7 +356,7 @@ public final class InferenceBenchmark implements Callable<Integer> {
 
         @Override
         public String name() {
-            String base = output == null ? NAME : "session '" + output + "' only";
+            String base = output == null ? title : "session '" + output + "' only";
             return lanes.lanes() == 1 ? base : base + ", " + lanes.lanes() + " lanes";
         }
 

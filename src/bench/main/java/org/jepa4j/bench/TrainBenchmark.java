@@ -5,6 +5,7 @@ import org.jepa4j.config.RunConfig;
 import org.jepa4j.config.RunConfigLoader;
 import org.jepa4j.data.DatasetResolver;
 import org.jepa4j.data.ImageDataset;
+import org.jepa4j.graph.MatmulPrecision;
 import org.jepa4j.mask.MaskSampler;
 import org.jepa4j.mask.MaskSamplers;
 import org.jepa4j.model.ModelSpec;
@@ -12,6 +13,7 @@ import org.jepa4j.pipeline.Batch;
 import org.jepa4j.pipeline.BatchLoader;
 import org.jepa4j.pipeline.LoaderOptions;
 import org.jepa4j.pipeline.TrainTransform;
+import org.jepa4j.provenance.CpuFeatures;
 import org.jepa4j.train.Schedules;
 import org.jepa4j.train.Trainer;
 import org.jepa4j.train.TrainingFlops;
@@ -25,6 +27,7 @@ import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.types.TBfloat16;
 import org.tensorflow.types.TFloat32;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -45,7 +48,9 @@ import java.util.concurrent.Callable;
  * RSS, achieved GFLOP/s ({@link TrainingFlops}) and that as a fraction of this machine's fp32
  * matrix-multiply rate measured in the same process with the same thread settings. The first
  * steps (graph optimisation, oneDNN set-up) are reported apart. Several TensorFlow thread
- * settings, and training towers, can be compared in one run ({@code --threads 1:1,2:2,1:2:2}).
+ * settings, and training towers, can be compared in one run ({@code --threads 1:1,2:2,1:2:2}), and
+ * so can the matrix products' precisions ({@code --precision fp32,bf16}); the matmul rate is then
+ * measured in the same precision, and the table's header names the CPU flags that decide it.
  */
 @Command(name = "bench-train", mixinStandardHelpOptions = true,
         description = "Measure training speed of a run config (steady-state ms/step, images/s, GFLOP/s).")
@@ -80,15 +85,27 @@ public final class TrainBenchmark implements Callable<Integer> {
             + " 127.0.0.1 (one core each) against one process with the config's setting, same global batch")
     int workers;
 
+    @Option(names = "--precision", split = ",", description = "matrix-product precisions to compare, fp32 and/or"
+            + " bf16 (meta.matmul_precision forced); default: what the config's meta.matmul_precision resolves to here")
+    List<String> precisions = new ArrayList<>();
+
     @Option(names = "--batches", defaultValue = "8", description = "distinct batches prepared and cycled (default ${DEFAULT-VALUE})")
     int batches;
 
-    /** TensorFlow intra-op and inter-op threads and training towers of one measurement. */
-    record Setting(int intra, int inter, int towers) {
+    /** TensorFlow intra-op and inter-op threads, training towers and matrix-product precision of one measurement. */
+    record Setting(int intra, int inter, int towers, MatmulPrecision precision) {
+        Setting(int intra, int inter, int towers) {
+            this(intra, inter, towers, MatmulPrecision.FP32);
+        }
+
         /** Parses {@code intra:inter[:towers]}; towers default to {@code defaultTowers}. */
         static Setting parse(String text, int defaultTowers) {
             String[] p = text.strip().split(":");
             try {
+                if (p.length == 4) {
+                    Setting s = parse(p[0] + ":" + p[1] + ":" + p[2], defaultTowers);
+                    return s.with(MatmulPrecision.valueOf(p[3].toUpperCase(Locale.ROOT)));
+                }
                 if (p.length == 2 || p.length == 3) {
                     Setting s = new Setting(Integer.parseInt(p[0]), Integer.parseInt(p[1]),
                             p.length == 3 ? Integer.parseInt(p[2]) : defaultTowers);
@@ -96,15 +113,20 @@ public final class TrainBenchmark implements Callable<Integer> {
                         return s;
                     }
                 }
-            } catch (NumberFormatException e) {
-                // reported below
+            } catch (IllegalArgumentException e) {
+                // reported below (NumberFormatException, an unknown precision)
             }
             throw new IllegalArgumentException("--threads: '" + text + "' is not intra:inter[:towers] with threads >= 0"
                     + " and towers >= 1 (e.g. 2:1 or 1:2:2)");
         }
 
+        Setting with(MatmulPrecision p) {
+            return new Setting(intra, inter, towers, p);
+        }
+
+        /** {@code intra:inter:towers:precision}, what the child JVM is given. */
         String label() {
-            return intra + ":" + inter + ":" + towers;
+            return intra + ":" + inter + ":" + towers + ":" + precision.label();
         }
     }
 
@@ -140,16 +162,39 @@ public final class TrainBenchmark implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "cores %d, %d timed steps after %d warm-up steps per setting%n",
                 Runtime.getRuntime().availableProcessors(), steps, warmup);
 
-        List<Setting> settings = new ArrayList<>();
+        CpuFeatures cpu = CpuFeatures.host();
+        System.out.printf(Locale.ROOT, "CPU flags deciding precision: %s%n", cpu.precisionFlags());
+        List<MatmulPrecision> chosen = new ArrayList<>();
+        for (String p : precisions) {
+            try {
+                chosen.add(MatmulPrecision.resolve(p, true, cpu, false).precision());
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--precision: " + e.getMessage());
+            }
+        }
+        if (chosen.isEmpty()) {
+            chosen.add(Trainer.precisionChoice(cfg, cpu, false).precision());
+        }
+        List<Setting> base = new ArrayList<>();
         if (threads.isEmpty()) {
-            settings.add(new Setting(cfg.meta().intraOpThreads(), cfg.meta().interOpThreads(), cfg.meta().towers()));
+            base.add(new Setting(cfg.meta().intraOpThreads(), cfg.meta().interOpThreads(), cfg.meta().towers()));
         } else {
             for (String t : threads) {
                 try {
-                    settings.add(Setting.parse(t, cfg.meta().towers()));
+                    base.add(Setting.parse(t, cfg.meta().towers()));
                 } catch (IllegalArgumentException e) {
                     throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
                 }
+            }
+        }
+        List<Setting> settings = new ArrayList<>();
+        for (Setting s : base) {
+            if (childRow || threads.stream().anyMatch(t -> t.split(":").length == 4)) {
+                settings.add(s);
+                continue;
+            }
+            for (MatmulPrecision p : chosen) {
+                settings.add(s.with(p));
             }
         }
         List<Row> rows = new ArrayList<>();
@@ -162,19 +207,22 @@ public final class TrainBenchmark implements Callable<Integer> {
                 return 0;
             }
             rows.add(row);
-            System.out.printf(Locale.ROOT, "  intra %d inter %d towers %d: first step %.0f ms, steady %.1f ms/step"
+            System.out.printf(Locale.ROOT, "  intra %d inter %d towers %d %s: first step %.0f ms, steady %.1f ms/step"
                             + " (process CPU %.0f ms/step), %.1f images/s, %.1f GFLOP/s (%.0f%% of matmul %.1f GFLOP/s)%n",
-                    s.intra(), s.inter(), s.towers(), row.firstStepMs(), row.meanMs(), row.cpuMsPerStep(), row.imagesPerSecond(), row.achievedGflops(),
+                    s.intra(), s.inter(), s.towers(), s.precision().label(), row.firstStepMs(), row.meanMs(), row.cpuMsPerStep(), row.imagesPerSecond(), row.achievedGflops(),
                     100 * row.achievedGflops() / row.matmulGflops(), row.matmulGflops());
         }
         System.out.println();
-        System.out.println("| intra | inter | towers | first step ms | steps 2..warmup ms | ms/step mean | ms/step median"
-                + " | CPU ms/step | images/s | GFLOP/s | matmul GFLOP/s | fraction | peak RSS MB |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        System.out.println("CPU flags: " + cpu.precisionFlags() + " (matmul GFLOP/s: " + MATMUL_SIZE
+                + "³ products in the row's precision, same process and threads)");
+        System.out.println("| intra | inter | towers | precision | first step ms | steps 2..warmup ms | ms/step mean"
+                + " | ms/step median | CPU ms/step | images/s | GFLOP/s | matmul GFLOP/s | fraction | peak RSS MB |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         for (Row r : rows) {
-            System.out.printf(Locale.ROOT, "| %s | %s | %d | %.0f | %.0f | %.1f | %.1f | %.0f | %.1f | %.1f | %.1f | %.0f%% | %.0f |%n",
+            System.out.printf(Locale.ROOT, "| %s | %s | %d | %s | %.0f | %.0f | %.1f | %.1f | %.0f | %.1f | %.1f | %.1f | %.0f%% | %.0f |%n",
                     r.setting().intra() == 0 ? "TF default" : r.setting().intra(),
                     r.setting().inter() == 0 ? "TF default" : r.setting().inter(), r.setting().towers(),
+                    r.setting().precision().label(),
                     r.firstStepMs(), r.warmupMs(), r.meanMs(), r.medianMs(), r.cpuMsPerStep(), r.imagesPerSecond(), r.achievedGflops(),
                     r.matmulGflops(), 100 * r.achievedGflops() / r.matmulGflops(), r.peakRssKb() / 1024.0);
         }
@@ -182,7 +230,7 @@ public final class TrainBenchmark implements Callable<Integer> {
     }
 
     private Row measure(RunConfig cfg, ModelSpec spec, List<Batch> prepared, double flops, Setting setting) {
-        TrainingGraphOptions opts = Trainer.graphOptions(cfg).toBuilder()
+        TrainingGraphOptions opts = Trainer.graphOptions(cfg, setting.precision()).toBuilder()
                 .threads(setting.intra(), setting.inter()).towers(setting.towers()).build();
         Schedules schedules = Schedules.of(cfg.optimization(), Math.max(1, steps + warmup));
         double first = 0;
@@ -214,7 +262,7 @@ public final class TrainBenchmark implements Callable<Integer> {
         double[] sorted = timed.clone();
         Arrays.sort(sorted);
         double median = sorted.length == 0 ? Double.NaN : sorted[sorted.length / 2];
-        double matmul = matmulGflops(setting.intra(), setting.inter(), setting.towers());
+        double matmul = matmulGflops(setting.intra(), setting.inter(), setting.towers(), setting.precision());
         int b = prepared.get(0).size();
         double cpuMs = steps > 0 && cpuStart >= 0 ? (cpuEnd - cpuStart) / 1e6 / steps : Double.NaN;
         return new Row(setting, first, warm, mean, median, cpuMs, b / (mean / 1e3), flops / 1e9,
@@ -300,6 +348,14 @@ public final class TrainBenchmark implements Callable<Integer> {
      * The inputs are placeholders so constant folding cannot precompute them.
      */
     static double matmulGflops(int intra, int inter, int chains) {
+        return matmulGflops(intra, inter, chains, MatmulPrecision.FP32);
+    }
+
+    /**
+     * The matrix-multiply rate in {@code precision}: for bf16 the inputs are cast once and the chain
+     * of products runs in bf16 (the training graph's bf16 Linears), the sum back in float32.
+     */
+    static double matmulGflops(int intra, int inter, int chains, MatmulPrecision precision) {
         int n = MATMUL_SIZE;
         SplittableRandom rnd = new SplittableRandom(1);
         float[] a = new float[n * n];
@@ -327,8 +383,17 @@ public final class TrainBenchmark implements Callable<Integer> {
             List<Operand<TFloat32>> ends = new ArrayList<>();
             for (int c = 0; c < chains; c++) {
                 Operand<TFloat32> x = c == 0 ? pa : tf.math.mul(pa, tf.constant(1f + c));
-                for (int i = 0; i < MATMUL_CHAIN; i++) {
-                    x = tf.linalg.matMul(x, pw);
+                if (precision == MatmulPrecision.BF16) {
+                    Operand<TBfloat16> xb = tf.dtypes.cast(x, TBfloat16.class);
+                    Operand<TBfloat16> wb = tf.dtypes.cast(pw, TBfloat16.class);
+                    for (int i = 0; i < MATMUL_CHAIN; i++) {
+                        xb = tf.linalg.matMul(xb, wb);
+                    }
+                    x = tf.dtypes.cast(xb, TFloat32.class);
+                } else {
+                    for (int i = 0; i < MATMUL_CHAIN; i++) {
+                        x = tf.linalg.matMul(x, pw);
+                    }
                 }
                 ends.add(tf.sum(x, tf.constant(new int[] {0, 1})));
             }

@@ -79,7 +79,7 @@ public final class ConfigOptions {
         }
     }
 
-    /** {@code ignored on the JVM (no effect): data.pin_mem, meta.use_bfloat16}, or empty when none. */
+    /** {@code ignored on the JVM (no effect): data.pin_mem, meta.copy_data}, or empty when none. */
     public static String ignoredLine(RunConfig config) {
         return config.ignoredKeys().isEmpty() ? ""
                 : "ignored on the JVM (no effect): " + String.join(", ", config.ignoredKeys());

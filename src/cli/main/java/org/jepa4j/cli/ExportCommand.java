@@ -40,6 +40,16 @@ public final class ExportCommand implements Callable<Integer> {
             description = "Store weights in <out>.data: auto = only above protobuf's 2 GB limit (default: ${DEFAULT-VALUE}).")
     String externalData;
 
+    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|int8",
+            description = "Matrix products of the blocks: fp32, or int8 (weights per output channel, activations"
+                    + " quantized at run time; features within about 1e-2 relative of fp32) (default: ${DEFAULT-VALUE}).")
+    String precision;
+
+    @Option(names = "--int8-scale", defaultValue = "token", paramLabel = "token|image",
+            description = "With --precision int8, what one activation scale covers: each token (default) or each"
+                    + " image; never the batch, so features do not depend on the batch (default: ${DEFAULT-VALUE}).")
+    String int8Scale;
+
     @Option(names = "--force", description = "Write --out even when its name does not end in .onnx"
             + " (the checkpoint itself is never overwritten).")
     boolean force;
@@ -54,10 +64,13 @@ public final class ExportCommand implements Callable<Integer> {
                 .withEncoder(OnnxExporter.Encoder.parse(encoder))
                 .withOpset(opset)
                 .withIrVersion(irVersion != null ? irVersion : defaultIrVersion(opset))
-                .withExternalData(OnnxWriter.ExternalData.parse(externalData));
+                .withExternalData(OnnxWriter.ExternalData.parse(externalData))
+                .withPrecision(precision)
+                .withInt8Scale(int8Scale);
         long start = System.nanoTime();
         OnnxWriter.Written w = OnnxExporter.export(checkpoint, out, o);
-        System.out.printf(Locale.ROOT, "wrote %s (%s)%s in %.1f s%n", w.model(), megabytes(w.modelBytes()),
+        System.out.printf(Locale.ROOT, "wrote %s (%s, %s)%s in %.1f s%n", w.model(), precision,
+                megabytes(w.modelBytes()),
                 w.externalData() == null ? "" : " + external data " + w.externalData() + " (" + megabytes(w.dataBytes()) + ")",
                 (System.nanoTime() - start) / 1e9);
         return 0;

@@ -40,7 +40,7 @@ class ConfigCommandTest {
         RunConfig expected = RunConfigLoader.resolve("official/in1k_vith14_ep300", List.of("meta.seed=3"));
         assertEquals(expected, RunConfigLoader.parse(r.out(), "stdout", List.of()));
         List<String> ignoredLines = r.err().lines().filter(l -> l.startsWith("ignored")).toList();
-        assertEquals(List.of("ignored on the JVM (no effect): data.pin_mem, meta.use_bfloat16"), ignoredLines);
+        assertEquals(List.of("ignored on the JVM (no effect): data.pin_mem"), ignoredLines);
     }
 
     @Test

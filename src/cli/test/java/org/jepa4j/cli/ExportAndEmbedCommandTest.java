@@ -73,12 +73,58 @@ class ExportAndEmbedCommandTest {
     }
 
     @Test
+    void anInt8ExportEmbedsWithFeaturesCloseToFloat32() throws Exception {
+        Path ckpt = TestModels.writeCheckpoint(dir.resolve("c8.safetensors"), GREY, 43);
+        Path fp32 = dir.resolve("fp32.onnx");
+        Path int8 = dir.resolve("int8.onnx");
+        assertEquals(0, Jepa4j.commandLine().execute("export", "--checkpoint", ckpt.toString(), "--out", fp32.toString()));
+        assertEquals(0, Jepa4j.commandLine().execute("export", "--checkpoint", ckpt.toString(), "--out", int8.toString(),
+                "--precision", "int8"));
+        Path images = dir.resolve("images8/a");
+        Files.createDirectories(images);
+        Random r = new Random(5);
+        for (int i = 0; i < 4; i++) {
+            BufferedImage img = new BufferedImage(16, 16, BufferedImage.TYPE_BYTE_GRAY);
+            for (int y = 0; y < 16; y++) {
+                for (int x = 0; x < 16; x++) {
+                    img.getRaster().setSample(x, y, 0, r.nextInt(256));
+                }
+            }
+            ImageIO.write(img, "png", images.resolve(i + ".png").toFile());
+        }
+        float[][] feats = new float[2][];
+        int k = 0;
+        for (Path m : List.of(fp32, int8)) {
+            Path npy = dir.resolve("f" + k + ".npy");
+            assertEquals(0, Jepa4j.commandLine().execute("embed", "--model", m.toString(), "--data",
+                    "folder:" + images.getParent(), "--out", npy.toString()));
+            feats[k++] = Npy.read(npy).toFloats();
+        }
+        double dot = 0;
+        double a = 0;
+        double b = 0;
+        for (int i = 0; i < feats[0].length; i++) {
+            dot += feats[0][i] * (double) feats[1][i];
+            a += feats[0][i] * (double) feats[0][i];
+            b += feats[1][i] * (double) feats[1][i];
+        }
+        assertTrue(dot / Math.sqrt(a * b) > 0.999, "cosine of int8 to fp32 features " + dot / Math.sqrt(a * b));
+        try (FeatureExtractor fx = FeatureExtractor.open(int8)) {
+            assertEquals("int8", fx.info().precision());
+        }
+    }
+
+    @Test
     void usageErrorsExitWithTwo() throws Exception {
         Path ckpt = TestModels.writeCheckpoint(dir.resolve("c.safetensors"), GREY, 42);
         assertEquals(2, Jepa4j.commandLine().execute("export", "--checkpoint", ckpt.toString(), "--out",
                 dir.resolve("m.onnx").toString(), "--encoder", "student"));
         assertEquals(2, Jepa4j.commandLine().execute("export", "--checkpoint", ckpt.toString(), "--out",
                 dir.resolve("m.onnx").toString(), "--opset", "11"));
+        assertEquals(2, Jepa4j.commandLine().execute("export", "--checkpoint", ckpt.toString(), "--out",
+                dir.resolve("m.onnx").toString(), "--precision", "int4"));
+        assertEquals(2, Jepa4j.commandLine().execute("export", "--checkpoint", ckpt.toString(), "--out",
+                dir.resolve("m.onnx").toString(), "--precision", "int8", "--int8-scale", "batch"));
         assertEquals(1, Jepa4j.commandLine().execute("export", "--checkpoint", dir.resolve("none").toString(), "--out",
                 dir.resolve("m.onnx").toString()));
         assertEquals(0, Jepa4j.commandLine().execute("export", "--checkpoint", ckpt.toString(), "--out",

@@ -47,6 +47,23 @@ public final class OnnxMetadata {
     /** The checkpoint's resolved run YAML, copied verbatim. */
     public static final String CONFIG = "jepa4j.config";
 
+    /**
+     * Number format of the encoder's matrix products: {@code fp32} or {@code int8} (weights per
+     * output channel, activations quantized at run time); exports without the key are fp32.
+     */
+    public static final String PRECISION = "jepa4j.precision";
+    /** Values of {@link #PRECISION}, the default first. */
+    public static final List<String> PRECISIONS = List.of("fp32", "int8");
+    /** In an int8 export, what one activation scale covers: {@code token} (each token's row) or {@code image}. */
+    public static final String INT8_ACTIVATION_SCALE = "jepa4j.int8_activation_scale";
+    /** Values of {@link #INT8_ACTIVATION_SCALE}, the default first. */
+    public static final List<String> INT8_ACTIVATION_SCALES = List.of("token", "image");
+
+    /** @return the model's {@link #PRECISION} entry, {@code fp32} when it has none */
+    public static String precision(Map<String, String> metadata) {
+        return metadata.getOrDefault(PRECISION, PRECISIONS.get(0));
+    }
+
     /** Keys {@link #preprocessing} needs. */
     public static final List<String> PREPROCESSING_KEYS = List.of(IMAGE_SIZE, RESIZE_SIZE, CHANNELS, MEAN, STD);
 

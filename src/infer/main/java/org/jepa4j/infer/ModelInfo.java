@@ -35,6 +35,14 @@ public record ModelInfo(String modelId, Path path, Map<FeatureKind, Integer> fea
         metadata = Map.copyOf(metadata);
     }
 
+    /**
+     * @return the number format of the model's matrix products, {@code fp32} or {@code int8}
+     *         ({@link org.jepa4j.metadata.OnnxMetadata#PRECISION}; fp32 for models that do not say)
+     */
+    public String precision() {
+        return org.jepa4j.metadata.OnnxMetadata.precision(metadata);
+    }
+
     /** Values per image of the selected feature. */
     public int dimension() {
         return featureLength.get(feature);

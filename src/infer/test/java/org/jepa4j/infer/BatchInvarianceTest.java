@@ -4,18 +4,23 @@ import org.jepa4j.export.OnnxExporter;
 import org.jepa4j.export.TestModels;
 import org.jepa4j.model.EncoderSpec;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-/** Every feature of an image is a function of that image alone: bit-identical in any batch and lane. */
+/**
+ * Every feature of an image is a function of that image alone: bit-identical in any batch and lane,
+ * for float32 and int8 exports.
+ */
 class BatchInvarianceTest {
     /** 16 px, patch 4: a 4x4 token grid (pooled_grid), depth 2 (pooled_last4 over both blocks). */
     static final EncoderSpec SPEC = new EncoderSpec(16, 4, 3, 32, 2, 2, 128);
@@ -24,17 +29,21 @@ class BatchInvarianceTest {
 
     @TempDir
     static Path dir;
-    static Path model;
+    static Path checkpoint;
     static float[] pixels;
     static int length;
 
     @BeforeAll
     static void export() throws Exception {
-        Path checkpoint = TestModels.writeCheckpoint(dir.resolve("c.safetensors"), SPEC, 7);
-        model = dir.resolve("encoder.onnx");
-        OnnxExporter.export(checkpoint, model, OnnxExporter.Options.defaults());
+        checkpoint = TestModels.writeCheckpoint(dir.resolve("c.safetensors"), SPEC, 7);
         length = SPEC.channels() * SPEC.imageSize() * SPEC.imageSize();
         pixels = TestModels.randomPixels(SPEC, MAX_BATCH, 11);
+    }
+
+    /** The float32 export and the int8 exports with either activation scale (never one scale per batch). */
+    static Stream<OnnxExporter.Options> exports() {
+        OnnxExporter.Options d = OnnxExporter.Options.defaults();
+        return Stream.of(d, d.withPrecision("int8").withInt8Scale("token"), d.withPrecision("int8").withInt8Scale("image"));
     }
 
     /** Images {@code order[0], order[1], ...} of {@link #pixels}, stacked. */
@@ -46,8 +55,12 @@ class BatchInvarianceTest {
         return out;
     }
 
-    @Test
-    void everyFeatureIsBitIdenticalAloneAtEveryPositionOfEveryBatchAndLaneCount() throws Exception {
+    @ParameterizedTest
+    @MethodSource("exports")
+    void everyFeatureIsBitIdenticalAloneAtEveryPositionOfEveryBatchAndLaneCount(OnnxExporter.Options export)
+            throws Exception {
+        Path model = dir.resolve("encoder-" + export.precision() + "-" + export.int8Scale() + ".onnx");
+        OnnxExporter.export(checkpoint, model, export);
         Map<FeatureKind, float[][]> alone = new java.util.EnumMap<>(FeatureKind.class);
         try (FeatureExtractor fx = FeatureExtractor.open(model)) {
             for (FeatureKind k : ALL) {

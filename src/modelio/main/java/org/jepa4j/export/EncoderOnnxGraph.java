@@ -38,6 +38,11 @@ import java.util.Map;
  * ({@code attn.q}, {@code attn.k}, {@code attn.v}: its thirds, in that order), so each result goes
  * straight into its head-major layout instead of through a copy-heavy Split ({@link OnnxInitializers}
  * joins them back into {@code attn.qkv}).
+ *
+ * <p>An int8 graph ({@link Int8Linear}) runs every Linear of the blocks as an integer matrix
+ * product: the weights quantized once per output channel, the activations at run time with one
+ * scale per token (or per image), so that an image's features never depend on the other images of
+ * its batch. The patch embedding, the attention products, LayerNorm, softmax and GELU stay float32.
  */
 public final class EncoderOnnxGraph {
     public static final String INPUT = "pixel_values";
@@ -57,11 +62,14 @@ public final class EncoderOnnxGraph {
     private final NamedTensors weights;
     private final int opset;
     private final OnnxGraphBuilder g = new OnnxGraphBuilder();
+    /** The int8 Linears, or null for a float32 graph. */
+    private final Int8Linear int8;
 
-    private EncoderOnnxGraph(EncoderSpec spec, NamedTensors weights, int opset) {
+    private EncoderOnnxGraph(EncoderSpec spec, NamedTensors weights, int opset, String int8Scale) {
         this.spec = spec;
         this.weights = weights;
         this.opset = opset;
+        this.int8 = int8Scale == null ? null : new Int8Linear(g, int8Scale, spec.numPatches(), opset);
     }
 
     /** Number of blocks pooled into {@code pooled_last4}: 4, or all blocks when depth < 4. */
@@ -76,6 +84,29 @@ public final class EncoderOnnxGraph {
      * @throws IllegalArgumentException naming a missing or mis-shaped tensor, or an unsupported opset
      */
     public static GraphProto build(EncoderSpec spec, NamedTensors weights, int opset) {
+        return build(spec, weights, opset, "fp32", null);
+    }
+
+    /**
+     * Builds the graph in a precision.
+     *
+     * @param precision  {@code fp32} or {@code int8} ({@link org.jepa4j.metadata.OnnxMetadata#PRECISIONS})
+     * @param int8Scale  for int8, what one activation scale covers: {@code token} or {@code image}
+     *                   ({@link org.jepa4j.metadata.OnnxMetadata#INT8_ACTIVATION_SCALES}); ignored for fp32
+     * @throws IllegalArgumentException naming a missing or mis-shaped tensor, an unsupported opset,
+     *                                  precision or scale
+     */
+    public static GraphProto build(EncoderSpec spec, NamedTensors weights, int opset, String precision,
+                                   String int8Scale) {
+        if (!org.jepa4j.metadata.OnnxMetadata.PRECISIONS.contains(precision)) {
+            throw new IllegalArgumentException("precision '" + precision + "' is not supported, expected one of "
+                    + org.jepa4j.metadata.OnnxMetadata.PRECISIONS);
+        }
+        boolean isInt8 = precision.equals("int8");
+        if (isInt8 && !org.jepa4j.metadata.OnnxMetadata.INT8_ACTIVATION_SCALES.contains(int8Scale)) {
+            throw new IllegalArgumentException("int8 activation scale '" + int8Scale + "' is not supported, expected"
+                    + " one of " + org.jepa4j.metadata.OnnxMetadata.INT8_ACTIVATION_SCALES);
+        }
         if (opset < MIN_OPSET || opset > MAX_OPSET) {
             throw new IllegalArgumentException("opset " + opset + " is not supported: expected " + MIN_OPSET + ".."
                     + MAX_OPSET + " (LayerNormalization needs opset 17)");
@@ -83,7 +114,7 @@ public final class EncoderOnnxGraph {
         for (Map.Entry<String, long[]> e : ParameterNames.encoder(spec).entrySet()) {
             weights.get(e.getKey(), e.getValue());
         }
-        return new EncoderOnnxGraph(spec, weights, opset).build();
+        return new EncoderOnnxGraph(spec, weights, opset, isInt8 ? int8Scale : null).build();
     }
 
     private GraphProto build() {
@@ -224,6 +255,9 @@ public final class EncoderOnnxGraph {
 
     /** {@link #linear(String, String)} with the weight {@code [out, in]} and bias given. */
     private String linear(String x, String name, FloatTensor weight, FloatTensor bias) {
+        if (int8 != null) {
+            return int8.linear(x, name, weight, g.initializer(name + ".bias", bias));
+        }
         String w = g.initializer(name + ".weight.T", transpose(weight));
         String b = g.initializer(name + ".bias", bias);
         String mm = g.node("MatMul", name + ".matmul", List.of(x, w));

@@ -84,26 +84,57 @@ public final class OnnxExporter {
      * @param opset        ONNX opset ({@value EncoderOnnxGraph#MIN_OPSET}..{@value EncoderOnnxGraph#MAX_OPSET})
      * @param irVersion    ONNX IR version written to the model
      * @param externalData when to put initializers into {@code <name>.onnx.data}
+     * @param precision    {@code fp32} (default) or {@code int8}: the blocks' Linears as integer matrix
+     *                     products ({@link OnnxMetadata#PRECISIONS}; docs/precision.md)
+     * @param int8Scale    for int8, what one activation scale covers: {@code token} (default) or {@code image}
      */
-    public record Options(Encoder encoder, int opset, long irVersion, ExternalData externalData) {
+    public record Options(Encoder encoder, int opset, long irVersion, ExternalData externalData, String precision,
+                          String int8Scale) {
+        public Options {
+            if (!OnnxMetadata.PRECISIONS.contains(precision)) {
+                throw new IllegalArgumentException("export precision '" + precision + "' is not supported, expected"
+                        + " one of " + OnnxMetadata.PRECISIONS);
+            }
+            if (!OnnxMetadata.INT8_ACTIVATION_SCALES.contains(int8Scale)) {
+                throw new IllegalArgumentException("int8 activation scale '" + int8Scale + "' is not supported,"
+                        + " expected one of " + OnnxMetadata.INT8_ACTIVATION_SCALES);
+            }
+        }
+
+        /** float32. */
+        public Options(Encoder encoder, int opset, long irVersion, ExternalData externalData) {
+            this(encoder, opset, irVersion, externalData, OnnxMetadata.PRECISIONS.get(0),
+                    OnnxMetadata.INT8_ACTIVATION_SCALES.get(0));
+        }
+
         public static Options defaults() {
             return new Options(Encoder.TARGET, DEFAULT_OPSET, DEFAULT_IR_VERSION, ExternalData.AUTO);
         }
 
         public Options withEncoder(Encoder e) {
-            return new Options(e, opset, irVersion, externalData);
+            return new Options(e, opset, irVersion, externalData, precision, int8Scale);
         }
 
         public Options withOpset(int o) {
-            return new Options(encoder, o, irVersion, externalData);
+            return new Options(encoder, o, irVersion, externalData, precision, int8Scale);
         }
 
         public Options withIrVersion(long ir) {
-            return new Options(encoder, opset, ir, externalData);
+            return new Options(encoder, opset, ir, externalData, precision, int8Scale);
         }
 
         public Options withExternalData(ExternalData x) {
-            return new Options(encoder, opset, irVersion, x);
+            return new Options(encoder, opset, irVersion, x, precision, int8Scale);
+        }
+
+        /** These options with another precision ({@code fp32} or {@code int8}). */
+        public Options withPrecision(String p) {
+            return new Options(encoder, opset, irVersion, externalData, p, int8Scale);
+        }
+
+        /** These options with another int8 activation scale ({@code token} or {@code image}). */
+        public Options withInt8Scale(String scale) {
+            return new Options(encoder, opset, irVersion, externalData, precision, scale);
         }
     }
 
@@ -149,9 +180,14 @@ public final class OnnxExporter {
             throw new IllegalArgumentException("preprocessing " + pre + " does not fit the encoder (image size "
                     + spec.imageSize() + ", channels " + spec.channels() + ")");
         }
-        GraphProto graph = EncoderOnnxGraph.build(spec, weights, options.opset());
+        GraphProto graph = EncoderOnnxGraph.build(spec, weights, options.opset(), options.precision(),
+                options.int8Scale());
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put(OnnxMetadata.PATCH_SIZE, Integer.toString(spec.patchSize()));
+        meta.put(OnnxMetadata.PRECISION, options.precision());
+        if (options.precision().equals("int8")) {
+            meta.put(OnnxMetadata.INT8_ACTIVATION_SCALE, options.int8Scale());
+        }
         meta.putAll(OnnxMetadata.preprocessingEntries(pre));
         meta.put(OnnxMetadata.FEATURES, String.join(",", EncoderOnnxGraph.LAST_HIDDEN_STATE,
                 EncoderOnnxGraph.POOLED, EncoderOnnxGraph.POOLED_LAST4));

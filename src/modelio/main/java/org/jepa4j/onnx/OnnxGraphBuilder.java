@@ -47,6 +47,22 @@ public final class OnnxGraphBuilder {
         return name;
     }
 
+    /** Adds an 8-bit initializer ({@code OnnxProto.INT8} or {@code UINT8}) under {@code name}. */
+    public String byteInitializer(String name, int dataType, long[] dims, byte[] values) {
+        claim(name);
+        initializers.add(TensorProto.ofBytes(name, dataType, dims.clone(), values));
+        return name;
+    }
+
+    /** A uint8 scalar constant; equal constants are shared. */
+    public String uint8Scalar(String hint, int value) {
+        return constants.computeIfAbsent("u8" + value, key -> {
+            String name = fresh(hint);
+            initializers.add(TensorProto.ofBytes(name, OnnxProto.UINT8, new long[0], new byte[] {(byte) value}));
+            return name;
+        });
+    }
+
     /** An int64 initializer (shapes, axes, indices) of the given dims; equal constants are shared. */
     public String int64Constant(String hint, long[] dims, long... values) {
         return constants.computeIfAbsent("i64" + Arrays.toString(dims) + Arrays.toString(values), key -> {

@@ -25,6 +25,8 @@ public final class OnnxProto {
 
     /** {@code TensorProto.DataType} values used here. */
     public static final int FLOAT = 1;
+    public static final int UINT8 = 2;
+    public static final int INT8 = 3;
     public static final int INT64 = 7;
 
     /** {@code AttributeProto.AttributeType} values used here. */
@@ -72,7 +74,7 @@ public final class OnnxProto {
      * The values of a tensor, stored as {@code raw_data} (little-endian, fixed width) or in an
      * external file.
      */
-    public sealed interface TensorData permits FloatData, Int64Data {
+    public sealed interface TensorData permits FloatData, Int64Data, ByteData {
         long byteLength();
 
         /** Writes the little-endian bytes. */
@@ -107,6 +109,24 @@ public final class OnnxProto {
                 b.putFloat(v);
             }
             out.write(b.array(), 0, b.position());
+        }
+    }
+
+    /** 8-bit values (int8 or uint8 tensors: the bytes as they are; not copied). */
+    public record ByteData(byte[] values) implements TensorData {
+        @Override
+        public long byteLength() {
+            return values.length;
+        }
+
+        @Override
+        public void writeRaw(CodedOutputStream out) throws IOException {
+            out.writeRawBytes(values);
+        }
+
+        @Override
+        public void writeRaw(OutputStream out) throws IOException {
+            out.write(values);
         }
     }
 
@@ -154,6 +174,14 @@ public final class OnnxProto {
         /** A float32 tensor from a jepa4j tensor (data not copied). */
         public static TensorProto of(String name, FloatTensor t) {
             return new TensorProto(name, t.shape().clone(), FLOAT, new FloatData(t.data()), List.of());
+        }
+
+        /** An 8-bit tensor: {@code dataType} {@link #INT8} or {@link #UINT8} (data not copied). */
+        public static TensorProto ofBytes(String name, int dataType, long[] dims, byte[] values) {
+            if (dataType != INT8 && dataType != UINT8) {
+                throw new IllegalArgumentException("tensor '" + name + "': data type " + dataType + " is not 8-bit");
+            }
+            return new TensorProto(name, dims, dataType, new ByteData(values), List.of());
         }
 
         /** An int64 tensor. */

@@ -34,7 +34,7 @@ public final class ConfigKeys {
             "logging", List.of("checkpoint_freq", "log_every"),
             "mask", List.of("cover_edges", "strategy", "truncation"),
             "meta", List.of("collective_timeout_s", "depth", "embed_dim", "inter_op_threads", "intra_op_threads", "loss",
-                    "mlp_ratio", "num_heads", "patch_embed_init", "pixel_norm", "pos_embed_scale", "pred_num_heads",
+                    "matmul_precision", "mlp_ratio", "num_heads", "patch_embed_init", "pixel_norm", "pos_embed_scale", "pred_num_heads",
                     "pred_pos_embed_scale", "seed", "target", "tower_devices", "towers"),
             "optimization", List.of("eval_every", "max_steps", "probe_every"));
 

@@ -19,7 +19,8 @@ import java.util.Map;
  * @param predDepth       {@code pred_depth}
  * @param predEmbDim      {@code pred_emb_dim}
  * @param readCheckpoint  {@code read_checkpoint}: checkpoint file to resume from, or null
- * @param useBfloat16     {@code use_bfloat16}; accepted, training runs in float32 on the JVM
+ * @param useBfloat16     {@code use_bfloat16}: bf16 matrix products where the hardware has the units for them
+ *                        (AMX-BF16 or a GPU), under {@code matmul_precision: auto}
  * @param seed            jepa4j {@code seed}: initialisation, data order, crops and masks (default 0)
  * @param embedDim        jepa4j {@code embed_dim}: overrides the named model's width (0 = keep)
  * @param depth           jepa4j {@code depth}: overrides the named model's depth (0 = keep)
@@ -46,16 +47,26 @@ import java.util.Map;
  * @param init            jepa4j {@code patch_embed_init}, {@code pos_embed_scale} and
  *                        {@code pred_pos_embed_scale}: the patch-embedding draw and the position tables'
  *                        scale at initialisation (default the reference's: trunc_normal, 1, 1)
+ * @param matmulPrecision jepa4j {@code matmul_precision}: {@code auto} (the default: bf16 when
+ *                        {@code use_bfloat16} is set and the hardware has bf16 matrix units, else fp32),
+ *                        {@code fp32} or {@code bf16} (forced); docs/precision.md
  */
 public record MetaConfig(boolean copyData, boolean loadCheckpoint, String modelName, int predDepth, int predEmbDim,
                          String readCheckpoint, boolean useBfloat16, long seed, int embedDim, int depth,
                          int numHeads, double mlpRatio, int predNumHeads, String loss, int intraOpThreads,
                          int interOpThreads, int towers, double collectiveTimeoutS, String towerDevices,
-                         String target, boolean pixelNorm, InitScheme init) {
+                         String target, boolean pixelNorm, InitScheme init, String matmulPrecision) {
+
+    /** Values of {@code meta.matmul_precision}, the default first. */
+    public static final List<String> MATMUL_PRECISIONS = List.of("auto", "fp32", "bf16");
 
     public MetaConfig {
         if (init == null) {
             throw new IllegalArgumentException("meta init scheme must be given (InitScheme.reference() for the reference's)");
+        }
+        if (!MATMUL_PRECISIONS.contains(matmulPrecision)) {
+            throw new IllegalArgumentException("meta.matmul_precision '" + matmulPrecision
+                    + "' is not a precision, expected one of " + MATMUL_PRECISIONS);
         }
     }
 
@@ -127,6 +138,9 @@ public record MetaConfig(boolean copyData, boolean loadCheckpoint, String modelN
         double posScale = positionScale(s, "pos_embed_scale", m.init().positionScale());
         double predPosScale = positionScale(s, "pred_pos_embed_scale", m.init().predictorPositionScale());
         b.init(new InitScheme(patchEmbedInit, posScale, predPosScale));
+        String matmulPrecision = s.oneOf("matmul_precision", m.matmulPrecision(), MATMUL_PRECISIONS,
+                "a precision (auto: bf16 where use_bfloat16 is set and the hardware has bf16 matrix units)");
+        b.matmulPrecision(MATMUL_PRECISIONS.contains(matmulPrecision) ? matmulPrecision : m.matmulPrecision());
         return b.build();
     }
 
@@ -157,6 +171,7 @@ public record MetaConfig(boolean copyData, boolean loadCheckpoint, String modelN
         meta.put("inter_op_threads", interOpThreads);
         meta.put("intra_op_threads", intraOpThreads);
         meta.put("loss", loss);
+        meta.put("matmul_precision", matmulPrecision);
         meta.put("mlp_ratio", mlpRatio);
         meta.put("num_heads", numHeads);
         meta.put("patch_embed_init", init.patchEmbedding());
@@ -195,6 +210,7 @@ public record MetaConfig(boolean copyData, boolean loadCheckpoint, String modelN
         private String target = ConfigKeys.TARGET_FEATURES;
         private boolean pixelNorm = true;
         private InitScheme init = InitScheme.reference();
+        private String matmulPrecision = MATMUL_PRECISIONS.get(0);
 
         private Builder() {
         }
@@ -222,6 +238,13 @@ public record MetaConfig(boolean copyData, boolean loadCheckpoint, String modelN
             target = m.target;
             pixelNorm = m.pixelNorm;
             init = m.init;
+            matmulPrecision = m.matmulPrecision;
+        }
+
+        /** @param v {@code matmul_precision}: auto, fp32 or bf16 @return this builder */
+        public Builder matmulPrecision(String v) {
+            matmulPrecision = v;
+            return this;
         }
 
         /** @param v {@code copy_data} @return this builder */
@@ -360,7 +383,7 @@ public record MetaConfig(boolean copyData, boolean loadCheckpoint, String modelN
         public MetaConfig build() {
             return new MetaConfig(copyData, loadCheckpoint, modelName, predDepth, predEmbDim, readCheckpoint,
                     useBfloat16, seed, embedDim, depth, numHeads, mlpRatio, predNumHeads, loss, intraOpThreads,
-                    interOpThreads, towers, collectiveTimeoutS, towerDevices, target, pixelNorm, init);
+                    interOpThreads, towers, collectiveTimeoutS, towerDevices, target, pixelNorm, init, matmulPrecision);
         }
     }
 }

@@ -26,7 +26,7 @@ import java.util.Set;
  * sections or keys, wrong types, inconsistent values) is collected and reported together in one
  * {@link ConfigException}, before any work starts.
  *
- * <p>Keys the JVM cannot honour (pin_mem true, use_bfloat16 true, ...) are accepted and listed in
+ * <p>Keys the JVM cannot honour (pin_mem true, copy_data true, ...) are accepted and listed in
  * {@link RunConfig#ignoredKeys()}; options the reference offers but jepa4j does not implement
  * (colour distortion, Gaussian blur) are errors when switched on.
  */
@@ -335,9 +335,6 @@ public final class RunConfigLoader {
         }
         if (m.copyData()) {
             ignored.add("meta.copy_data");
-        }
-        if (m.useBfloat16()) {
-            ignored.add("meta.use_bfloat16"); // training runs in float32
         }
         return ignored;
     }

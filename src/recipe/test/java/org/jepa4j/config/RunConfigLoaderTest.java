@@ -57,7 +57,7 @@ class RunConfigLoaderTest {
         assertTrue(c.data().rootPath().startsWith("$replace_this_with_"));
         assertTrue(c.logging().folder().startsWith("$replace_this_with_"));
         assertEquals(crop / patch, c.gridSize());
-        assertEquals(List.of("data.pin_mem", "meta.use_bfloat16"), c.ignoredKeys());
+        assertEquals(List.of("data.pin_mem"), c.ignoredKeys());
     }
 
     @Test
@@ -111,7 +111,7 @@ class RunConfigLoaderTest {
         assertEquals(7L, c.meta().seed());
         RunConfig d = RunConfig.defaults();
         assertEquals(new RunConfig(d.data(), d.mask(), MetaConfig.builder().seed(7L).build(), d.optimization(), d.logging(),
-                List.of("data.pin_mem", "meta.use_bfloat16")), c);
+                List.of("data.pin_mem")), c);
         assertEquals(RunConfig.defaults().data(), RunConfigLoader.parse("meta: {}\n", "empty.yaml", List.of()).data());
     }
 

@@ -33,7 +33,7 @@ final class Routes {
     static final Set<String> PUBLIC_METADATA = Set.of(OnnxMetadata.MODEL, OnnxMetadata.ENCODER, OnnxMetadata.IMAGE_SIZE,
             OnnxMetadata.PATCH_SIZE, OnnxMetadata.CHANNELS, OnnxMetadata.MEAN, OnnxMetadata.STD, OnnxMetadata.RESIZE_SIZE,
             OnnxMetadata.FEATURES, OnnxMetadata.LAST4_BLOCKS, OnnxMetadata.STEP, OnnxMetadata.CONFIG_HASH,
-            OnnxMetadata.VERSION, OnnxMetadata.SOURCE_SHA256);
+            OnnxMetadata.VERSION, OnnxMetadata.SOURCE_SHA256, OnnxMetadata.PRECISION, OnnxMetadata.INT8_ACTIVATION_SCALE);
     static final Set<String> ROUTES = Set.of("/v1/embeddings", "/v1/model", "/healthz", "/readyz", "/metrics");
 
     private final Vertx vertx;
@@ -261,6 +261,7 @@ final class Routes {
         m.put("served_features", servedDimensions);
         m.put("features", model.featureDimensions());
         m.put("provider", model.provider());
+        m.put("precision", OnnxMetadata.precision(model.metadata()));
         m.put("image_size", model.imageSize());
         m.put("channels", model.channels());
         m.put("preprocessing", model.preprocessing());

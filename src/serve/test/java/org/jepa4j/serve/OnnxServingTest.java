@@ -68,6 +68,38 @@ class OnnxServingTest {
     }
 
     @Test
+    void anInt8ExportIsServedUnchangedAndItsPrecisionShown() throws Exception {
+        Path int8 = dir.resolve("encoder-int8.onnx");
+        OnnxExporter.export(dir.resolve("c.safetensors"), int8, OnnxExporter.Options.defaults().withPrecision("int8"));
+        ServeOptions so = ServeOptions.defaults().withPort(0).withMaxWait(Duration.ofMillis(2));
+        ExtractorOptions o = ExtractorOptions.defaults().withIntraOpThreads(1);
+        try (FeatureExtractor library = FeatureExtractor.open(int8, o);
+             EmbeddingServer s = EmbeddingServer.start(OnnxEmbedder.open(int8, List.of(FeatureKind.POOLED), o), so)) {
+            JsonNode m = json(get(s.baseUrl() + "/v1/model"));
+            assertEquals("int8", m.get("precision").asText());
+            assertEquals("int8", m.get("metadata").get("jepa4j.precision").asText());
+            assertEquals("fp32", pooled.info().precision());
+            byte[] image = TestImages.random(3, 16, 16, "png");
+            HttpResponse<String> r = post(s.baseUrl() + "/v1/embeddings", "image/png", image);
+            assertEquals(200, r.statusCode(), r.body());
+            assertClose(library.embed(image), embedding(json(r), 0), "int8 served = int8 library");
+            // and int8 is not float32 relabelled: close to the float32 features, but not equal
+            float[] f32 = pooled.embed(image);
+            float[] i8 = library.embed(image);
+            double dot = 0;
+            double a = 0;
+            double b = 0;
+            for (int i = 0; i < f32.length; i++) {
+                dot += f32[i] * (double) i8[i];
+                a += f32[i] * (double) f32[i];
+                b += i8[i] * (double) i8[i];
+            }
+            assertTrue(dot / Math.sqrt(a * b) > 0.999, "cosine " + dot / Math.sqrt(a * b));
+            assertTrue(!java.util.Arrays.equals(f32, i8));
+        }
+    }
+
+    @Test
     void concurrentClientsGetTheLibrarysVectorsForTheSameBytes() throws Exception {
         ServeOptions so = ServeOptions.builder().port(0).decodeThreads(2).maxWait(Duration.ofMillis(5)).build();
         List<OnnxEmbedder> embedders = OnnxEmbedder.open(model, List.of(FeatureKind.POOLED, FeatureKind.POOLED_LAST4),

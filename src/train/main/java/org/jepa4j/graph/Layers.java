@@ -7,6 +7,7 @@ import org.tensorflow.op.core.Unstack;
 import org.tensorflow.op.linalg.MatMul;
 import org.tensorflow.op.math.Mean;
 import org.tensorflow.op.train.BatchMatMul;
+import org.tensorflow.types.TBfloat16;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
@@ -16,9 +17,15 @@ import java.util.List;
  * The transformer pieces shared by the encoder and the predictor (docs/reference.md §2), built
  * on token matrices {@code [S·L, width]}: S sequences of L tokens each, kept 2-D so every Linear
  * is one plain matrix product. Scalar and axis constants are created once per instance.
+ *
+ * <p>With {@link MatmulPrecision#BF16} every Linear casts its input and its (float32 master)
+ * weight to bfloat16, multiplies in bf16 and casts the product back to float32 before the bias;
+ * the attention products, LayerNorm, softmax and GELU stay float32. With {@link MatmulPrecision#FP32}
+ * the graph is the float32 graph, op for op.
  */
 public final class Layers {
     private final Ops tf;
+    private final MatmulPrecision precision;
     private final Operand<TInt32> lastAxis;
     private final Operand<TInt32> minusOne;
     private final Operand<TFloat32> half;
@@ -27,8 +34,18 @@ public final class Layers {
     private final Operand<TInt32> headsFirst;
     private final Operand<TInt32> tokensFirst;
 
+    /** Float32 layers. */
     public Layers(Ops tf) {
+        this(tf, MatmulPrecision.FP32);
+    }
+
+    /**
+     * @param tf        the graph's ops
+     * @param precision the number format of every Linear's matrix product
+     */
+    public Layers(Ops tf, MatmulPrecision precision) {
         this.tf = tf;
+        this.precision = precision;
         this.lastAxis = tf.constant(new int[] {-1});
         this.minusOne = tf.constant(-1);
         this.half = tf.constant(0.5f);
@@ -44,9 +61,31 @@ public final class Layers {
         return tf;
     }
 
+    /** @return the number format of the Linears' matrix products */
+    public MatmulPrecision precision() {
+        return precision;
+    }
+
     /** {@code x W^T + b} for a torch-layout weight {@code [out, in]}; x {@code [T, in]}. */
     public Operand<TFloat32> linear(Operand<TFloat32> x, Operand<TFloat32> weight, Operand<TFloat32> bias) {
-        return tf.nn.biasAdd(tf.linalg.matMul(x, weight, MatMul.transposeB(true)), bias);
+        return tf.nn.biasAdd(matMulTransposeB(x, weight), bias);
+    }
+
+    /**
+     * {@code x W^T} in this instance's precision, float32 in and out. In bf16 the product is not
+     * fused with the bias: oneDNN runs a MatMul fused with its BiasAdd without the AMX kernels.
+     *
+     * @param x      {@code [T, in]}
+     * @param weight {@code [out, in]}
+     * @return {@code [T, out]}
+     */
+    public Operand<TFloat32> matMulTransposeB(Operand<TFloat32> x, Operand<TFloat32> weight) {
+        if (precision == MatmulPrecision.FP32) {
+            return tf.linalg.matMul(x, weight, MatMul.transposeB(true));
+        }
+        Operand<TBfloat16> product = tf.linalg.matMul(tf.dtypes.cast(x, TBfloat16.class),
+                tf.dtypes.cast(weight, TBfloat16.class), MatMul.transposeB(true));
+        return tf.dtypes.cast(product, TFloat32.class);
     }
 
     /** Normalises each row of {@code x [T, width]} to zero mean and unit variance (biased variance). */

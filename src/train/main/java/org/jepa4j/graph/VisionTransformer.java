@@ -3,7 +3,6 @@ package org.jepa4j.graph;
 import org.jepa4j.model.EncoderSpec;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
-import org.tensorflow.op.linalg.MatMul;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
@@ -56,8 +55,7 @@ public final class VisionTransformer {
         patches = tf.linalg.transpose(patches, tf.constant(new int[] {0, 2, 4, 1, 3, 5}));
         patches = tf.reshape(patches, tf.constant(new int[] {-1, c * p * p}));
         Operand<TFloat32> weight = tf.reshape(params.get("patch_embed.proj.weight"), tf.constant(new int[] {d, c * p * p}));
-        Operand<TFloat32> x = tf.nn.biasAdd(tf.linalg.matMul(patches, weight, MatMul.transposeB(true)),
-                params.get("patch_embed.proj.bias"));
+        Operand<TFloat32> x = tf.nn.biasAdd(layers.matMulTransposeB(patches, weight), params.get("patch_embed.proj.bias"));
         x = tf.math.add(tf.reshape(x, tf.constant(new int[] {-1, spec.numPatches(), d})), params.get("pos_embed"));
         return tf.reshape(x, tf.constant(new int[] {-1, d}));
     }

@@ -4,6 +4,7 @@ import org.jepa4j.config.RunConfig;
 import org.jepa4j.data.ImageDataset;
 import org.jepa4j.model.ModelSpec;
 import org.jepa4j.model.ParameterNames;
+import org.jepa4j.provenance.CpuFeatures;
 import org.jepa4j.tensor.FloatTensor;
 import org.jepa4j.train.step.PredictionTarget;
 
@@ -58,6 +59,8 @@ final class StartupReport {
             progress.println(String.format(Locale.ROOT, "resuming at step %d (epoch %d, itr %d)", start,
                     start / ipe + 1, start % ipe));
         }
+        progress.println("precision: " + Trainer.precisionChoice(config, CpuFeatures.host(),
+                graph.device().contains("GPU")).reason() + "; CPU flags: " + CpuFeatures.host().precisionFlags());
         progress.println("device: " + graph.device() + ", TensorFlow threads intra-op "
                 + threads(config.meta().intraOpThreads()) + ", inter-op " + threads(config.meta().interOpThreads())
                 + ", towers " + config.meta().towers() + ", loader workers " + config.data().numWorkers());

@@ -15,6 +15,8 @@ import org.jepa4j.pipeline.Batch;
 import org.jepa4j.pipeline.BatchLoader;
 import org.jepa4j.pipeline.LoaderOptions;
 import org.jepa4j.pipeline.TrainTransform;
+import org.jepa4j.graph.MatmulPrecision;
+import org.jepa4j.provenance.CpuFeatures;
 import org.jepa4j.provenance.Provenance;
 import org.jepa4j.tensor.NamedTensors;
 import org.jepa4j.train.step.PredictionTarget;
@@ -187,7 +189,7 @@ public final class Trainer {
         RunPlan plan = RunPlan.of(config);
         Progress progress = new Progress(options.out(), options.interactive(), config.logging().logEvery());
         StepRunner runner = StepRunner.start(options.cluster(), config);
-        try (TrainingGraph graph = runner.createGraph(plan.spec(), graphOptions(config)); runner) {
+        try (TrainingGraph graph = createGraph(runner, plan.spec(), config); runner) {
             long start = resumeFrom == null ? 0 : restore(graph, resumeFrom, plan.spec(), plan.ipe(), plan.batchSize());
             runner.startReplicas(graph, start, resumeFrom, plan, progress);
             // masks of step t are sampleAt(t): resuming needs no replay of the reference's collator
@@ -196,7 +198,9 @@ public final class Trainer {
                     plan.spec().encoder().gridSize(), config.meta().seed());
             Provenance provenance = runner.provenance(Provenance.training(folder.path(), plan.yaml(),
                     plan.trainSet().description(), plan.trainSet().size(), config.meta().seed(), graph.device())
-                    .withEngine("tensorflow", org.tensorflow.TensorFlow.version()));
+                    .withEngine("tensorflow", org.tensorflow.TensorFlow.version())
+                    .with("matmul_precision", graph.options().precision().label())
+                    .with("cpu_flags", CpuFeatures.host().precisionFlags()));
             folder.writeRunFiles(plan.yaml(), provenance);
             StartupReport.print(progress, config, plan, graph, start, resumeFrom != null, options.runFolder());
             Run run = new Run(folder, plan, graph, provenance, progress, start);
@@ -333,10 +337,48 @@ public final class Trainer {
         }
     }
 
-    /** TensorFlow graph options from {@code meta}: loss, seed, thread pools, target, initialisation; Adam's constants as the reference. */
+    /**
+     * TensorFlow graph options from {@code meta}: loss, seed, thread pools, target, initialisation,
+     * the matrix products' precision as {@link #precisionChoice} decides it on this machine's CPU;
+     * Adam's constants as the reference.
+     */
     public static TrainingGraphOptions graphOptions(RunConfig config) {
+        return graphOptions(config, precisionChoice(config, CpuFeatures.host(), false).precision());
+    }
+
+    /**
+     * The precision of a run's matrix products ({@link MatmulPrecision#resolve}) from
+     * {@code meta.matmul_precision} and {@code meta.use_bfloat16}; towers placed on GPUs count as a GPU.
+     *
+     * @param cpu   the CPU's features ({@link CpuFeatures#host()}; injected in tests)
+     * @param onGpu whether the graph is known to run on a GPU
+     * @return the choice with its startup-line reason
+     */
+    public static MatmulPrecision.Choice precisionChoice(RunConfig config, CpuFeatures cpu, boolean onGpu) {
+        return MatmulPrecision.resolve(config.meta().matmulPrecision(), config.meta().useBfloat16(), cpu,
+                onGpu || "gpu".equals(config.meta().towerDevices()));
+    }
+
+    /**
+     * The run's graph in the chosen precision. Where {@code auto} chose fp32 for lack of a CPU
+     * feature but TensorFlow placed the graph on a GPU, it is built again in bf16 (a GPU has the units).
+     */
+    private static TrainingGraph createGraph(StepRunner runner, ModelSpec spec, RunConfig config) {
+        MatmulPrecision.Choice choice = precisionChoice(config, CpuFeatures.host(), false);
+        TrainingGraph graph = runner.createGraph(spec, graphOptions(config, choice.precision()));
+        MatmulPrecision.Choice onGpu = precisionChoice(config, CpuFeatures.host(), true);
+        if (graph.device().contains("GPU") && onGpu.precision() != choice.precision()) {
+            graph.close();
+            graph = runner.createGraph(spec, graphOptions(config, onGpu.precision()));
+        }
+        return graph;
+    }
+
+    /** {@link #graphOptions(RunConfig)} with the matrix products in {@code precision}. */
+    public static TrainingGraphOptions graphOptions(RunConfig config, MatmulPrecision precision) {
         MetaConfig meta = config.meta();
         return TrainingGraphOptions.builder()
+                .precision(precision)
                 .loss(meta.loss())
                 .seed(meta.seed())
                 .threads(meta.intraOpThreads(), meta.interOpThreads())

@@ -124,7 +124,7 @@ public final class TrainingGraph implements AutoCloseable {
         this.graph = new Graph();
         try {
             Ops tf = Ops.create(graph);
-            Layers layers = new Layers(tf);
+            Layers layers = new Layers(tf, options.precision());
             variables = new GraphVariables(tf);
             boolean pixels = options.target().isPixels();
             Map<String, long[]> shapes = new LinkedHashMap<>(ParameterNames.all(spec));

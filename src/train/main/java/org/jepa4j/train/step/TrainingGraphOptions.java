@@ -2,6 +2,7 @@ package org.jepa4j.train.step;
 
 import org.jepa4j.config.ConfigKeys;
 import org.jepa4j.config.MetaConfig;
+import org.jepa4j.graph.MatmulPrecision;
 import org.jepa4j.model.InitScheme;
 import org.jepa4j.model.Initializer;
 
@@ -28,10 +29,11 @@ import java.util.List;
  *                       {@code gpu} (tower i on {@code /device:GPU:i}); the update stays on device 0
  * @param target         what the predictor predicts ({@link PredictionTarget}; features by default)
  * @param init           how the initial weights are drawn ({@link InitScheme}; the reference's by default)
+ * @param precision      the number format of the Linears' matrix products ({@link MatmulPrecision}; float32 by default)
  */
 public record TrainingGraphOptions(String loss, long seed, int intraOpThreads, int interOpThreads,
                                    double beta1, double beta2, double eps, int towers, String towerDevices,
-                                   PredictionTarget target, InitScheme init) {
+                                   PredictionTarget target, InitScheme init, MatmulPrecision precision) {
 
     /** Values of {@code towerDevices} ({@code meta.tower_devices}). */
     public static final List<String> TOWER_DEVICES = MetaConfig.TOWER_DEVICES;
@@ -61,6 +63,9 @@ public record TrainingGraphOptions(String loss, long seed, int intraOpThreads, i
         if (init == null) {
             throw new IllegalArgumentException("init must be given (InitScheme.reference() for the reference's)");
         }
+        if (precision == null) {
+            throw new IllegalArgumentException("precision must be given (MatmulPrecision.FP32 for float32)");
+        }
     }
 
     /**
@@ -86,7 +91,8 @@ public record TrainingGraphOptions(String loss, long seed, int intraOpThreads, i
                 .towers(towers)
                 .towerDevices(towerDevices)
                 .target(target)
-                .init(init);
+                .init(init)
+                .precision(precision);
     }
 
     /** Builds {@link TrainingGraphOptions}; one method per option, checked by {@link #build()}. */
@@ -102,6 +108,7 @@ public record TrainingGraphOptions(String loss, long seed, int intraOpThreads, i
         private String towerDevices = "none";
         private PredictionTarget target = PredictionTarget.features();
         private InitScheme init = InitScheme.reference();
+        private MatmulPrecision precision = MatmulPrecision.FP32;
 
         private Builder() {
         }
@@ -167,12 +174,22 @@ public record TrainingGraphOptions(String loss, long seed, int intraOpThreads, i
         }
 
         /**
+         * @param precision the number format of the Linears' matrix products (float32 by default; bf16
+         *                  keeps float32 master weights and optimizer state)
+         * @return this builder
+         */
+        public Builder precision(MatmulPrecision precision) {
+            this.precision = precision;
+            return this;
+        }
+
+        /**
          * @return the options
          * @throws IllegalArgumentException naming the first value out of range
          */
         public TrainingGraphOptions build() {
             return new TrainingGraphOptions(loss, seed, intraOpThreads, interOpThreads, beta1, beta2, eps, towers,
-                    towerDevices, target, init);
+                    towerDevices, target, init, precision);
         }
     }
 }

@@ -28,9 +28,11 @@ class TrainingGraphOptionsTest {
         TrainingGraphOptions o = TrainingGraphOptions.builder().loss("l2").seed(42).threads(3, 5).adamW(0.8, 0.95, 1e-6)
                 .towers(4).towerDevices("cpu").target(PredictionTarget.pixels(false)).build();
         assertEquals(o, o.toBuilder().build());
+        TrainingGraphOptions bf16 = o.toBuilder().precision(org.jepa4j.graph.MatmulPrecision.BF16).build();
+        assertEquals(bf16, bf16.toBuilder().build());
         TrainingGraphOptions changed = o.toBuilder().towers(2).build();
         assertEquals(new TrainingGraphOptions("l2", 42, 3, 5, 0.8, 0.95, 1e-6, 2, "cpu", PredictionTarget.pixels(false),
-                InitScheme.reference()), changed);
+                InitScheme.reference(), org.jepa4j.graph.MatmulPrecision.FP32), changed);
     }
 
     @Test

@@ -1,0 +1,81 @@
+package org.jepa4j.graph;
+
+import org.jepa4j.provenance.CpuFeatures;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The number format of the training graph's matrix products (docs/precision.md).
+ *
+ * <p>{@link #FP32}: everything in float32, the graph jepa4j always built. {@link #BF16}: each
+ * Linear's input and weight are cast to bfloat16, the MatMul runs in bf16 (on Intel AMX tiles or a
+ * GPU's tensor cores) and its result is cast back to float32 before the bias; master weights,
+ * LayerNorm, softmax, GELU, the loss, AdamW and the EMA stay float32, as under the reference's
+ * {@code torch.cuda.amp.autocast(dtype=torch.bfloat16)} ({@code src/train.py:316}).
+ */
+public enum MatmulPrecision {
+    /** float32 matrix products. */
+    FP32,
+    /** bfloat16 matrix products with float32 master weights and float32 everything else. */
+    BF16;
+
+    /** Values of {@code meta.matmul_precision}, the default first. */
+    public static final List<String> SETTINGS = List.of("auto", "fp32", "bf16");
+
+    /** @return the lower-case name used in configs, provenance and logs ({@code fp32}, {@code bf16}) */
+    public String label() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * The precision a run uses and why.
+     *
+     * @param precision the chosen precision
+     * @param reason    one line for the startup log: what decided it (the setting, or the CPU feature
+     *                  present or missing)
+     */
+    public record Choice(MatmulPrecision precision, String reason) {
+    }
+
+    /**
+     * Decides the precision of a run.
+     *
+     * <p>{@code fp32} and {@code bf16} force it. {@code auto} (the default) follows the reference's
+     * {@code meta.use_bfloat16} where bf16 pays: with {@code use_bfloat16: true} on a GPU or a CPU
+     * with AMX-BF16, bf16; anywhere else fp32 (without AMX, oneDNN's bf16 MatMul is slower than its
+     * fp32 one), and the reason names the missing feature.
+     *
+     * @param setting     {@code meta.matmul_precision}: auto, fp32 or bf16
+     * @param useBfloat16 {@code meta.use_bfloat16}
+     * @param cpu         the CPU's features ({@link CpuFeatures#host()}, injected in tests)
+     * @param onGpu       whether the graph runs on a GPU
+     * @return the choice and its reason
+     * @throws IllegalArgumentException for a setting outside {@link #SETTINGS}
+     */
+    public static Choice resolve(String setting, boolean useBfloat16, CpuFeatures cpu, boolean onGpu) {
+        switch (setting) {
+            case "fp32":
+                return new Choice(FP32, "fp32 (meta.matmul_precision: fp32)");
+            case "bf16":
+                return new Choice(BF16, "bf16 matrix products, fp32 master weights (meta.matmul_precision: bf16"
+                        + (onGpu || cpu.amxBf16() ? ")" : "; this CPU has no amx_bf16, so bf16 runs slower than fp32)"));
+            case "auto":
+                if (!useBfloat16) {
+                    return new Choice(FP32, "fp32 (meta.use_bfloat16: false)");
+                }
+                if (onGpu) {
+                    return new Choice(BF16, "bf16 matrix products, fp32 master weights (meta.use_bfloat16 on a GPU)");
+                }
+                if (cpu.amxBf16()) {
+                    return new Choice(BF16, "bf16 matrix products, fp32 master weights (meta.use_bfloat16; CPU has amx_bf16)");
+                }
+                return new Choice(FP32, "fp32: meta.use_bfloat16 is set but this CPU lacks amx_bf16"
+                        + (cpu.avx512Bf16() ? " (it has avx512_bf16, where bf16 matrix products run slower than fp32)" : "")
+                        + "; meta.matmul_precision: bf16 forces bf16");
+            default:
+                throw new IllegalArgumentException("meta.matmul_precision '" + setting
+                        + "' is not a precision, expected one of " + SETTINGS);
+        }
+    }
+}
