@@ -7,7 +7,9 @@
 # addresses exist only inside these namespaces. Every host has its own disk: a tmpfs, shown at the
 # same folder (the disk mount point) on every host, each host seeing only its own; everything else
 # of the file system is shared (software, and whatever a test treats as a shared mount).
-#   hosts_up ID N [disk-size]      make the set (removing first the leftovers of sets whose owner is gone)
+#   hosts_up ID N [disk-size] [I:FOLDER ...]
+#                                  make the set (removing first the leftovers of sets whose owner is gone);
+#                                  host I's disk is FOLDER (bound, kept at the end) instead of a new tmpfs
 #   hosts_run ID I CMD...          run CMD on host I, in a mount namespace of its own with host I's disk
 #   hosts_link ID I up|down        connect or cut host I's link to the switch (a partition, not a dead process)
 #   hosts_down ID                  end the processes on the set's hosts (by pid), remove namespaces and disks
@@ -62,7 +64,14 @@ hosts_owner_alive() {
 }
 
 hosts_up() {
-  local id="$1" n="$2" size="${3:-256m}" state i
+  local id="$1" n="$2" size="${3:-256m}" state i spec
+  shift 3 || shift $#
+  local -A own=()
+  for spec in "$@"; do
+    [[ "$spec" =~ ^([0-9]+):(.+)$ ]] || { hosts_die "disk '$spec' is not HOST:FOLDER"; return 1; }
+    [[ -d "${BASH_REMATCH[2]}" ]] || { hosts_die "disk folder '${BASH_REMATCH[2]}' of host ${BASH_REMATCH[1]} is not a folder"; return 1; }
+    own[${BASH_REMATCH[1]}]="$(cd "${BASH_REMATCH[2]}" && pwd)"
+  done
   hosts_check_root || return 1
   hosts_valid_id "$id" || return 1
   [[ "$n" =~ ^[1-9][0-9]?$ ]] || { hosts_die "host count '$n' is not 1..99"; return 1; }
@@ -87,7 +96,11 @@ hosts_up() {
     ip -n "$id-h$i" addr add "$(hosts_address "$id" "$i")/24" dev eth0 || return 1
     ip -n "$id-h$i" link set eth0 up || return 1
     mkdir -p "$state/disks/h$i"
-    mount -t tmpfs -o "size=$size,mode=0755" "$id-h$i-disk" "$state/disks/h$i" || return 1
+    if [[ -n "${own[$i]:-}" ]]; then
+      mount --bind "${own[$i]}" "$state/disks/h$i" || return 1
+    else
+      mount -t tmpfs -o "size=$size,mode=0755" "$id-h$i-disk" "$state/disks/h$i" || return 1
+    fi
   done
 }
 
@@ -120,12 +133,18 @@ hosts_down() {
   for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^$id-(h[0-9]+|sw)$"); do
     ip netns del "$ns" 2>/dev/null || true
   done
-  if [[ -d "$hosts_state_root/$id/disks" ]]; then
-    for d in "$hosts_state_root/$id"/disks/h*; do
+  local state="$hosts_state_root/$id"
+  if [[ -d "$state/disks" ]]; then
+    for d in "$state"/disks/h*; do
+      [[ -d "$d" ]] || continue
       mountpoint -q "$d" && { umount "$d" 2>/dev/null || umount -l "$d"; }
+      # never a recursive delete: a disk that is still mounted (or a bound folder of the user's) stays whole
+      rmdir "$d" 2>/dev/null || hosts_die "left $d in place (still mounted or not empty)"
     done
+    rmdir "$state/disks" 2>/dev/null || true
   fi
-  rm -rf "${hosts_state_root:?}/$id"
+  rm -f "$state/owner" "$state/count"
+  rmdir "$state/disk" "$state" 2>/dev/null || true
 }
 
 hosts_clean() {
