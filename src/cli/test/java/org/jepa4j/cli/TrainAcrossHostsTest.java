@@ -134,7 +134,7 @@ class TrainAcrossHostsTest {
 
     @Test
     void aCutLinkStopsEveryOtherWorkerNamingItAndResumeContinuesTheRun() throws Exception {
-        int timeout = 10;
+        int timeout = 20;
         try (Hosts hosts = Hosts.create(3)) {
             Path run = hosts.disk(0).resolve("run");
             Path latest = run.resolve("checkpoints").resolve(Checkpoint.LATEST);
@@ -169,8 +169,9 @@ class TrainAcrossHostsTest {
             ckpt.tensors();
             long step = TrainerState.fromJson(ckpt.meta(Checkpoint.STATE)).step();
             assertTrue(step > 0 && step % 4 == 0, "step " + step);
+            // the restart's own start-up gap (three JVMs) is not bounded by the short timeout: the default
             Cluster resumed = Cluster.start(hosts, 3, tmp, "resumed", step + 2, "--resume", "--set",
-                    "optimization.epochs=100000", "--set", "meta.collective_timeout_s=" + timeout);
+                    "optimization.epochs=100000");
             resumed.awaitAll(0);
             for (int i = 0; i < 3; i++) {
                 assertTrue(resumed.log(i).contains("resuming at step " + step), resumed.log(i));

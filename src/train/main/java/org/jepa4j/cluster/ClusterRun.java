@@ -45,18 +45,35 @@ public record ClusterRun(ClusterSpec cluster, Replication replication, Watchdog 
     }
 
     /**
-     * Waits for every worker and gives each replica rank 0's weights (its initial ones or those of
-     * the checkpoint it resumed), then lets the watchdog treat a task that stops listening as dead.
+     * Waits for every worker, agrees on where the run starts and gives each replica rank 0's
+     * weights and optimizer state (its initial ones or those of the checkpoint it resumed), then
+     * lets the watchdog treat a task that stops listening as dead. Only rank 0 reads the run
+     * folder: the others learn the step from it, so they need no copy of its checkpoint.
+     *
+     * @param start       the step this task would start at (rank 0: its checkpoint's; others: ignored)
+     * @param resumedFrom the checkpoint rank 0 resumed, or null (always null on the other ranks)
+     * @param resume      whether this task was asked to resume ({@code --resume})
+     * @return the step every worker starts at, rank 0's
      */
-    public void startReplicas(TrainingGraph graph, long start, Checkpoint resumedFrom, java.util.function.Consumer<String> log) {
+    public StartPoint startReplicas(TrainingGraph graph, long start, Checkpoint resumedFrom, boolean resume,
+                                    java.util.function.Consumer<String> log) {
         log.accept("cluster: " + cluster.describe() + "; waiting for every worker (meta.collective_timeout_s "
                 + Math.round(replication.allReduce().timeoutSeconds()) + ")");
-        String change = resumedFrom == null ? null : workerCountChange(resumedFrom, cluster.size());
-        if (change != null) {
-            log.accept(change);
-        }
+        StartPoint mine = resumedFrom == null ? StartPoint.fresh()
+                : new StartPoint(true, start, workersOf(resumedFrom));
+        StartPoint point;
         watchdog.stepStarted(start);
         try {
+            point = StartPoint.agree(replication.server(), replication.allReduce().timeoutSeconds(), mine);
+            if (!cluster.isChief() && resume != point.resumed()) {
+                log.accept(point.resumed() ? "the chief resumes its run folder's checkpoint: this worker follows it"
+                        : "the chief starts a new run (its run folder holds no checkpoint to resume): this worker follows it");
+            }
+            String change = point.resumed() && point.checkpointWorkers() != cluster.size()
+                    ? workerCountChange(point.checkpointWorkers(), cluster.size()) : null;
+            if (change != null) {
+                log.accept(change);
+            }
             graph.broadcastFromRankZero();
         } catch (RuntimeException e) {
             watchdog.close(); // this failure is reported once, by the exception
@@ -67,7 +84,9 @@ public record ClusterRun(ClusterSpec cluster, Replication replication, Watchdog 
         int[] slice = Replication.sliceOf(replication.globalBatch(), cluster.rank(), cluster.size());
         log.accept("cluster: every worker is up; this worker trains images [" + slice[0] + ", " + slice[1]
                 + ") of each global batch of " + replication.globalBatch()
-                + (cluster.isChief() ? "; it writes the run folder" : "; the chief writes the run folder"));
+                + (cluster.isChief() ? "; it writes the run folder" : "; the chief writes the run folder"
+                + (point.resumed() ? " and sent its checkpoint's weights, optimizer state and step" : "")));
+        return point;
     }
 
     /**
@@ -75,7 +94,11 @@ public record ClusterRun(ClusterSpec cluster, Replication replication, Watchdog 
      * or null when the number is the same.
      */
     public static String workerCountChange(Checkpoint checkpoint, int workers) {
-        int before = workersOf(checkpoint);
+        return workerCountChange(workersOf(checkpoint), workers);
+    }
+
+    /** The log line of a run resumed with {@code workers} workers that had {@code before}, or null when equal. */
+    static String workerCountChange(int before, int workers) {
         return before == workers ? null : "resuming with " + workers + " worker" + (workers == 1 ? "" : "s")
                 + " a run that had " + before + ": the global batch is unchanged, so is the run (up to float rounding)";
     }

@@ -6,6 +6,7 @@ import org.jepa4j.checkpoint.Checkpoint;
 import org.jepa4j.cluster.ClusterFailureException;
 import org.jepa4j.cluster.ClusterRun;
 import org.jepa4j.cluster.ClusterSpec;
+import org.jepa4j.cluster.StartPoint;
 import org.jepa4j.cluster.Watchdog;
 import org.jepa4j.config.ConfigKeys;
 import org.jepa4j.config.DataConfig;
@@ -195,7 +196,8 @@ public final class Trainer {
     public Summary run() throws IOException {
         try {
             Path runFolder = options.runFolder();
-            if (options.resume() && !Files.isDirectory(runFolder)) {
+            boolean chief = options.cluster() == null || options.cluster().isChief();
+            if (chief && options.resume() && !Files.isDirectory(runFolder)) {
                 resumeCheckpoint(runFolder, checkpointFolder(runFolder).resolve(Checkpoint.LATEST)); // names it
             }
             if (options.cluster() != null && !options.cluster().isChief()) {
@@ -222,8 +224,10 @@ public final class Trainer {
         ClusterSpec cluster = options.cluster();
         // in a multi-worker run only the chief (rank 0) writes the run folder
         boolean writes = cluster == null || cluster.isChief();
-        Checkpoint resumeFrom = resumeCheckpoint(runFolder, latest);
-        if (resumeFrom == null && Files.exists(latest)) {
+        // in a cluster only the chief reads the run folder: the others get the step, weights and
+        // optimizer state from it (ClusterRun.startReplicas), so they need no copy of the checkpoint
+        Checkpoint resumeFrom = writes ? resumeCheckpoint(runFolder, latest) : null;
+        if (writes && resumeFrom == null && Files.exists(latest)) {
             throw new IllegalArgumentException("run folder " + runFolder + " already holds " + latest.getFileName()
                     + " from an earlier run: pass --resume to continue it, or choose another --out");
         }
@@ -257,8 +261,11 @@ public final class Trainer {
             if (resumeFrom != null) {
                 start = restore(graph, resumeFrom, spec, ipe, batchSize);
             }
+            boolean resumed = resumeFrom != null;
             if (clusterRun != null) {
-                clusterRun.startReplicas(graph, start, resumeFrom, progress::println);
+                StartPoint point = clusterRun.startReplicas(graph, start, resumeFrom, options.resume(), progress::println);
+                start = point.step();
+                resumed = point.resumed();
             } else if (resumeFrom != null && ClusterRun.workerCountChange(resumeFrom, 1) != null) {
                 progress.println(ClusterRun.workerCountChange(resumeFrom, 1));
             }
@@ -277,7 +284,7 @@ public final class Trainer {
                 AtomicFiles.writeString(runFolder.resolve("provenance.json"), provenance.toJson(-1));
             }
 
-            printStartup(progress, graph, trainSet, ipe, totalSteps, endStep, start, resumeFrom != null);
+            printStartup(progress, graph, trainSet, ipe, totalSteps, endStep, start, resumed);
             Probe probe = !writes ? Probe.disabled(spec, progress) : Probe.open(config, spec, options.evalEvery() > 0
                     ? options.evalEvery() : config.optimization().evalEvery(), progress);
 
