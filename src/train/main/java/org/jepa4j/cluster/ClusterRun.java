@@ -64,7 +64,7 @@ public record ClusterRun(ClusterSpec cluster, Replication replication, Watchdog 
         StartPoint point;
         watchdog.stepStarted(start);
         try {
-            point = StartPoint.agree(replication.server(), replication.allReduce().timeoutSeconds(), mine);
+            point = StartPoint.agree(graph, mine);
             if (!cluster.isChief() && resume != point.resumed()) {
                 log.accept(point.resumed() ? "the chief resumes its run folder's checkpoint: this worker follows it"
                         : "the chief starts a new run (its run folder holds no checkpoint to resume): this worker follows it");

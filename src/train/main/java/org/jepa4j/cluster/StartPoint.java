@@ -1,13 +1,6 @@
 package org.jepa4j.cluster;
 
-import org.jepa4j.graph.Tensors;
-import org.tensorflow.Graph;
-import org.tensorflow.Operand;
-import org.tensorflow.Result;
-import org.tensorflow.Session;
-import org.tensorflow.op.Ops;
-import org.tensorflow.op.core.Placeholder;
-import org.tensorflow.types.TFloat32;
+import org.jepa4j.train.TrainingGraph;
 
 /**
  * Where a multi-worker run starts, as the chief (rank 0) decided it: a new run, or the step of the
@@ -19,9 +12,6 @@ import org.tensorflow.types.TFloat32;
  * @param checkpointWorkers  workers of the run that wrote the checkpoint (1 for a new run)
  */
 public record StartPoint(boolean resumed, long step, int checkpointWorkers) {
-    /** Collective group and instance key of the start point's broadcast (apart from the training graph's). */
-    static final int GROUP_KEY = 2;
-    static final int INSTANCE_KEY = 1;
     /** Bits of a long per float32 part: sums of integers below 2^24 are exact in float32. */
     private static final int PART_BITS = 21;
     private static final int PARTS = 3; // 63 bits: any step
@@ -38,28 +28,14 @@ public record StartPoint(boolean resumed, long step, int checkpointWorkers) {
     }
 
     /**
-     * Rank 0's start point on every task: each task calls this once, after its server started and
-     * before the start-up broadcast of the weights. A task other than rank 0 passes anything
-     * (its values are ignored).
+     * Rank 0's start point on every task: each task calls this once, before the start-up broadcast
+     * of the weights. A task other than rank 0 passes anything (its values are ignored).
      *
+     * @param graph this task's replica (its start-up collective carries the values)
      * @throws RuntimeException TensorFlow's error when the cluster does not come together in time
      */
-    public static StartPoint agree(ClusterServer server, double timeoutSeconds, StartPoint mine) {
-        boolean source = server.cluster().rank() == 0;
-        float[] values = source ? encode(mine) : new float[PARTS * 2 + 1];
-        float[] summed;
-        AllReduce sum = new AllReduce(server.cluster().size(), timeoutSeconds, "auto");
-        try (Graph g = new Graph()) {
-            Ops tf = Ops.create(g);
-            Placeholder<TFloat32> in = tf.placeholder(TFloat32.class);
-            Operand<TFloat32> out = sum.sum(tf, in, GROUP_KEY, INSTANCE_KEY, "start_point_broadcast");
-            try (Session s = server.openSession(g);
-                 TFloat32 t = Tensors.floats(new long[] {values.length}, values);
-                 Result r = s.runner().feed(in, t).fetch(out).run()) {
-                summed = Tensors.readFloats((TFloat32) r.get(0));
-            }
-        }
-        return decode(summed);
+    public static StartPoint agree(TrainingGraph graph, StartPoint mine) {
+        return decode(graph.broadcastFromRankZero(encode(mine)));
     }
 
     /** resumed, step, workers as exact float32 integers (a long in 21-bit parts). */

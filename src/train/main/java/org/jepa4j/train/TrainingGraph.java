@@ -564,6 +564,26 @@ public final class TrainingGraph implements AutoCloseable {
         load(b.build());
     }
 
+    /** Instance key of {@link #broadcastFromRankZero(float[])}. */
+    static final int VALUES_INSTANCE = 998;
+
+    /**
+     * Rank 0's {@code values} on every replica (the values of the others are ignored), exactly:
+     * summed with zeros from the other ranks by the start-up broadcast's collective. Every replica
+     * must call it with an array of the same length.
+     */
+    public float[] broadcastFromRankZero(float[] values) {
+        if (replication == null) {
+            return values.clone();
+        }
+        float[] mine = replication.rank() == 0 ? values : new float[values.length];
+        try (TFloat32 in = Tensors.floats(new long[] {mine.length}, mine);
+             TInt32 k = TInt32.scalarOf(VALUES_INSTANCE);
+             Result res = session.runner().feed(syncIn, in).feed(syncKey, k).fetch(syncOut).run()) {
+            return Tensors.readFloats((TFloat32) res.get(0));
+        }
+    }
+
     /** Instance key of {@link #allReduceMillis}'s timed collectives. */
     static final int TIMING_INSTANCE = 999;
 
