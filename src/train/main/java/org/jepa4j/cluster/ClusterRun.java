@@ -4,7 +4,8 @@ import org.jepa4j.checkpoint.Checkpoint;
 import org.jepa4j.config.RunConfig;
 import org.jepa4j.graph.Tensors;
 import org.jepa4j.provenance.Provenance;
-import org.jepa4j.train.TrainingGraph;
+
+import java.util.function.UnaryOperator;
 
 /**
  * The cluster side of one worker of a multi-worker training run: its TensorFlow server, the
@@ -50,13 +51,15 @@ public record ClusterRun(ClusterSpec cluster, Replication replication, Watchdog 
      * lets the watchdog treat a task that stops listening as dead. Only rank 0 reads the run
      * folder: the others learn the step from it, so they need no copy of its checkpoint.
      *
+     * @param broadcastValues rank 0's few values on every task (the replica's start-up collective)
+     * @param broadcastState  makes every replica's weights and optimizer state rank 0's
      * @param start       the step this task would start at (rank 0: its checkpoint's; others: ignored)
      * @param resumedFrom the checkpoint rank 0 resumed, or null (always null on the other ranks)
      * @param resume      whether this task was asked to resume ({@code --resume})
      * @return the step every worker starts at, rank 0's
      */
-    public StartPoint startReplicas(TrainingGraph graph, long start, Checkpoint resumedFrom, boolean resume,
-                                    java.util.function.Consumer<String> log) {
+    public StartPoint startReplicas(UnaryOperator<float[]> broadcastValues, Runnable broadcastState, long start,
+                                    Checkpoint resumedFrom, boolean resume, java.util.function.Consumer<String> log) {
         log.accept("cluster: " + cluster.describe() + "; waiting for every worker (meta.collective_timeout_s "
                 + Math.round(replication.allReduce().timeoutSeconds()) + ")");
         StartPoint mine = resumedFrom == null ? StartPoint.fresh()
@@ -64,7 +67,7 @@ public record ClusterRun(ClusterSpec cluster, Replication replication, Watchdog 
         StartPoint point;
         watchdog.stepStarted(start);
         try {
-            point = StartPoint.agree(graph, mine);
+            point = StartPoint.agree(broadcastValues, mine);
             if (!cluster.isChief() && resume != point.resumed()) {
                 log.accept(point.resumed() ? "the chief resumes its run folder's checkpoint: this worker follows it"
                         : "the chief starts a new run (its run folder holds no checkpoint to resume): this worker follows it");
@@ -74,7 +77,7 @@ public record ClusterRun(ClusterSpec cluster, Replication replication, Watchdog 
             if (change != null) {
                 log.accept(change);
             }
-            graph.broadcastFromRankZero();
+            broadcastState.run();
         } catch (RuntimeException e) {
             watchdog.close(); // this failure is reported once, by the exception
             throw ClusterFailureException.of(cluster, start, e);

@@ -1,6 +1,6 @@
 package org.jepa4j.cluster;
 
-import org.jepa4j.train.TrainingGraph;
+import java.util.function.UnaryOperator;
 
 /**
  * Where a multi-worker run starts, as the chief (rank 0) decided it: a new run, or the step of the
@@ -31,11 +31,11 @@ public record StartPoint(boolean resumed, long step, int checkpointWorkers) {
      * Rank 0's start point on every task: each task calls this once, before the start-up broadcast
      * of the weights. A task other than rank 0 passes anything (its values are ignored).
      *
-     * @param graph this task's replica (its start-up collective carries the values)
+     * @param broadcast rank 0's values on every task (the replica's start-up collective)
      * @throws RuntimeException TensorFlow's error when the cluster does not come together in time
      */
-    public static StartPoint agree(TrainingGraph graph, StartPoint mine) {
-        return decode(graph.broadcastFromRankZero(encode(mine)));
+    public static StartPoint agree(UnaryOperator<float[]> broadcast, StartPoint mine) {
+        return decode(broadcast.apply(encode(mine)));
     }
 
     /** resumed, step, workers as exact float32 integers (a long in 21-bit parts). */

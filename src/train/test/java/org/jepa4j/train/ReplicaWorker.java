@@ -1,5 +1,6 @@
 package org.jepa4j.train;
 
+import org.jepa4j.train.step.TrainingGraphOptions;
 import org.jepa4j.cluster.AllReduce;
 import org.jepa4j.cluster.ClusterServer;
 import org.jepa4j.cluster.ClusterSpec;
@@ -40,8 +41,8 @@ public final class ReplicaWorker {
         int steps = Integer.parseInt(args[2]);
         Path out = Path.of(args[3]);
         ModelSpec spec = TinySetup.spec();
-        TrainingGraph.TrainingGraphOptions options = TrainingGraph.TrainingGraphOptions.defaults().withSeed(7)
-                .withThreads(1, 2);
+        TrainingGraphOptions options = TrainingGraphOptions.builder().seed(7)
+                .threads(1, 2).build();
         ClusterServer server = ClusterServer.start(cluster, Tensors.sessionConfig(1, 2));
         Replication replication = new Replication(server, new AllReduce(cluster.size(), 60, "auto"), GLOBAL_BATCH);
         double[] losses = new double[steps];

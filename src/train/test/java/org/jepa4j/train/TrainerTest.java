@@ -353,13 +353,4 @@ class TrainerTest {
                 () -> run(config, tmp.resolve("empty"), true));
         assertTrue(missing.getMessage().contains("does not exist"), missing.getMessage());
     }
-
-    @Test
-    void notesWhenExplicitThreadCountsLeaveCoresIdle() {
-        String note = Trainer.coreUseNote(1, 2, 16);
-        assertTrue(note != null && note.contains("2 of this machine's 16 cores") && note.contains("meta.towers"), note);
-        assertEquals(null, Trainer.coreUseNote(1, 2, 2));
-        assertEquals(null, Trainer.coreUseNote(0, 2, 16), "0 = TensorFlow's default, sized to the machine");
-        assertEquals(null, Trainer.coreUseNote(4, 4, 16));
-    }
 }

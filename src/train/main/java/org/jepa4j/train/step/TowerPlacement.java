@@ -1,4 +1,4 @@
-package org.jepa4j.train;
+package org.jepa4j.train.step;
 
 import org.bytedeco.javacpp.BytePointer;
 import org.jepa4j.graph.NativeGraphs;

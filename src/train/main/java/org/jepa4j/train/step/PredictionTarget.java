@@ -1,7 +1,8 @@
-package org.jepa4j.train;
+package org.jepa4j.train.step;
 
 import org.jepa4j.config.ConfigKeys;
 import org.jepa4j.config.MetaConfig;
+import org.jepa4j.model.EncoderSpec;
 
 /**
  * What the predictor predicts at the target blocks ({@code meta.target}, docs/reference.md §4).
@@ -44,6 +45,11 @@ public record PredictionTarget(String kind, boolean normalizePixels) {
     /** Whether the predictor predicts pixels. */
     public boolean isPixels() {
         return kind.equals(ConfigKeys.TARGET_PIXELS);
+    }
+
+    /** Width of a predicted row: the encoder width {@code D} for features, {@code C·p·p} for pixels. */
+    public int width(EncoderSpec e) {
+        return isPixels() ? e.channels() * e.patchSize() * e.patchSize() : e.width();
     }
 
     /** {@code features}, {@code pixels (normalised per patch)} or {@code pixels (raw)}. */

@@ -1,4 +1,4 @@
-package org.jepa4j.train;
+package org.jepa4j.train.step;
 
 import org.jepa4j.graph.VisionTransformer;
 import org.tensorflow.Operand;
