@@ -75,13 +75,13 @@ class SparkAcrossHostsIT {
         pb.environment().put("JEPA4J_NO_BUILD", "1");
         pb.environment().put("SPARK_HOSTS_WORK", dir.resolve(name + "-work").toString());
         Process p = pb.start();
-        boolean done = p.waitFor(5, TimeUnit.MINUTES);
+        boolean done = p.waitFor(10, TimeUnit.MINUTES);
         if (!done) {
             p.destroy(); // SIGTERM: the tool's exit trap removes the hosts
             p.waitFor(30, TimeUnit.SECONDS);
         }
         String text = Files.readString(log);
-        assertTrue(done, "tools/spark-hosts did not end in 5 minutes:\n" + text);
+        assertTrue(done, "tools/spark-hosts did not end in 10 minutes:\n" + text);
         assertEquals(0, p.exitValue(), text);
         return text;
     }
