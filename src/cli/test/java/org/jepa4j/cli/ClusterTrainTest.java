@@ -41,7 +41,7 @@ class ClusterTrainTest {
     @TempDir
     Path tmp;
 
-    private static List<String> args(Path out, long maxSteps, String... more) {
+    static List<String> args(Path out, long maxSteps, String... more) {
         List<String> a = new ArrayList<>(List.of("train"));
         a.addAll(TINY);
         a.addAll(List.of("--set", "optimization.max_steps=" + maxSteps, "--out", out.toString()));
@@ -49,7 +49,7 @@ class ClusterTrainTest {
         return a;
     }
 
-    private static int inProcess(List<String> args) {
+    static int inProcess(List<String> args) {
         StringWriter err = new StringWriter();
         var cl = Jepa4j.commandLine();
         cl.setErr(new PrintWriter(err, true));

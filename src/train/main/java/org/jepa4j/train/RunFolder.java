@@ -138,6 +138,9 @@ public final class RunFolder {
      * @throws IOException              when the checkpoint cannot be read
      */
     public Checkpoint resumeFrom(MetaConfig meta, boolean resume) throws IOException {
+        if (!writes) {
+            return null; // a worker other than the chief gets the chief's start point and state instead
+        }
         Checkpoint found = find(meta, resume);
         if (found == null && Files.exists(latest())) {
             throw new IllegalArgumentException("run folder " + folder + " already holds " + latest().getFileName()
@@ -155,7 +158,7 @@ public final class RunFolder {
      * @throws IOException when the checkpoint cannot be read
      */
     public void checkResumable(MetaConfig meta, boolean resume) throws IOException {
-        if (resume && !Files.isDirectory(folder)) {
+        if (writes && resume && !Files.isDirectory(folder)) {
             find(meta, true);
         }
     }
