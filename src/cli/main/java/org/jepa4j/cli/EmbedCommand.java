@@ -1,5 +1,7 @@
 package org.jepa4j.cli;
 
+import org.jepa4j.eval.protocol.DatasetFeatures;
+import org.jepa4j.eval.protocol.ProgressBar;
 import org.jepa4j.data.Image;
 import org.jepa4j.data.ImageDataset;
 import org.jepa4j.data.ImageSources;
@@ -90,7 +92,7 @@ public final class EmbedCommand implements Callable<Integer> {
             }
             float[] features = new float[n * d];
             long[] labels = new long[n];
-            Progress progress = new Progress(n, System.err);
+            ProgressBar progress = new ProgressBar(n, System.err);
             int written = 0; // rows so far: unreadable images are left out
             List<String> skipped = new ArrayList<>();
             for (int start = 0; start < n; start += batchSize) {
@@ -183,51 +185,5 @@ public final class EmbedCommand implements Callable<Integer> {
                 }
             }
         });
-    }
-
-    /** A one-line progress bar on stderr: done/total, images/s, ETA. */
-    static final class Progress {
-        /** Seconds between lines when standard error is not a terminal (a log file under nohup). */
-        static final long LOG_INTERVAL_NANOS = 10_000_000_000L;
-        private final int total;
-        private final PrintStream err;
-        private final boolean interactive;
-        private final long start = System.nanoTime();
-        private long lastPrint;
-
-        /** A bar redrawn in place on a terminal, a line every 10 s otherwise. */
-        Progress(int total, PrintStream err) {
-            this(total, err, System.console() != null);
-        }
-
-        Progress(int total, PrintStream err, boolean interactive) {
-            this.total = total;
-            this.err = err;
-            this.interactive = interactive;
-            this.lastPrint = interactive ? 0 : start;
-        }
-
-        void update(int done) {
-            long now = System.nanoTime();
-            long interval = interactive ? 200_000_000L : LOG_INTERVAL_NANOS;
-            if (now - lastPrint < interval && done < total) {
-                return;
-            }
-            lastPrint = now;
-            double secs = (now - start) / 1e9;
-            double rate = done / Math.max(secs, 1e-9);
-            long eta = rate > 0 ? Math.round((total - done) / rate) : 0;
-            int width = 30;
-            int filled = total == 0 ? width : (int) ((long) width * done / total);
-            err.printf(Locale.ROOT, "%s[%s%s] %d/%d %.0f img/s ETA %d:%02d%s", interactive ? "\r" : "",
-                    "#".repeat(filled), ".".repeat(width - filled), done, total, rate, eta / 60, eta % 60,
-                    interactive ? "" : System.lineSeparator());
-        }
-
-        void finish() {
-            if (interactive) {
-                err.println();
-            }
-        }
     }
 }

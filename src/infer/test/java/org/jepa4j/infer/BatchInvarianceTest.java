@@ -1,8 +1,9 @@
 package org.jepa4j.infer;
 
-import org.jepa4j.export.OnnxExporter;
 import org.jepa4j.export.TestModels;
 import org.jepa4j.model.EncoderSpec;
+import org.jepa4j.testkit.ExportedEncoders;
+import org.jepa4j.testkit.TinyEncoders;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 /** Every feature of an image is a function of that image alone: bit-identical in any batch and lane. */
 class BatchInvarianceTest {
     /** 16 px, patch 4: a 4x4 token grid (pooled_grid), depth 2 (pooled_last4 over both blocks). */
-    static final EncoderSpec SPEC = new EncoderSpec(16, 4, 3, 32, 2, 2, 128);
+    static final EncoderSpec SPEC = TinyEncoders.RGB;
     static final int MAX_BATCH = 33;
     static final Set<FeatureKind> ALL = EnumSet.allOf(FeatureKind.class);
 
@@ -30,9 +31,7 @@ class BatchInvarianceTest {
 
     @BeforeAll
     static void export() throws Exception {
-        Path checkpoint = TestModels.writeCheckpoint(dir.resolve("c.safetensors"), SPEC, 7);
-        model = dir.resolve("encoder.onnx");
-        OnnxExporter.export(checkpoint, model, OnnxExporter.Options.defaults());
+        model = ExportedEncoders.export(dir, SPEC, 7).model();
         length = SPEC.channels() * SPEC.imageSize() * SPEC.imageSize();
         pixels = TestModels.randomPixels(SPEC, MAX_BATCH, 11);
     }

@@ -1,4 +1,4 @@
-package org.jepa4j.cli;
+package org.jepa4j.eval.protocol;
 
 import org.jepa4j.data.Image;
 import org.jepa4j.data.ImageDataset;
@@ -15,16 +15,22 @@ import java.util.Set;
  * that is not finite stops the command, naming the dataset image it came from (its file for
  * folder sources), so no NaN reaches an output file or a score.
  */
-final class DatasetFeatures {
+public final class DatasetFeatures {
     private DatasetFeatures() {
     }
 
     /**
      * The extractor's feature of each of {@code images}, which are {@code indices} of {@code dataset}.
      *
+     * @param fx      the extractor
+     * @param dataset the dataset the images come from (for the error message)
+     * @param images  the decoded images
+     * @param indices each image's index in {@code dataset}
+     * @return one feature row per image
+     *
      * @throws NonFiniteFeatureException naming the dataset image, the model and the value
      */
-    static float[][] embed(FeatureExtractor fx, ImageDataset dataset, List<Image> images, List<Integer> indices) {
+    public static float[][] embed(FeatureExtractor fx, ImageDataset dataset, List<Image> images, List<Integer> indices) {
         try {
             return fx.embedBatch(images);
         } catch (NonFiniteFeatureException e) {
@@ -36,9 +42,16 @@ final class DatasetFeatures {
      * Features {@code kinds} of each of {@code images} (which are {@code indices} of {@code dataset})
      * from one session run per slice.
      *
+     * @param fx      the extractor
+     * @param dataset the dataset the images come from (for the error message)
+     * @param images  the decoded images
+     * @param indices each image's index in {@code dataset}
+     * @param kinds   the features wanted
+     * @return per kind, one feature row per image
+     *
      * @throws NonFiniteFeatureException naming the dataset image, the model and the value
      */
-    static Map<FeatureKind, float[][]> embed(FeatureExtractor fx, ImageDataset dataset, List<Image> images,
+    public static Map<FeatureKind, float[][]> embed(FeatureExtractor fx, ImageDataset dataset, List<Image> images,
                                              List<Integer> indices, Set<FeatureKind> kinds) {
         try {
             return fx.embedFeatures(images, kinds);
