@@ -6,20 +6,18 @@ import org.jepa4j.checkpoint.Checkpoint;
 import org.jepa4j.config.RunConfig;
 import org.jepa4j.config.RunConfigLoader;
 import org.jepa4j.config.RunConfigWriter;
+import org.jepa4j.io.AtomicFiles;
 import org.jepa4j.model.Initializer;
 import org.jepa4j.model.ModelSpec;
 import org.jepa4j.tensor.FloatTensor;
 import org.jepa4j.tensor.NamedTensors;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.List;
@@ -31,7 +29,7 @@ import java.util.Map;
  * plus both AdamW moments of the trained ones, as the trainer writes it) is written and read, in
  * each round both ways side by side: through {@link Checkpoint} (CRC32C per tensor on write;
  * checksum verification and the finite check on read) and through a baseline that does the same
- * file work without any check (the same chunked bulk copies, temporary file, fsync and rename).
+ * file work without any check (the same chunked bulk copies, written through {@link AtomicFiles}).
  * Prints a table of medians.
  *
  * <p>{@code tools/bench-checkpoint [PRESET [REPEATS [DIR]]]} (default fashion_mnist, 21, a
@@ -122,7 +120,7 @@ public final class CheckpointBenchmark {
                 100 * (a - b) / b);
     }
 
-    /** The safetensors layout without checksums: header, data, temporary file, fsync, rename. */
+    /** The safetensors layout without checksums, written as every file is ({@link AtomicFiles}: temporary file, fsync, rename, fsync of the folder). */
     private static void plainWrite(Path file, NamedTensors tensors, Map<String, String> metadata) throws IOException {
         ObjectNode header = JSON.createObjectNode();
         ObjectNode meta = header.putObject("__metadata__");
@@ -141,33 +139,24 @@ public final class CheckpointBenchmark {
         }
         byte[] hb = JSON.writeValueAsBytes(header);
         int padded = (hb.length + 7) / 8 * 8;
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName() + ".", ".tmp");
-        try {
-            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
-                out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
-                out.write(hb);
-                for (int i = hb.length; i < padded; i++) {
-                    out.write(' ');
-                }
-                ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
-                int chunk = buf.capacity() / 4;
-                for (FloatTensor t : tensors.asMap().values()) {
-                    float[] data = t.data();
-                    for (int off = 0; off < data.length; off += chunk) {
-                        int n = Math.min(chunk, data.length - off);
-                        buf.clear();
-                        buf.asFloatBuffer().put(data, off, n);
-                        out.write(buf.array(), 0, 4 * n);
-                    }
+        AtomicFiles.write(file, out -> {
+            out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
+            out.write(hb);
+            for (int i = hb.length; i < padded; i++) {
+                out.write(' ');
+            }
+            ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+            int chunk = buf.capacity() / 4;
+            for (FloatTensor t : tensors.asMap().values()) {
+                float[] data = t.data();
+                for (int off = 0; off < data.length; off += chunk) {
+                    int n = Math.min(chunk, data.length - off);
+                    buf.clear();
+                    buf.asFloatBuffer().put(data, off, n);
+                    out.write(buf.array(), 0, 4 * n);
                 }
             }
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ch.force(true);
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        });
     }
 
     /** Reads a file of {@link #plainWrite} back: header, then each F32 tensor in 1 MiB chunks, unchecked. */

@@ -5,7 +5,7 @@ import org.jepa4j.cluster.ClusterSpec;
 import org.jepa4j.cluster.Replication;
 import org.jepa4j.config.RunConfig;
 import org.jepa4j.config.RunConfigLoader;
-import org.jepa4j.data.Batch;
+import org.jepa4j.pipeline.Batch;
 import org.jepa4j.train.Schedules;
 import org.jepa4j.train.Trainer;
 import org.jepa4j.train.TrainingGraph;

@@ -8,13 +8,13 @@ import org.jepa4j.checkpoint.Checkpoint;
 import org.jepa4j.export.EncoderOnnxGraph;
 import org.jepa4j.export.OnnxExporter;
 import org.jepa4j.export.OnnxInitializers;
-import org.jepa4j.infer.internal.BatchLanes;
 import org.jepa4j.infer.ExtractorOptions;
 import org.jepa4j.infer.FeatureExtractor;
 import org.jepa4j.infer.FeatureKind;
+import org.jepa4j.infer.internal.BatchLanes;
+import org.jepa4j.metadata.OnnxMetadata;
 import org.jepa4j.model.EncoderSpec;
 import org.jepa4j.model.ModelSpec;
-import org.jepa4j.onnx.OnnxMetadata;
 import org.jepa4j.tensor.NamedTensors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -336,8 +336,8 @@ public final class InferenceBenchmark implements Callable<Integer> {
         private final String name;
 
         ExtractorBackend(Path model, FeatureKind feature, int threads, boolean spinning, int lanes) throws IOException {
-            fx = FeatureExtractor.open(model, ExtractorOptions.defaults().withFeature(feature).withIntraOpThreads(threads)
-                    .withSpinning(spinning).withLanes(lanes));
+            fx = FeatureExtractor.open(model, ExtractorOptions.builder().feature(feature).intraOpThreads(threads)
+                    .spinning(spinning).lanes(lanes).build());
             name = "FeatureExtractor " + feature + (lanes == 1 ? "" : ", " + lanes + " lanes");
         }
 

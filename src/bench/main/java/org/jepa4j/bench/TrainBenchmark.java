@@ -1,16 +1,17 @@
 package org.jepa4j.bench;
 
+import org.jepa4j.train.step.TrainingGraphOptions;
 import org.jepa4j.config.RunConfig;
 import org.jepa4j.config.RunConfigLoader;
-import org.jepa4j.data.Batch;
-import org.jepa4j.data.BatchLoader;
 import org.jepa4j.data.DatasetResolver;
 import org.jepa4j.data.ImageDataset;
-import org.jepa4j.data.LoaderOptions;
-import org.jepa4j.data.TrainTransform;
 import org.jepa4j.mask.MaskSampler;
 import org.jepa4j.mask.MaskSamplers;
 import org.jepa4j.model.ModelSpec;
+import org.jepa4j.pipeline.Batch;
+import org.jepa4j.pipeline.BatchLoader;
+import org.jepa4j.pipeline.LoaderOptions;
+import org.jepa4j.pipeline.TrainTransform;
 import org.jepa4j.train.Schedules;
 import org.jepa4j.train.Trainer;
 import org.jepa4j.train.TrainingFlops;
@@ -181,8 +182,8 @@ public final class TrainBenchmark implements Callable<Integer> {
     }
 
     private Row measure(RunConfig cfg, ModelSpec spec, List<Batch> prepared, double flops, Setting setting) {
-        TrainingGraph.TrainingGraphOptions opts = Trainer.graphOptions(cfg)
-                .withThreads(setting.intra(), setting.inter()).withTowers(setting.towers());
+        TrainingGraphOptions opts = Trainer.graphOptions(cfg).toBuilder()
+                .threads(setting.intra(), setting.inter()).towers(setting.towers()).build();
         Schedules schedules = Schedules.of(cfg.optimization(), Math.max(1, steps + warmup));
         double first = 0;
         double warm = 0;

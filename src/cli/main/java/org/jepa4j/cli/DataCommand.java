@@ -2,17 +2,18 @@ package org.jepa4j.cli;
 
 import org.jepa4j.config.DataConfig;
 import org.jepa4j.config.RunConfig;
-import org.jepa4j.data.Batch;
-import org.jepa4j.data.BatchLoader;
 import org.jepa4j.data.DatasetResolver;
 import org.jepa4j.data.Image;
 import org.jepa4j.data.ImageDataset;
 import org.jepa4j.data.ImageTransform;
-import org.jepa4j.data.LoaderOptions;
 import org.jepa4j.data.Split;
 import org.jepa4j.data.UnreadableImageException;
 import org.jepa4j.mask.MaskSampler;
 import org.jepa4j.mask.MaskSamplers;
+import org.jepa4j.pipeline.Batch;
+import org.jepa4j.pipeline.BatchLoader;
+import org.jepa4j.pipeline.LoaderOptions;
+import org.jepa4j.pipeline.TrainTransform;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -95,7 +96,7 @@ public final class DataCommand implements Callable<Integer> {
         } else {
             out.println("classes:   none (unlabelled)");
         }
-        out.println("transform: " + ImageTransform.training(d).describe());
+        out.println("transform: " + TrainTransform.of(d).describe());
         out.printf(Locale.ROOT, "batches:   %d per epoch of batch_size %d (last partial batch dropped)%n",
                 BatchLoader.iterationsPerEpoch(ds.size(), d.batchSize()), d.batchSize());
     }
@@ -123,7 +124,7 @@ public final class DataCommand implements Callable<Integer> {
         }
         DataConfig d = run.data();
         ImageDataset ds = DatasetResolver.open(d, split);
-        ImageTransform transform = ImageTransform.training(d);
+        ImageTransform transform = TrainTransform.of(d);
         MaskSampler masks = MaskSamplers.create(run.mask(), run.gridSize(), run.gridSize(), run.meta().seed());
         out.println("dataset:   " + ds.description());
         out.println("transform: " + transform.describe());

@@ -17,12 +17,13 @@ class DataCommandTest {
 
     private static RunConfig run(String source, int batch, int workers) {
         DataConfig d = DataConfig.defaults();
-        DataConfig data = new DataConfig(batch, 0.0, d.cropScale(), 16, d.imageFolder(), workers, false, d.rootPath(),
-                false, false, true, source, null, 1, List.of(0.5), List.of(0.25), 2, 0);
+        DataConfig data = d.toBuilder().batchSize(batch).colorJitterStrength(0.0).cropSize(16).numWorkers(workers)
+                .pinMem(false).useHorizontalFlip(true).source(source).evalSource(null).channels(1)
+                .mean(List.of(0.5)).std(List.of(0.25)).prefetch(2).limit(0).maxPixels(DataConfig.defaults().maxPixels())
+                .build();
         MaskConfig m = MaskConfig.defaults();
         // 16 px crops in 4 px patches: a 4x4 grid, small blocks, so min_keep 0
-        MaskConfig mask = new MaskConfig(m.allowOverlap(), m.aspectRatio(), m.encMaskScale(), 0, m.numEncMasks(),
-                m.numPredMasks(), 4, m.predMaskScale(), m.strategy(), m.coverEdges());
+        MaskConfig mask = m.toBuilder().minKeep(0).patchSize(4).truncation("first").build();
         return RunConfig.defaults().withData(data).withMask(mask);
     }
 

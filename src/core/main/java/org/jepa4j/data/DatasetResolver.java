@@ -1,7 +1,5 @@
 package org.jepa4j.data;
 
-import org.jepa4j.config.DataConfig;
-
 import java.nio.file.Path;
 
 /**
@@ -20,7 +18,7 @@ public final class DatasetResolver {
     }
 
     /** The source string the training images come from. */
-    public static String trainSpec(DataConfig data) {
+    public static String trainSpec(DataSettings data) {
         if (data.source() != null && !data.source().isBlank()) {
             return data.source();
         }
@@ -35,7 +33,7 @@ public final class DatasetResolver {
     }
 
     /** The training images, limited to {@code data.limit}. */
-    public static ImageDataset train(DataConfig data) {
+    public static ImageDataset train(DataSettings data) {
         return ImageSources.open(trainSpec(data), Split.TRAIN, data.decoder()).limit(data.limit());
     }
 
@@ -43,7 +41,7 @@ public final class DatasetResolver {
      * The held-out images: {@code data.eval_source} (its TEST split when it has one, otherwise its
      * only split) or the TEST split of the training source; limited to {@code data.limit}.
      */
-    public static ImageDataset eval(DataConfig data) {
+    public static ImageDataset eval(DataSettings data) {
         ImageDataset ds = data.evalSource() != null && !data.evalSource().isBlank()
                 ? ImageSources.openHeldOut(data.evalSource(), data.decoder())
                 : ImageSources.open(trainSpec(data), Split.TEST, data.decoder());
@@ -51,7 +49,7 @@ public final class DatasetResolver {
     }
 
     /** {@link #train} or {@link #eval}. */
-    public static ImageDataset open(DataConfig data, Split split) {
+    public static ImageDataset open(DataSettings data, Split split) {
         return split == Split.TRAIN ? train(data) : eval(data);
     }
 }

@@ -1,12 +1,10 @@
 package org.jepa4j.data;
 
-import org.jepa4j.config.DataConfig;
-
 import java.util.SplittableRandom;
 
 /**
  * Turns one decoded {@link Image} into the model's normalised {@code [C, S, S]} input. Training
- * ({@link TrainTransform}) draws its randomness from the generator it is given, so a batch is a
+ * ({@code pipeline.TrainTransform}, jepa4j-recipe) draws its randomness from the generator it is given, so a batch is a
  * pure function of its seeds; evaluation ({@link EvalTransform}) ignores the generator.
  */
 public interface ImageTransform {
@@ -27,9 +25,4 @@ public interface ImageTransform {
 
     /** One line naming the steps and their constants. */
     String describe();
-
-    /** The training transform of a run's {@code data} section (docs/reference.md §6). */
-    static ImageTransform training(DataConfig data) {
-        return TrainTransform.of(data);
-    }
 }

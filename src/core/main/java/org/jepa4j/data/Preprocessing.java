@@ -3,7 +3,6 @@ package org.jepa4j.data;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.jepa4j.config.DataConfig;
 
 import java.io.IOException;
 import java.util.Arrays;
@@ -51,7 +50,7 @@ public record Preprocessing(int imageSize, int resizeSize, int channels, double[
      *
      * @throws IllegalArgumentException naming the keys when mean/std do not have one value per channel
      */
-    public static Preprocessing of(DataConfig data) {
+    public static Preprocessing of(DataSettings data) {
         int c = data.channels();
         if (data.mean().size() != c || data.std().size() != c) {
             throw new IllegalArgumentException("config data.mean " + data.mean() + " and data.std " + data.std()

@@ -4,12 +4,12 @@ package org.jepa4j.data;
  * Derives independent generator seeds from tuples such as (seed, epoch) or (seed, step, image), so
  * every random draw is a pure function of its coordinates and not of thread scheduling.
  */
-final class SeedMixer {
+public final class SeedMixer {
     private SeedMixer() {
     }
 
     /** A well-mixed 64-bit value of {@code parts} (SplitMix64 finaliser folded over the parts). */
-    static long mix(long... parts) {
+    public static long mix(long... parts) {
         long h = 0x9E3779B97F4A7C15L;
         for (long p : parts) {
             h = finalise(h ^ finalise(p + 0x9E3779B97F4A7C15L));

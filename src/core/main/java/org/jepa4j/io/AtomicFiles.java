@@ -3,16 +3,21 @@ package org.jepa4j.io;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 
 /**
  * Writes a file under a temporary name in its own folder and renames it into place, so a reader
  * sees the old file or the complete new one, never a partial one, and a failed write leaves
  * nothing behind. The one way jepa4j writes its outputs (configs, reports, charts, arrays,
- * imported runs, training logs).
+ * checkpoints, imported runs, training logs), with one durability policy: write the temporary
+ * file in the target's folder, fsync it, rename it over the target, fsync the folder. After
+ * {@link #write} returns, a power cut leaves the new file, never an empty or partial one under the
+ * target's name (the folder's fsync makes the rename itself durable).
  */
 public final class AtomicFiles {
     private AtomicFiles() {
@@ -41,7 +46,10 @@ public final class AtomicFiles {
         });
     }
 
-    /** Writes {@code file} through a writer that fills a temporary path, then renames it into place. */
+    /**
+     * Writes {@code file} through a writer that fills a temporary path beside it, then, as every
+     * write here: fsync of the temporary file, rename over {@code file}, fsync of the folder.
+     */
     public static void writePath(Path file, PathWriter writer) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         Path tmp;
@@ -53,11 +61,33 @@ public final class AtomicFiles {
         }
         try {
             writer.write(tmp);
+            sync(tmp);
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            syncFolder(dir);
         } catch (IOException e) {
             throw named(file, e);
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Forces {@code file}'s content and metadata to the device (fsync). */
+    static void sync(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+    }
+
+    /**
+     * Forces {@code dir}'s entries to the device, so a rename into it survives a power cut. A file
+     * system that cannot open or fsync a folder (some network and Windows file systems) has no
+     * such guarantee to give: there the rename alone stands.
+     */
+    static void syncFolder(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException | UnsupportedOperationException unsupported) {
+            // no folder fsync on this file system; nothing more can be done
         }
     }
 
@@ -91,6 +121,7 @@ public final class AtomicFiles {
                 Files.copy(existing, tmp, StandardCopyOption.REPLACE_EXISTING);
             }
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            syncFolder(dir);
         } catch (IOException e) {
             throw new IOException("cannot make " + target + " from " + existing + ": " + describe(e), e);
         } finally {

@@ -23,7 +23,11 @@ import java.util.Map;
  * writes it to {@code provenance.json}, and exports copy it into the ONNX metadata.
  *
  * <p>Common to every kind: {@code kind}, {@code created} (ISO-8601 UTC), {@code jepa4j_version},
- * {@code host}, {@code java}; then the entries of {@link #details()} in order, which depend on the
+ * {@code host}, {@code java}, {@code os} (name and version), {@code arch} (the JVM's
+ * {@code os.arch}: floating-point results, and so feature bits, may differ by platform), and
+ * {@code engines}, the numeric engines that made the artifact with their versions (e.g.
+ * {@code {"tensorflow": "2.18.0"}} for training; absent when none ran); then the entries of
+ * {@link #details()} in order, which depend on the
  * kind: a {@link #TRAINING} run records {@code run_folder}, {@code config_sha256},
  * {@code data_source}, {@code data_size}, {@code seed}, {@code device}; an {@link #IMPORT} records
  * {@code source_file}, {@code source_format}, {@code source_sha256}, {@code notes}; a
@@ -34,10 +38,13 @@ import java.util.Map;
  * @param version jepa4j version ({@link Version#current()})
  * @param host    host name
  * @param java    Java runtime version
+ * @param os      operating system name and version ({@code os.name os.version})
+ * @param arch    CPU architecture as the JVM names it ({@code os.arch}: amd64, aarch64, ...)
+ * @param engines engine name to version ({@code tensorflow}, {@code onnxruntime}), in the order added
  * @param details kind-specific entries, in the order they are written
  */
-public record Provenance(String kind, String created, String version, String host, String java,
-                         Map<String, Object> details) {
+public record Provenance(String kind, String created, String version, String host, String java, String os,
+                         String arch, Map<String, String> engines, Map<String, Object> details) {
     /** A pretraining run. */
     public static final String TRAINING = "training";
     /** Weights imported from an official or Hugging Face file. */
@@ -48,6 +55,7 @@ public record Provenance(String kind, String created, String version, String hos
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public Provenance {
+        engines = Collections.unmodifiableMap(new LinkedHashMap<>(engines));
         details = Collections.unmodifiableMap(new LinkedHashMap<>(details));
     }
 
@@ -85,14 +93,26 @@ public record Provenance(String kind, String created, String version, String hos
 
     private static Provenance now(String kind, Map<String, Object> details) {
         return new Provenance(kind, Instant.now().toString(), Version.current(), hostName(),
-                System.getProperty("java.version"), details);
+                System.getProperty("java.version"), operatingSystem(), System.getProperty("os.arch"), Map.of(), details);
+    }
+
+    /** This JVM's operating system: {@code os.name} and {@code os.version}. */
+    public static String operatingSystem() {
+        return System.getProperty("os.name") + " " + System.getProperty("os.version");
+    }
+
+    /** This record with one more engine (or {@code name}'s version replaced), e.g. {@code ("tensorflow", "2.18.0")}. */
+    public Provenance withEngine(String name, String engineVersion) {
+        Map<String, String> e = new LinkedHashMap<>(engines);
+        e.put(name, engineVersion);
+        return new Provenance(kind, created, version, host, java, os, arch, e, details);
     }
 
     /** This record with one more kind-specific entry (or {@code key} replaced), written after the others. */
     public Provenance with(String key, Object value) {
         Map<String, Object> d = new LinkedHashMap<>(details);
         d.put(key, value);
-        return new Provenance(kind, created, version, host, java, d);
+        return new Provenance(kind, created, version, host, java, os, arch, engines, d);
     }
 
     /** The run folder this artifact belongs to, or null when it records none. */
@@ -109,6 +129,15 @@ public record Provenance(String kind, String created, String version, String hos
     public String toJson(long step) {
         ObjectNode n = JSON.createObjectNode();
         n.put("kind", kind).put("created", created).put("jepa4j_version", version).put("host", host).put("java", java);
+        if (os != null) {
+            n.put("os", os);
+        }
+        if (arch != null) {
+            n.put("arch", arch);
+        }
+        if (!engines.isEmpty()) {
+            engines.forEach(n.putObject("engines")::put);
+        }
         for (Map.Entry<String, Object> e : details.entrySet()) {
             n.putPOJO(e.getKey(), e.getValue());
         }
@@ -125,7 +154,8 @@ public record Provenance(String kind, String created, String version, String hos
     /**
      * Reads what {@link #toJson} wrote. Files written before the kinds were unified are read too: a
      * training record without {@code kind}, {@code time} for {@code created}, {@code run} for
-     * {@code run_folder}.
+     * {@code run_folder}; records written before the platform entries have a null {@code os} and
+     * {@code arch} and no engines.
      *
      * @throws IllegalArgumentException when {@code json} is not a JSON object
      */
@@ -148,6 +178,12 @@ public record Provenance(String kind, String created, String version, String hos
         String version = text(all.remove("jepa4j_version"));
         String host = text(all.remove("host"));
         String java = text(all.remove("java"));
+        String os = text(all.remove("os"));
+        String arch = text(all.remove("arch"));
+        Map<String, String> engines = new LinkedHashMap<>();
+        if (all.remove("engines") instanceof Map<?, ?> m) {
+            m.forEach((k, v) -> engines.put(String.valueOf(k), text(v)));
+        }
         all.remove("step");
         if (!all.containsKey("run_folder") && all.get("run") instanceof String run) {
             all.remove("run");
@@ -156,7 +192,7 @@ public record Provenance(String kind, String created, String version, String hos
         if (kind == null) {
             kind = all.containsKey("config_sha256") ? TRAINING : "unknown";
         }
-        return new Provenance(kind, created, version, host, java, all);
+        return new Provenance(kind, created, version, host, java, os, arch, engines, all);
     }
 
     private static String text(Object o) {

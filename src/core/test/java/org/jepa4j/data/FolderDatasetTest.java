@@ -94,39 +94,6 @@ class FolderDatasetTest {
         assertTrue(e.getMessage().contains(dir.toString()), e.getMessage());
     }
 
-    @Test
-    void corruptFileIsReportedOnceSkippedAndCounted() throws IOException {
-        TestImages.writeGreyPng(dir.resolve("a/1.png"), 6, 6, 10);
-        Path bad = TestImages.writeCorrupt(dir.resolve("a/2.png"));
-        TestImages.writeGreyPng(dir.resolve("b/3.png"), 6, 6, 30);
-        TestImages.writeGreyPng(dir.resolve("b/4.png"), 6, 6, 40);
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        FolderDataset ds = FolderDataset.scan(dir, "folder train", new PrintStream(err, true, StandardCharsets.UTF_8));
-        assertEquals(4, ds.size());
-        var e = assertThrows(UnreadableImageException.class, () -> ds.image(1));
-        assertEquals(bad, e.file());
-
-        // the loader substitutes the next readable index (3.png, label 1) and does not fail
-        EvalTransform eval = new EvalTransform(new Preprocessing(6, 6, 1, new double[] {0}, new double[] {1}));
-        int seen = 0;
-        try (BatchLoader loader = BatchLoader.evaluation(ds, eval, 4, 2)) {
-            while (loader.hasNext()) {
-                Batch b = loader.next();
-                seen += b.size();
-                assertArrayEquals(new int[] {0, 1, 1, 1}, b.labels());
-                assertEquals(30 / 255f, b.pixels()[36], 1e-6f);
-                assertEquals(30 / 255f, b.pixels()[72], 1e-6f);
-            }
-            assertEquals(1, loader.substitutions());
-        }
-        assertEquals(4, seen);
-        String warnings = err.toString(StandardCharsets.UTF_8);
-        assertEquals(1, warnings.lines().count(), warnings);
-        assertTrue(warnings.contains(bad.toString()), warnings);
-        assertEquals(1, ds.unreadableCount());
-        assertEquals("skipped 1 unreadable file under " + dir, ds.unreadableSummary());
-    }
-
     static byte[] pngHeader(int w, int h) {
         return org.jepa4j.testing.CraftedImages.pngHeader(w, h);
     }
@@ -167,18 +134,6 @@ class FolderDatasetTest {
                 && e.getMessage().contains("data.max_pixels"), e.getMessage());
         assertTrue(ds.image(1).height() > 0);
         assertEquals(1, ds.unreadableCount());
-    }
-
-    @Test
-    void theRunConfigsPixelLimitReachesTheFolderLoader() throws IOException {
-        Files.createDirectories(dir.resolve("train/a"));
-        TestImages.writeGreyPng(dir.resolve("train/a/ok.png"), 5, 7, 100);
-        Files.write(dir.resolve("train/a/big.png"), pngHeader(50, 50));
-        org.jepa4j.config.RunConfig c = org.jepa4j.config.RunConfigLoader.parse("data:\n  source: folder:" + dir
-                + "\n  max_pixels: 2000\n", "r.yaml", List.of());
-        ImageDataset ds = DatasetResolver.train(c.data());
-        UnreadableImageException e = assertThrows(UnreadableImageException.class, () -> ds.image(0));
-        assertTrue(e.getMessage().contains("2000 (data.max_pixels)"), e.getMessage());
     }
 
     @Test

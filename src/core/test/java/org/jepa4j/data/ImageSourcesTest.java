@@ -1,11 +1,11 @@
 package org.jepa4j.data;
 
-import org.jepa4j.config.DataConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -18,11 +18,18 @@ class ImageSourcesTest {
     @TempDir
     Path dir;
 
-    private static DataConfig data(String source, String evalSource, String root, String folder, int limit) {
-        DataConfig d = DataConfig.defaults();
-        return new DataConfig(d.batchSize(), d.colorJitterStrength(), d.cropScale(), d.cropSize(), folder,
-                d.numWorkers(), d.pinMem(), root, false, false, false, source, evalSource, d.channels(), d.mean(),
-                d.std(), d.prefetch(), limit);
+    /** A data section's image settings (the run config's DataConfig is one; it lives in jepa4j-recipe). */
+    private record Settings(String source, String evalSource, String rootPath, String imageFolder, int limit,
+                            long maxPixels, int cropSize, int channels, List<Double> mean, List<Double> std)
+            implements DataSettings {
+    }
+
+    /** The reference config's placeholder root path, as the shipped files have it. */
+    private static final String PLACEHOLDER_ROOT = "$replace_this_with_absolute_path_to_your_datasets_directory";
+
+    private static DataSettings data(String source, String evalSource, String root, String folder, int limit) {
+        return new Settings(source, evalSource, root, folder, limit, BoundedImageDecoder.DEFAULT_MAX_PIXELS, 224, 3,
+                List.of(0.485, 0.456, 0.406), List.of(0.229, 0.224, 0.225));
     }
 
     @Test
@@ -97,7 +104,8 @@ class ImageSourcesTest {
 
     @Test
     void placeholderRootPathIsAnErrorNamingTheKey() {
-        var e = assertThrows(IllegalArgumentException.class, () -> DatasetResolver.train(DataConfig.defaults()));
+        var e = assertThrows(IllegalArgumentException.class, () -> DatasetResolver.train(data(null, null, PLACEHOLDER_ROOT,
+                "imagenet_full_size/061417/", 0)));
         assertTrue(e.getMessage().contains("data.root_path"), e.getMessage());
     }
 
@@ -107,7 +115,7 @@ class ImageSourcesTest {
             TestImages.writeGreyPng(dir.resolve("in1k/train/c" + (i % 2) + "/" + i + ".png"), 4, 4, i);
         }
         TestImages.writeGreyPng(dir.resolve("in1k/val/c0/x.png"), 4, 4, 9);
-        DataConfig d = data(null, null, dir.toString(), "in1k", 0);
+        DataSettings d = data(null, null, dir.toString(), "in1k", 0);
         assertEquals(5, DatasetResolver.train(d).size());
         assertEquals(1, DatasetResolver.eval(d).size());
         ImageDataset limited = DatasetResolver.train(data(null, null, dir.toString(), "in1k", 3));
@@ -120,7 +128,7 @@ class ImageSourcesTest {
     void evalSourceIsUsedAsTheHeldOutSet() throws IOException {
         Path train = TestImages.writeIdx(dir.resolve("tr"), new int[] {6, 2, 2}, new byte[24], true);
         Path test = TestImages.writeIdx(dir.resolve("te"), new int[] {2, 2, 2}, new byte[8], true);
-        DataConfig d = data("idx:" + train, "idx:" + test, null, null, 0);
+        DataSettings d = data("idx:" + train, "idx:" + test, null, null, 0);
         assertEquals(6, DatasetResolver.train(d).size());
         assertEquals(2, DatasetResolver.eval(d).size());
         var e = assertThrows(IllegalArgumentException.class,

@@ -1,32 +1,12 @@
 package org.jepa4j.data;
 
-import org.jepa4j.config.DataConfig;
-import org.jepa4j.config.RunConfig;
-import org.jepa4j.config.RunConfigLoader;
 import org.junit.jupiter.api.Test;
 
-import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class PreprocessingTest {
-
-    @Test
-    void aRunsEvaluationTransformIsACentreCropOfCropSizeWithItsNormalisation() {
-        RunConfig c = RunConfigLoader.parse("data:\n  crop_size: 28\n  channels: 1\n  mean: [0.25]\n  std: [0.5]\n"
-                + "mask:\n  patch_size: 4\n  min_keep: 4\n", "test.yaml", List.of());
-        DataConfig d = c.data();
-        Preprocessing p = Preprocessing.of(d);
-        assertEquals(28, p.imageSize());
-        assertEquals(28, p.resizeSize());
-        assertEquals(1, p.channels());
-        assertArrayEquals(new double[] {0.25}, p.mean());
-        assertArrayEquals(new double[] {0.5}, p.std());
-        assertEquals(p, TrainTransform.of(d).normalisation());
-    }
 
     @Test
     void jsonIsSnakeCaseAndRoundTrips() {

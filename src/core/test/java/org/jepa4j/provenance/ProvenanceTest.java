@@ -84,4 +84,24 @@ class ProvenanceTest {
         assertNull(baseline.configSha256());
         assertThrows(IllegalArgumentException.class, () -> Provenance.parse("[1, 2]"));
     }
+
+    @Test
+    void platformAndEnginesAreRecordedAsTheJvmReportsThem() throws Exception {
+        Provenance p = Provenance.randomInit(Path.of("runs/c"), 1).withEngine("tensorflow", "2.18.0")
+                .withEngine("onnxruntime", "1.24.2");
+        JsonNode n = JSON.readTree(p.toJson(-1));
+        assertEquals(System.getProperty("os.arch"), n.get("arch").asText());
+        assertEquals(System.getProperty("os.name") + " " + System.getProperty("os.version"), n.get("os").asText());
+        assertEquals("2.18.0", n.get("engines").get("tensorflow").asText());
+        assertEquals("1.24.2", n.get("engines").get("onnxruntime").asText());
+        assertEquals(List.of("tensorflow", "onnxruntime"), List.copyOf(p.engines().keySet()), "in the order added");
+        assertFalse(JSON.readTree(Provenance.randomInit(Path.of("r"), 1).toJson(-1)).has("engines"),
+                "no engines key when no engine ran");
+        Provenance back = Provenance.parse(p.toJson(3));
+        assertEquals(p.engines(), back.engines());
+        assertEquals(System.getProperty("os.arch"), back.arch());
+        Provenance older = Provenance.parse("{\"kind\": \"training\", \"created\": \"t\", \"java\": \"17\"}");
+        assertNull(older.arch());
+        assertTrue(older.engines().isEmpty());
+    }
 }

@@ -2,10 +2,6 @@ package org.jepa4j.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.jepa4j.importer.CheckpointImporter;
-import org.jepa4j.importer.ImportException;
-import org.jepa4j.importer.ImportOptions;
-import org.jepa4j.importer.WeightSource;
 import org.jepa4j.tensor.FloatTensor;
 import org.jepa4j.tensor.Npy;
 
@@ -26,7 +22,8 @@ import java.util.Map;
  * (checkpoint, inputs, outputs, masks, loss), vendored in jepa4j-core's test resources under
  * {@code official-tiny/} and shipped to the other modules' tests in its test jar. Read from the
  * class path: from the folder when it is one, else copied once per JVM to a temporary folder.
- * Sizes come from its config.json, never from constants here.
+ * Sizes come from its config.json, never from constants here. Importing its checkpoint is
+ * {@code importer.FixtureImport} in jepa4j-modelio's test jar.
  */
 public final class OfficialFixture {
     /** Resource folder of the fixture. */
@@ -84,15 +81,6 @@ public final class OfficialFixture {
                 throw new IllegalStateException(e);
             }
         }
-    }
-
-    /** Imports the fixture's checkpoint into {@code runDir} (heads from config.json) and reads it back. */
-    public org.jepa4j.checkpoint.Checkpoint importInto(Path runDir) throws IOException, ImportException {
-        ImportOptions options = new ImportOptions(null, 0, 0, encoderHeads(), 0, 0, 0, predictorHeads(), false);
-        try (WeightSource src = CheckpointImporter.open(checkpoint(), false)) {
-            CheckpointImporter.importInto(src, options, runDir, new java.io.PrintWriter(new java.io.StringWriter()));
-        }
-        return org.jepa4j.checkpoint.Checkpoint.read(runDir);
     }
 
     public Path checkpoint() {

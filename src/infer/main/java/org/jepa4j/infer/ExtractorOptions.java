@@ -2,9 +2,11 @@ package org.jepa4j.infer;
 
 import org.jepa4j.data.BoundedImageDecoder;
 import org.jepa4j.data.Preprocessing;
+import org.jepa4j.infer.internal.BatchLanes;
 
 /**
- * How a {@link FeatureExtractor} runs.
+ * How a {@link FeatureExtractor} runs. Made with {@link #builder()} (or {@link #toBuilder()} from
+ * other options): {@code ExtractorOptions.builder().feature(FeatureKind.LAST_HIDDEN_STATE).lanes(2).build()}.
  *
  * @param feature        which output to return ({@link FeatureKind#POOLED} by default)
  * @param provider       execution provider ({@link ExecutionProvider#CPU} by default)
@@ -33,7 +35,7 @@ public record ExtractorOptions(FeatureKind feature, ExecutionProvider provider, 
                                long maxPixels) {
 
     /** Most images in one slice of a batch when {@code lanes > 1}. */
-    public static final int SLICE_IMAGES = 8;
+    public static final int SLICE_IMAGES = BatchLanes.SLICE_IMAGES;
 
     /** ONNX Runtime graph optimisation levels. */
     public enum Optimization {
@@ -66,8 +68,7 @@ public record ExtractorOptions(FeatureKind feature, ExecutionProvider provider, 
 
     /** Pooled features on the CPU, one thread per processor, no spinning, all optimisations, one lane, 40 M pixels. */
     public static ExtractorOptions defaults() {
-        return new ExtractorOptions(FeatureKind.POOLED, ExecutionProvider.CPU, 0, 0, false, Optimization.ALL, null, 1,
-                BoundedImageDecoder.DEFAULT_MAX_PIXELS);
+        return builder().build();
     }
 
     /** A builder starting from {@link #defaults()}. */
@@ -75,113 +76,189 @@ public record ExtractorOptions(FeatureKind feature, ExecutionProvider provider, 
         return new Builder();
     }
 
-    /** These options with the feature returned by the single-feature calls. */
+    /** A builder starting from these options. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /**
+     * These options with the feature returned by the single-feature calls.
+     *
+     * @deprecated use {@code toBuilder().feature(...).build()} or {@link #builder()}
+     */
+    @Deprecated
     public ExtractorOptions withFeature(FeatureKind f) {
-        return new ExtractorOptions(f, provider, deviceId, intraOpThreads, spinning, optimization, preprocessing, lanes, maxPixels);
+        return toBuilder().feature(f).build();
     }
 
-    /** These options with the execution provider. */
+    /**
+     * These options with the execution provider.
+     *
+     * @deprecated use {@code toBuilder().provider(...).build()} or {@link #builder()}
+     */
+    @Deprecated
     public ExtractorOptions withProvider(ExecutionProvider p) {
-        return new ExtractorOptions(feature, p, deviceId, intraOpThreads, spinning, optimization, preprocessing, lanes, maxPixels);
+        return toBuilder().provider(p).build();
     }
 
-    /** These options with the GPU ordinal. */
+    /**
+     * These options with the GPU ordinal.
+     *
+     * @deprecated use {@code toBuilder().deviceId(...).build()} or {@link #builder()}
+     */
+    @Deprecated
     public ExtractorOptions withDeviceId(int id) {
-        return new ExtractorOptions(feature, provider, id, intraOpThreads, spinning, optimization, preprocessing, lanes, maxPixels);
+        return toBuilder().deviceId(id).build();
     }
 
-    /** These options with the intra-op thread count (0: one per processor, shared among the lanes). */
+    /**
+     * These options with the intra-op thread count (0: one per processor, shared among the lanes).
+     *
+     * @deprecated use {@code toBuilder().intraOpThreads(...).build()} or {@link #builder()}
+     */
+    @Deprecated
     public ExtractorOptions withIntraOpThreads(int threads) {
-        return new ExtractorOptions(feature, provider, deviceId, threads, spinning, optimization, preprocessing, lanes, maxPixels);
+        return toBuilder().intraOpThreads(threads).build();
     }
 
-    /** These options with idle threads spinning or not. */
+    /**
+     * These options with idle threads spinning or not.
+     *
+     * @deprecated use {@code toBuilder().spinning(...).build()} or {@link #builder()}
+     */
+    @Deprecated
     public ExtractorOptions withSpinning(boolean on) {
-        return new ExtractorOptions(feature, provider, deviceId, intraOpThreads, on, optimization, preprocessing, lanes, maxPixels);
+        return toBuilder().spinning(on).build();
     }
 
-    /** These options with the graph optimisation level. */
+    /**
+     * These options with the graph optimisation level.
+     *
+     * @deprecated use {@code toBuilder().optimization(...).build()} or {@link #builder()}
+     */
+    @Deprecated
     public ExtractorOptions withOptimization(Optimization o) {
-        return new ExtractorOptions(feature, provider, deviceId, intraOpThreads, spinning, o, preprocessing, lanes, maxPixels);
+        return toBuilder().optimization(o).build();
     }
 
-    /** These options with explicit preprocessing (null: the model's metadata). */
+    /**
+     * These options with explicit preprocessing (null: the model's metadata).
+     *
+     * @deprecated use {@code toBuilder().preprocessing(...).build()} or {@link #builder()}
+     */
+    @Deprecated
     public ExtractorOptions withPreprocessing(Preprocessing p) {
-        return new ExtractorOptions(feature, provider, deviceId, intraOpThreads, spinning, optimization, p, lanes, maxPixels);
+        return toBuilder().preprocessing(p).build();
     }
 
-    /** These options with the number of lanes. */
+    /**
+     * These options with the number of lanes.
+     *
+     * @deprecated use {@code toBuilder().lanes(...).build()} or {@link #builder()}
+     */
+    @Deprecated
     public ExtractorOptions withLanes(int n) {
-        return new ExtractorOptions(feature, provider, deviceId, intraOpThreads, spinning, optimization, preprocessing, n, maxPixels);
+        return toBuilder().lanes(n).build();
     }
 
-    /** These options with {@code max} as the pixel limit of the extractor's own decoders. */
+    /**
+     * These options with {@code max} as the pixel limit of the extractor's own decoders.
+     *
+     * @deprecated use {@code toBuilder().maxPixels(...).build()} or {@link #builder()}
+     */
+    @Deprecated
     public ExtractorOptions withMaxPixels(long max) {
-        return new ExtractorOptions(feature, provider, deviceId, intraOpThreads, spinning, optimization, preprocessing, lanes,
-                max);
+        return toBuilder().maxPixels(max).build();
     }
 
-    /** Builder starting from {@link #defaults()}. */
+    /** Builds options; starts from {@link #defaults()}. {@link #build()} checks every setting. */
     public static final class Builder {
-        private ExtractorOptions o = defaults();
+        private FeatureKind feature = FeatureKind.POOLED;
+        private ExecutionProvider provider = ExecutionProvider.CPU;
+        private int deviceId = 0;
+        private int intraOpThreads = 0;
+        private boolean spinning = false;
+        private Optimization optimization = Optimization.ALL;
+        private Preprocessing preprocessing = null;
+        private int lanes = 1;
+        private long maxPixels = BoundedImageDecoder.DEFAULT_MAX_PIXELS;
 
-        /** As {@link ExtractorOptions#withFeature}. */
+        private Builder() {
+        }
+
+        private Builder(ExtractorOptions o) {
+            feature = o.feature;
+            provider = o.provider;
+            deviceId = o.deviceId;
+            intraOpThreads = o.intraOpThreads;
+            spinning = o.spinning;
+            optimization = o.optimization;
+            preprocessing = o.preprocessing;
+            lanes = o.lanes;
+            maxPixels = o.maxPixels;
+        }
+
+        /** @param f which output the single-feature calls return @return this builder */
         public Builder feature(FeatureKind f) {
-            o = o.withFeature(f);
+            feature = f;
             return this;
         }
 
-        /** As {@link ExtractorOptions#withProvider}. */
+        /** @param p the execution provider @return this builder */
         public Builder provider(ExecutionProvider p) {
-            o = o.withProvider(p);
+            provider = p;
             return this;
         }
 
-        /** As {@link ExtractorOptions#withDeviceId}. */
+        /** @param id the GPU ordinal for CUDA/TensorRT @return this builder */
         public Builder deviceId(int id) {
-            o = o.withDeviceId(id);
+            deviceId = id;
             return this;
         }
 
-        /** As {@link ExtractorOptions#withIntraOpThreads}. */
+        /** @param n intra-op threads (0: one per processor, shared among the lanes) @return this builder */
         public Builder intraOpThreads(int n) {
-            o = o.withIntraOpThreads(n);
+            intraOpThreads = n;
             return this;
         }
 
-        /** As {@link ExtractorOptions#withSpinning}. */
+        /** @param on whether idle intra-op threads spin @return this builder */
         public Builder spinning(boolean on) {
-            o = o.withSpinning(on);
+            spinning = on;
             return this;
         }
 
-        /** As {@link ExtractorOptions#withOptimization}. */
+        /** @param opt the graph optimisation level @return this builder */
         public Builder optimization(Optimization opt) {
-            o = o.withOptimization(opt);
+            optimization = opt;
             return this;
         }
 
-        /** As {@link ExtractorOptions#withPreprocessing}. */
+        /** @param p preprocessing instead of the model's metadata (null: the metadata's) @return this builder */
         public Builder preprocessing(Preprocessing p) {
-            o = o.withPreprocessing(p);
+            preprocessing = p;
             return this;
         }
 
-        /** As {@link ExtractorOptions#withLanes}. */
+        /** @param n workers that run a batch's slices side by side @return this builder */
         public Builder lanes(int n) {
-            o = o.withLanes(n);
+            lanes = n;
             return this;
         }
 
-        /** As {@link ExtractorOptions#withMaxPixels}. */
+        /** @param max the pixel limit of the extractor's own decoders @return this builder */
         public Builder maxPixels(long max) {
-            o = o.withMaxPixels(max);
+            maxPixels = max;
             return this;
         }
 
-        /** The options set so far. */
+        /**
+         * @return the options
+         * @throws IllegalArgumentException naming the setting that is out of range
+         */
         public ExtractorOptions build() {
-            return o;
+            return new ExtractorOptions(feature, provider, deviceId, intraOpThreads, spinning, optimization, preprocessing,
+                    lanes, maxPixels);
         }
     }
 }

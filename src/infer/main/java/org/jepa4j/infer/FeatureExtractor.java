@@ -13,7 +13,7 @@ import org.jepa4j.data.Preprocessing;
 import org.jepa4j.infer.internal.BatchLanes;
 import org.jepa4j.infer.internal.Batchifier;
 import org.jepa4j.infer.internal.GridPooling;
-import org.jepa4j.onnx.OnnxMetadata;
+import org.jepa4j.metadata.OnnxMetadata;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -80,6 +80,11 @@ public final class FeatureExtractor implements AutoCloseable {
     private final boolean tokens;
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private volatile boolean closed;
+
+    /** The version of the ONNX Runtime library this extractor runs on (for provenance and reports). */
+    public static String onnxRuntimeVersion() {
+        return OrtEnvironment.getEnvironment().getVersion();
+    }
 
     private FeatureExtractor(OrtEnvironment env, OrtSession session, String inputName, EvalTransform transform,
                              ModelInfo info, ExtractorOptions options) {

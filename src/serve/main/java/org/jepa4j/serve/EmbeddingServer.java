@@ -19,7 +19,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import org.jepa4j.data.Image;
-import org.jepa4j.onnx.OnnxMetadata;
+import org.jepa4j.metadata.OnnxMetadata;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -66,7 +66,7 @@ public final class OnnxEmbedder implements BatchEmbedder {
         if (features.isEmpty()) {
             throw new IllegalArgumentException("no feature to serve");
         }
-        FeatureExtractor fx = FeatureExtractor.open(model, options.withFeature(features.get(0)));
+        FeatureExtractor fx = FeatureExtractor.open(model, options.toBuilder().feature(features.get(0)).build());
         List<OnnxEmbedder> out = new ArrayList<>();
         try {
             for (FeatureKind k : features) {

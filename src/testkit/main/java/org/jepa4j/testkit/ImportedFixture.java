@@ -2,6 +2,7 @@ package org.jepa4j.testkit;
 
 import org.jepa4j.checkpoint.Checkpoint;
 import org.jepa4j.export.OnnxExporter;
+import org.jepa4j.importer.FixtureImport;
 import org.jepa4j.importer.ImportException;
 import org.jepa4j.tensor.FloatTensor;
 import org.jepa4j.testing.OfficialFixture;
@@ -31,7 +32,7 @@ public record ImportedFixture(OfficialFixture fixture, Path run, Checkpoint chec
      */
     public static ImportedFixture into(Path run) throws IOException, ImportException {
         OfficialFixture fx = OfficialFixture.load();
-        Checkpoint ckpt = fx.importInto(run);
+        Checkpoint ckpt = FixtureImport.importInto(fx, run);
         FloatTensor img = fx.array("images");
         return new ImportedFixture(fx, run, ckpt, img.data(), (int) img.shape()[0]);
     }

@@ -4,7 +4,6 @@ import org.jepa4j.checkpoint.Checkpoint;
 import org.jepa4j.config.RunConfig;
 import org.jepa4j.graph.Tensors;
 import org.jepa4j.provenance.Provenance;
-import org.jepa4j.train.TrainingGraph;
 
 /**
  * The cluster side of one worker of a multi-worker training run: its TensorFlow server, the
@@ -48,7 +47,8 @@ public record ClusterRun(ClusterSpec cluster, Replication replication, Watchdog 
      * Waits for every worker and gives each replica rank 0's weights (its initial ones or those of
      * the checkpoint it resumed), then lets the watchdog treat a task that stops listening as dead.
      */
-    public void startReplicas(TrainingGraph graph, long start, Checkpoint resumedFrom, java.util.function.Consumer<String> log) {
+    public void startReplicas(Runnable broadcastFromRankZero, long start, Checkpoint resumedFrom,
+                              java.util.function.Consumer<String> log) {
         log.accept("cluster: " + cluster.describe() + "; waiting for every worker (meta.collective_timeout_s "
                 + Math.round(replication.allReduce().timeoutSeconds()) + ")");
         String change = resumedFrom == null ? null : workerCountChange(resumedFrom, cluster.size());
@@ -57,7 +57,7 @@ public record ClusterRun(ClusterSpec cluster, Replication replication, Watchdog 
         }
         watchdog.stepStarted(start);
         try {
-            graph.broadcastFromRankZero();
+            broadcastFromRankZero.run();
         } catch (RuntimeException e) {
             watchdog.close(); // this failure is reported once, by the exception
             throw ClusterFailureException.of(cluster, start, e);

@@ -42,6 +42,6 @@ public record Replication(ClusterServer server, AllReduce allReduce, int globalB
 
     /** The images {@code [from, to)} of a global batch of {@code batch} that rank {@code rank} of {@code replicas} trains on. */
     public static int[] sliceOf(int batch, int rank, int replicas) {
-        return org.jepa4j.data.LoaderOptions.slice(batch, rank, replicas);
+        return org.jepa4j.pipeline.LoaderOptions.slice(batch, rank, replicas);
     }
 }

@@ -1,42 +1,29 @@
 package org.jepa4j.train;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.jepa4j.checkpoint.Checkpoint;
-import org.jepa4j.cluster.ClusterFailureException;
-import org.jepa4j.cluster.ClusterRun;
 import org.jepa4j.cluster.ClusterSpec;
-import org.jepa4j.cluster.Watchdog;
 import org.jepa4j.config.ConfigKeys;
-import org.jepa4j.config.DataConfig;
+import org.jepa4j.config.MetaConfig;
 import org.jepa4j.config.RunConfig;
-import org.jepa4j.config.RunConfigWriter;
-import org.jepa4j.data.Batch;
-import org.jepa4j.data.BatchLoader;
-import org.jepa4j.data.DatasetResolver;
-import org.jepa4j.data.ImageDataset;
-import org.jepa4j.data.LoaderOptions;
 import org.jepa4j.data.Preprocessing;
-import org.jepa4j.data.TrainTransform;
-import org.jepa4j.io.AtomicFiles;
-import org.jepa4j.io.RunFolderLock;
 import org.jepa4j.mask.MaskBatch;
 import org.jepa4j.mask.MaskSampler;
 import org.jepa4j.mask.MaskSamplers;
 import org.jepa4j.model.ModelSpec;
 import org.jepa4j.model.ParameterNames;
+import org.jepa4j.pipeline.Batch;
+import org.jepa4j.pipeline.BatchLoader;
+import org.jepa4j.pipeline.LoaderOptions;
+import org.jepa4j.pipeline.TrainTransform;
 import org.jepa4j.provenance.Provenance;
-import org.jepa4j.provenance.Version;
-import org.jepa4j.tensor.FloatTensor;
 import org.jepa4j.tensor.NamedTensors;
+import org.jepa4j.train.step.PredictionTarget;
+import org.jepa4j.train.step.TrainingGraphOptions;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,10 +36,11 @@ import java.util.concurrent.CountDownLatch;
  * in, one AdamW + EMA step per batch with the scheduled learning rate, weight decay and momentum,
  * logs, monitors and checkpoints out.
  *
- * <p>A run folder holds the resolved {@code config.yaml}, the CSV log {@code <write_tag>_r0.csv}
+ * <p>The run folder ({@link RunFolder}) holds the resolved {@code config.yaml}, the CSV log {@code <write_tag>_r0.csv}
  * ({@link TrainingLog}), {@code provenance.json} and {@code checkpoints/latest.safetensors}
  * (rewritten after every epoch and at the end) plus {@code checkpoints/epoch-NNNN.safetensors}
- * every {@code logging.checkpoint_freq} epochs.
+ * every {@code logging.checkpoint_freq} epochs. Each step runs alone or as one worker of a cluster
+ * ({@link StepRunner}).
  *
  * <p>Everything random is a pure function of {@code (meta.seed, step)}: the batch of step t, its
  * crops, its masks ({@code sampleAt(t)}), and the schedules. Resuming therefore loads the tensors
@@ -71,8 +59,6 @@ public final class Trainer {
     public static final int KNN_IMAGES = 1000;
     /** Neighbours of the quick kNN check. */
     public static final int KNN_K = 20;
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final RunConfig config;
     private final Options options;
@@ -176,16 +162,6 @@ public final class Trainer {
         return finished.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
-    /** The run folder's checkpoint folder. */
-    public static Path checkpointFolder(Path runFolder) {
-        return runFolder.resolve(Checkpoint.FOLDER);
-    }
-
-    /** The numbered checkpoint file of a completed 1-based epoch. */
-    public static String epochFileName(long epoch) {
-        return String.format(Locale.ROOT, "epoch-%04d.safetensors", epoch);
-    }
-
     /**
      * Runs (or resumes) the training.
      *
@@ -194,222 +170,180 @@ public final class Trainer {
      */
     public Summary run() throws IOException {
         try {
-            Path runFolder = options.runFolder();
-            if (options.resume() && !Files.isDirectory(runFolder)) {
-                resumeCheckpoint(runFolder, checkpointFolder(runFolder).resolve(Checkpoint.LATEST)); // names it
-            }
-            if (options.cluster() != null && !options.cluster().isChief()) {
-                // a worker other than the chief writes nothing to the run folder, so it takes no lock
-                return runLoop();
-            }
-            // one writer per run folder; a second run fails here, before it reads or writes anything
-            try (RunFolderLock lock = RunFolderLock.acquire(runFolder)) {
-                if (lock.stalePrevious() != null) {
-                    options.out().println("taking over the lock of an ended run (" + lock.stalePrevious() + ")");
-                }
-                lock.removeStaleTemporaries(List.of(runFolder, checkpointFolder(runFolder)), options.out());
-                return runLoop();
-            }
+            ClusterSpec cluster = options.cluster();
+            // in a multi-worker run only the chief (rank 0) writes the run folder (and takes its lock)
+            RunFolder folder = new RunFolder(options.runFolder(), cluster == null || cluster.isChief());
+            folder.checkResumable(config.meta(), options.resume());
+            return folder.whileLocked(options.out(), () -> runLoop(folder));
         } finally {
             finished.countDown();
         }
     }
 
-    private Summary runLoop() throws IOException {
-        Path runFolder = options.runFolder();
-        Path checkpoints = checkpointFolder(runFolder);
-        Path latest = checkpoints.resolve(Checkpoint.LATEST);
-        ClusterSpec cluster = options.cluster();
-        // in a multi-worker run only the chief (rank 0) writes the run folder
-        boolean writes = cluster == null || cluster.isChief();
-        Checkpoint resumeFrom = resumeCheckpoint(runFolder, latest);
-        if (resumeFrom == null && Files.exists(latest)) {
-            throw new IllegalArgumentException("run folder " + runFolder + " already holds " + latest.getFileName()
-                    + " from an earlier run: pass --resume to continue it, or choose another --out");
-        }
-        if (writes) {
-            AtomicFiles.createFolders(checkpoints, "checkpoint");
-        }
-
-        DataConfig data = config.data();
-        ModelSpec spec = config.modelSpec();
-        int batchSize = data.batchSize();
-        ImageDataset trainSet = DatasetResolver.train(data);
-        long ipe = BatchLoader.iterationsPerEpoch(trainSet.size(), batchSize);
-        if (ipe <= 0) {
-            throw new IllegalArgumentException("config data.batch_size: " + batchSize + " is more than the "
-                    + trainSet.size() + " training images of " + trainSet.description());
-        }
-        int epochs = config.optimization().epochs();
-        long totalSteps = epochs * ipe;
-        long maxSteps = config.optimization().maxSteps();
-        long endStep = maxSteps > 0 ? Math.min(maxSteps, totalSteps) : totalSteps;
-        Schedules schedules = Schedules.of(config.optimization(), ipe);
-        String yaml = RunConfigWriter.toYaml(config);
-        long seed = config.meta().seed();
+    /** Restores or initialises the graph, then per step: load the batch, step, log, checkpoint. */
+    private Summary runLoop(RunFolder folder) throws IOException {
+        Checkpoint resumeFrom = folder.resumeFrom(config.meta(), options.resume());
+        folder.createCheckpointFolder();
+        RunPlan plan = RunPlan.of(config);
         Progress progress = new Progress(options.out(), options.interactive(), config.logging().logEvery());
-
-        ClusterRun clusterRun = cluster == null ? null : ClusterRun.start(cluster, config);
-        try (TrainingGraph graph = clusterRun == null ? TrainingGraph.create(spec, graphOptions(config))
-                : TrainingGraph.create(spec, graphOptions(config), clusterRun.replication());
-             Watchdog watchdog = clusterRun == null ? null : clusterRun.watchdog()) {
-            long start = 0;
-            if (resumeFrom != null) {
-                start = restore(graph, resumeFrom, spec, ipe, batchSize);
-            }
-            if (clusterRun != null) {
-                clusterRun.startReplicas(graph, start, resumeFrom, progress::println);
-            } else if (resumeFrom != null && ClusterRun.workerCountChange(resumeFrom, 1) != null) {
-                progress.println(ClusterRun.workerCountChange(resumeFrom, 1));
-            }
-            MaskSampler sampler = MaskSamplers.create(config.mask(), spec.encoder().gridSize(),
-                    spec.encoder().gridSize(), seed);
+        StepRunner runner = StepRunner.start(options.cluster(), config);
+        try (TrainingGraph graph = runner.createGraph(plan.spec(), graphOptions(config)); runner) {
+            long start = resumeFrom == null ? 0 : restore(graph, resumeFrom, plan.spec(), plan.ipe(), plan.batchSize());
+            runner.startReplicas(graph, start, resumeFrom, progress);
             // masks of step t are sampleAt(t): resuming needs no replay of the reference's collator
             // counter (§1.2), the loader starts at step `start`
-
-            Provenance provenance = Provenance.training(runFolder, yaml, trainSet.description(),
-                    trainSet.size(), seed, graph.device());
-            if (cluster != null) {
-                provenance = provenance.with(ClusterRun.PROVENANCE_CLUSTER_SIZE, cluster.size());
-            }
-            if (writes) {
-                AtomicFiles.writeString(runFolder.resolve("config.yaml"), yaml);
-                AtomicFiles.writeString(runFolder.resolve("provenance.json"), provenance.toJson(-1));
-            }
-
-            printStartup(progress, graph, trainSet, ipe, totalSteps, endStep, start, resumeFrom != null);
-            Probe probe = !writes ? Probe.disabled(spec, progress) : Probe.open(config, spec, options.evalEvery() > 0
-                    ? options.evalEvery() : config.optimization().evalEvery(), progress);
-
-            double[] losses = new double[(int) Math.max(0, endStep - start)];
-            int done = 0;
-            long written = start;
-            Path lastGood = Files.exists(latest) ? latest : null;
-            StepClock clock = new StepClock();
-            Path logFile = runFolder.resolve(TrainingLog.fileName(config.logging().writeTag()));
-            LoaderOptions loading = LoaderOptions.training(data, seed, start, endStep);
-            if (cluster != null) {
-                loading = loading.withReplica(cluster.rank(), cluster.size());
-            }
-            try (TrainingLog log = writes ? TrainingLog.open(logFile) : null;
-                 BatchLoader loader = new BatchLoader(trainSet, TrainTransform.of(data), sampler, loading)) {
-                for (long step = start; step < endStep; step++) {
-                    if (stopRequested && cluster == null) {
-                        progress.println("stop requested: finishing at step " + step + " of " + endStep);
+            MaskSampler sampler = MaskSamplers.create(config.mask(), plan.spec().encoder().gridSize(),
+                    plan.spec().encoder().gridSize(), config.meta().seed());
+            Provenance provenance = runner.provenance(Provenance.training(folder.path(), plan.yaml(),
+                    plan.trainSet().description(), plan.trainSet().size(), config.meta().seed(), graph.device())
+                    .withEngine("tensorflow", org.tensorflow.TensorFlow.version()));
+            folder.writeRunFiles(plan.yaml(), provenance);
+            StartupReport.print(progress, config, plan, graph, start, resumeFrom != null, options.runFolder());
+            Run run = new Run(folder, plan, graph, provenance, progress, start);
+            LoaderOptions loading = runner.loading(LoaderOptions.training(config.data(), config.meta().seed(), start,
+                    plan.endStep()));
+            try (TrainingLog log = folder.openLog(config.logging().writeTag());
+                 BatchLoader loader = new BatchLoader(plan.trainSet(), TrainTransform.of(config.data()), sampler, loading)) {
+                for (long step = start; step < plan.endStep(); step++) {
+                    if (runner.stopsBefore(step, plan.endStep(), stopRequested, progress)) {
                         break;
                     }
                     long wallStart = System.nanoTime();
-                    Batch raw = loader.next();
-                    if (raw.step() != step) {
-                        throw new IllegalStateException("loader returned the batch of step " + raw.step()
-                                + " where step " + step + " was expected");
-                    }
-                    MaskBatch masks = raw.masks(); // sampler.sampleAt(step, B), drawn by the loader's workers
-                    Batch batch = raw;
-                    Schedules.Values v = schedules.at(step);
+                    Batch batch = nextBatch(loader, step);
+                    Schedules.Values v = plan.schedules().at(step);
                     long t0 = System.nanoTime();
-                    TrainingGraph.StepHyperparameters hyper = new TrainingGraph.StepHyperparameters(v.lr(),
-                            v.weightDecay(), v.momentum(), step + 1);
-                    TrainingGraph.StepResult result;
-                    if (clusterRun == null) {
-                        result = graph.step(batch, hyper);
-                    } else {
-                        watchdog.stepStarted(step);
-                        try {
-                            // a stop request (Ctrl-C, SIGTERM) is voted on, so every worker ends after this step
-                            result = graph.step(batch, hyper, stopRequested);
-                        } catch (RuntimeException e) {
-                            watchdog.close(); // this failure is reported once, here
-                            progress.endLine();
-                            throw ClusterFailureException.of(cluster, step, e);
-                        }
-                        watchdog.stepFinished();
-                    }
-                    double loss = result.loss();
-                    long t1 = System.nanoTime();
-                    long epoch = step / ipe + 1;
-                    if (!Double.isFinite(loss)) {
-                        progress.endLine();
-                        throw new TrainingDivergedException(step, epoch, v.lr(), loss,
-                                lastGood == null ? null : lastGood.toString());
-                    }
-                    losses[done++] = loss;
-                    clock.record(step == start, (t1 - wallStart) / 1e9);
-
-                    boolean last = step + 1 == endStep;
-                    Probe.Result monitors = probe.maybeRun(graph, step, step == start, last);
-                    boolean logRow = (step + 1) % Math.max(1, config.logging().logEvery()) == 0 || last
-                            || monitors.any() || step == start;
-                    if (logRow && log != null) {
-                        log.log(new TrainingLog.Row(epoch, step % ipe, loss, masks.contextLength(),
-                                masks.targetLength(), (t1 - t0) / 1e6, step, v.lr(), v.weightDecay(), v.momentum(),
-                                batchSize / clock.secondsPerStep(), monitors.featureStd(), monitors.rankMe(),
-                                monitors.knnTop1()));
-                    }
-                    progress.step(epoch, epochs, step, ipe, endStep, loss, v.lr(), v.weightDecay(), v.momentum(),
-                            batchSize / clock.secondsPerStep(), clock.secondsPerStep() * (endStep - step - 1));
-                    listener.afterStep(this, new StepRecord(step, epoch, loss, v, masks.contextLength(),
-                            masks.targetLength()));
-
-                    if ((step + 1) % ipe == 0 && writes) {
-                        int freq = config.logging().checkpointFreq();
-                        Path numbered = freq > 0 && epoch % freq == 0 ? checkpoints.resolve(epochFileName(epoch)) : null;
-                        writeCheckpoint(graph, numbered, latest, step + 1, ipe, trainSet.size(), loss, yaml, provenance,
-                                spec);
-                        written = step + 1;
-                        lastGood = latest;
-                    }
-                    if (result.stopVotes() > 0 && step + 1 < endStep) {
-                        progress.endLine();
-                        progress.println("stop requested by " + result.stopVotes() + " of " + cluster.size()
-                                + " workers: every worker finishes at step " + (step + 1) + " of " + endStep);
+                    TrainingGraph.StepResult result = runner.step(graph, batch, new TrainingGraph.StepHyperparameters(
+                            v.lr(), v.weightDecay(), v.momentum(), step + 1), step, stopRequested, progress);
+                    run.log(log, step, batch.masks(), v, result.loss(), wallStart, t0, System.nanoTime());
+                    run.checkpointIfDue(step);
+                    if (runner.stopsAfter(result, step, plan.endStep(), progress)) {
                         break;
                     }
                 }
             }
-            if (watchdog != null) {
-                watchdog.close(); // the steps are over: tasks may now exit one by one
+            runner.close(); // the steps are over: tasks may now exit one by one
+            return run.finish();
+        }
+    }
+
+    /** The batch of {@code step}: its images, crops and masks ({@code sampler.sampleAt(step, B)}). */
+    private static Batch nextBatch(BatchLoader loader, long step) {
+        Batch batch = loader.next();
+        if (batch.step() != step) {
+            throw new IllegalStateException("loader returned the batch of step " + batch.step()
+                    + " where step " + step + " was expected");
+        }
+        return batch;
+    }
+
+    /** One run's progress after each step: losses, log rows, monitors, checkpoints. */
+    private final class Run {
+        private final RunFolder folder;
+        private final RunPlan plan;
+        private final TrainingGraph graph;
+        private final Provenance provenance;
+        private final Progress progress;
+        private final long start;
+        private final Probe probe;
+        private final double[] losses;
+        private final StepClock clock = new StepClock();
+        private int done;
+        private long written;
+        private Path lastGood;
+
+        Run(RunFolder folder, RunPlan plan, TrainingGraph graph, Provenance provenance, Progress progress, long start)
+                throws IOException {
+            this.folder = folder;
+            this.plan = plan;
+            this.graph = graph;
+            this.provenance = provenance;
+            this.progress = progress;
+            this.start = start;
+            probe = !folder.writes() ? Probe.disabled(plan.spec(), progress) : Probe.open(config, plan.spec(),
+                    options.evalEvery() > 0 ? options.evalEvery() : config.optimization().evalEvery(), progress);
+            losses = new double[(int) Math.max(0, plan.endStep() - start)];
+            written = start;
+            lastGood = Files.exists(folder.latest()) ? folder.latest() : null;
+        }
+
+        /**
+         * Records a finished step: stops on a non-finite loss, runs the monitors when due, writes a
+         * log row, redraws the progress and calls the listener.
+         */
+        void log(TrainingLog log, long step, MaskBatch masks, Schedules.Values v, double loss, long wallStart, long t0,
+                 long t1) throws IOException {
+            long epoch = step / plan.ipe() + 1;
+            if (!Double.isFinite(loss)) {
+                progress.endLine();
+                throw new TrainingDivergedException(step, epoch, v.lr(), loss, lastGood == null ? null : lastGood.toString());
             }
+            losses[done++] = loss;
+            clock.record(step == start, (t1 - wallStart) / 1e9);
+            boolean last = step + 1 == plan.endStep();
+            Probe.Result monitors = probe.maybeRun(graph, step, step == start, last);
+            boolean logRow = (step + 1) % Math.max(1, config.logging().logEvery()) == 0 || last
+                    || monitors.any() || step == start;
+            if (logRow && log != null) {
+                log.log(new TrainingLog.Row(epoch, step % plan.ipe(), loss, masks.contextLength(),
+                        masks.targetLength(), (t1 - t0) / 1e6, step, v.lr(), v.weightDecay(), v.momentum(),
+                        plan.batchSize() / clock.secondsPerStep(), monitors.featureStd(), monitors.rankMe(),
+                        monitors.knnTop1()));
+            }
+            progress.step(epoch, config.optimization().epochs(), step, plan.ipe(), plan.endStep(), loss, v.lr(),
+                    v.weightDecay(), v.momentum(), plan.batchSize() / clock.secondsPerStep(),
+                    clock.secondsPerStep() * (plan.endStep() - step - 1));
+            listener.afterStep(Trainer.this, new StepRecord(step, epoch, loss, v, masks.contextLength(),
+                    masks.targetLength()));
+        }
+
+        /** Writes the checkpoint due after {@code step}, if any ({@link RunFolder#dueAfter}). */
+        void checkpointIfDue(long step) throws IOException {
+            RunFolder.Due due = folder.dueAfter(step, plan.ipe(), config.logging().checkpointFreq());
+            if (due != null) {
+                writeCheckpoint(due.numbered(), due.stepsDone(), losses[done - 1]);
+                written = due.stepsDone();
+                lastGood = folder.latest();
+            }
+        }
+
+        /** Writes {@code latest} unless the last step's checkpoint is written, and says where the run ended. */
+        Summary finish() throws IOException {
             long stepsDone = start + done;
-            if (written != stepsDone && writes) {
-                writeCheckpoint(graph, null, latest, stepsDone, ipe, trainSet.size(),
-                        done == 0 ? Double.NaN : losses[done - 1], yaml, provenance, spec);
+            if (written != stepsDone && folder.writes()) {
+                writeCheckpoint(null, stepsDone, done == 0 ? Double.NaN : losses[done - 1]);
             }
             progress.endLine();
             progress.println(String.format(Locale.ROOT, "%s at step %d of %d; latest checkpoint %s",
-                    stepsDone < endStep ? "stopped" : "finished", stepsDone, endStep, latest));
-            return new Summary(start, stepsDone, endStep, Arrays.copyOf(losses, done), stepsDone < endStep, latest);
+                    stepsDone < plan.endStep() ? "stopped" : "finished", stepsDone, plan.endStep(), folder.latest()));
+            return new Summary(start, stepsDone, plan.endStep(), Arrays.copyOf(losses, done), stepsDone < plan.endStep(),
+                    folder.latest());
+        }
+
+        /** Writes {@code latest}, or the numbered file first and {@code latest} as a second name of it. */
+        private void writeCheckpoint(Path numbered, long stepsDone, double lastLoss) throws IOException {
+            Map<String, String> meta = new LinkedHashMap<>();
+            meta.put(Checkpoint.MODEL, Checkpoint.modelSpecJson(plan.spec()));
+            meta.put(Checkpoint.CONFIG, plan.yaml());
+            meta.put(Checkpoint.STATE, new TrainerState(stepsDone, stepsDone / plan.ipe(), stepsDone,
+                    config.meta().seed(), plan.ipe(), plan.batchSize(), plan.trainSet().size(), lastLoss).toJson());
+            meta.put(Checkpoint.PROVENANCE, provenance.toJson(stepsDone));
+            meta.put(Checkpoint.PREPROCESSING, Preprocessing.of(config.data()).toJson());
+            folder.writeCheckpoint(graph.state(), meta, numbered);
         }
     }
 
     /** TensorFlow graph options from {@code meta}: loss, seed, thread pools, target, initialisation; Adam's constants as the reference. */
-    public static TrainingGraph.TrainingGraphOptions graphOptions(RunConfig config) {
-        TrainingGraph.TrainingGraphOptions d = TrainingGraph.TrainingGraphOptions.defaults();
-        return new TrainingGraph.TrainingGraphOptions(config.meta().loss(), config.meta().seed(),
-                config.meta().intraOpThreads(), config.meta().interOpThreads(), d.beta1(), d.beta2(), d.eps(),
-                config.meta().towers(), config.meta().towerDevices(), PredictionTarget.of(config.meta()),
-                config.meta().init());
-    }
-
-    /** The checkpoint to resume from, or null for a new run. */
-    private Checkpoint resumeCheckpoint(Path runFolder, Path latest) throws IOException {
-        String read = config.meta().readCheckpoint();
-        boolean fromConfig = config.meta().loadCheckpoint();
-        if (!options.resume() && !fromConfig) {
-            return null;
-        }
-        Path file = latest;
-        if (fromConfig && read != null && !read.isBlank()) {
-            Path p = Path.of(read);
-            // the reference reads meta.read_checkpoint relative to logging.folder
-            file = p.isAbsolute() || Files.exists(p) ? p : runFolder.resolve(read);
-        }
-        if (!Files.exists(file)) {
-            throw new IllegalArgumentException("cannot resume: " + file + " does not exist"
-                    + (options.resume() ? " (--resume continues the run in --out / logging.folder)"
-                    : " (meta.load_checkpoint is true; meta.read_checkpoint names the file)"));
-        }
-        return Checkpoint.read(file);
+    public static TrainingGraphOptions graphOptions(RunConfig config) {
+        MetaConfig meta = config.meta();
+        return TrainingGraphOptions.builder()
+                .loss(meta.loss())
+                .seed(meta.seed())
+                .threads(meta.intraOpThreads(), meta.interOpThreads())
+                .towers(meta.towers())
+                .towerDevices(meta.towerDevices())
+                .target(PredictionTarget.of(meta))
+                .init(meta.init())
+                .build();
     }
 
     private long restore(TrainingGraph graph, Checkpoint ckpt, ModelSpec spec, long ipe, int batchSize) {
@@ -460,94 +394,6 @@ public final class Trainer {
                 + kept.get(0) + (kept.size() > 1 ? ", ..." : "") + ")"));
         return 0;
     }
-
-    /** Writes {@code latest}, or the numbered file first and {@code latest} as a second name of it. */
-    private void writeCheckpoint(TrainingGraph graph, Path numbered, Path latest, long stepsDone, long ipe,
-                                 long dataSize, double lastLoss, String yaml, Provenance provenance, ModelSpec spec)
-            throws IOException {
-        Map<String, String> meta = new LinkedHashMap<>();
-        meta.put(Checkpoint.MODEL, Checkpoint.modelSpecJson(spec));
-        meta.put(Checkpoint.CONFIG, yaml);
-        meta.put(Checkpoint.STATE, new TrainerState(stepsDone, stepsDone / ipe, stepsDone, config.meta().seed(), ipe,
-                config.data().batchSize(), dataSize, lastLoss).toJson());
-        meta.put(Checkpoint.PROVENANCE, provenance.toJson(stepsDone));
-        meta.put(Checkpoint.PREPROCESSING, Preprocessing.of(config.data()).toJson());
-        Checkpoint ckpt = new Checkpoint(graph.state(), meta);
-        if (numbered == null) {
-            ckpt.write(latest);
-        } else {
-            ckpt.writeNumberedAndLatest(numbered, latest);
-        }
-    }
-
-
-
-    private void printStartup(Progress progress, TrainingGraph graph, ImageDataset trainSet, long ipe,
-                              long totalSteps, long endStep, long start, boolean resumed) {
-        long encoder = 0;
-        long predictor = 0;
-        for (Map.Entry<String, FloatTensor> e : graph.state().asMap().entrySet()) {
-            String name = e.getKey();
-            if (name.startsWith(ParameterNames.ENCODER)) {
-                encoder += e.getValue().size();
-            } else if (name.startsWith(ParameterNames.PREDICTOR)) {
-                predictor += e.getValue().size();
-            }
-        }
-        ModelSpec spec = config.modelSpec();
-        var e = spec.encoder();
-        var p = spec.predictor();
-        progress.println(String.format(Locale.ROOT, "model: encoder %dpx/patch %d (%dx%d grid, %d channel%s), width %d,"
-                        + " depth %d, heads %d, mlp %d: %,d parameters; predictor width %d, depth %d, heads %d,"
-                        + " mlp %d: %,d parameters",
-                e.imageSize(), e.patchSize(), e.gridSize(), e.gridSize(), e.channels(), e.channels() == 1 ? "" : "s",
-                e.width(), e.depth(), e.heads(), e.mlpHidden(), encoder, p.width(), p.depth(), p.heads(),
-                p.mlpHidden(), predictor));
-        PredictionTarget target = graph.options().target();
-        progress.println("target: " + target.describe() + (target.isPixels()
-                ? " (no target encoder, no EMA; the exported encoder is the context encoder)"
-                : " (the target encoder is an EMA copy of the encoder)"));
-        progress.println("data: " + trainSet.description() + ", batch " + config.data().batchSize());
-        progress.println(String.format(Locale.ROOT, "schedule: %d iterations per epoch, %d epochs = %d steps%s",
-                ipe, config.optimization().epochs(), totalSteps,
-                endStep < totalSteps ? " (optimization.max_steps stops at " + endStep + ")" : ""));
-        if (resumed) {
-            progress.println(String.format(Locale.ROOT, "resuming at step %d (epoch %d, itr %d)", start,
-                    start / ipe + 1, start % ipe));
-        }
-        progress.println("device: " + graph.device() + ", TensorFlow threads intra-op "
-                + threads(config.meta().intraOpThreads()) + ", inter-op " + threads(config.meta().interOpThreads())
-                + ", towers " + config.meta().towers() + ", loader workers " + config.data().numWorkers());
-        String cores = coreUseNote(config.meta().intraOpThreads(), config.meta().interOpThreads(),
-                Runtime.getRuntime().availableProcessors());
-        if (cores != null) {
-            progress.println(cores);
-        }
-        if (!config.ignoredKeys().isEmpty()) {
-            progress.println("ignored config keys (accepted for compatibility, no effect on the JVM): "
-                    + String.join(", ", config.ignoredKeys()));
-        }
-        progress.println("run folder: " + options.runFolder().toAbsolutePath().normalize());
-    }
-
-    /**
-     * A note when explicit thread counts keep TensorFlow on fewer cores than the machine has
-     * (e.g. a 2-core preset on a larger machine), or null.
-     */
-    static String coreUseNote(int intraOp, int interOp, int cores) {
-        if (intraOp <= 0 || interOp <= 0 || (long) intraOp * interOp >= cores) {
-            return null;
-        }
-        return String.format(Locale.ROOT, "note: meta.intra_op_threads %d x meta.inter_op_threads %d keep TensorFlow on"
-                + " %d of this machine's %d cores; raise inter_op_threads and meta.towers together, or set"
-                + " 0/0 and towers 1 for TensorFlow's defaults", intraOp, interOp, intraOp * interOp, cores);
-    }
-
-    private static String threads(int n) {
-        return n <= 0 ? "TF default" : Integer.toString(n);
-    }
-
-
 
     /** Step-time average for images/s and the ETA; the first step (graph optimisation) is kept apart. */
     private static final class StepClock {

@@ -1,10 +1,11 @@
 package org.jepa4j.importer;
 
+import org.jepa4j.train.step.TrainingGraphOptions;
 import org.jepa4j.checkpoint.Checkpoint;
-import org.jepa4j.data.Batch;
 import org.jepa4j.graph.EncoderGraph;
 import org.jepa4j.mask.MaskBatch;
 import org.jepa4j.model.ModelSpec;
+import org.jepa4j.pipeline.Batch;
 import org.jepa4j.tensor.FloatTensor;
 import org.jepa4j.testing.OfficialFixture;
 import org.jepa4j.testkit.ImportedFixture;
@@ -70,7 +71,7 @@ class TensorFlowParityTest {
         MaskBatch masks = new MaskBatch(fx.contextMasks(), fx.targetMasks(), 0);
         Batch b = new Batch(0, images, batch, spec.encoder().channels(), s, s, null, masks);
         try (TrainingGraph g = TrainingGraph.create(spec,
-                TrainingGraph.TrainingGraphOptions.defaults().withThreads(1, 1))) {
+                TrainingGraphOptions.builder().threads(1, 1).build())) {
             g.load(ckpt.tensors());
             within("target_tokens (training graph)", g.targetTokens(images, batch), fx.array("target_tokens"),
                     ImportParityTest.TOL);

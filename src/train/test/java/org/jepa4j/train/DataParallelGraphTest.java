@@ -1,5 +1,6 @@
 package org.jepa4j.train;
 
+import org.jepa4j.train.step.TrainingGraphOptions;
 import org.jepa4j.model.ModelSpec;
 import org.jepa4j.tensor.NamedTensors;
 import org.junit.jupiter.api.Tag;
@@ -59,8 +60,8 @@ class DataParallelGraphTest {
 
         ModelSpec spec = TinySetup.spec();
         for (int towers : new int[] {1, 2}) {
-            try (TrainingGraph g = TrainingGraph.create(spec, TrainingGraph.TrainingGraphOptions.defaults().withSeed(7)
-                    .withThreads(1, 2).withTowers(towers))) {
+            try (TrainingGraph g = TrainingGraph.create(spec, TrainingGraphOptions.builder().seed(7)
+                    .threads(1, 2).towers(towers).build())) {
                 double[] losses = new double[STEPS];
                 for (int t = 0; t < STEPS; t++) {
                     losses[t] = g.step(ReplicaWorker.globalBatch(spec, t), ReplicaWorker.hyper(t)).loss();

@@ -1,9 +1,9 @@
 package org.jepa4j.train;
 
-import org.jepa4j.data.Batch;
 import org.jepa4j.mask.MaskBatch;
 import org.jepa4j.model.ModelSpec;
 import org.jepa4j.model.ParameterNames;
+import org.jepa4j.pipeline.Batch;
 import org.jepa4j.tensor.NamedTensors;
 import org.junit.jupiter.api.Test;
 

@@ -1,15 +1,17 @@
 package org.jepa4j.train;
 
-import org.jepa4j.data.Batch;
+import org.jepa4j.train.step.PredictionTarget;
+import org.jepa4j.pipeline.Batch;
 import org.jepa4j.mask.MaskBatch;
 import org.jepa4j.model.Initializer;
 import org.jepa4j.model.ModelSpec;
 import org.jepa4j.model.ParameterNames;
+import org.jepa4j.pipeline.Batch;
 import org.jepa4j.tensor.FloatTensor;
 import org.jepa4j.tensor.NamedTensors;
 import org.jepa4j.testing.ReferenceForward;
 import org.jepa4j.train.TrainingGraph.StepHyperparameters;
-import org.jepa4j.train.TrainingGraph.TrainingGraphOptions;
+import org.jepa4j.train.step.TrainingGraphOptions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,8 +45,8 @@ class PixelTargetTest {
     }
 
     private static TrainingGraphOptions options(boolean normalize) {
-        return TrainingGraphOptions.defaults().withSeed(3).withThreads(1, 1)
-                .withTarget(PredictionTarget.pixels(normalize));
+        return TrainingGraphOptions.builder().seed(3).threads(1, 1)
+                .target(PredictionTarget.pixels(normalize)).build();
     }
 
     @Test
@@ -62,7 +64,7 @@ class PixelTargetTest {
             assertEquals(expectedRaw, raw.loss(b), 1e-5 * Math.max(1, expectedRaw));
         }
         // two towers, each on a slice of the batch, compute the same loss
-        try (TrainingGraph towers = TrainingGraph.create(SPEC, options(true).withTowers(2))) {
+        try (TrainingGraph towers = TrainingGraph.create(SPEC, options(true).toBuilder().towers(2).build())) {
             towers.load(weights);
             assertEquals(expectedNorm, towers.loss(b), 1e-5 * Math.max(1, expectedNorm));
         }

@@ -1,12 +1,13 @@
 package org.jepa4j.train;
 
+import org.jepa4j.train.step.TrainingGraphOptions;
 import org.jepa4j.cluster.AllReduce;
 import org.jepa4j.cluster.ClusterServer;
 import org.jepa4j.cluster.ClusterSpec;
 import org.jepa4j.cluster.Replication;
-import org.jepa4j.data.Batch;
 import org.jepa4j.graph.Tensors;
 import org.jepa4j.model.ModelSpec;
+import org.jepa4j.pipeline.Batch;
 import org.jepa4j.tensor.NamedTensors;
 
 import java.io.ObjectOutputStream;
@@ -40,8 +41,8 @@ public final class ReplicaWorker {
         int steps = Integer.parseInt(args[2]);
         Path out = Path.of(args[3]);
         ModelSpec spec = TinySetup.spec();
-        TrainingGraph.TrainingGraphOptions options = TrainingGraph.TrainingGraphOptions.defaults().withSeed(7)
-                .withThreads(1, 2);
+        TrainingGraphOptions options = TrainingGraphOptions.builder().seed(7)
+                .threads(1, 2).build();
         ClusterServer server = ClusterServer.start(cluster, Tensors.sessionConfig(1, 2));
         Replication replication = new Replication(server, new AllReduce(cluster.size(), 60, "auto"), GLOBAL_BATCH);
         double[] losses = new double[steps];

@@ -13,7 +13,7 @@ class SchedulesTest {
 
     /** ipe 10, 5 epochs, 2 warm-up epochs: warmup_steps 20, T 50. */
     private static OptimizationConfig config(double warmup, double ipeScale) {
-        return new OptimizationConfig(Range.of(0.996, 1.0), 5, 1e-6, 0.4, ipeScale, 1e-3, 2e-4, warmup, 0.04, 0, 0, 0);
+        return OptimizationConfig.builder().epochs(5).ipeScale(ipeScale).warmup(warmup).probeEvery(0).build();
     }
 
     @Test

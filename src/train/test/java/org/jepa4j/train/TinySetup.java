@@ -1,10 +1,10 @@
 package org.jepa4j.train;
 
-import org.jepa4j.data.Batch;
 import org.jepa4j.mask.MaskBatch;
 import org.jepa4j.model.EncoderSpec;
 import org.jepa4j.model.ModelSpec;
 import org.jepa4j.model.PredictorSpec;
+import org.jepa4j.pipeline.Batch;
 import org.jepa4j.tensor.FloatTensor;
 import org.jepa4j.tensor.NamedTensors;
 

@@ -40,7 +40,7 @@ class TrainerTest {
     void pixelTargetRunsKeepTheirHeadResumeAsPixelsAndRefuseResumingAsFeatures() throws Exception {
         Path folder = tmp.resolve("pixels");
         RunConfig base = TinyRun.config(folder, 16, 2);
-        RunConfig pixels = base.withMeta(base.meta().withTarget("pixels", true));
+        RunConfig pixels = base.withMeta(base.meta().toBuilder().target("pixels").pixelNorm(true).build());
         Trainer.Summary first = run(TinyRun.withMaxSteps(pixels, 3), folder, false);
         assertEquals(3, first.stepsDone());
         assertTrue(java.util.Arrays.stream(first.losses()).allMatch(Double::isFinite));
@@ -60,7 +60,7 @@ class TrainerTest {
         for (boolean isPixels : new boolean[] {false, true}) {
             Path folder = tmp.resolve(isPixels ? "pixels" : "features");
             RunConfig base = TinyRun.config(folder, 16, 2);
-            RunConfig config = isPixels ? base.withMeta(base.meta().withTarget("pixels", true)) : base;
+            RunConfig config = isPixels ? base.withMeta(base.meta().toBuilder().target("pixels").pixelNorm(true).build()) : base;
             ByteArrayOutputStream sink = new ByteArrayOutputStream();
             new Trainer(TinyRun.withMaxSteps(config, 1), TinyRun.options(folder, sink)).run();
             String out = sink.toString(StandardCharsets.UTF_8);
@@ -74,7 +74,7 @@ class TrainerTest {
         Path folder = tmp.resolve("init");
         RunConfig base = TinyRun.config(folder, 16, 2);
         org.jepa4j.model.InitScheme scheme = new org.jepa4j.model.InitScheme("xavier_uniform", 0.25, 3.0);
-        RunConfig config = base.withMeta(base.meta().withInit(scheme));
+        RunConfig config = base.withMeta(base.meta().toBuilder().init(scheme).build());
         run(TinyRun.withMaxSteps(config, 1), folder, false);
         var tensors = Checkpoint.read(folder).tensors();
         var initial = org.jepa4j.model.Initializer.initialize(config.modelSpec(), config.meta().seed(), scheme);
@@ -305,6 +305,8 @@ class TrainerTest {
         assertEquals(8, prov.get("step").asLong());
         assertEquals(16, prov.get("data_size").asLong());
         assertNotNull(prov.get("jepa4j_version"));
+        assertEquals(org.tensorflow.TensorFlow.version(), prov.get("engines").get("tensorflow").asText());
+        assertEquals(System.getProperty("os.arch"), prov.get("arch").asText());
         JsonNode runProv = JSON.readTree(Files.readString(folder.resolve("provenance.json")));
         assertEquals(prov.get("config_sha256"), runProv.get("config_sha256"));
         TrainerState state = TrainerState.fromJson(ckpt.meta(Checkpoint.STATE));
@@ -352,14 +354,5 @@ class TrainerTest {
         IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
                 () -> run(config, tmp.resolve("empty"), true));
         assertTrue(missing.getMessage().contains("does not exist"), missing.getMessage());
-    }
-
-    @Test
-    void notesWhenExplicitThreadCountsLeaveCoresIdle() {
-        String note = Trainer.coreUseNote(1, 2, 16);
-        assertTrue(note != null && note.contains("2 of this machine's 16 cores") && note.contains("meta.towers"), note);
-        assertEquals(null, Trainer.coreUseNote(1, 2, 2));
-        assertEquals(null, Trainer.coreUseNote(0, 2, 16), "0 = TensorFlow's default, sized to the machine");
-        assertEquals(null, Trainer.coreUseNote(4, 4, 16));
     }
 }

@@ -1,15 +1,15 @@
 package org.jepa4j.train;
 
-import org.jepa4j.data.Batch;
 import org.jepa4j.mask.MaskBatch;
 import org.jepa4j.model.Initializer;
 import org.jepa4j.model.ModelSpec;
 import org.jepa4j.model.ParameterNames;
+import org.jepa4j.pipeline.Batch;
 import org.jepa4j.tensor.FloatTensor;
 import org.jepa4j.tensor.NamedTensors;
 import org.jepa4j.testing.ReferenceForward;
 import org.jepa4j.train.TrainingGraph.StepHyperparameters;
-import org.jepa4j.train.TrainingGraph.TrainingGraphOptions;
+import org.jepa4j.train.step.TrainingGraphOptions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -34,7 +34,7 @@ class TrainingGraphTest {
 
     @BeforeAll
     static void build() {
-        graph = TrainingGraph.create(SPEC, TrainingGraphOptions.defaults().withSeed(3).withThreads(1, 1));
+        graph = TrainingGraph.create(SPEC, TrainingGraphOptions.builder().seed(3).threads(1, 1).build());
         weights = TinySetup.randomized(Initializer.initialize(SPEC, 3), 0.15, 99);
     }
 
@@ -80,11 +80,11 @@ class TrainingGraphTest {
         double l2 = ref.loss(b.pixels(), b.size(), b.masks().context(), b.masks().targets(), false);
         double smooth = ref.loss(b.pixels(), b.size(), b.masks().context(), b.masks().targets(), true);
         assertTrue(Math.abs(l2 - smooth) > 0.1 * l2, "test data must tell the two losses apart");
-        try (TrainingGraph g = TrainingGraph.create(SPEC, TrainingGraphOptions.defaults().withLoss("l2").withThreads(1, 1))) {
+        try (TrainingGraph g = TrainingGraph.create(SPEC, TrainingGraphOptions.builder().loss("l2").threads(1, 1).build())) {
             g.load(weights);
             assertEquals(l2, g.loss(b), 1e-6 * Math.max(1, l2));
         }
-        assertThrows(IllegalArgumentException.class, () -> TrainingGraphOptions.defaults().withLoss("l1"));
+        assertThrows(IllegalArgumentException.class, () -> TrainingGraphOptions.builder().loss("l1").build());
     }
 
     @Test
@@ -271,7 +271,7 @@ class TrainingGraphTest {
         NamedTensors state = graph.state();
         assertEquals(ParameterNames.all(SPEC).size() + 2 * (ParameterNames.all(SPEC).size()
                 - ParameterNames.encoder(SPEC.encoder()).size() - 2), state.size());
-        try (TrainingGraph other = TrainingGraph.create(SPEC, TrainingGraphOptions.defaults().withSeed(77).withThreads(1, 1))) {
+        try (TrainingGraph other = TrainingGraph.create(SPEC, TrainingGraphOptions.builder().seed(77).threads(1, 1).build())) {
             assertNotEquals(graph.loss(b), other.loss(b));
             other.load(state);
             assertEquals(graph.loss(b), other.loss(b));
@@ -333,8 +333,8 @@ class TrainingGraphTest {
         // towers 2 and 3 on the one device, and 2 towers each on a CPU device of its own
         for (String setting : new String[] {"2:none", "3:none", "2:cpu"}) {
             int towers = Integer.parseInt(setting.split(":")[0]);
-            try (TrainingGraph g = TrainingGraph.create(SPEC, TrainingGraphOptions.defaults().withThreads(1, 2)
-                    .withTowers(towers).withTowerDevices(setting.split(":")[1]))) {
+            try (TrainingGraph g = TrainingGraph.create(SPEC, TrainingGraphOptions.builder().threads(1, 2)
+                    .towers(towers).towerDevices(setting.split(":")[1]).build())) {
                 g.load(weights);
                 assertTrue(maxAbsDiff(g.targetTokens(b.pixels(), b.size()), expectedTarget) < 1e-5, towers + " towers: targets");
                 assertTrue(maxAbsDiff(g.predictions(b), expectedPred) < 1e-5, towers + " towers: predictions");
@@ -371,8 +371,8 @@ class TrainingGraphTest {
     @Tag("slow") // traces a step on several CPU devices
     void towersOnCpuDevicesRunTheirForwardAndBackwardOnTheirDevice() {
         Batch b = TinySetup.batch(SPEC, 4, 1, 5, 2, 3, 25);
-        try (TrainingGraph g = TrainingGraph.create(SPEC, TrainingGraphOptions.defaults().withThreads(1, 3)
-                .withTowers(3).withTowerDevices("cpu"))) {
+        try (TrainingGraph g = TrainingGraph.create(SPEC, TrainingGraphOptions.builder().threads(1, 3)
+                .towers(3).towerDevices("cpu").build())) {
             g.load(weights);
             java.util.Set<String> devices = g.stepDevices(b, new StepHyperparameters(1e-2, 0.04, 0.9, 1));
             for (int i = 0; i < 3; i++) {
@@ -380,8 +380,8 @@ class TrainingGraphTest {
                 assertTrue(devices.stream().anyMatch(x -> x.endsWith(d)), "CPU:" + i + " ran no backward op: " + devices);
             }
         }
-        try (TrainingGraph g = TrainingGraph.create(SPEC, TrainingGraphOptions.defaults().withThreads(1, 3)
-                .withTowers(3))) {
+        try (TrainingGraph g = TrainingGraph.create(SPEC, TrainingGraphOptions.builder().threads(1, 3)
+                .towers(3).build())) {
             g.load(weights);
             java.util.Set<String> devices = g.stepDevices(b, new StepHyperparameters(1e-2, 0.04, 0.9, 1));
             assertTrue(devices.stream().noneMatch(x -> x.endsWith("device:CPU:1")), "unplaced towers share CPU:0: "
@@ -396,7 +396,7 @@ class TrainingGraphTest {
         double[][] losses = new double[2][];
         for (int run = 0; run < 2; run++) {
             try (TrainingGraph g = TrainingGraph.create(SPEC,
-                    TrainingGraphOptions.defaults().withSeed(5).withThreads(1, 2).withTowers(2))) {
+                    TrainingGraphOptions.builder().seed(5).threads(1, 2).towers(2).build())) {
                 g.load(weights);
                 double expected = new ReferenceForward(SPEC, weights).loss(single.pixels(), 1,
                         single.masks().context(), single.masks().targets(), true);
@@ -409,6 +409,6 @@ class TrainingGraphTest {
         }
         assertTrue(java.util.Arrays.equals(losses[0], losses[1]), java.util.Arrays.toString(losses[0]) + " vs "
                 + java.util.Arrays.toString(losses[1]));
-        assertThrows(IllegalArgumentException.class, () -> TrainingGraphOptions.defaults().withTowers(0));
+        assertThrows(IllegalArgumentException.class, () -> TrainingGraphOptions.builder().towers(0).build());
     }
 }

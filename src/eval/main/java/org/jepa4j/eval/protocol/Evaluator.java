@@ -10,6 +10,7 @@ import org.jepa4j.infer.FeatureExtractor;
 import org.jepa4j.infer.FeatureKind;
 import org.jepa4j.infer.ModelInfo;
 import org.jepa4j.io.AtomicFiles;
+import org.jepa4j.provenance.Provenance;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -173,6 +174,9 @@ public final class Evaluator {
                 + Arrays.toString(probe.learningRates()) + " x wd " + Arrays.toString(probe.weightDecays())
                 + ", 10% stratified validation, seed " + probe.seed());
         provenance.put("java", System.getProperty("java.version"));
+        provenance.put("os", Provenance.operatingSystem());
+        provenance.put("arch", System.getProperty("os.arch"));
+        provenance.put("onnxruntime", FeatureExtractor.onnxRuntimeVersion());
         provenance.put("cpus", Integer.toString(Runtime.getRuntime().availableProcessors()));
         if (request.run() != null) {
             provenance.put("run", request.run().toString());

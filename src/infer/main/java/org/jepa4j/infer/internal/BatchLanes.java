@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class BatchLanes implements AutoCloseable {
     /** Most images in one slice when {@code lanes > 1} ({@link org.jepa4j.infer.ExtractorOptions#SLICE_IMAGES}). */
-    public static final int SLICE_IMAGES = org.jepa4j.infer.ExtractorOptions.SLICE_IMAGES;
+    public static final int SLICE_IMAGES = 8;
 
     private final int lanes;
     private final ExecutorService pool;
