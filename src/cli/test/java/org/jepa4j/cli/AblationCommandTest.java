@@ -6,6 +6,7 @@ import org.jepa4j.eval.AblationTable;
 import org.jepa4j.mask.MaskBatch;
 import org.jepa4j.mask.MaskSamplers;
 import org.jepa4j.eval.EvaluationReport;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,6 +48,7 @@ class AblationCommandTest {
     }
 
     @Test
+    @Tag("slow") // trains and evaluates three variants
     void trainsExportsAndEvaluatesEachVariantOnceAndTabulatesTheirReports() throws Exception {
         Path out = dir.resolve("abl");
         StringWriter err = new StringWriter();

@@ -5,6 +5,7 @@ import org.jepa4j.cluster.ClusterRun;
 import org.jepa4j.provenance.Provenance;
 import org.jepa4j.tensor.NamedTensors;
 import org.jepa4j.train.TrainerState;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -28,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code jepa4j train} as a cluster of worker JVMs on 127.0.0.1 ({@code --cluster} and
  * {@code TF_CONFIG}) against one process on the same global batch.
  */
+@Tag("slow") // worker JVMs on loopback; together several minutes
 class ClusterTrainTest {
     /** 32 synthetic 16x16 grey images, batch 8 (4 steps per epoch), a width-32 one-block ViT. */
     static final List<String> TINY = List.of("--config", "fashion_mnist",

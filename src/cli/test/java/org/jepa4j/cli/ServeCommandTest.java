@@ -4,9 +4,10 @@ import org.jepa4j.commands.ServeCommand;
 import org.jepa4j.export.OnnxExporter;
 import org.jepa4j.export.TestModels;
 import org.jepa4j.infer.FeatureExtractor;
-import org.jepa4j.model.EncoderSpec;
 import org.jepa4j.serve.EmbeddingServer;
 import org.jepa4j.serve.ServeOptions;
+import org.jepa4j.testkit.ExportedEncoders;
+import org.jepa4j.testkit.TinyEncoders;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,10 +37,7 @@ class ServeCommandTest {
 
     @Test
     void servesOnAFreePortAndPrintsOneStartupLine() throws Exception {
-        EncoderSpec spec = new EncoderSpec(16, 4, 3, 32, 1, 2, 64);
-        Path model = dir.resolve("encoder.onnx");
-        OnnxExporter.export(TestModels.writeCheckpoint(dir.resolve("c.safetensors"), spec, 3), model,
-                OnnxExporter.Options.defaults());
+        Path model = ExportedEncoders.export(dir, TinyEncoders.RGB_ONE_LAYER, 3).model();
         ServeCommand command = new ServeCommand();
         CommandLine cl = Jepa4j.commandLine();
         // the registered subcommand is a fresh instance; run ours through the same options

@@ -5,9 +5,11 @@ import org.jepa4j.data.ImageDataset;
 import org.jepa4j.data.ImageSources;
 import org.jepa4j.data.Split;
 import org.jepa4j.data.UnreadableImageException;
+import org.jepa4j.infer.DatasetFeatures;
 import org.jepa4j.infer.ExtractorOptions;
 import org.jepa4j.infer.FeatureExtractor;
 import org.jepa4j.infer.FeatureKind;
+import org.jepa4j.infer.ProgressBar;
 import org.jepa4j.io.AtomicFiles;
 import org.jepa4j.tensor.Npy;
 import picocli.CommandLine.Command;
@@ -90,7 +92,7 @@ public final class EmbedCommand implements Callable<Integer> {
             }
             float[] features = new float[n * d];
             long[] labels = new long[n];
-            Progress progress = new Progress(n, System.err);
+            ProgressBar progress = new ProgressBar(n, System.err);
             int written = 0; // rows so far: unreadable images are left out
             List<String> skipped = new ArrayList<>();
             for (int start = 0; start < n; start += batchSize) {
@@ -185,67 +187,4 @@ public final class EmbedCommand implements Callable<Integer> {
         });
     }
 
-    /** A one-line progress bar on stderr: done/total, images/s, ETA. */
-    public static final class Progress {
-        /** Seconds between lines when standard error is not a terminal (a log file under nohup). */
-        static final long LOG_INTERVAL_NANOS = 10_000_000_000L;
-        private final int total;
-        private final PrintStream err;
-        private final boolean interactive;
-        private final long start = System.nanoTime();
-        private long lastPrint;
-
-        /**
-         * A bar redrawn in place on a terminal, a line every 10 s otherwise.
-         *
-         * @param total images to do
-         * @param err   where the bar goes
-         */
-        public Progress(int total, PrintStream err) {
-            this(total, err, System.console() != null);
-        }
-
-        /**
-         * A bar for a terminal ({@code interactive}) or for a log.
-         *
-         * @param total       images to do
-         * @param err         where the bar goes
-         * @param interactive redraw in place (a terminal) rather than print a line every 10 s
-         */
-        public Progress(int total, PrintStream err, boolean interactive) {
-            this.total = total;
-            this.err = err;
-            this.interactive = interactive;
-            this.lastPrint = interactive ? 0 : start;
-        }
-
-        /**
-         * Shows {@code done} of the total, unless the last line is too recent.
-         *
-         * @param done images done so far
-         */
-        public void update(int done) {
-            long now = System.nanoTime();
-            long interval = interactive ? 200_000_000L : LOG_INTERVAL_NANOS;
-            if (now - lastPrint < interval && done < total) {
-                return;
-            }
-            lastPrint = now;
-            double secs = (now - start) / 1e9;
-            double rate = done / Math.max(secs, 1e-9);
-            long eta = rate > 0 ? Math.round((total - done) / rate) : 0;
-            int width = 30;
-            int filled = total == 0 ? width : (int) ((long) width * done / total);
-            err.printf(Locale.ROOT, "%s[%s%s] %d/%d %.0f img/s ETA %d:%02d%s", interactive ? "\r" : "",
-                    "#".repeat(filled), ".".repeat(width - filled), done, total, rate, eta / 60, eta % 60,
-                    interactive ? "" : System.lineSeparator());
-        }
-
-        /** Ends the bar's line on a terminal. */
-        public void finish() {
-            if (interactive) {
-                err.println();
-            }
-        }
-    }
 }

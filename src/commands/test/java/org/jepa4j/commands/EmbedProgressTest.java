@@ -15,7 +15,7 @@ class EmbedProgressTest {
     private static String run(boolean interactive) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         PrintStream err = new PrintStream(bytes, true, StandardCharsets.UTF_8);
-        EmbedCommand.Progress p = new EmbedCommand.Progress(1000, err, interactive);
+        org.jepa4j.infer.ProgressBar p = new org.jepa4j.infer.ProgressBar(1000, err, interactive);
         for (int done = 1; done <= 1000; done++) {
             p.update(done);
         }

@@ -1,11 +1,16 @@
 package org.jepa4j.eval;
 
+import org.jepa4j.metrics.FeatureStatistics;
+import org.jepa4j.metrics.Knn;
+import org.jepa4j.metrics.LinearProbe;
+
 import java.io.PrintStream;
 import java.util.Locale;
 
 /**
  * Scores one kind of frozen feature the same way for every kind (pretrained, random-init, raw
- * pixels): linear probe ({@link LinearProbe}), weighted kNN ({@link Knn}) and the collapse
+ * pixels): linear probe ({@link LinearProbe}), weighted kNN ({@link Knn}, searched by ONNX Runtime's
+ * {@link InnerProductSearch}) and the collapse
  * statistics of the test features ({@link FeatureStatistics}).
  */
 public final class Evaluation {
@@ -44,7 +49,7 @@ public final class Evaluation {
                 settings.probe());
         long t0 = System.nanoTime();
         double knnTop1 = Knn.evaluate(trainFeatures, trainLabels, testFeatures, testLabels, settings.k(),
-                settings.temperature());
+                settings.temperature(), InnerProductSearch.FACTORY);
         double knnSeconds = (System.nanoTime() - t0) / 1e9;
         double rankMe = diagnostic("RankMe", name, () -> FeatureStatistics.rankMe(testFeatures), log);
         double std = diagnostic("normalised std", name, () -> FeatureStatistics.normalisedStd(testFeatures), log);

@@ -6,6 +6,7 @@ import org.apache.spark.sql.SparkSession;
 import org.jepa4j.infer.FeatureExtractor;
 import org.jepa4j.onnx.OnnxWriter;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -59,6 +60,7 @@ class SparkEmbedCommandTest {
     }
 
     @Test
+    @Tag("slow") // several Spark jobs in a row
     void writesEveryImageWithLabelsFailuresAndCountsThenRefusesOrReplacesAnExistingOutput() throws Exception {
         Path parquet = dir.resolve("out-parquet");
         Run a = run(args(data.model(), data.root().toString(), parquet, "--images-per-partition", "100"));

@@ -1,10 +1,10 @@
-package org.jepa4j.eval;
+package org.jepa4j.metrics;
 
 /**
  * Checks and small transforms of feature matrices {@code [n, d]} (one row per image) shared by
  * the probe, kNN, PCA and statistics.
  */
-final class FeatureMatrix {
+public final class FeatureMatrix {
     private FeatureMatrix() {
     }
 
@@ -13,7 +13,7 @@ final class FeatureMatrix {
      *
      * @throws IllegalArgumentException naming {@code what} when {@code x} is empty or ragged
      */
-    static int columns(String what, float[][] x) {
+    public static int columns(String what, float[][] x) {
         if (x == null || x.length == 0) {
             throw new IllegalArgumentException(what + ": expected at least one feature row, got none");
         }
@@ -31,7 +31,7 @@ final class FeatureMatrix {
     }
 
     /** Checks that {@code labels} has one non-negative entry per row of {@code x}. */
-    static void checkLabels(String what, float[][] x, int[] labels) {
+    public static void checkLabels(String what, float[][] x, int[] labels) {
         if (labels.length != x.length) {
             throw new IllegalArgumentException(what + ": " + x.length + " feature rows but " + labels.length + " labels");
         }
@@ -43,7 +43,7 @@ final class FeatureMatrix {
     }
 
     /** One more than the largest label in any of {@code labelSets}. */
-    static int numClasses(int[]... labelSets) {
+    public static int numClasses(int[]... labelSets) {
         int max = -1;
         for (int[] labels : labelSets) {
             for (int l : labels) {
@@ -54,7 +54,7 @@ final class FeatureMatrix {
     }
 
     /** Rows of {@code x} scaled to unit Euclidean norm (all-zero rows stay zero), as new arrays. */
-    static float[][] l2Normalised(float[][] x) {
+    public static float[][] l2Normalised(float[][] x) {
         float[][] out = new float[x.length][];
         for (int i = 0; i < x.length; i++) {
             float[] row = x[i];

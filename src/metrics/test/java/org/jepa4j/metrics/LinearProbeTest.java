@@ -1,4 +1,4 @@
-package org.jepa4j.eval;
+package org.jepa4j.metrics;
 
 import org.apache.commons.math3.distribution.NormalDistribution;
 import org.junit.jupiter.api.Test;

@@ -1,10 +1,11 @@
+<<<<<<<< HEAD:src/commands/main/java/org/jepa4j/commands/DatasetFeatures.java
 package org.jepa4j.commands;
+========
+package org.jepa4j.infer;
+>>>>>>>> eval-tests:src/eval/main/java/org/jepa4j/eval/protocol/DatasetFeatures.java
 
 import org.jepa4j.data.Image;
 import org.jepa4j.data.ImageDataset;
-import org.jepa4j.infer.FeatureExtractor;
-import org.jepa4j.infer.FeatureKind;
-import org.jepa4j.infer.NonFiniteFeatureException;
 
 import java.util.List;
 import java.util.Map;
@@ -23,10 +24,17 @@ public final class DatasetFeatures {
      * The extractor's feature of each of {@code images}, which are {@code indices} of {@code dataset}.
      *
      * @param fx      the extractor
+<<<<<<<< HEAD:src/commands/main/java/org/jepa4j/commands/DatasetFeatures.java
      * @param dataset where the images come from (for messages)
      * @param images  the batch
      * @param indices each image's index in {@code dataset}
      * @return one feature row per image, in order
+========
+     * @param dataset the dataset the images come from (for the error message)
+     * @param images  the decoded images
+     * @param indices each image's index in {@code dataset}
+     * @return one feature row per image
+>>>>>>>> eval-tests:src/eval/main/java/org/jepa4j/eval/protocol/DatasetFeatures.java
      *
      * @throws NonFiniteFeatureException naming the dataset image, the model and the value
      */
@@ -43,11 +51,19 @@ public final class DatasetFeatures {
      * from one session run per slice.
      *
      * @param fx      the extractor
+<<<<<<<< HEAD:src/commands/main/java/org/jepa4j/commands/DatasetFeatures.java
      * @param dataset where the images come from (for messages)
      * @param images  the batch
      * @param indices each image's index in {@code dataset}
      * @param kinds   the features wanted
      * @return for each kind, one feature row per image, in order
+========
+     * @param dataset the dataset the images come from (for the error message)
+     * @param images  the decoded images
+     * @param indices each image's index in {@code dataset}
+     * @param kinds   the features wanted
+     * @return per kind, one feature row per image
+>>>>>>>> eval-tests:src/eval/main/java/org/jepa4j/eval/protocol/DatasetFeatures.java
      *
      * @throws NonFiniteFeatureException naming the dataset image, the model and the value
      */

@@ -1,4 +1,4 @@
-package org.jepa4j.eval;
+package org.jepa4j.metrics;
 
 import java.util.Arrays;
 
@@ -8,9 +8,10 @@ import java.util.Arrays;
  * each of the {@code k} most similar training images votes for its class with weight
  * {@code exp(sim / T)}, the class with the largest summed weight wins (lowest class index on a tie).
  *
- * <p>The similarities are computed by ONNX Runtime's matrix multiply (Gemm), {@value InnerProductSearch#QUERY_BLOCK}
- * test rows at a time against all training rows, and its TopK keeps the {@code k} best
- * of each block ({@link InnerProductSearch}). Among equally similar training images the one with
+ * <p>The {@code k} most similar training rows come from a {@link NeighbourSearch}: by default the
+ * plain-Java {@link ExactInnerProductSearch} (small sets, such as a training monitor's), or one
+ * passed to {@link #fit(float[][], int[], NeighbourSearch.Factory)}, such as {@code jepa4j-eval}'s
+ * ONNX Runtime search for full evaluation sets. Among equally similar training images the one with
  * the lower index is preferred.
  */
 public final class Knn {
@@ -25,8 +26,10 @@ public final class Knn {
     private final int numClasses;
     /** L2-normalised training rows. */
     private final float[][] train;
+    private final NeighbourSearch.Factory search;
 
-    private Knn(float[][] trainFeatures, int[] trainLabels) {
+    private Knn(float[][] trainFeatures, int[] trainLabels, NeighbourSearch.Factory search) {
+        this.search = java.util.Objects.requireNonNull(search, "search");
         this.dim = FeatureMatrix.columns("kNN training features", trainFeatures);
         FeatureMatrix.checkLabels("kNN training features", trainFeatures, trainLabels);
         this.trainSize = trainFeatures.length;
@@ -41,12 +44,24 @@ public final class Knn {
      * @throws IllegalArgumentException when the matrix is empty or ragged or labels do not match
      */
     public static Knn fit(float[][] trainFeatures, int[] trainLabels) {
-        return new Knn(trainFeatures, trainLabels);
+        return fit(trainFeatures, trainLabels, ExactInnerProductSearch.FACTORY);
     }
 
     /**
-     * Top-1 accuracy of the weighted kNN classifier: the one-call entry point used by training
-     * monitors and the {@code eval} command.
+     * As {@link #fit(float[][], int[])}, searching neighbours with {@code search}.
+     *
+     * @param trainFeatures {@code [nTrain, d]}
+     * @param trainLabels   {@code [nTrain]} class indices
+     * @param search        opens the inner-product search over the normalised training rows
+     * @return the classifier
+     */
+    public static Knn fit(float[][] trainFeatures, int[] trainLabels, NeighbourSearch.Factory search) {
+        return new Knn(trainFeatures, trainLabels, search);
+    }
+
+    /**
+     * Top-1 accuracy of the weighted kNN classifier with the plain-Java search: the one-call entry
+     * point of training monitors.
      *
      * @param trainFeatures {@code [nTrain, d]}
      * @param trainLabels   {@code [nTrain]} class indices
@@ -58,8 +73,27 @@ public final class Knn {
      */
     public static double evaluate(float[][] trainFeatures, int[] trainLabels, float[][] testFeatures,
                                   int[] testLabels, int k, double temperature) {
+        return evaluate(trainFeatures, trainLabels, testFeatures, testLabels, k, temperature,
+                ExactInnerProductSearch.FACTORY);
+    }
+
+    /**
+     * As {@link #evaluate(float[][], int[], float[][], int[], int, double)}, searching neighbours
+     * with {@code search} (the {@code eval} command passes ONNX Runtime's).
+     *
+     * @param trainFeatures {@code [nTrain, d]}
+     * @param trainLabels   {@code [nTrain]} class indices
+     * @param testFeatures  {@code [nTest, d]}
+     * @param testLabels    {@code [nTest]} class indices
+     * @param k             neighbours per test image (clamped to nTrain)
+     * @param temperature   T in the vote weight {@code exp(sim / T)}
+     * @param search        opens the inner-product search
+     * @return fraction of test images whose predicted class equals their label
+     */
+    public static double evaluate(float[][] trainFeatures, int[] trainLabels, float[][] testFeatures,
+                                  int[] testLabels, int k, double temperature, NeighbourSearch.Factory search) {
         FeatureMatrix.checkLabels("kNN test features", testFeatures, testLabels);
-        int[] pred = fit(trainFeatures, trainLabels).predict(testFeatures, k, temperature);
+        int[] pred = fit(trainFeatures, trainLabels, search).predict(testFeatures, k, temperature);
         return accuracy(pred, testLabels);
     }
 
@@ -121,8 +155,8 @@ public final class Knn {
         float[][] test = FeatureMatrix.l2Normalised(testFeatures);
         int[][] indices = new int[test.length][];
         float[][] sims = new float[test.length][];
-        try (InnerProductSearch search = new InnerProductSearch(train, dim)) {
-            search.search(test, 0, test.length, kk, indices, sims);
+        try (NeighbourSearch s = search.open(train, dim)) {
+            s.search(test, 0, test.length, kk, indices, sims);
         }
         return new Neighbours(indices, sims);
     }

@@ -1,4 +1,4 @@
-package org.jepa4j.eval;
+package org.jepa4j.metrics;
 
 import org.apache.commons.math3.linear.Array2DRowRealMatrix;
 import org.apache.commons.math3.linear.EigenDecomposition;

@@ -1,4 +1,4 @@
-package org.jepa4j.eval;
+package org.jepa4j.metrics;
 
 /**
  * Per-column standardisation {@code (x - mean) / std}, with mean and std estimated on training
