@@ -1,8 +1,4 @@
-<<<<<<<< HEAD:src/commands/main/java/org/jepa4j/commands/DatasetFeatures.java
-package org.jepa4j.commands;
-========
 package org.jepa4j.infer;
->>>>>>>> eval-tests:src/eval/main/java/org/jepa4j/eval/protocol/DatasetFeatures.java
 
 import org.jepa4j.data.Image;
 import org.jepa4j.data.ImageDataset;
@@ -24,17 +20,10 @@ public final class DatasetFeatures {
      * The extractor's feature of each of {@code images}, which are {@code indices} of {@code dataset}.
      *
      * @param fx      the extractor
-<<<<<<<< HEAD:src/commands/main/java/org/jepa4j/commands/DatasetFeatures.java
-     * @param dataset where the images come from (for messages)
-     * @param images  the batch
-     * @param indices each image's index in {@code dataset}
-     * @return one feature row per image, in order
-========
      * @param dataset the dataset the images come from (for the error message)
      * @param images  the decoded images
      * @param indices each image's index in {@code dataset}
      * @return one feature row per image
->>>>>>>> eval-tests:src/eval/main/java/org/jepa4j/eval/protocol/DatasetFeatures.java
      *
      * @throws NonFiniteFeatureException naming the dataset image, the model and the value
      */
@@ -51,19 +40,11 @@ public final class DatasetFeatures {
      * from one session run per slice.
      *
      * @param fx      the extractor
-<<<<<<<< HEAD:src/commands/main/java/org/jepa4j/commands/DatasetFeatures.java
-     * @param dataset where the images come from (for messages)
-     * @param images  the batch
-     * @param indices each image's index in {@code dataset}
-     * @param kinds   the features wanted
-     * @return for each kind, one feature row per image, in order
-========
      * @param dataset the dataset the images come from (for the error message)
      * @param images  the decoded images
      * @param indices each image's index in {@code dataset}
      * @param kinds   the features wanted
      * @return per kind, one feature row per image
->>>>>>>> eval-tests:src/eval/main/java/org/jepa4j/eval/protocol/DatasetFeatures.java
      *
      * @throws NonFiniteFeatureException naming the dataset image, the model and the value
      */
