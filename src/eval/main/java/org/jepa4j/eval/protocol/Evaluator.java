@@ -5,6 +5,8 @@ import org.jepa4j.data.Image;
 import org.jepa4j.data.UnreadableImageException;
 import org.jepa4j.eval.Evaluation;
 import org.jepa4j.eval.EvaluationReport;
+import org.jepa4j.infer.DatasetFeatures;
+import org.jepa4j.infer.ProgressBar;
 import org.jepa4j.infer.ExtractorOptions;
 import org.jepa4j.infer.FeatureExtractor;
 import org.jepa4j.infer.FeatureKind;
