@@ -1,7 +1,8 @@
 package org.jepa4j.bench;
 
-import org.jepa4j.eval.Knn;
-import org.jepa4j.eval.LinearProbe;
+import org.jepa4j.eval.InnerProductSearch;
+import org.jepa4j.metrics.Knn;
+import org.jepa4j.metrics.LinearProbe;
 
 import java.util.Random;
 
@@ -40,7 +41,8 @@ public final class EvalBenchmark {
         System.out.print(LinearProbe.gridTable(probe));
         t0 = System.nanoTime();
         c0 = cpuNanos();
-        double knn = Knn.evaluate(xTrain, yTrain, xTest, yTest, Knn.DEFAULT_K, Knn.DEFAULT_TEMPERATURE);
+        double knn = Knn.evaluate(xTrain, yTrain, xTest, yTest, Knn.DEFAULT_K, Knn.DEFAULT_TEMPERATURE,
+                InnerProductSearch.FACTORY);
         double knnS = (System.nanoTime() - t0) / 1e9;
         double knnCpu = (cpuNanos() - c0) / 1e9;
         // CPU seconds are reported too: on a shared machine wall time depends on the other load

@@ -118,11 +118,11 @@ public final class ServeBenchmark {
                 : new String[] {"max-batch 1", "max-batch 32"};
         for (int config = 0; config < 2; config++) {
             int maxBatch = largeClients > 0 || config == 1 ? 32 : 1;
-            ServeOptions so = ServeOptions.defaults().withPort(0).withMaxBatch(maxBatch)
-                    .withMaxWait(Duration.ofNanos(Math.round(maxWaitMs * 1e6))).withQueue(Math.max(256, 4 * clients));
+            ServeOptions so = ServeOptions.builder().port(0).maxBatch(maxBatch)
+                    .maxWait(Duration.ofNanos(Math.round(maxWaitMs * 1e6))).queue(Math.max(256, 4 * clients)).build();
             if (largeClients > 0 && config == 0) {
                 // everything on the one pool: large images decode where small ones do
-                so = so.withDecodeBudget(new ServeOptions.DecodeBudget(so.maxPixels(), so.maxPixels(), 1, 4));
+                so = so.toBuilder().decodeBudget(new ServeOptions.DecodeBudget(so.maxPixels(), so.maxPixels(), 1, 4)).build();
             }
             try (EmbeddingServer server = EmbeddingServer.start(OnnxEmbedder.open(model, List.of(FeatureKind.POOLED), eo), so)) {
                 int size = imageSize > 0 ? imageSize : server.model().imageSize();

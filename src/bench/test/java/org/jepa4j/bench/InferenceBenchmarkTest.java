@@ -1,8 +1,7 @@
 package org.jepa4j.bench;
 
-import org.jepa4j.export.OnnxExporter;
-import org.jepa4j.export.TestModels;
-import org.jepa4j.model.EncoderSpec;
+import org.jepa4j.testkit.ExportedEncoders;
+import org.jepa4j.testkit.TinyEncoders;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -16,16 +15,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class InferenceBenchmarkTest {
-    static final EncoderSpec TINY = new EncoderSpec(16, 4, 3, 32, 1, 2, 64);
-
     @TempDir
     Path dir;
 
     @Test
     void printsOneRowAndOneRatioLinePerLaneCount() throws Exception {
-        Path model = dir.resolve("m.onnx");
-        OnnxExporter.export(TestModels.writeCheckpoint(dir.resolve("c.safetensors"), TINY, 3), model,
-                OnnxExporter.Options.defaults());
+        Path model = ExportedEncoders.export(dir, TinyEncoders.RGB_ONE_LAYER, 3).model();
         String out = run("--model", model.toString(), "--batches", "1,3", "--seconds", "0.06", "--rounds", "3", "--lanes", "1,2");
         assertTrue(out.contains("ONNX Runtime (Java)  "), out);
         assertTrue(out.contains("ONNX Runtime (Java), 2 lanes"), out);
@@ -41,9 +36,7 @@ class InferenceBenchmarkTest {
 
     @Test
     void aFeaturePutsTheInvariantExtractorNextToTheSessionFetchingThatOutputOnly() throws Exception {
-        Path model = dir.resolve("m.onnx");
-        OnnxExporter.export(TestModels.writeCheckpoint(dir.resolve("c.safetensors"), TINY, 3), model,
-                OnnxExporter.Options.defaults());
+        Path model = ExportedEncoders.export(dir, TinyEncoders.RGB_ONE_LAYER, 3).model();
         String out = run("--model", model.toString(), "--batches", "1,3", "--seconds", "0.06", "--rounds", "2",
                 "--lanes", "1", "--feature", "pooled", "--no-tensorflow");
         assertTrue(out.contains("session 'pooled' only"), out);

@@ -1,5 +1,6 @@
 package org.jepa4j.cli;
 
+import org.jepa4j.commands.OnnxRuntimeThreadOptions;
 import org.jepa4j.checkpoint.Checkpoint;
 import org.jepa4j.config.LoggingConfig;
 import org.jepa4j.config.RunConfig;
@@ -9,9 +10,14 @@ import org.jepa4j.data.Split;
 import org.jepa4j.eval.AblationTable;
 import org.jepa4j.eval.Charts;
 import org.jepa4j.eval.EvaluationReport;
+import org.jepa4j.eval.protocol.EvaluationRequest;
+import org.jepa4j.eval.protocol.Evaluator;
+import org.jepa4j.eval.protocol.RandomInitBaseline;
 import org.jepa4j.export.OnnxExporter;
+import org.jepa4j.infer.ExtractorOptions;
 import org.jepa4j.infer.FeatureKind;
 import org.jepa4j.io.AtomicFiles;
+import org.jepa4j.metrics.LinearProbe;
 import org.jepa4j.provenance.Version;
 import org.jepa4j.train.Trainer;
 import picocli.CommandLine.Command;
@@ -135,13 +141,30 @@ public final class AblationCommand implements Callable<Integer> {
         if (epochs != null) {
             baseSets.add("optimization.epochs=" + epochs);
         }
+        // everything a variant's training or evaluation would refuse is refused here, before any file
+        String origin = org.jepa4j.config.Presets.find(config).origin();
         RunConfig base = RunConfigLoader.resolve(config, baseSets);
+        ConfigOptions.checkDataSources(base, origin);
         for (Variant v : chosen) {
-            RunConfigLoader.resolve(config, with(baseSets, v.overrides()));
+            ConfigOptions.checkDataSources(RunConfigLoader.resolve(config, with(baseSets, v.overrides())), origin);
         }
         String evalData = data != null ? data : base.data().source();
+        if (evalData == null || evalData.isBlank()) {
+            throw new IllegalArgumentException("ablation needs labelled data to evaluate on: pass --data SPEC or set"
+                    + " data.source in " + origin + " (accepted forms: " + ImageSources.FORMS + ")");
+        }
+        try {
+            ImageSources.checkSpec(evalData);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException((data != null ? "--data: " : "config data.source: ") + e.getMessage(), e);
+        }
         if (validation > 0) {
             int trainImages = ImageSources.open(evalData, Split.TRAIN).size();
+            if (validation >= trainImages) {
+                throw new IllegalArgumentException("--validation " + validation + " is beyond the " + trainImages
+                        + " training images of " + evalData + ": expected 1.." + (trainImages - 1)
+                        + " (the rest trains the probe)");
+            }
             int limit = base.data().limit();
             if (evalData.equals(base.data().source()) && (limit == 0 || limit > trainImages - validation)) {
                 throw new IllegalArgumentException("--validation " + validation + ": pretraining would read the held-out"
@@ -301,9 +324,10 @@ public final class AblationCommand implements Callable<Integer> {
     }
 
     /**
-     * Runs {@code jepa4j eval} on one encoder for every feature in one extraction pass, or reads
-     * the reports of an earlier run; returns each feature's report. The first feature's report is
-     * in {@code dir}, each other one in {@code dir/<feature>}.
+     * Evaluates one encoder with the library's protocol ({@link Evaluator}) for every feature in one
+     * extraction pass, or reads the reports of an earlier run; returns each feature's report. The
+     * first feature's report is in {@code dir}, each other one in {@code dir/<feature>}: the layout
+     * and content of {@code jepa4j eval} with the same settings.
      */
     private Map<String, EvaluationReport> evaluate(Path model, Path dir, String evalData, boolean withPixels)
             throws IOException {
@@ -312,6 +336,7 @@ public final class AblationCommand implements Callable<Integer> {
             reports.put(f, (f.equals(features.get(0)) ? dir : dir.resolve(f)).resolve("report.json"));
         }
         if (!reports.values().stream().allMatch(Files::exists)) {
+            // the command line of the equivalent eval, recorded in each report as before
             List<String> args = new ArrayList<>(List.of("eval", "--model", model.toString(), "--data", evalData,
                     "--features", String.join(",", features), "--out", dir.toString(),
                     "--epochs", Integer.toString(probeEpochs),
@@ -320,11 +345,15 @@ public final class AblationCommand implements Callable<Integer> {
             if (!withPixels) {
                 args.add("--no-pixel-baseline");
             }
-            int code = Jepa4j.commandLine().execute(args.toArray(String[]::new));
-            if (code != 0) {
-                throw new IllegalStateException("evaluation of " + model + " failed with exit code " + code
-                        + "; its output is above");
-            }
+            EvaluationRequest request = EvaluationRequest.builder(model, evalData, dir)
+                    .features(features.stream().map(FeatureKind::parse).toList())
+                    .limitTrain(limitTrain).limitTest(limitTest).validation(validation)
+                    .pixelBaseline(withPixels)
+                    .probe(LinearProbe.Options.defaults().withEpochs(probeEpochs))
+                    .extractor(ExtractorOptions.builder().lanes(OnnxRuntimeThreadOptions.onePerProcessor()).build())
+                    .command("jepa4j " + String.join(" ", args))
+                    .build();
+            Evaluator.run(request, System.err);
         }
         Map<String, EvaluationReport> out = new LinkedHashMap<>();
         for (Map.Entry<String, Path> e : reports.entrySet()) {
@@ -337,10 +366,10 @@ public final class AblationCommand implements Callable<Integer> {
     private Map<String, Map<String, AblationTable.Scores>> baselines(Path firstRun, String evalData, PrintStream log)
             throws IOException {
         Path dir = out.resolve("baseline");
-        Path randomInit = dir.resolve("random_init.onnx");
+        Path randomInit = dir.resolve(RandomInitBaseline.ONNX_FILE);
         if (!Files.exists(randomInit)) {
             Files.createDirectories(dir);
-            EvalCommand.createRandomInit(firstRun, dir, log);
+            RandomInitBaseline.create(firstRun, dir, log);
         }
         Map<String, AblationTable.Scores> random = new LinkedHashMap<>();
         Map<String, AblationTable.Scores> pixels = new LinkedHashMap<>();

@@ -47,6 +47,7 @@ public final class ConfigOptions {
                         "Missing required option: '--config=FILE|PRESET'");
             }
             loaded = RunConfigLoader.resolve(config, overrides);
+            checkDataSources(loaded, org.jepa4j.config.Presets.find(config).origin());
             String line = ignoredLine(loaded);
             if (!line.isEmpty()) {
                 mixee.commandLine().getErr().println(line);
@@ -54,6 +55,28 @@ public final class ConfigOptions {
             }
         }
         return loaded;
+    }
+
+    /**
+     * Refuses a {@code data.source} or {@code data.eval_source} whose form is wrong, before any
+     * command reads or writes anything: {@code config}, {@code train} and {@code ablation} give the
+     * same message.
+     *
+     * @param origin the config file (or preset) the config came from, for the message
+     * @throws ConfigException naming the file, the key and the accepted forms
+     */
+    public static void checkDataSources(RunConfig config, String origin) {
+        for (String key : java.util.List.of("source", "eval_source")) {
+            String spec = key.equals("source") ? config.data().source() : config.data().evalSource();
+            if (spec == null || spec.isBlank()) {
+                continue;
+            }
+            try {
+                org.jepa4j.data.ImageSources.checkSpec(spec);
+            } catch (IllegalArgumentException e) {
+                throw new org.jepa4j.config.ConfigException(origin, "data." + key + ": " + e.getMessage());
+            }
+        }
     }
 
     /** {@code ignored on the JVM (no effect): data.pin_mem, meta.copy_data}, or empty when none. */

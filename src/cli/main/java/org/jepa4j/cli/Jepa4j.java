@@ -1,16 +1,18 @@
 package org.jepa4j.cli;
 
+import org.jepa4j.commands.CommandLineSupport;
+import org.jepa4j.commands.EmbedCommand;
+import org.jepa4j.commands.ServeCommand;
 import org.jepa4j.config.ConfigException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
 
-import java.io.IOException;
 import java.io.PrintWriter;
 
 /**
  * Entry point of the {@code jepa4j} command line: one subcommand per job.
  */
-@Command(name = "jepa4j", mixinStandardHelpOptions = true, versionProvider = Jepa4j.Version.class,
+@Command(name = "jepa4j", mixinStandardHelpOptions = true, versionProvider = CommandLineSupport.Version.class,
         description = "I-JEPA on the JVM: train, export, embed, evaluate and serve image encoders.",
         footer = {"", "tools/jepa4j spark-embed: features of an image collection on Apache Spark (runs the Spark job"
                 + " jar on Spark's own class path, not this jar; tools/jepa4j spark-embed --help, docs/spark.md).",
@@ -30,13 +32,6 @@ import java.io.PrintWriter;
         })
 public final class Jepa4j implements Runnable {
 
-    static final class Version implements CommandLine.IVersionProvider {
-        @Override
-        public String[] getVersion() {
-            return new String[] {"jepa4j " + org.jepa4j.provenance.Version.current(), "Java " + System.getProperty("java.version")};
-        }
-    }
-
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -48,30 +43,16 @@ public final class Jepa4j implements Runnable {
     /**
      * Builds the command line (also used by tests): every subcommand gets {@code --help} and
      * {@code --version}, and failures print {@code error: <message>} (see {@link #handle}).
+     *
+     * @return the configured command line
      */
     public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new Jepa4j()).setCaseInsensitiveEnumValuesAllowed(true);
-        standardOptions(cl);
-        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> handle(ex, commandLine.getErr(), debug()));
-        return cl;
+        return CommandLineSupport.configure(new CommandLine(new Jepa4j()), Jepa4j::isUsageError);
     }
 
-    private static void standardOptions(CommandLine cl) {
-        for (CommandLine sub : cl.getSubcommands().values()) {
-            CommandLine.Model.CommandSpec spec = sub.getCommandSpec();
-            if (!spec.mixinStandardHelpOptions()) {
-                spec.mixinStandardHelpOptions(true);
-            }
-            if (spec.version().length == 0 && spec.versionProvider() == null) {
-                spec.versionProvider(new Version());
-            }
-            standardOptions(sub);
-        }
-    }
-
-    /** Whether stack traces are wanted: environment {@code JEPA4J_DEBUG=1} (or property {@code jepa4j.debug=true}). */
-    static boolean debug() {
-        return "1".equals(System.getenv("JEPA4J_DEBUG")) || Boolean.getBoolean("jepa4j.debug");
+    /** A config error is the user's input, as an {@link IllegalArgumentException} is. */
+    private static boolean isUsageError(Exception ex) {
+        return ex instanceof ConfigException;
     }
 
     /**
@@ -81,39 +62,12 @@ public final class Jepa4j implements Runnable {
      *         {@link IllegalArgumentException}), 1 for anything else (I/O and runtime failures)
      */
     static int handle(Exception ex, PrintWriter err, boolean debug) {
-        String message = ex.getMessage();
-        boolean plain = ex instanceof ConfigException || ex instanceof IllegalArgumentException
-                || ex instanceof IOException || ex instanceof org.jepa4j.infer.NonFiniteFeatureException;
-        if (message == null || message.isBlank() || !plain) {
-            message = ex.getClass().getName() + (message == null || message.isBlank() ? "" : ": " + message);
-        }
-        err.println("error: " + message);
-        if (debug) {
-            ex.printStackTrace(err);
-        } else if (!plain) {
-            err.println("(set JEPA4J_DEBUG=1 for the stack trace)");
-        }
-        err.flush();
-        return ex instanceof ConfigException || ex instanceof IllegalArgumentException ? 2 : 1;
+        return CommandLineSupport.handle(ex, err, debug, Jepa4j::isUsageError);
     }
 
+
     public static void main(String[] args) {
-        // an out-of-memory error in any thread ends the process with one clear line, instead of
-        // leaving the JVM waiting on the other threads of a run that can no longer progress
-        Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
-            if (e instanceof VirtualMachineError vme) {
-                Runtime.getRuntime().halt(fatal(vme, new PrintWriter(System.err, true)));
-            }
-            e.printStackTrace();
-        });
-        int code;
-        try {
-            code = commandLine().execute(args);
-        } catch (VirtualMachineError e) {
-            code = fatal(e, new PrintWriter(System.err, true));
-            Runtime.getRuntime().halt(code); // shutdown hooks could wait on threads that cannot allocate
-        }
-        System.exit(code);
+        CommandLineSupport.runAndExit(commandLine(), args);
     }
 
     /**
@@ -123,15 +77,6 @@ public final class Jepa4j implements Runnable {
      * @return exit code 1
      */
     static int fatal(VirtualMachineError e, PrintWriter err) {
-        long maxMb = Runtime.getRuntime().maxMemory() / (1024 * 1024);
-        if (e instanceof OutOfMemoryError) {
-            err.println("error: out of memory (" + e.getMessage() + "): this job needs more than the JVM's maximum heap of "
-                    + maxMb + " MB; give it more with JEPA4J_JAVA_OPTS=-Xmx<size> (default: half the machine's memory),"
-                    + " or choose a smaller model (meta.model_name, meta.embed_dim, meta.depth) or data.batch_size");
-        } else {
-            err.println("error: the Java virtual machine failed: " + e);
-        }
-        err.flush();
-        return 1;
+        return CommandLineSupport.fatal(e, err);
     }
 }

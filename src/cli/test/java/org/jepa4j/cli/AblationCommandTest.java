@@ -6,6 +6,7 @@ import org.jepa4j.eval.AblationTable;
 import org.jepa4j.mask.MaskBatch;
 import org.jepa4j.mask.MaskSamplers;
 import org.jepa4j.eval.EvaluationReport;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,6 +48,7 @@ class AblationCommandTest {
     }
 
     @Test
+    @Tag("slow") // trains and evaluates three variants
     void trainsExportsAndEvaluatesEachVariantOnceAndTabulatesTheirReports() throws Exception {
         Path out = dir.resolve("abl");
         StringWriter err = new StringWriter();
@@ -145,6 +147,29 @@ class AblationCommandTest {
         assertEquals(30, base.data().testSize());
         assertTrue(Files.readString(out.resolve("ablation.md")).contains("scored on the last 30 training images"));
         assertTrue(Files.readString(out.resolve("settings.txt")).contains("validation=30"));
+    }
+
+    @Test
+    void whatATrainingOrEvaluationWouldRefuseIsRefusedBeforeAnyFileOrRun() {
+        record Case(String what, String expected, String... more) {
+        }
+        List<Case> cases = List.of(
+                new Case("validation beyond the data", "--validation 64 is beyond the 64 training images",
+                        "--validation", "64"),
+                new Case("validation far beyond", "--validation 100000 is beyond", "--validation", "100000"),
+                new Case("bad evaluation data", "--data: data source 'bogus:x': unknown kind", "--data", "bogus:x"),
+                new Case("bad evaluation data keys", "--data: data source 'synthetic:count=x'", "--data", "synthetic:count=x"),
+                new Case("bad training data", "data.source: data source 'idx:a,b,c'", "--set", "data.source=idx:a,b,c"),
+                new Case("bad held-out data", "data.eval_source: data source 'nope:1'", "--set", "data.eval_source=nope:1"));
+        int i = 0;
+        for (Case c : cases) {
+            Path out = dir.resolve("refused-" + i++);
+            StringWriter err = new StringWriter();
+            assertEquals(2, run(err, ablation(out, "multiblock", c.more())), c.what() + ": " + err);
+            assertTrue(err.toString().contains(c.expected()), c.what() + ": " + err);
+            assertEquals(1, err.toString().lines().filter(l -> l.startsWith("error")).count(), c.what() + ": " + err);
+            assertTrue(!Files.exists(out), c.what() + ": nothing may be written");
+        }
     }
 
     @Test

@@ -5,6 +5,7 @@ import org.jepa4j.cluster.ClusterRun;
 import org.jepa4j.provenance.Provenance;
 import org.jepa4j.tensor.NamedTensors;
 import org.jepa4j.train.TrainerState;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -28,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code jepa4j train} as a cluster of worker JVMs on 127.0.0.1 ({@code --cluster} and
  * {@code TF_CONFIG}) against one process on the same global batch.
  */
+@Tag("slow") // worker JVMs on loopback; together several minutes
 class ClusterTrainTest {
     /** 32 synthetic 16x16 grey images, batch 8 (4 steps per epoch), a width-32 one-block ViT. */
     static final List<String> TINY = List.of("--config", "fashion_mnist",
@@ -41,7 +43,7 @@ class ClusterTrainTest {
     @TempDir
     Path tmp;
 
-    private static List<String> args(Path out, long maxSteps, String... more) {
+    static List<String> args(Path out, long maxSteps, String... more) {
         List<String> a = new ArrayList<>(List.of("train"));
         a.addAll(TINY);
         a.addAll(List.of("--set", "optimization.max_steps=" + maxSteps, "--out", out.toString()));
@@ -49,7 +51,7 @@ class ClusterTrainTest {
         return a;
     }
 
-    private static int inProcess(List<String> args) {
+    static int inProcess(List<String> args) {
         StringWriter err = new StringWriter();
         var cl = Jepa4j.commandLine();
         cl.setErr(new PrintWriter(err, true));
@@ -166,6 +168,40 @@ class ClusterTrainTest {
         assertTrue(lines.get(0).startsWith("error: ") && lines.get(0).contains(expected), lines.get(0));
         assertFalse(Files.exists(out.resolve("config.yaml")), "nothing is trained: " + out);
         assertFalse(Files.exists(out.resolve("checkpoints").resolve(Checkpoint.LATEST)), "nothing is trained");
+    }
+
+    @Test
+    void workersThatDisagreeOnTheRunStopTogetherWithExitCodeTwoNamingEveryKeyAndNoRunFolder() throws Exception {
+        // five members of the class at once: learning rate, seed, data, masking, batch size (which used
+        // to end in "worker N is unreachable" once one worker ran out of steps)
+        Path run = tmp.resolve("disagreeing");
+        String c = cluster(2);
+        Workers w = Workers.start(tmp, List.of(
+                args(run, 4, "--cluster", c, "--task-index", "0"),
+                args(run, 4, "--cluster", c, "--task-index", "1", "--set", "optimization.lr=0.002",
+                        "--set", "meta.seed=7", "--set", "data.source=synthetic:count=40,size=16,channels=1,classes=4,"
+                                + "seed=5,test_count=16",
+                        "--set", "mask.num_pred_masks=3", "--set", "data.batch_size=16",
+                        "--set", "meta.intra_op_threads=1")),
+                List.of());
+        w.awaitAll(2);
+        for (int i = 0; i < 2; i++) {
+            String log = w.log(i);
+            List<String> errors = log.lines().filter(l -> l.startsWith("error: ")).toList();
+            assertEquals(1, errors.size(), "one line: " + log);
+            String e = errors.get(0);
+            assertTrue(e.contains("config.optimization.lr: worker 0 0.001, worker 1 0.002"), e);
+            assertTrue(e.contains("config.meta.seed: worker 0 0, worker 1 7"), e);
+            assertTrue(e.contains("config.data.source: worker 0 synthetic:count=32"), e);
+            assertTrue(e.contains("config.mask.num_pred_masks: worker 0 2, worker 1 3"), e);
+            assertTrue(e.contains("config.data.batch_size: worker 0 8, worker 1 16"), e);
+            assertTrue(e.contains("data.images: worker 0 32, worker 1 40"), "the data's identity too: " + e);
+            assertFalse(e.contains("intra_op_threads"), "thread pools may differ between hosts: " + e);
+            assertFalse(e.contains("cluster."), "both name the same cluster; only their ranks differ: " + e);
+            assertFalse(log.contains("unreachable"), log);
+            assertFalse(log.contains("\tat "), "no stack trace: " + log);
+        }
+        assertFalse(Files.exists(run), "the chief removes the run folder it made for a run that never started");
     }
 
     @Test

@@ -63,6 +63,48 @@ class ConfigAndTrainAgreeTest {
     }
 
     @Test
+    void aDataSourceOfTheWrongFormIsRefusedByConfigAndTrainAlikeBeforeAnyFile() throws Exception {
+        List<String> specs = List.of("bogus:x", "synthetic:count=abc", "synthetic:nokey=3", "synthetic:count=0",
+                "synthetic:count", "idx:", "idx:a,b,c", "folder:", "folder", "synthetic:count=1,,size=4");
+        int i = 0;
+        for (String spec : specs) {
+            for (String key : List.of("source", "eval_source")) {
+                Path file = Files.writeString(dir.resolve("spec-" + i++ + ".yaml"), "data:\n  " + key + ": '" + spec + "'\n");
+                Result config = run("config", "--config", file.toString());
+                assertEquals(2, config.code(), spec + " -> " + config.err());
+                assertTrue(config.err().contains("data." + key) && config.err().contains(spec)
+                        && config.err().contains(file.toString()), spec + " -> " + config.err());
+                Path runFolder = dir.resolve("run");
+                Result train = run("train", "--config", file.toString(), "--out", runFolder.toString());
+                assertEquals(config.err(), train.err(), "the same refusal from both: " + spec);
+                assertFalse(Files.exists(runFolder), "train wrote nothing for " + spec);
+            }
+        }
+    }
+
+    @Test
+    void aTrainingRunThatFailsBeforeItsFirstStepLeavesNoRunFolderButKeepsAnExistingOne() throws Exception {
+        // a well-formed source whose data is not there: found only when train opens it, after the
+        // run folder and its lock were made
+        Path missing = dir.resolve("no-such-images");
+        Path runFolder = dir.resolve("run");
+        Result train = run("train", "--config", "fashion_mnist", "--set", "data.source=folder:" + missing,
+                "--out", runFolder.toString());
+        assertEquals(2, train.code(), train.err());
+        assertTrue(train.err().contains(missing.toString()), train.err());
+        assertEquals(1, train.err().lines().filter(l -> l.startsWith("error")).count(), "one line: " + train.err());
+        assertFalse(train.err().contains("\tat "), train.err());
+        assertFalse(Files.exists(runFolder), "no run folder is left behind");
+
+        Path existing = Files.createDirectories(dir.resolve("existing"));
+        Files.writeString(existing.resolve("notes.txt"), "mine");
+        Result again = run("train", "--config", "fashion_mnist", "--set", "data.source=folder:" + missing,
+                "--out", existing.toString());
+        assertEquals(2, again.code(), again.err());
+        assertEquals("mine", Files.readString(existing.resolve("notes.txt")), "a folder the run did not make is kept");
+    }
+
+    @Test
     void checkpointFreqZeroIsAcceptedAndMeansNoNumberedCheckpoints() throws Exception {
         Path file = Files.writeString(dir.resolve("zero.yaml"), "logging:\n  checkpoint_freq: 0\n");
         Path out = dir.resolve("resolved.yaml");

@@ -11,8 +11,9 @@ import org.jepa4j.data.ImageSources;
 import org.jepa4j.data.Split;
 import org.jepa4j.eval.Evaluation;
 import org.jepa4j.eval.EvaluationReport;
-import org.jepa4j.eval.Knn;
-import org.jepa4j.eval.LinearProbe;
+import org.jepa4j.eval.InnerProductSearch;
+import org.jepa4j.metrics.Knn;
+import org.jepa4j.metrics.LinearProbe;
 import org.jepa4j.export.OnnxExporter;
 import org.jepa4j.infer.ExtractorOptions;
 import org.jepa4j.infer.FeatureExtractor;
@@ -20,6 +21,7 @@ import org.jepa4j.infer.FeatureKind;
 import org.jepa4j.infer.internal.GridPooling;
 import org.jepa4j.model.Initializer;
 import org.jepa4j.tensor.NamedTensors;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -132,7 +134,7 @@ class EvalCommandTest {
                 Evaluation.Settings.defaults().probe().withEpochs(2).withSeed(4));
         assertEquals(probe.testTop1(), result.probe().testTop1());
         assertEquals(probe.grid(), result.probe().grid());
-        assertEquals(Knn.evaluate(train.x(), train.y(), test.x(), test.y(), 20, 0.07), result.knn().top1());
+        assertEquals(Knn.evaluate(train.x(), train.y(), test.x(), test.y(), 20, 0.07, InnerProductSearch.FACTORY), result.knn().top1());
     }
 
     @Test
@@ -141,7 +143,7 @@ class EvalCommandTest {
                 "meta.pos_embed_scale=0.5"));
         RunConfig config = RunConfigLoader.parse(Checkpoint.read(run).meta(Checkpoint.CONFIG), "run", List.of());
         Path out = Files.createDirectories(dir.resolve("baseline"));
-        EvalCommand.createRandomInit(run, out, new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+        org.jepa4j.eval.protocol.RandomInitBaseline.create(run, out, new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
         NamedTensors expected = Initializer.initialize(config.modelSpec(), 5, config.meta().init());
         Checkpoint init = Checkpoint.read(out.resolve("random_init.safetensors"));
         for (String name : List.of("target_encoder.patch_embed.proj.weight", "target_encoder.pos_embed",
@@ -262,12 +264,13 @@ class EvalCommandTest {
                 ExtractorOptions.defaults().withFeature(FeatureKind.LAST_HIDDEN_STATE))) {
             Labelled train = Labelled.of(ImageSources.open(DATA, Split.TRAIN), im -> fromTokens.apply(fx.embed(im)));
             Labelled test = Labelled.of(ImageSources.open(DATA, Split.TEST), im -> fromTokens.apply(fx.embed(im)));
-            assertEquals(Knn.evaluate(train.x(), train.y(), test.x(), test.y(), 20, 0.07), reported.knn().top1(),
+            assertEquals(Knn.evaluate(train.x(), train.y(), test.x(), test.y(), 20, 0.07, InnerProductSearch.FACTORY), reported.knn().top1(),
                     1e-12);
         }
     }
 
     @Test
+    @Tag("slow") // a probe on all tokens flattened: minutes
     void lastHiddenStateIsEvaluatedAsAllTokensFlattened() throws Exception {
         Path out = evalWithItselfAsBaseline("last_hidden_state");
         EvaluationReport.FeatureResult pre = pretrainedResult(out);

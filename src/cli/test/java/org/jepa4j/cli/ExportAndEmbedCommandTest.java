@@ -5,8 +5,8 @@ import org.jepa4j.export.TestModels;
 import org.jepa4j.infer.ExtractorOptions;
 import org.jepa4j.infer.FeatureExtractor;
 import org.jepa4j.infer.FeatureKind;
-import org.jepa4j.model.EncoderSpec;
 import org.jepa4j.tensor.Npy;
+import org.jepa4j.testkit.TinyEncoders;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,7 +22,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ExportAndEmbedCommandTest {
-    static final EncoderSpec GREY = new EncoderSpec(16, 4, 1, 32, 1, 2, 64);
 
     @TempDir
     Path dir;
@@ -31,7 +30,7 @@ class ExportAndEmbedCommandTest {
     void exportThenEmbedAFolderWritesFeaturesAndLabels() throws Exception {
         Path run = dir.resolve("run");
         Files.createDirectories(run.resolve("checkpoints"));
-        TestModels.writeCheckpoint(run.resolve("checkpoints/latest.safetensors"), GREY, 41);
+        TestModels.writeCheckpoint(run.resolve("checkpoints/latest.safetensors"), TinyEncoders.GREY_ONE_LAYER, 41);
         Path model = dir.resolve("encoder.onnx");
         assertEquals(0, Jepa4j.commandLine().execute("export", "--checkpoint", run.toString(), "--out", model.toString()));
         assertTrue(Files.size(model) > 0);
@@ -116,7 +115,7 @@ class ExportAndEmbedCommandTest {
 
     @Test
     void usageErrorsExitWithTwo() throws Exception {
-        Path ckpt = TestModels.writeCheckpoint(dir.resolve("c.safetensors"), GREY, 42);
+        Path ckpt = TestModels.writeCheckpoint(dir.resolve("c.safetensors"), TinyEncoders.GREY_ONE_LAYER, 42);
         assertEquals(2, Jepa4j.commandLine().execute("export", "--checkpoint", ckpt.toString(), "--out",
                 dir.resolve("m.onnx").toString(), "--encoder", "student"));
         assertEquals(2, Jepa4j.commandLine().execute("export", "--checkpoint", ckpt.toString(), "--out",

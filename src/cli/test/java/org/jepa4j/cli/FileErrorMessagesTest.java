@@ -1,6 +1,7 @@
 package org.jepa4j.cli;
 
 import org.jepa4j.export.TestModels;
+import org.jepa4j.testkit.TinyEncoders;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,7 +34,7 @@ class FileErrorMessagesTest {
     @Test
     void anOutputUnderARegularFileNamesWhatWasWrittenWhereAndTheFileInTheWay() throws Exception {
         Path plain = Files.writeString(dir.resolve("plain"), "not a folder");
-        Path ckpt = TestModels.writeCheckpoint(dir.resolve("c.safetensors"), ExportAndEmbedCommandTest.GREY, 5);
+        Path ckpt = TestModels.writeCheckpoint(dir.resolve("c.safetensors"), TinyEncoders.GREY_ONE_LAYER, 5);
         Path model = dir.resolve("m.onnx");
         assertEquals(0, run("export", "--checkpoint", ckpt.toString(), "--out", model.toString()).code());
         record Case(String doing, Path target, List<String> args) {

@@ -4,6 +4,7 @@ import org.jepa4j.checkpoint.Checkpoint;
 import org.jepa4j.export.TestModels;
 import org.jepa4j.tensor.FloatTensor;
 import org.jepa4j.tensor.NamedTensors;
+import org.jepa4j.testkit.TinyEncoders;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,7 +37,7 @@ class NonFiniteRefusalTest {
 
     /** A valid checkpoint (checksums intact) whose target encoder's patch weight went through {@code change}. */
     private Path checkpoint(String name, UnaryOperator<float[]> change) throws Exception {
-        Path good = TestModels.writeCheckpoint(dir.resolve("good.safetensors"), ExportAndEmbedCommandTest.GREY, 5);
+        Path good = TestModels.writeCheckpoint(dir.resolve("good.safetensors"), TinyEncoders.GREY_ONE_LAYER, 5);
         Checkpoint c = Checkpoint.read(good);
         NamedTensors.Builder b = NamedTensors.builder();
         c.tensors().asMap().forEach((n, t) -> b.put(n, n.equals(PATCH_WEIGHT)
@@ -80,7 +81,7 @@ class NonFiniteRefusalTest {
     void embedAndEvalStopWithANonZeroExitNamingTheImageWhoseFeatureIsNotFinite() throws Exception {
         // finite weights whose products overflow: the model exports, but every feature is NaN or infinite
         Path ckpt = TestModels.writeOverflowingCheckpoint(dir.resolve("huge.safetensors"),
-                ExportAndEmbedCommandTest.GREY, 5);
+                TinyEncoders.GREY_ONE_LAYER, 5);
         Path model = dir.resolve("huge.onnx");
         assertEquals(0, run("export", "--checkpoint", ckpt.toString(), "--out", model.toString()).code());
         Path images = images();

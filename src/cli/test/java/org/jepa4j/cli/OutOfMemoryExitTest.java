@@ -1,7 +1,7 @@
 package org.jepa4j.cli;
 
-import org.jepa4j.export.OnnxExporter;
-import org.jepa4j.export.TestModels;
+import org.jepa4j.testkit.ExportedEncoders;
+import org.jepa4j.testkit.TinyEncoders;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,9 +19,7 @@ class OutOfMemoryExitTest {
 
     @Test
     void aJobLargerThanTheHeapExitsWithOneLineNamingTheHeap(@TempDir Path dir) throws Exception {
-        Path model = dir.resolve("m.onnx");
-        OnnxExporter.export(TestModels.writeCheckpoint(dir.resolve("c.safetensors"), ExportAndEmbedCommandTest.GREY, 5),
-                model, OnnxExporter.Options.defaults());
+        Path model = ExportedEncoders.export(dir, TinyEncoders.GREY_ONE_LAYER, 5).model();
         Path out = dir.resolve("f.npy");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         // 40 million features of 32 values: 5 GB, against a heap of 64 MB (ONNX Runtime's threads are running)

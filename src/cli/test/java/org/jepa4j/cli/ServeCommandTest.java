@@ -1,11 +1,13 @@
 package org.jepa4j.cli;
 
+import org.jepa4j.commands.ServeCommand;
 import org.jepa4j.export.OnnxExporter;
 import org.jepa4j.export.TestModels;
 import org.jepa4j.infer.FeatureExtractor;
-import org.jepa4j.model.EncoderSpec;
 import org.jepa4j.serve.EmbeddingServer;
 import org.jepa4j.serve.ServeOptions;
+import org.jepa4j.testkit.ExportedEncoders;
+import org.jepa4j.testkit.TinyEncoders;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,10 +37,7 @@ class ServeCommandTest {
 
     @Test
     void servesOnAFreePortAndPrintsOneStartupLine() throws Exception {
-        EncoderSpec spec = new EncoderSpec(16, 4, 3, 32, 1, 2, 64);
-        Path model = dir.resolve("encoder.onnx");
-        OnnxExporter.export(TestModels.writeCheckpoint(dir.resolve("c.safetensors"), spec, 3), model,
-                OnnxExporter.Options.defaults());
+        Path model = ExportedEncoders.export(dir, TinyEncoders.RGB_ONE_LAYER, 3).model();
         ServeCommand command = new ServeCommand();
         CommandLine cl = Jepa4j.commandLine();
         // the registered subcommand is a fresh instance; run ours through the same options
@@ -48,7 +47,7 @@ class ServeCommandTest {
         assertTrue(cl.getSubcommands().containsKey("serve"), "serve is registered in jepa4j");
         CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> serve.execute("--model", model.toString(),
                 "--port", "0", "--max-batch", "8", "--max-wait-ms", "2", "--threads", "1", "--max-body-bytes", "64KiB"));
-        EmbeddingServer server = command.started.get(60, TimeUnit.SECONDS);
+        EmbeddingServer server = command.started().get(60, TimeUnit.SECONDS);
         String line = out.toString().strip();
         assertEquals(1, line.lines().count(), line);
         assertTrue(line.contains("model encoder.onnx@") && line.contains("dimension 32") && line.contains("provider cpu")

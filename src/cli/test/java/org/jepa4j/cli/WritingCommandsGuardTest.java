@@ -2,6 +2,7 @@ package org.jepa4j.cli;
 
 import org.jepa4j.export.TestModels;
 import org.jepa4j.tensor.Npy;
+import org.jepa4j.testkit.TinyEncoders;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,7 +32,7 @@ class WritingCommandsGuardTest {
     }
 
     private Path model() throws Exception {
-        Path ckpt = TestModels.writeCheckpoint(dir.resolve("c.safetensors"), ExportAndEmbedCommandTest.GREY, 5);
+        Path ckpt = TestModels.writeCheckpoint(dir.resolve("c.safetensors"), TinyEncoders.GREY_ONE_LAYER, 5);
         Path model = dir.resolve("m.onnx");
         assertEquals(0, run("export", "--checkpoint", ckpt.toString(), "--out", model.toString()).code());
         return model;
@@ -57,7 +58,7 @@ class WritingCommandsGuardTest {
 
     @Test
     void exportRefusesToOverwriteItsCheckpointEvenWithForce() throws Exception {
-        Path ckpt = TestModels.writeCheckpoint(dir.resolve("c.safetensors"), ExportAndEmbedCommandTest.GREY, 5);
+        Path ckpt = TestModels.writeCheckpoint(dir.resolve("c.safetensors"), TinyEncoders.GREY_ONE_LAYER, 5);
         byte[] before = Files.readAllBytes(ckpt);
         CommandRun r = run("export", "--checkpoint", ckpt.toString(), "--out", ckpt.toString(), "--force");
         assertEquals(2, r.code());
@@ -73,7 +74,7 @@ class WritingCommandsGuardTest {
 
     @Test
     void anOutputWhoseExtensionDoesNotMatchNeedsForce() throws Exception {
-        Path ckpt = TestModels.writeCheckpoint(dir.resolve("c.safetensors"), ExportAndEmbedCommandTest.GREY, 5);
+        Path ckpt = TestModels.writeCheckpoint(dir.resolve("c.safetensors"), TinyEncoders.GREY_ONE_LAYER, 5);
         CommandRun r = run("export", "--checkpoint", ckpt.toString(), "--out", dir.resolve("m.npy").toString());
         assertEquals(2, r.code());
         assertTrue(r.err().contains(".onnx") && r.err().contains("--force"), r.err());

@@ -88,6 +88,40 @@ public final class ImageSources {
         };
     }
 
+    /**
+     * Checks a source's form without reading any file: a known kind, the argument it needs, and for
+     * {@code synthetic} every key and value. The messages are those {@link #open} gives, so that
+     * {@code config} refuses a spec with the words {@code train} would use.
+     *
+     * @throws IllegalArgumentException naming the spec and the accepted forms
+     */
+    public static void checkSpec(String spec) {
+        if (spec == null || spec.isBlank()) {
+            throw new IllegalArgumentException("data source is empty; accepted forms: " + FORMS);
+        }
+        String s = spec.strip();
+        int colon = s.indexOf(':');
+        String kind = (colon < 0 ? s : s.substring(0, colon)).toLowerCase(Locale.ROOT);
+        String arg = colon < 0 ? null : s.substring(colon + 1).strip();
+        switch (kind) {
+            case "fashion-mnist", "fashion_mnist" -> { }
+            case "idx" -> {
+                String[] parts = require(spec, arg, "IMAGES[,LABELS]").split(",", -1);
+                if (parts.length > 2 || parts[0].isBlank() || (parts.length == 2 && parts[1].isBlank())) {
+                    throw new IllegalArgumentException("data source '" + spec + "': expected idx:IMAGES or "
+                            + "idx:IMAGES,LABELS; accepted forms: " + FORMS);
+                }
+            }
+            case "folder" -> require(spec, arg, "DIR");
+            case "synthetic" -> {
+                synthetic(spec, arg, Split.TRAIN);
+                synthetic(spec, arg, Split.TEST);
+            }
+            default -> throw new IllegalArgumentException("data source '" + spec + "': unknown kind '" + kind
+                    + "'; accepted forms: " + FORMS);
+        }
+    }
+
     private static String require(String spec, String arg, String what) {
         if (arg == null || arg.isEmpty()) {
             throw new IllegalArgumentException("data source '" + spec + "' needs " + what + " after the colon;"

@@ -35,16 +35,42 @@ class ProvenanceTest {
     }
 
     @Test
-    void toJsonThenParseGivesTheSameRecord() throws Exception {
+    void toJsonWritesEachFieldUnderItsDocumentedKey() throws Exception {
+        // read back by Jackson's tree, not by Provenance.parse; the digest by the JDK's MessageDigest
         Provenance p = Provenance.training(Path.of("runs/b"), "x: 1\n", "fashion-mnist train", 60000, 3, "cpu");
-        Provenance back = Provenance.parse(p.toJson(42));
-        assertEquals(p.kind(), back.kind());
-        assertEquals(p.created(), back.created());
-        assertEquals(p.version(), back.version());
-        assertEquals(p.runFolder(), back.runFolder());
-        assertEquals(Provenance.sha256("x: 1\n"), back.configSha256());
-        assertEquals(Path.of("runs/b").toAbsolutePath().normalize().toString(), back.runFolder());
-        assertEquals(JSON.writeValueAsString(p.details()), JSON.writeValueAsString(back.details()));
+        JsonNode n = JSON.readTree(p.toJson(42));
+        assertEquals("training", n.get("kind").asText());
+        assertEquals(Version.current(), n.get("jepa4j_version").asText());
+        assertEquals(System.getProperty("java.version"), n.get("java").asText());
+        assertEquals(Path.of("runs/b").toAbsolutePath().normalize().toString(), n.get("run_folder").asText());
+        String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest("x: 1\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        assertEquals(sha, n.get("config_sha256").asText());
+        assertEquals("fashion-mnist train", n.get("data_source").asText());
+        assertEquals(60000, n.get("data_size").asLong());
+        assertEquals(3, n.get("seed").asLong());
+        assertEquals("cpu", n.get("device").asText());
+        assertEquals(42, n.get("step").asLong());
+        assertFalse(JSON.readTree(p.toJson(-1)).has("step"));
+    }
+
+    @Test
+    void parseReadsAHandWrittenRecord() {
+        Provenance p = Provenance.parse("""
+                {"kind": "import", "created": "2026-01-02T03:04:05Z", "jepa4j_version": "0.0.9",
+                 "host": "h1", "java": "17.0.9", "source_file": "/w/a.pth.tar", "source_format": "torch",
+                 "source_sha256": "ab12", "notes": ["one", "two"], "step": 5}
+                """);
+        assertEquals(Provenance.IMPORT, p.kind());
+        assertEquals("2026-01-02T03:04:05Z", p.created());
+        assertEquals("0.0.9", p.version());
+        assertEquals("h1", p.host());
+        assertEquals("17.0.9", p.java());
+        assertEquals(List.of("source_file", "source_format", "source_sha256", "notes"), List.copyOf(p.details().keySet()));
+        assertEquals("/w/a.pth.tar", p.details().get("source_file"));
+        assertEquals(List.of("one", "two"), p.details().get("notes"));
+        assertNull(p.runFolder());
+        assertNull(p.configSha256());
     }
 
     @Test

@@ -1,6 +1,8 @@
 package org.jepa4j.eval;
 
 import org.jepa4j.io.AtomicFiles;
+import org.jepa4j.metrics.FeatureMatrix;
+import org.jepa4j.metrics.PcaProjection;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.CategoryAxis;

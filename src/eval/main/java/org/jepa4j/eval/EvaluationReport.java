@@ -3,6 +3,7 @@ package org.jepa4j.eval;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import org.jepa4j.io.AtomicFiles;
+import org.jepa4j.metrics.LinearProbe;
 
 import java.io.IOException;
 import java.nio.file.Path;

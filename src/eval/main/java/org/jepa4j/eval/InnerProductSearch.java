@@ -5,6 +5,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import com.google.protobuf.CodedOutputStream;
+import org.jepa4j.metrics.NeighbourSearch;
 import org.jepa4j.onnx.OnnxGraphBuilder;
 import org.jepa4j.onnx.OnnxProto.AttributeProto;
 import org.jepa4j.onnx.OnnxProto.Dim;
@@ -30,8 +31,14 @@ import java.util.Map;
  * <p>The bank lives in native tensors of at most {@link #MAX_CHUNK_VALUES} floats each (a direct
  * buffer holds under 2 GiB); each chunk's top {@code k} are merged. Equal values keep the lower bank
  * index first (ONNX {@code TopK}'s tie rule, kept by the merge). Closing frees the native memory.
+ *
+ * <p>The search of the {@code eval} command's kNN ({@code Knn.fit(x, y, InnerProductSearch.FACTORY)});
+ * a training monitor's small sets use the plain-Java {@link org.jepa4j.metrics.ExactInnerProductSearch}.
  */
-final class InnerProductSearch implements AutoCloseable {
+public final class InnerProductSearch implements NeighbourSearch {
+    /** Opens an ONNX Runtime search (a {@link NeighbourSearch.Factory}). */
+    public static final NeighbourSearch.Factory FACTORY = InnerProductSearch::new;
+
     /** Query rows per ONNX Runtime call: the similarity block is {@code QUERY_BLOCK x chunk rows} floats. */
     static final int QUERY_BLOCK = 256;
     /** Most floats in one bank tensor (1 GiB). */
@@ -47,7 +54,7 @@ final class InnerProductSearch implements AutoCloseable {
      * @param rows {@code [n, dim]} bank rows (copied into native tensors)
      * @param dim  row width
      */
-    InnerProductSearch(float[][] rows, int dim) {
+    public InnerProductSearch(float[][] rows, int dim) {
         this(rows, dim, MAX_CHUNK_VALUES);
     }
 
@@ -116,7 +123,8 @@ final class InnerProductSearch implements AutoCloseable {
      * indices of the {@code k} (at most the bank size) largest inner products, largest first, and
      * those products.
      */
-    void search(float[][] queries, int from, int to, int k, int[][] outIdx, float[][] outSim) {
+    @Override
+    public void search(float[][] queries, int from, int to, int k, int[][] outIdx, float[][] outSim) {
         try {
             for (int start = from; start < to; start += QUERY_BLOCK) {
                 int rows = Math.min(QUERY_BLOCK, to - start);

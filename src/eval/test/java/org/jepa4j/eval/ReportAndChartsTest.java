@@ -1,5 +1,6 @@
 package org.jepa4j.eval;
 
+import org.jepa4j.metrics.LinearProbe;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

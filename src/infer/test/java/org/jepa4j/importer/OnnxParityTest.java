@@ -1,11 +1,11 @@
 package org.jepa4j.importer;
 
-import org.jepa4j.export.OnnxExporter;
 import org.jepa4j.infer.ExtractorOptions;
 import org.jepa4j.infer.FeatureExtractor;
 import org.jepa4j.infer.FeatureKind;
 import org.jepa4j.tensor.FloatTensor;
 import org.jepa4j.testing.OfficialFixture;
+import org.jepa4j.testkit.ImportedFixture;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,13 +29,11 @@ class OnnxParityTest {
 
     @BeforeAll
     static void importAndExport() throws Exception {
-        fx = OfficialFixture.load();
-        FixtureImport.importInto(fx, tmp.resolve("run"));
-        model = tmp.resolve("target.onnx");
-        OnnxExporter.export(tmp.resolve("run"), model, OnnxExporter.Options.defaults());
-        FloatTensor img = fx.array("images");
-        images = img.data();
-        batch = (int) img.shape()[0];
+        ImportedFixture imported = ImportedFixture.into(tmp.resolve("run"));
+        fx = imported.fixture();
+        model = imported.exportTarget(tmp.resolve("target.onnx"));
+        images = imported.images();
+        batch = imported.batch();
     }
 
     private static float[] concat(float[][] rows) {

@@ -5,6 +5,9 @@ import org.jepa4j.export.OnnxExporter;
 import org.jepa4j.export.TestModels;
 import org.jepa4j.model.EncoderSpec;
 import org.jepa4j.onnx.OnnxWriter;
+import org.jepa4j.testkit.ExportedEncoders;
+import org.jepa4j.testkit.RandomImages;
+import org.jepa4j.testkit.TinyEncoders;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What a service relies on: one run for several features, loud failures, a clean lifecycle, bounded decoding. */
 class ExtractorServiceContractTest {
-    static final EncoderSpec SPEC = new EncoderSpec(16, 4, 3, 32, 2, 2, 128);
+    static final EncoderSpec SPEC = TinyEncoders.RGB;
 
     @TempDir
     static Path dir;
@@ -42,9 +45,9 @@ class ExtractorServiceContractTest {
 
     @BeforeAll
     static void export() throws Exception {
-        checkpoint = TestModels.writeCheckpoint(dir.resolve("c.safetensors"), SPEC, 3);
-        model = dir.resolve("encoder.onnx");
-        OnnxExporter.export(checkpoint, model, OnnxExporter.Options.defaults());
+        ExportedEncoders.Exported exported = ExportedEncoders.export(dir, SPEC, 3);
+        checkpoint = exported.checkpoint();
+        model = exported.model();
     }
 
     static float[] pixels(int count, long seed) {
@@ -53,8 +56,8 @@ class ExtractorServiceContractTest {
 
     @Test
     void oneRunGivesEveryFeatureAsTheSingleFeatureExtractorsDo() throws Exception {
-        List<Image> images = List.of(Image.fromBufferedImage(FeatureExtractorTest.randomRgb(20, 18, 1)),
-                Image.fromBufferedImage(FeatureExtractorTest.randomRgb(16, 16, 2)));
+        List<Image> images = List.of(Image.fromBufferedImage(RandomImages.rgb(20, 18, 1)),
+                Image.fromBufferedImage(RandomImages.rgb(16, 16, 2)));
         try (FeatureExtractor fx = FeatureExtractor.open(model)) {
             Map<FeatureKind, float[][]> all = fx.embedFeatures(images, EnumSet.allOf(FeatureKind.class));
             assertEquals(EnumSet.allOf(FeatureKind.class), all.keySet());
@@ -168,8 +171,7 @@ class ExtractorServiceContractTest {
         OnnxExporter.export(checkpoint, external,
                 OnnxExporter.Options.defaults().withExternalData(OnnxWriter.ExternalData.ALWAYS));
         Path other = tmp.resolve("other.onnx");
-        Path otherCheckpoint = TestModels.writeCheckpoint(tmp.resolve("o.safetensors"), SPEC, 4);
-        OnnxExporter.export(otherCheckpoint, other, OnnxExporter.Options.defaults());
+        ExportedEncoders.export(tmp.resolve("o.safetensors"), other, SPEC, 4, OnnxExporter.Options.defaults());
         try (FeatureExtractor a = FeatureExtractor.open(model); FeatureExtractor b = FeatureExtractor.open(external);
              FeatureExtractor c = FeatureExtractor.open(other)) {
             assertTrue(a.info().modelId().matches("encoder\\.onnx@[0-9a-f]{12}"), a.info().modelId());

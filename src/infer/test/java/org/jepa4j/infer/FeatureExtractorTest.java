@@ -12,19 +12,20 @@ import org.jepa4j.model.ParameterNames;
 import org.jepa4j.onnx.OnnxProto;
 import org.jepa4j.onnx.OnnxWriter;
 import org.jepa4j.testing.ReferenceForward;
+import org.jepa4j.testkit.ExportedEncoders;
+import org.jepa4j.testkit.RandomImages;
+import org.jepa4j.testkit.TinyEncoders;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -32,7 +33,6 @@ import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
-import javax.imageio.ImageIO;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -40,7 +40,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class FeatureExtractorTest {
-    static final EncoderSpec RGB = new EncoderSpec(16, 4, 3, 32, 2, 2, 128);
+    static final EncoderSpec RGB = TinyEncoders.RGB;
 
     @TempDir
     static Path dir;
@@ -49,31 +49,14 @@ class FeatureExtractorTest {
 
     @BeforeAll
     static void export() throws Exception {
-        checkpoint = TestModels.writeCheckpoint(dir.resolve("c.safetensors"), RGB, 31);
-        model = dir.resolve("encoder.onnx");
-        OnnxExporter.export(checkpoint, model, OnnxExporter.Options.defaults());
-    }
-
-    static BufferedImage randomRgb(int w, int h, long seed) {
-        Random r = new Random(seed);
-        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                img.setRGB(x, y, r.nextInt(1 << 24));
-            }
-        }
-        return img;
-    }
-
-    static byte[] png(BufferedImage img) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ImageIO.write(img, "png", out);
-        return out.toByteArray();
+        ExportedEncoders.Exported exported = ExportedEncoders.export(dir, RGB, 31);
+        checkpoint = exported.checkpoint();
+        model = exported.model();
     }
 
     @Test
     void embedEqualsTheReferenceForwardOfTheEvalTransform() throws Exception {
-        Image image = Image.fromBufferedImage(randomRgb(23, 19, 1));
+        Image image = Image.fromBufferedImage(RandomImages.rgb(23, 19, 1));
         Checkpoint c = Checkpoint.read(checkpoint);
         Preprocessing pre = TestModels.preprocessing(RGB);
         float[] input = new EvalTransform(pre).apply(image);
@@ -92,7 +75,7 @@ class FeatureExtractorTest {
     @Test
     void pooledGridIsTheMeanOfEachRegionOfTheReferenceTokens() throws Exception {
         // 16 px, patch 4: a 4x4 token grid; adaptive 3x3 regions cover rows/columns [0,2), [1,3), [2,4)
-        Image image = Image.fromBufferedImage(randomRgb(16, 16, 9));
+        Image image = Image.fromBufferedImage(RandomImages.rgb(16, 16, 9));
         Checkpoint c = Checkpoint.read(checkpoint);
         float[] input = new EvalTransform(TestModels.preprocessing(RGB)).apply(image);
         double[][] tokens = new ReferenceForward(c.modelSpec(), c.tensors())
@@ -102,7 +85,7 @@ class FeatureExtractorTest {
         try (FeatureExtractor fx = FeatureExtractor.open(model,
                 ExtractorOptions.defaults().withFeature(FeatureKind.POOLED_GRID))) {
             float[] v = fx.embed(image);
-            float[][] batch = fx.embedBatch(List.of(Image.fromBufferedImage(randomRgb(16, 16, 10)), image));
+            float[][] batch = fx.embedBatch(List.of(Image.fromBufferedImage(RandomImages.rgb(16, 16, 10)), image));
             assertArrayEquals(v, batch[1], 1e-5f);
             for (int cr = 0; cr < 3; cr++) {
                 for (int cc = 0; cc < 3; cc++) {
@@ -122,8 +105,8 @@ class FeatureExtractorTest {
 
     @Test
     void everyEntryPointGivesTheSameFeature(@TempDir Path tmp) throws Exception {
-        BufferedImage img = randomRgb(20, 20, 2);
-        byte[] bytes = png(img);
+        BufferedImage img = RandomImages.rgb(20, 20, 2);
+        byte[] bytes = RandomImages.png(img);
         Path file = tmp.resolve("x.png");
         Files.write(file, bytes);
         try (FeatureExtractor fx = FeatureExtractor.open(model)) {
@@ -133,16 +116,16 @@ class FeatureExtractorTest {
             assertArrayEquals(expected, fx.embed(bytes), 0f);
             assertArrayEquals(expected, fx.embed(file), 0f);
             assertArrayEquals(expected, fx.embedPixels(fx.transform().apply(image)), 0f);
-            float[][] batch = fx.embedBatch(List.of(Image.fromBufferedImage(randomRgb(16, 30, 3)), image));
+            float[][] batch = fx.embedBatch(List.of(Image.fromBufferedImage(RandomImages.rgb(16, 30, 3)), image));
             assertArrayEquals(expected, batch[1], 1e-5f);
-            assertArrayEquals(batch[1], fx.embedBufferedImages(List.of(randomRgb(16, 30, 3), img))[1], 0f);
+            assertArrayEquals(batch[1], fx.embedBufferedImages(List.of(RandomImages.rgb(16, 30, 3), img))[1], 0f);
             assertEquals(0, fx.embedBatch(List.of()).length);
         }
     }
 
     @Test
     void featureKindsHaveTheirDocumentedLengths() throws Exception {
-        Image image = Image.fromBufferedImage(randomRgb(16, 16, 4));
+        Image image = Image.fromBufferedImage(RandomImages.rgb(16, 16, 4));
         int d = RGB.width();
         for (FeatureKind k : FeatureKind.values()) {
             try (FeatureExtractor fx = FeatureExtractor.open(model, ExtractorOptions.defaults().withFeature(k))) {
@@ -166,7 +149,7 @@ class FeatureExtractorTest {
     void concurrentCallersGetTheSequentialResults() throws Exception {
         List<Image> images = new ArrayList<>();
         for (int i = 0; i < 16; i++) {
-            images.add(Image.fromBufferedImage(randomRgb(18, 18, 100 + i)));
+            images.add(Image.fromBufferedImage(RandomImages.rgb(18, 18, 100 + i)));
         }
         try (FeatureExtractor fx = FeatureExtractor.open(model)) {
             float[][] sequential = new float[images.size()][];
@@ -192,7 +175,7 @@ class FeatureExtractorTest {
     void lanesGiveTheWholeBatchResultInInputOrder() throws Exception {
         List<Image> images = new ArrayList<>();
         for (int i = 0; i < 19; i++) {
-            images.add(Image.fromBufferedImage(randomRgb(17, 21, 300 + i)));
+            images.add(Image.fromBufferedImage(RandomImages.rgb(17, 21, 300 + i)));
         }
         for (FeatureKind kind : new FeatureKind[] {FeatureKind.POOLED, FeatureKind.POOLED_LAST4}) {
             float[][] whole;
@@ -241,7 +224,7 @@ class FeatureExtractorTest {
                     "CUDA started on this machine; the fallback cannot be observed");
             assertEquals(1, records.stream().filter(r -> r.getLevel().intValue() >= Level.INFO.intValue()).count(),
                     records.toString());
-            assertEquals(RGB.width(), fx.embed(Image.fromBufferedImage(randomRgb(16, 16, 5))).length);
+            assertEquals(RGB.width(), fx.embed(Image.fromBufferedImage(RandomImages.rgb(16, 16, 5))).length);
         } finally {
             logger.removeHandler(h);
         }
@@ -275,7 +258,7 @@ class FeatureExtractorTest {
                 noMeta.getMessage());
         try (FeatureExtractor fx = FeatureExtractor.open(bare,
                 ExtractorOptions.defaults().withPreprocessing(TestModels.preprocessing(RGB)))) {
-            assertEquals(RGB.width(), fx.embed(Image.fromBufferedImage(randomRgb(16, 16, 6))).length);
+            assertEquals(RGB.width(), fx.embed(Image.fromBufferedImage(RandomImages.rgb(16, 16, 6))).length);
         }
 
         try (FeatureExtractor fx = FeatureExtractor.open(model)) {
@@ -292,7 +275,7 @@ class FeatureExtractorTest {
         Path external = tmp.resolve("ext.onnx");
         OnnxExporter.export(checkpoint, external,
                 OnnxExporter.Options.defaults().withExternalData(OnnxWriter.ExternalData.ALWAYS));
-        Image image = Image.fromBufferedImage(randomRgb(16, 16, 7));
+        Image image = Image.fromBufferedImage(RandomImages.rgb(16, 16, 7));
         try (FeatureExtractor a = FeatureExtractor.open(model); FeatureExtractor b = FeatureExtractor.open(external)) {
             assertArrayEquals(a.embed(image), b.embed(image), 0f);
         }

@@ -37,8 +37,9 @@ public record ServeOptions(String host, int port, int maxBatch, Duration maxWait
      *
      * @param read  from a request's first byte to its last: a request still incomplete then (a partial body,
      *              a client trickling bytes) answers 408 and its connection is closed
-     * @param idle  a connection on which nothing arrives for this long is closed (keep-alive between requests,
-     *              stalled clients)
+     * @param idle  a connection with no request in progress for this long is closed (keep-alive between
+     *              requests, stalled clients, a request head never completed); a request waiting for its
+     *              batch or answer is not idle
      * @param drain after SIGTERM or {@link EmbeddingServer#close()}, how long readiness answers 503 and new
      *              work answers 503 with {@code Connection: close} before the listener closes, so that a load
      *              balancer notices; accepted requests finish in any case
@@ -101,6 +102,9 @@ public record ServeOptions(String host, int port, int maxBatch, Duration maxWait
         positive("--decode-threads", decodeThreads);
         positive("--max-body-bytes", maxBodyBytes);
         positive("--max-pixels", maxPixels);
+        if (maxWait == null || retryAfter == null || shutdownGrace == null) {
+            throw new IllegalArgumentException("serve: max wait, retry-after and shutdown grace must be set");
+        }
         if (maxWait.isNegative()) {
             throw new IllegalArgumentException("serve --max-wait-ms " + maxWait.toMillis() + ": must not be negative");
         }
@@ -128,82 +132,273 @@ public record ServeOptions(String host, int port, int maxBatch, Duration maxWait
                 Duration.ofSeconds(1), Duration.ofSeconds(30), Timeouts.defaults(), DecodeBudget.defaults(), false);
     }
 
-    /** These options bound to {@code h}. */
+    /** A builder starting from {@link #defaults()}. */
+    public static Builder builder() {
+        return defaults().toBuilder();
+    }
+
+    /** A builder starting from these options. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.host = host;
+        b.port = port;
+        b.maxBatch = maxBatch;
+        b.maxWait = maxWait;
+        b.queue = queue;
+        b.workers = workers;
+        b.decodeThreads = decodeThreads;
+        b.maxBodyBytes = maxBodyBytes;
+        b.maxPixels = maxPixels;
+        b.retryAfter = retryAfter;
+        b.shutdownGrace = shutdownGrace;
+        b.timeouts = timeouts;
+        b.decodeBudget = decodeBudget;
+        b.describeFully = describeFully;
+        return b;
+    }
+
+    /** Builds {@link ServeOptions}; {@link #build()} checks every value. */
+    public static final class Builder {
+        private String host;
+        private int port;
+        private int maxBatch;
+        private Duration maxWait;
+        private int queue;
+        private int workers;
+        private int decodeThreads;
+        private long maxBodyBytes;
+        private long maxPixels;
+        private Duration retryAfter;
+        private Duration shutdownGrace;
+        private Timeouts timeouts;
+        private DecodeBudget decodeBudget;
+        private boolean describeFully;
+
+        private Builder() {
+        }
+
+        /** Sets the address to bind. */
+        public Builder host(String h) {
+            this.host = h;
+            return this;
+        }
+
+        /** Sets the TCP port (0: any free port, which {@link EmbeddingServer#port()} reports). */
+        public Builder port(int p) {
+            this.port = p;
+            return this;
+        }
+
+        /** Sets most images per model run. */
+        public Builder maxBatch(int n) {
+            this.maxBatch = n;
+            return this;
+        }
+
+        /** Sets how long a batch waits for more images after its first. */
+        public Builder maxWait(Duration d) {
+            this.maxWait = d;
+            return this;
+        }
+
+        /** Sets most images waiting for a batch at once. */
+        public Builder queue(int n) {
+            this.queue = n;
+            return this;
+        }
+
+        /** Sets batch worker threads per served feature. */
+        public Builder workers(int n) {
+            this.workers = n;
+            return this;
+        }
+
+        /** Sets threads decoding small requests. */
+        public Builder decodeThreads(int n) {
+            this.decodeThreads = n;
+            return this;
+        }
+
+        /** Sets the largest request body. */
+        public Builder maxBodyBytes(long n) {
+            this.maxBodyBytes = n;
+            return this;
+        }
+
+        /** Sets the most pixels one image header may declare. */
+        public Builder maxPixels(long n) {
+            this.maxPixels = n;
+            return this;
+        }
+
+        /** Sets the {@code Retry-After} a 429 or 503 suggests. */
+        public Builder retryAfter(Duration d) {
+            this.retryAfter = d;
+            return this;
+        }
+
+        /** Sets how long shutdown waits for accepted requests. */
+        public Builder shutdownGrace(Duration d) {
+            this.shutdownGrace = d;
+            return this;
+        }
+
+        /** Sets read, idle and drain times. */
+        public Builder timeouts(Timeouts t) {
+            this.timeouts = t;
+            return this;
+        }
+
+        /** Sets what decoding may cost. */
+        public Builder decodeBudget(DecodeBudget b) {
+            this.decodeBudget = b;
+            return this;
+        }
+
+        /** Sets whether {@code GET /v1/model} shows everything. */
+        public Builder describeFully(boolean on) {
+            this.describeFully = on;
+            return this;
+        }
+
+        /**
+         * The options.
+         *
+         * @throws IllegalArgumentException naming the option whose value cannot be used
+         */
+        public ServeOptions build() {
+            return new ServeOptions(host, port, maxBatch, maxWait, queue, workers, decodeThreads, maxBodyBytes, maxPixels, retryAfter, shutdownGrace, timeouts, decodeBudget, describeFully);
+        }
+    }
+
+    /**
+     * These options with host {@code h}.
+     *
+     * @deprecated use {@link #toBuilder()}{@code .host(...).build()} or {@link #builder()}
+     */
+    @Deprecated
     public ServeOptions withHost(String h) {
-        return new ServeOptions(h, port, maxBatch, maxWait, queue, workers, decodeThreads, maxBodyBytes, maxPixels,
-                retryAfter, shutdownGrace, timeouts, decodeBudget, describeFully);
+        return toBuilder().host(h).build();
     }
 
-    /** These options on port {@code p} (0: any free port). */
+    /**
+     * These options with port {@code p}.
+     *
+     * @deprecated use {@link #toBuilder()}{@code .port(...).build()} or {@link #builder()}
+     */
+    @Deprecated
     public ServeOptions withPort(int p) {
-        return new ServeOptions(host, p, maxBatch, maxWait, queue, workers, decodeThreads, maxBodyBytes, maxPixels,
-                retryAfter, shutdownGrace, timeouts, decodeBudget, describeFully);
+        return toBuilder().port(p).build();
     }
 
-    /** These options with batches of at most {@code n} images. */
+    /**
+     * These options with maxBatch {@code n}.
+     *
+     * @deprecated use {@link #toBuilder()}{@code .maxBatch(...).build()} or {@link #builder()}
+     */
+    @Deprecated
     public ServeOptions withMaxBatch(int n) {
-        return new ServeOptions(host, port, n, maxWait, queue, workers, decodeThreads, maxBodyBytes, maxPixels,
-                retryAfter, shutdownGrace, timeouts, decodeBudget, describeFully);
+        return toBuilder().maxBatch(n).build();
     }
 
-    /** These options with a batch waiting at most {@code d} for more images. */
+    /**
+     * These options with maxWait {@code d}.
+     *
+     * @deprecated use {@link #toBuilder()}{@code .maxWait(...).build()} or {@link #builder()}
+     */
+    @Deprecated
     public ServeOptions withMaxWait(Duration d) {
-        return new ServeOptions(host, port, maxBatch, d, queue, workers, decodeThreads, maxBodyBytes, maxPixels,
-                retryAfter, shutdownGrace, timeouts, decodeBudget, describeFully);
+        return toBuilder().maxWait(d).build();
     }
 
-    /** These options with at most {@code n} images waiting. */
+    /**
+     * These options with queue {@code n}.
+     *
+     * @deprecated use {@link #toBuilder()}{@code .queue(...).build()} or {@link #builder()}
+     */
+    @Deprecated
     public ServeOptions withQueue(int n) {
-        return new ServeOptions(host, port, maxBatch, maxWait, n, workers, decodeThreads, maxBodyBytes, maxPixels,
-                retryAfter, shutdownGrace, timeouts, decodeBudget, describeFully);
+        return toBuilder().queue(n).build();
     }
 
-    /** These options with {@code n} batch workers per feature. */
+    /**
+     * These options with workers {@code n}.
+     *
+     * @deprecated use {@link #toBuilder()}{@code .workers(...).build()} or {@link #builder()}
+     */
+    @Deprecated
     public ServeOptions withWorkers(int n) {
-        return new ServeOptions(host, port, maxBatch, maxWait, queue, n, decodeThreads, maxBodyBytes, maxPixels,
-                retryAfter, shutdownGrace, timeouts, decodeBudget, describeFully);
+        return toBuilder().workers(n).build();
     }
 
-    /** These options with {@code n} threads decoding small requests. */
+    /**
+     * These options with decodeThreads {@code n}.
+     *
+     * @deprecated use {@link #toBuilder()}{@code .decodeThreads(...).build()} or {@link #builder()}
+     */
+    @Deprecated
     public ServeOptions withDecodeThreads(int n) {
-        return new ServeOptions(host, port, maxBatch, maxWait, queue, workers, n, maxBodyBytes, maxPixels,
-                retryAfter, shutdownGrace, timeouts, decodeBudget, describeFully);
+        return toBuilder().decodeThreads(n).build();
     }
 
-    /** These options with bodies of at most {@code n} bytes. */
+    /**
+     * These options with maxBodyBytes {@code n}.
+     *
+     * @deprecated use {@link #toBuilder()}{@code .maxBodyBytes(...).build()} or {@link #builder()}
+     */
+    @Deprecated
     public ServeOptions withMaxBodyBytes(long n) {
-        return new ServeOptions(host, port, maxBatch, maxWait, queue, workers, decodeThreads, n, maxPixels,
-                retryAfter, shutdownGrace, timeouts, decodeBudget, describeFully);
+        return toBuilder().maxBodyBytes(n).build();
     }
 
-    /** These options with images declaring at most {@code n} pixels. */
+    /**
+     * These options with maxPixels {@code n}.
+     *
+     * @deprecated use {@link #toBuilder()}{@code .maxPixels(...).build()} or {@link #builder()}
+     */
+    @Deprecated
     public ServeOptions withMaxPixels(long n) {
-        return new ServeOptions(host, port, maxBatch, maxWait, queue, workers, decodeThreads, maxBodyBytes, n,
-                retryAfter, shutdownGrace, timeouts, decodeBudget, describeFully);
+        return toBuilder().maxPixels(n).build();
     }
 
-    /** These options with shutdown waiting at most {@code d} for accepted requests. */
+    /**
+     * These options with shutdownGrace {@code d}.
+     *
+     * @deprecated use {@link #toBuilder()}{@code .shutdownGrace(...).build()} or {@link #builder()}
+     */
+    @Deprecated
     public ServeOptions withShutdownGrace(Duration d) {
-        return new ServeOptions(host, port, maxBatch, maxWait, queue, workers, decodeThreads, maxBodyBytes, maxPixels,
-                retryAfter, d, timeouts, decodeBudget, describeFully);
+        return toBuilder().shutdownGrace(d).build();
     }
 
-    /** These options with timeouts {@code t}. */
+    /**
+     * These options with timeouts {@code t}.
+     *
+     * @deprecated use {@link #toBuilder()}{@code .timeouts(...).build()} or {@link #builder()}
+     */
+    @Deprecated
     public ServeOptions withTimeouts(Timeouts t) {
-        return new ServeOptions(host, port, maxBatch, maxWait, queue, workers, decodeThreads, maxBodyBytes, maxPixels,
-                retryAfter, shutdownGrace, t, decodeBudget, describeFully);
+        return toBuilder().timeouts(t).build();
     }
 
-    /** These options with decode budget {@code b}. */
+    /**
+     * These options with decodeBudget {@code b}.
+     *
+     * @deprecated use {@link #toBuilder()}{@code .decodeBudget(...).build()} or {@link #builder()}
+     */
+    @Deprecated
     public ServeOptions withDecodeBudget(DecodeBudget b) {
-        return new ServeOptions(host, port, maxBatch, maxWait, queue, workers, decodeThreads, maxBodyBytes, maxPixels,
-                retryAfter, shutdownGrace, timeouts, b, describeFully);
+        return toBuilder().decodeBudget(b).build();
     }
 
-    /** These options with {@code GET /v1/model} showing everything ({@code true}) or what clients need. */
+    /**
+     * These options with describeFully {@code on}.
+     *
+     * @deprecated use {@link #toBuilder()}{@code .describeFully(...).build()} or {@link #builder()}
+     */
+    @Deprecated
     public ServeOptions withDescribeFully(boolean on) {
-        return new ServeOptions(host, port, maxBatch, maxWait, queue, workers, decodeThreads, maxBodyBytes, maxPixels,
-                retryAfter, shutdownGrace, timeouts, decodeBudget, on);
+        return toBuilder().describeFully(on).build();
     }
 
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmg]i?b?|b)?", Pattern.CASE_INSENSITIVE);

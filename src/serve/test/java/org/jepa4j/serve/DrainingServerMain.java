@@ -44,10 +44,10 @@ public final class DrainingServerMain {
                 stats.close();
             }
         };
-        ServeOptions options = ServeOptions.defaults().withPort(0).withDecodeThreads(2).withMaxBatch(1)
-                .withMaxWait(Duration.ZERO)
-                .withTimeouts(new ServeOptions.Timeouts(Duration.ofSeconds(30), Duration.ofSeconds(60),
-                        Duration.ofMillis(1500)));
+        ServeOptions options = ServeOptions.builder().port(0).decodeThreads(2).maxBatch(1)
+                .maxWait(Duration.ZERO)
+                .timeouts(new ServeOptions.Timeouts(Duration.ofSeconds(30), Duration.ofSeconds(60),
+                        Duration.ofMillis(1500))).build();
         EmbeddingServer server = EmbeddingServer.start(List.of(slow), options);
         System.out.println("PORT " + server.port());
         System.out.flush();

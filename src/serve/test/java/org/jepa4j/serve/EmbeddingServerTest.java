@@ -41,7 +41,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class EmbeddingServerTest {
 
     private static ServeOptions options() {
-        return ServeOptions.defaults().withPort(0).withDecodeThreads(2).withShutdownGrace(Duration.ofSeconds(30));
+        return ServeOptions.builder().port(0).decodeThreads(2).shutdownGrace(Duration.ofSeconds(30)).build();
     }
 
     /** What the model returns for these bytes, computed without the server. */
@@ -56,7 +56,7 @@ class EmbeddingServerTest {
     @Test
     void concurrentClientsReceiveExactlyTheModelsVectors() throws Exception {
         PixelStatsEmbedder model = new PixelStatsEmbedder();
-        try (EmbeddingServer s = EmbeddingServer.start(List.of(model), options().withMaxWait(Duration.ofMillis(2)))) {
+        try (EmbeddingServer s = EmbeddingServer.start(List.of(model), options().toBuilder().maxWait(Duration.ofMillis(2)).build())) {
             ExecutorService clients = Executors.newFixedThreadPool(8);
             List<Future<Integer>> done = new ArrayList<>();
             for (int t = 0; t < 8; t++) {
@@ -109,7 +109,7 @@ class EmbeddingServerTest {
     @Test
     void concurrentRequestsShareBatchesWithin50ms() throws Exception {
         PixelStatsEmbedder model = new PixelStatsEmbedder();
-        try (EmbeddingServer s = EmbeddingServer.start(List.of(model), options().withMaxWait(Duration.ofMillis(50)))) {
+        try (EmbeddingServer s = EmbeddingServer.start(List.of(model), options().toBuilder().maxWait(Duration.ofMillis(50)).build())) {
             ExecutorService clients = Executors.newFixedThreadPool(8);
             CyclicBarrier start = new CyclicBarrier(8);
             List<Future<?>> done = new ArrayList<>();
@@ -143,7 +143,7 @@ class EmbeddingServerTest {
     void fullQueueAnswers429WithRetryAfterAndEveryAcceptedRequestCompletes() throws Exception {
         CountDownLatch gate = new CountDownLatch(1);
         PixelStatsEmbedder model = new PixelStatsEmbedder("pooled", gate);
-        ServeOptions o = options().withMaxBatch(1).withMaxWait(Duration.ZERO).withQueue(4);
+        ServeOptions o = options().toBuilder().maxBatch(1).maxWait(Duration.ZERO).queue(4).build();
         try (EmbeddingServer s = EmbeddingServer.start(List.of(model), o)) {
             List<byte[]> images = new ArrayList<>();
             List<CompletableFuture<HttpResponse<String>>> accepted = new ArrayList<>();
@@ -242,7 +242,7 @@ class EmbeddingServerTest {
     @Test
     void hugeDeclaredImageIsRefusedFromItsHeaderBeforeDecoding() throws Exception {
         PixelStatsEmbedder model = new PixelStatsEmbedder();
-        try (EmbeddingServer s = EmbeddingServer.start(List.of(model), options().withMaxPixels(1_000_000))) {
+        try (EmbeddingServer s = EmbeddingServer.start(List.of(model), options().toBuilder().maxPixels(1_000_000).build())) {
             // header only, no pixel data: decoding it would fail (400), so a 413 came from the header
             HttpResponse<String> small = post(embeddings(s), "image/png", TestImages.pngHeaderOnly(16, 16));
             assertEquals(400, small.statusCode(), "a header-only PNG does not decode: " + small.body());
@@ -267,7 +267,7 @@ class EmbeddingServerTest {
     @Test
     void bodyLargerThanTheLimitAnswers413() throws Exception {
         PixelStatsEmbedder model = new PixelStatsEmbedder();
-        try (EmbeddingServer s = EmbeddingServer.start(List.of(model), options().withMaxBodyBytes(4096))) {
+        try (EmbeddingServer s = EmbeddingServer.start(List.of(model), options().toBuilder().maxBodyBytes(4096).build())) {
             byte[] big = TestImages.random(3, 64, 64, "bmp"); // 12 KiB of uncompressed pixels
             assertTrue(big.length > 4096);
             HttpResponse<String> r = post(embeddings(s), "image/bmp", big);
@@ -328,7 +328,7 @@ class EmbeddingServerTest {
     void gracefulShutdownFinishesInFlightRequestsThenClosesTheModel() throws Exception {
         CountDownLatch gate = new CountDownLatch(1);
         PixelStatsEmbedder model = new PixelStatsEmbedder("pooled", gate);
-        EmbeddingServer s = EmbeddingServer.start(List.of(model), options().withMaxBatch(2).withMaxWait(Duration.ZERO));
+        EmbeddingServer s = EmbeddingServer.start(List.of(model), options().toBuilder().maxBatch(2).maxWait(Duration.ZERO).build());
         String url = embeddings(s);
         assertEquals(200, get(s.baseUrl() + "/readyz").statusCode());
         List<byte[]> images = new ArrayList<>();
@@ -369,7 +369,7 @@ class EmbeddingServerTest {
 
     @Test
     void modelHealthAndReadinessEndpointsDescribeTheServer() throws Exception {
-        try (EmbeddingServer s = EmbeddingServer.start(List.of(new PixelStatsEmbedder()), options().withQueue(77))) {
+        try (EmbeddingServer s = EmbeddingServer.start(List.of(new PixelStatsEmbedder()), options().toBuilder().queue(77).build())) {
             JsonNode m = json(get(s.baseUrl() + "/v1/model"));
             assertEquals("pixel-stats@test", m.get("model").asText());
             assertEquals(PixelStatsEmbedder.DIMENSION, m.get("dimension").asInt());

@@ -101,7 +101,7 @@ class OnnxServingTest {
 
     @Test
     void concurrentClientsGetTheLibrarysVectorsForTheSameBytes() throws Exception {
-        ServeOptions so = ServeOptions.defaults().withPort(0).withDecodeThreads(2).withMaxWait(Duration.ofMillis(5));
+        ServeOptions so = ServeOptions.builder().port(0).decodeThreads(2).maxWait(Duration.ofMillis(5)).build();
         List<OnnxEmbedder> embedders = OnnxEmbedder.open(model, List.of(FeatureKind.POOLED, FeatureKind.POOLED_LAST4),
                 ExtractorOptions.defaults().withIntraOpThreads(1));
         try (EmbeddingServer s = EmbeddingServer.start(embedders, so)) {
@@ -155,8 +155,8 @@ class OnnxServingTest {
 
     @Test
     void sixtyFourConcurrentRequestsMixingEightImagesEachAnswerTheLoneEmbedBitForBit() throws Exception {
-        ServeOptions so = ServeOptions.defaults().withPort(0).withDecodeThreads(2).withMaxWait(Duration.ofMillis(3))
-                .withMaxBatch(16);
+        ServeOptions so = ServeOptions.builder().port(0).decodeThreads(2).maxWait(Duration.ofMillis(3))
+                .maxBatch(16).build();
         List<byte[]> images = new ArrayList<>();
         List<float[]> lone = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
@@ -201,7 +201,7 @@ class OnnxServingTest {
                 OnnxExporter.Options.defaults());
         List<OnnxEmbedder> embedders = OnnxEmbedder.open(huge, List.of(FeatureKind.POOLED),
                 ExtractorOptions.defaults().withIntraOpThreads(1));
-        try (EmbeddingServer s = EmbeddingServer.start(embedders, ServeOptions.defaults().withPort(0))) {
+        try (EmbeddingServer s = EmbeddingServer.start(embedders, ServeOptions.builder().port(0).build())) {
             HttpResponse<String> r = post(s.baseUrl() + "/v1/embeddings", "image/png", TestImages.random(3, 16, 16, "png"));
             assertEquals(500, r.statusCode(), r.body());
             JsonNode err = json(r).get("error");

@@ -39,7 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ServerLimitsTest {
 
     private static ServeOptions options() {
-        return ServeOptions.defaults().withPort(0).withDecodeThreads(2);
+        return ServeOptions.builder().port(0).decodeThreads(2).build();
     }
 
     private static String embeddings(EmbeddingServer s) {
@@ -49,8 +49,8 @@ class ServerLimitsTest {
     // ---- read and idle timeouts
 
     private static ServeOptions shortTimeouts() {
-        return options().withTimeouts(new ServeOptions.Timeouts(Duration.ofMillis(300), Duration.ofMillis(400),
-                Duration.ZERO));
+        return options().toBuilder().timeouts(new ServeOptions.Timeouts(Duration.ofMillis(300), Duration.ofMillis(400),
+                Duration.ZERO)).build();
     }
 
     /** Reads until the server closes the connection (or resets it); what arrived before. */
@@ -180,7 +180,7 @@ class ServerLimitsTest {
     @Test
     void aRequestDeclaringMorePixelsThanItsBudgetIsRefusedBeforeDecoding() throws Exception {
         SlowLargeImages model = new SlowLargeImages();
-        ServeOptions o = options().withDecodeBudget(new ServeOptions.DecodeBudget(6_000, 2_500, 1, 1));
+        ServeOptions o = options().toBuilder().decodeBudget(new ServeOptions.DecodeBudget(6_000, 2_500, 1, 1)).build();
         try (EmbeddingServer s = EmbeddingServer.start(List.of(model), o)) {
             List<byte[]> three = List.of(TestImages.random(1, 90, 30, "png"), TestImages.random(2, 90, 30, "png"),
                     TestImages.random(3, 90, 30, "png"));
@@ -200,8 +200,8 @@ class ServerLimitsTest {
     void largeImagesDecodeOnTheirOwnBoundedPoolAndCannotStarveSmallRequests() throws Exception {
         SlowLargeImages model = new SlowLargeImages();
         // one thread decodes small requests; requests over 2500 pixels get one thread and one waiting place
-        ServeOptions o = options().withDecodeThreads(1)
-                .withDecodeBudget(new ServeOptions.DecodeBudget(1_000_000, 2_500, 1, 1));
+        ServeOptions o = options().toBuilder().decodeThreads(1)
+                .decodeBudget(new ServeOptions.DecodeBudget(1_000_000, 2_500, 1, 1)).build();
         try (EmbeddingServer s = EmbeddingServer.start(List.of(model), o)) {
             String url = embeddings(s);
             List<CompletableFuture<HttpResponse<String>>> large = new ArrayList<>();
@@ -300,7 +300,7 @@ class ServerLimitsTest {
             assertEquals("16", m.get("metadata").get("jepa4j.image_size").asText());
         }
         try (EmbeddingServer s = EmbeddingServer.start(List.of(new PixelStatsEmbedder()),
-                options().withDescribeFully(true))) {
+                options().toBuilder().describeFully(true).build())) {
             JsonNode meta = json(get(s.baseUrl() + "/v1/model")).get("metadata");
             assertEquals(PixelStatsEmbedder.METADATA.size(), meta.size(), meta.toString());
             assertEquals("/secret/runs/demo", meta.get("jepa4j.run").asText());

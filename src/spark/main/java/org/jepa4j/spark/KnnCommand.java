@@ -2,8 +2,9 @@ package org.jepa4j.spark;
 
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
-import org.jepa4j.eval.Knn;
-import org.jepa4j.eval.LinearProbe;
+import org.jepa4j.eval.InnerProductSearch;
+import org.jepa4j.metrics.Knn;
+import org.jepa4j.metrics.LinearProbe;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -99,7 +100,8 @@ public final class KnnCommand implements Callable<Integer> {
             List<String> classes = List.copyOf(names);
             int[] ya = a.indices(classes);
             int[] yb = b.indices(classes);
-            double knn = Knn.evaluate(a.features(), ya, b.features(), yb, k, temperature);
+            double knn = Knn.evaluate(a.features(), ya, b.features(), yb, k, temperature,
+                    InnerProductSearch.FACTORY);
             Double probeTop1 = probe ? LinearProbe.run(a.features(), ya, b.features(), yb,
                     LinearProbe.Options.defaults().withEpochs(epochs)).testTop1() : null;
             return new Result(knn, probeTop1, a.features().length, b.features().length, classes);

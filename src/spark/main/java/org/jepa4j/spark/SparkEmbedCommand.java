@@ -126,6 +126,9 @@ public final class SparkEmbedCommand implements Callable<Integer> {
 
     /** Validates every argument and the model, lists the input, checks the output: nothing starts or is written. */
     private Plan plan() throws IOException {
+        if (master != null) {
+            SparkMaster.check(master);
+        }
         if (batch < 1) {
             throw new IllegalArgumentException("--batch " + batch + ": expected a positive number of images");
         }

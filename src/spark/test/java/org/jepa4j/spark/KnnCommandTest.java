@@ -4,9 +4,11 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.jepa4j.eval.Knn;
+import org.jepa4j.eval.InnerProductSearch;
+import org.jepa4j.metrics.Knn;
 import org.jepa4j.tensor.Npy;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -119,8 +121,10 @@ class KnnCommandTest {
     }
 
     @Test
+    @Tag("slow") // three Spark reads and probes
     void parquetJsonAndNpyEmbeddingsGiveTheAccuracyOfKnnOnTheSameVectors() {
-        double expected = Knn.evaluate(trainX, trainY, testX, testY, Knn.DEFAULT_K, Knn.DEFAULT_TEMPERATURE);
+        double expected = Knn.evaluate(trainX, trainY, testX, testY, Knn.DEFAULT_K, Knn.DEFAULT_TEMPERATURE,
+                InnerProductSearch.FACTORY);
         assertTrue(expected > 0.4 && expected < 1, "a task that is neither trivial nor hopeless: " + expected);
         String line = String.format(java.util.Locale.ROOT, "| kNN (k 20, T 0.07) | %.4f |", expected);
         Run json = run("--train", dir.resolve("train").toString(), "--test", dir.resolve("test-json").toString(), "--probe",

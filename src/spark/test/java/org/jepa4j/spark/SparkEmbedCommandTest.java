@@ -6,6 +6,7 @@ import org.apache.spark.sql.SparkSession;
 import org.jepa4j.infer.FeatureExtractor;
 import org.jepa4j.onnx.OnnxWriter;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -59,6 +60,7 @@ class SparkEmbedCommandTest {
     }
 
     @Test
+    @Tag("slow") // several Spark jobs in a row
     void writesEveryImageWithLabelsFailuresAndCountsThenRefusesOrReplacesAnExistingOutput() throws Exception {
         Path parquet = dir.resolve("out-parquet");
         Run a = run(args(data.model(), data.root().toString(), parquet, "--images-per-partition", "100"));
@@ -217,6 +219,44 @@ class SparkEmbedCommandTest {
             }
         } finally {
             spark.stop();
+        }
+    }
+
+    @Test
+    void aMalformedOrUnreachableMasterIsRefusedInOneLineBeforeAnyJobOrFile() throws Exception {
+        int closed;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closed = s.getLocalPort(); // nothing listens there once closed
+        }
+        List<String[]> cases = List.of(
+                new String[] {"spark://", "is not HOST:PORT"},
+                new String[] {"spark://127.0.0.1", "is not HOST:PORT"},
+                new String[] {"spark://127.0.0.1:99999", "is not HOST:PORT"},
+                new String[] {"spark://127.0.0.1:7077,", "is not HOST:PORT"},
+                new String[] {"local[0]", "not a master Spark accepts"},
+                new String[] {"local[x]", "not a master Spark accepts"},
+                new String[] {"http://127.0.0.1:7077", "not a master Spark accepts"},
+                new String[] {"k8s://", "needs the API server's URL"},
+                new String[] {"spark://127.0.0.1:" + closed, "no Spark master answers (127.0.0.1:" + closed + " refused"},
+                new String[] {"spark://no-such-host.invalid:7077", "is an unknown host"});
+        int i = 0;
+        for (String[] c : cases) {
+            Path out = dir.resolve("out-master-" + i++);
+            List<String> a = new ArrayList<>(List.of(args(data.model(), data.root().toString(), out)));
+            a.set(a.indexOf("local[2]"), c[0]);
+            Run r = run(a.toArray(String[]::new));
+            assertEquals(2, r.code(), c[0] + ": " + r.err());
+            assertEquals(1, r.errorLines().size(), c[0] + ": " + r.err());
+            assertTrue(r.errorLines().get(0).contains("--master") && r.errorLines().get(0).contains(c[1]),
+                    c[0] + ": " + r.err());
+            assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
+            assertFalse(Files.exists(out), c[0] + ": nothing written");
+        }
+        try (java.net.ServerSocket live = new java.net.ServerSocket(0)) {
+            SparkMaster.check("spark://127.0.0.1:" + closed + ",127.0.0.1:" + live.getLocalPort()); // a standby answers
+        }
+        for (String ok : List.of("local", "local[*]", "local[4]", "local[2,3]", "yarn", "k8s://https://10.0.0.1:443")) {
+            SparkMaster.check(ok);
         }
     }
 

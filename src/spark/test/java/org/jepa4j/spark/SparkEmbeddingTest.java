@@ -9,6 +9,7 @@ import org.jepa4j.infer.FeatureKind;
 import org.jepa4j.onnx.OnnxWriter;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -122,6 +123,7 @@ class SparkEmbeddingTest {
     }
 
     @Test
+    @Tag("slow") // waits on live Spark tasks
     void liveCountsAddRunningTasksPartialCountsToFinishedOnesUntilTheyEnd() {
         EmbedCounters counters = EmbedCounters.register(spark.sparkContext());
         SparkEmbedding.embed(spark, binaryFiles(), options(), counters).count();

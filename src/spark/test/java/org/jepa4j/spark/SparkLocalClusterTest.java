@@ -6,6 +6,7 @@ import org.apache.spark.sql.SparkSession;
 import org.jepa4j.infer.FeatureExtractor;
 import org.jepa4j.onnx.OnnxWriter;
 import org.jepa4j.testing.Required;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,6 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * as on a real cluster, while {@code local[N]} hides it). The model has an external-data file,
  * which must travel with it. Runs in a child JVM, since SPARK_HOME is an environment variable.
  */
+@Tag("slow") // a Spark local-cluster with separate executor JVMs
 class SparkLocalClusterTest {
     @TempDir
     Path dir;

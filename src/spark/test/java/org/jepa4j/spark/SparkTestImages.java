@@ -1,13 +1,13 @@
 package org.jepa4j.spark;
 
 import org.jepa4j.export.OnnxExporter;
-import org.jepa4j.export.TestModels;
 import org.jepa4j.model.EncoderSpec;
 import org.jepa4j.onnx.OnnxWriter;
 import org.jepa4j.testing.CraftedImages;
+import org.jepa4j.testkit.ExportedEncoders;
+import org.jepa4j.testkit.RandomImages;
+import org.jepa4j.testkit.TinyEncoders;
 
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
-import javax.imageio.ImageIO;
 
 /**
  * Generated test data: a tiny exported encoder and an ImageFolder tree of PNGs in class folders,
@@ -29,14 +28,13 @@ import javax.imageio.ImageIO;
  * @param unreadable every unreadable file's path to a word its error must contain
  */
 record SparkTestImages(Path model, Path root, Map<Path, String> labels, Map<Path, String> unreadable) {
-    static final EncoderSpec SPEC = new EncoderSpec(16, 4, 3, 32, 2, 2, 128);
+    static final EncoderSpec SPEC = TinyEncoders.RGB;
     static final List<String> CLASSES = List.of("boot", "coat", "shirt");
 
     /** Writes the encoder (inline or with external data) and {@code perClass} images per class under {@code dir}. */
     static SparkTestImages write(Path dir, int perClass, OnnxWriter.ExternalData external) throws IOException {
-        Path model = dir.resolve("encoder.onnx");
-        OnnxExporter.export(TestModels.writeCheckpoint(dir.resolve("c.safetensors"), SPEC, 5), model,
-                OnnxExporter.Options.defaults().withExternalData(external));
+        Path model = ExportedEncoders.export(dir.resolve("c.safetensors"), dir.resolve("encoder.onnx"), SPEC, 5,
+                OnnxExporter.Options.defaults().withExternalData(external)).model();
         Path root = dir.resolve("images");
         Map<Path, String> labels = new TreeMap<>();
         Random r = new Random(11);
@@ -48,7 +46,7 @@ record SparkTestImages(Path model, Path root, Map<Path, String> labels, Map<Path
                 Path f = folder.resolve(String.format("%s_%04d.png", c, i));
                 int w = 12 + r.nextInt(12);
                 int h = 12 + r.nextInt(12);
-                Files.write(f, png(randomRgb(w, h, r)));
+                Files.write(f, RandomImages.png(RandomImages.rgb(w, h, r)));
                 labels.put(f, c);
             }
         }
@@ -59,7 +57,7 @@ record SparkTestImages(Path model, Path root, Map<Path, String> labels, Map<Path
         Path empty = root.resolve("boot").resolve("empty.png");
         Files.write(empty, new byte[0]);
         bad.put(empty, "empty");
-        byte[] good = png(randomRgb(16, 16, r));
+        byte[] good = RandomImages.png(RandomImages.rgb(16, 16, r));
         Path truncated = root.resolve("shirt").resolve("truncated.png");
         Files.write(truncated, java.util.Arrays.copyOf(good, 40));
         bad.put(truncated, "not a decodable image");
@@ -76,22 +74,6 @@ record SparkTestImages(Path model, Path root, Map<Path, String> labels, Map<Path
         List<Path> all = new ArrayList<>(labels.keySet());
         all.addAll(unreadable.keySet());
         return all;
-    }
-
-    static BufferedImage randomRgb(int w, int h, Random r) {
-        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                img.setRGB(x, y, r.nextInt(1 << 24));
-            }
-        }
-        return img;
-    }
-
-    static byte[] png(BufferedImage img) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ImageIO.write(img, "png", out);
-        return out.toByteArray();
     }
 
     /** Spark's path string of a local file ({@code file:/...}). */

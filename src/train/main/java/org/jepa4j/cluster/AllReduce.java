@@ -41,13 +41,23 @@ public record AllReduce(int groupSize, double timeoutSeconds, String hint) {
     }
 
     /** The sum over every task of {@code input}, under the instance key fed at run time. */
-    @SuppressWarnings("unchecked")
     public Operand<TFloat32> sum(Ops tf, Operand<TFloat32> input, Operand<TInt32> instanceKey, String name) {
+        return sum(tf, input, tf.constant(GROUP_KEY), instanceKey, name);
+    }
+
+    /** The sum over every task of {@code input} in collective group {@code groupKey} (a graph of its own: another group). */
+    public Operand<TFloat32> sum(Ops tf, Operand<TFloat32> input, int groupKey, int instanceKey, String name) {
+        return sum(tf, input, tf.constant(groupKey), tf.constant(instanceKey), name);
+    }
+
+    @SuppressWarnings("unchecked")
+    private Operand<TFloat32> sum(Ops tf, Operand<TFloat32> input, Operand<TInt32> groupKey, Operand<TInt32> instanceKey,
+                                  String name) {
         GraphOperation op = (GraphOperation) tf.scope().env().opBuilder("CollectiveReduceV2",
                         tf.scope().makeOpName(name), tf.scope())
                 .addInput(input.asOutput())
                 .addInput(tf.constant(groupSize).asOutput())
-                .addInput(tf.constant(GROUP_KEY).asOutput())
+                .addInput(groupKey.asOutput())
                 .addInput(instanceKey.asOutput())
                 .addInputList(new Output<?>[0])
                 .setAttr("merge_op", "Add")

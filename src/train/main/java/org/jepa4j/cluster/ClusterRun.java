@@ -5,6 +5,8 @@ import org.jepa4j.config.RunConfig;
 import org.jepa4j.graph.Tensors;
 import org.jepa4j.provenance.Provenance;
 
+import java.util.function.UnaryOperator;
+
 /**
  * The cluster side of one worker of a multi-worker training run: its TensorFlow server, the
  * replication its training graph is built with, the watchdog, and the start-up that makes every
@@ -44,20 +46,48 @@ public record ClusterRun(ClusterSpec cluster, Replication replication, Watchdog 
     }
 
     /**
-     * Waits for every worker and gives each replica rank 0's weights (its initial ones or those of
-     * the checkpoint it resumed), then lets the watchdog treat a task that stops listening as dead.
+     * Waits for every worker, agrees on where the run starts, checks that every worker describes the
+     * same run ({@link RunAgreement}) and gives each replica rank 0's weights and optimizer state (its
+     * initial ones or those of the checkpoint it resumed), then lets the watchdog treat a task that
+     * stops listening as dead. Only rank 0 reads the run folder: the others learn the step from it,
+     * so they need no copy of its checkpoint.
+     *
+     * @param broadcastValues rank 0's few values on every task (the replica's start-up collective)
+     * @param broadcastState  makes every replica's weights and optimizer state rank 0's
+     * @param start       the step this task would start at (rank 0: its checkpoint's; others: ignored)
+     * @param resumedFrom the checkpoint rank 0 resumed, or null (always null on the other ranks)
+     * @param resume      whether this task was asked to resume ({@code --resume})
+     * @param run         what defines this worker's run, given the agreed start step
+     * @param log         where the start-up lines go
+     * @return the step every worker starts at, rank 0's
+     * @throws ClusterConfigException on every worker when the workers disagree on the run
      */
-    public void startReplicas(Runnable broadcastFromRankZero, long start, Checkpoint resumedFrom,
-                              java.util.function.Consumer<String> log) {
+    public StartPoint startReplicas(UnaryOperator<float[]> broadcastValues, Runnable broadcastState, long start,
+                                    Checkpoint resumedFrom, boolean resume,
+                                    java.util.function.LongFunction<RunAgreement.Description> run,
+                                    java.util.function.Consumer<String> log) {
         log.accept("cluster: " + cluster.describe() + "; waiting for every worker (meta.collective_timeout_s "
                 + Math.round(replication.allReduce().timeoutSeconds()) + ")");
-        String change = resumedFrom == null ? null : workerCountChange(resumedFrom, cluster.size());
-        if (change != null) {
-            log.accept(change);
-        }
+        StartPoint mine = resumedFrom == null ? StartPoint.fresh()
+                : new StartPoint(true, start, workersOf(resumedFrom));
+        StartPoint point;
         watchdog.stepStarted(start);
         try {
-            broadcastFromRankZero.run();
+            point = StartPoint.agree(broadcastValues, mine);
+            if (!cluster.isChief() && resume != point.resumed()) {
+                log.accept(point.resumed() ? "the chief resumes its run folder's checkpoint: this worker follows it"
+                        : "the chief starts a new run (its run folder holds no checkpoint to resume): this worker follows it");
+            }
+            String change = point.resumed() && point.checkpointWorkers() != cluster.size()
+                    ? workerCountChange(point.checkpointWorkers(), cluster.size()) : null;
+            if (change != null) {
+                log.accept(change);
+            }
+            RunAgreement.check(replication, run.apply(point.step()));
+            broadcastState.run();
+        } catch (ClusterConfigException e) {
+            watchdog.close(); // every worker stops with this line, none is "unreachable"
+            throw e;
         } catch (RuntimeException e) {
             watchdog.close(); // this failure is reported once, by the exception
             throw ClusterFailureException.of(cluster, start, e);
@@ -67,7 +97,9 @@ public record ClusterRun(ClusterSpec cluster, Replication replication, Watchdog 
         int[] slice = Replication.sliceOf(replication.globalBatch(), cluster.rank(), cluster.size());
         log.accept("cluster: every worker is up; this worker trains images [" + slice[0] + ", " + slice[1]
                 + ") of each global batch of " + replication.globalBatch()
-                + (cluster.isChief() ? "; it writes the run folder" : "; the chief writes the run folder"));
+                + (cluster.isChief() ? "; it writes the run folder" : "; the chief writes the run folder"
+                + (point.resumed() ? " and sent its checkpoint's weights, optimizer state and step" : "")));
+        return point;
     }
 
     /**
@@ -75,7 +107,11 @@ public record ClusterRun(ClusterSpec cluster, Replication replication, Watchdog 
      * or null when the number is the same.
      */
     public static String workerCountChange(Checkpoint checkpoint, int workers) {
-        int before = workersOf(checkpoint);
+        return workerCountChange(workersOf(checkpoint), workers);
+    }
+
+    /** The log line of a run resumed with {@code workers} workers that had {@code before}, or null when equal. */
+    static String workerCountChange(int before, int workers) {
         return before == workers ? null : "resuming with " + workers + " worker" + (workers == 1 ? "" : "s")
                 + " a run that had " + before + ": the global batch is unchanged, so is the run (up to float rounding)";
     }

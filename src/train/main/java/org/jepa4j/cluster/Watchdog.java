@@ -16,7 +16,8 @@ import java.util.function.IntConsumer;
  *
  * <p>Once every task has been seen ({@link #clusterUp}, after the start-up broadcast), a thread
  * connects to every other task's server each {@code probe} interval; a task that refuses
- * {@link #REFUSALS} times in a row is dead. A step that runs longer than the collective timeout
+ * {@link #REFUSALS} times in a row (a refused connection, or none within a second: a dead process
+ * or a cut link) is dead. A step that runs longer than the collective timeout
  * plus {@link #GRACE_SECONDS} is hung. Either way one line naming the unreachable task goes to
  * {@code err} and the process exits with code 1. The last checkpoint stays as it was: checkpoints
  * are written to a temporary file and renamed.
@@ -94,7 +95,8 @@ public final class Watchdog implements AutoCloseable {
                     refused[r] = reachable(cluster.task(r)) ? 0 : refused[r] + 1;
                     if (refused[r] >= REFUSALS) {
                         fail(cluster.task(r).name() + " (" + cluster.task(r).address() + ") is unreachable: its server"
-                                + " refuses connections, so the run cannot go on; restart the cluster with --resume");
+                                + " accepts no connection (refused, or its host did not answer within a second), so the run"
+                                + " cannot go on; restart the cluster with --resume");
                         return;
                     }
                 }

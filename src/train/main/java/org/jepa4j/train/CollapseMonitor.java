@@ -1,6 +1,6 @@
 package org.jepa4j.train;
 
-import org.jepa4j.eval.FeatureStatistics;
+import org.jepa4j.metrics.FeatureStatistics;
 
 /**
  * Representation-collapse monitors computed on pooled target-encoder features {@code [B, D]}

@@ -4,7 +4,7 @@ import org.jepa4j.config.RunConfig;
 import org.jepa4j.data.DatasetResolver;
 import org.jepa4j.data.EvalTransform;
 import org.jepa4j.data.ImageDataset;
-import org.jepa4j.eval.Knn;
+import org.jepa4j.metrics.Knn;
 
 import java.util.function.Function;
 

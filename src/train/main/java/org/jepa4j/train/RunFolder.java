@@ -32,6 +32,9 @@ public final class RunFolder {
 
     private final Path folder;
     private final boolean writes;
+    /** Whether the folder did not exist when this run began (then a run that fails before step 1 removes it). */
+    private final boolean made;
+    private volatile boolean stepsBegan;
 
     /**
      * @param folder the run folder
@@ -40,6 +43,12 @@ public final class RunFolder {
     public RunFolder(Path folder, boolean writes) {
         this.folder = folder;
         this.writes = writes;
+        this.made = !Files.exists(folder, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /** The first step begins: from now on the folder is the run's record, kept whatever happens. */
+    void stepsBegin() {
+        stepsBegan = true;
     }
 
     /** @return the folder */
@@ -95,12 +104,24 @@ public final class RunFolder {
         if (!writes) {
             return work.run();
         }
+        boolean removed = false;
         try (RunFolderLock lock = RunFolderLock.acquire(folder)) {
             if (lock.stalePrevious() != null) {
                 out.println("taking over the lock of an ended run (" + lock.stalePrevious() + ")");
             }
             lock.removeStaleTemporaries(List.of(folder, checkpointFolder(folder)), out);
-            return work.run();
+            try {
+                return work.run();
+            } catch (IOException | RuntimeException | Error e) {
+                // a run that fails before its first step leaves no run folder it made (data that cannot be
+                // opened, workers that disagree); its files go while it holds the lock
+                removed = made && !stepsBegan && UnstartedRunFolder.removeFiles(folder, out);
+                throw e;
+            }
+        } finally {
+            if (removed) {
+                UnstartedRunFolder.removeFoldersIfEmpty(folder);
+            }
         }
     }
 
@@ -117,6 +138,9 @@ public final class RunFolder {
      * @throws IOException              when the checkpoint cannot be read
      */
     public Checkpoint resumeFrom(MetaConfig meta, boolean resume) throws IOException {
+        if (!writes) {
+            return null; // a worker other than the chief gets the chief's start point and state instead
+        }
         Checkpoint found = find(meta, resume);
         if (found == null && Files.exists(latest())) {
             throw new IllegalArgumentException("run folder " + folder + " already holds " + latest().getFileName()
@@ -134,7 +158,7 @@ public final class RunFolder {
      * @throws IOException when the checkpoint cannot be read
      */
     public void checkResumable(MetaConfig meta, boolean resume) throws IOException {
-        if (resume && !Files.isDirectory(folder)) {
+        if (writes && resume && !Files.isDirectory(folder)) {
             find(meta, true);
         }
     }

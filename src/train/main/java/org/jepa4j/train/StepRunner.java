@@ -3,7 +3,9 @@ package org.jepa4j.train;
 import org.jepa4j.checkpoint.Checkpoint;
 import org.jepa4j.cluster.ClusterFailureException;
 import org.jepa4j.cluster.ClusterRun;
+import org.jepa4j.cluster.StartPoint;
 import org.jepa4j.cluster.ClusterSpec;
+import org.jepa4j.cluster.RunAgreement;
 import org.jepa4j.cluster.Watchdog;
 import org.jepa4j.config.RunConfig;
 import org.jepa4j.model.ModelSpec;
@@ -48,12 +50,19 @@ final class StepRunner implements AutoCloseable {
      * Before the first step: every worker waits for the others and takes rank 0's state; a run
      * resumed with another number of workers says so.
      */
-    void startReplicas(TrainingGraph graph, long start, Checkpoint resumedFrom, Progress progress) {
+    StartPoint startReplicas(TrainingGraph graph, long start, Checkpoint resumedFrom, boolean resume, RunPlan plan,
+                             Progress progress) {
         if (clusterRun != null) {
-            clusterRun.startReplicas(graph::broadcastFromRankZero, start, resumedFrom, progress::println);
-        } else if (resumedFrom != null && ClusterRun.workerCountChange(resumedFrom, 1) != null) {
+            // every worker takes the chief's start point, then checks that all describe the same run
+            // (RunAgreement), then takes the chief's state
+            return clusterRun.startReplicas(graph::broadcastFromRankZero, graph::broadcastFromRankZero, start,
+                    resumedFrom, resume, step -> RunAgreement.Description.of(plan.yaml(), plan.trainSet(), step, cluster),
+                    progress::println);
+        }
+        if (resumedFrom != null && ClusterRun.workerCountChange(resumedFrom, 1) != null) {
             progress.println(ClusterRun.workerCountChange(resumedFrom, 1));
         }
+        return resumedFrom == null ? StartPoint.fresh() : new StartPoint(true, start, 1);
     }
 
     /** The run's provenance, with the number of workers of a cluster run. */

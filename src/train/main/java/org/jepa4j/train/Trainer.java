@@ -2,6 +2,7 @@ package org.jepa4j.train;
 
 import org.jepa4j.checkpoint.Checkpoint;
 import org.jepa4j.cluster.ClusterSpec;
+import org.jepa4j.cluster.StartPoint;
 import org.jepa4j.config.ConfigKeys;
 import org.jepa4j.config.MetaConfig;
 import org.jepa4j.config.RunConfig;
@@ -190,8 +191,10 @@ public final class Trainer {
         Progress progress = new Progress(options.out(), options.interactive(), config.logging().logEvery());
         StepRunner runner = StepRunner.start(options.cluster(), config);
         try (TrainingGraph graph = createGraph(runner, plan.spec(), config); runner) {
-            long start = resumeFrom == null ? 0 : restore(graph, resumeFrom, plan.spec(), plan.ipe(), plan.batchSize());
-            runner.startReplicas(graph, start, resumeFrom, progress);
+            long restored = resumeFrom == null ? 0 : restore(graph, resumeFrom, plan.spec(), plan.ipe(), plan.batchSize());
+            // in a cluster the chief's start point (and state) is everyone's: no other worker reads a checkpoint
+            StartPoint point = runner.startReplicas(graph, restored, resumeFrom, options.resume(), plan, progress);
+            long start = point.step();
             // masks of step t are sampleAt(t): resuming needs no replay of the reference's collator
             // counter (§1.2), the loader starts at step `start`
             MaskSampler sampler = MaskSamplers.create(config.mask(), plan.spec().encoder().gridSize(),
@@ -202,12 +205,13 @@ public final class Trainer {
                     .with("matmul_precision", graph.options().precision().label())
                     .with("cpu_flags", CpuFeatures.host().precisionFlags()));
             folder.writeRunFiles(plan.yaml(), provenance);
-            StartupReport.print(progress, config, plan, graph, start, resumeFrom != null, options.runFolder());
+            StartupReport.print(progress, config, plan, graph, start, point.resumed(), options.runFolder());
             Run run = new Run(folder, plan, graph, provenance, progress, start);
             LoaderOptions loading = runner.loading(LoaderOptions.training(config.data(), config.meta().seed(), start,
                     plan.endStep()));
             try (TrainingLog log = folder.openLog(config.logging().writeTag());
                  BatchLoader loader = new BatchLoader(plan.trainSet(), TrainTransform.of(config.data()), sampler, loading)) {
+                folder.stepsBegin();
                 for (long step = start; step < plan.endStep(); step++) {
                     if (runner.stopsBefore(step, plan.endStep(), stopRequested, progress)) {
                         break;

@@ -417,6 +417,14 @@ public final class TrainingGraph implements AutoCloseable {
     }
 
     /**
+     * Rank 0's {@code values} on every replica, exactly ({@link ReplicaSync#broadcastFromRankZero(Session, float[])});
+     * without replication, a copy of {@code values}. Every replica must call it with the same length.
+     */
+    public float[] broadcastFromRankZero(float[] values) {
+        return sync == null ? values.clone() : sync.broadcastFromRankZero(session, values);
+    }
+
+    /**
      * The median wall time of {@code runs} all-reduces of one step's packed gradient (every trained
      * value and the two scalars, as each step sums them), fed and fetched as a vector: the
      * communication part of a step, for benchmarks. Every replica must call it with the same

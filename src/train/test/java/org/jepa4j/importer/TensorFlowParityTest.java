@@ -8,6 +8,7 @@ import org.jepa4j.model.ModelSpec;
 import org.jepa4j.pipeline.Batch;
 import org.jepa4j.tensor.FloatTensor;
 import org.jepa4j.testing.OfficialFixture;
+import org.jepa4j.testkit.ImportedFixture;
 import org.jepa4j.train.TrainingGraph;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,11 +33,11 @@ class TensorFlowParityTest {
 
     @BeforeAll
     static void importFixture() throws Exception {
-        fx = OfficialFixture.load();
-        ckpt = FixtureImport.importInto(fx, tmp.resolve("run"));
-        FloatTensor img = fx.array("images");
-        images = img.data();
-        batch = (int) img.shape()[0];
+        ImportedFixture imported = ImportedFixture.into(tmp.resolve("run"));
+        fx = imported.fixture();
+        ckpt = imported.checkpoint();
+        images = imported.images();
+        batch = imported.batch();
     }
 
     private static void within(String what, float[] ours, FloatTensor official, double tol) {

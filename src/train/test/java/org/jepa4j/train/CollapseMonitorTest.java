@@ -112,7 +112,7 @@ class CollapseMonitorTest {
     void rankOfTwoUnequalDirectionsFollowsTheEntropy() {
         // singular values 3 and 1 -> p = (3/4, 1/4), each + RankMe's epsilon
         float[] f = {3, 0, 0, 1};
-        double e = org.jepa4j.eval.FeatureStatistics.RANKME_EPSILON;
+        double e = org.jepa4j.metrics.FeatureStatistics.RANKME_EPSILON;
         double h = -((0.75 + e) * Math.log(0.75 + e) + (0.25 + e) * Math.log(0.25 + e));
         assertEquals(Math.exp(h), CollapseMonitor.rankMe(f, 2, 2), 1e-12);
     }

@@ -3,6 +3,7 @@ package org.jepa4j.train;
 import org.jepa4j.train.step.TrainingGraphOptions;
 import org.jepa4j.model.ModelSpec;
 import org.jepa4j.tensor.NamedTensors;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Two replicas in two JVMs on 127.0.0.1 against the one-process graph on the whole batch. Rank 1
  * starts from other weights, so equal replicas also show that rank 0's weights were broadcast.
  */
+@Tag("slow") // replicas joined by TensorFlow servers on loopback
 class DataParallelGraphTest {
     static final int STEPS = 4;
 

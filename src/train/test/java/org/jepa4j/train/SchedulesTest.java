@@ -97,12 +97,45 @@ class SchedulesTest {
         assertEquals(1.0, s.ema().momentumAt(51), EPS); // past the reference generator's end
     }
 
+    /**
+     * The reference's schedulers as the official loop drives them: objects with a step counter
+     * bumped before each training step ({@code src/utils/schedulers.py}: {@code _step += 1}, then the
+     * formula) and a momentum generator consumed once after each step ({@code src/train.py}:
+     * {@code next(momentum_scheduler)}), replayed from step 0 with the config's numbers written out.
+     */
+    private static double[][] replayReferenceSchedulers(int steps) {
+        // config(2, 1.25), ipe 10: warmup_steps int(2*10) = 20, T int(1.25*5*10) = 62, generator over 62.5
+        double startLr = 2e-4, refLr = 1e-3, finalLr = 1e-6, refWd = 0.04, finalWd = 0.4;
+        int warmupSteps = 20, tMax = 62;
+        double lrStep = 0, wdStep = 0;
+        java.util.Iterator<Double> momentum = java.util.stream.IntStream.range(0, 62 + 1)
+                .mapToObj(i -> 0.996 + i * (1.0 - 0.996) / (10 * 5 * 1.25)).iterator();
+        double[][] out = new double[steps][];
+        for (int s = 0; s < steps; s++) {
+            lrStep += 1;
+            double lr = lrStep < warmupSteps
+                    ? startLr + lrStep / Math.max(1, warmupSteps) * (refLr - startLr)
+                    : Math.max(finalLr, finalLr + (refLr - finalLr) * 0.5
+                    * (1 + Math.cos(Math.PI * (lrStep - warmupSteps) / Math.max(1, tMax - warmupSteps))));
+            wdStep += 1;
+            double wd = finalWd + (refWd - finalWd) * 0.5 * (1 + Math.cos(Math.PI * wdStep / tMax));
+            wd = finalWd <= refWd ? Math.max(finalWd, wd) : Math.min(finalWd, wd);
+            out[s] = new double[] {lr, wd, momentum.next()};
+        }
+        return out;
+    }
+
     @Test
-    void schedulesArePureFunctionsOfTheStep() {
-        Schedules a = Schedules.of(config(2, 1.0), 10);
-        Schedules b = Schedules.of(config(2, 1.0), 10);
-        for (long step = 49; step >= 0; step -= 7) {
-            assertEquals(a.at(step), b.at(step));
+    void anyStepVisitedInAnyOrderGivesTheReferenceSchedulersSteppedFromTheStart() {
+        // what resume relies on: Schedules.at(step), asked for steps out of order as a resumed run
+        // does, equals the stateful reference schedulers stepped from 0 up to that step
+        double[][] expected = replayReferenceSchedulers(62);
+        Schedules s = Schedules.of(config(2, 1.25), 10);
+        for (int step = 61; step >= 0; step -= 3) {
+            Schedules.Values v = s.at(step);
+            assertEquals(expected[step][0], v.lr(), 1e-15, "lr at step " + step);
+            assertEquals(expected[step][1], v.weightDecay(), 1e-15, "wd at step " + step);
+            assertEquals(expected[step][2], v.momentum(), 1e-15, "momentum at step " + step);
         }
     }
 

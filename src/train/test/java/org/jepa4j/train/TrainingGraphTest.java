@@ -12,6 +12,7 @@ import org.jepa4j.train.TrainingGraph.StepHyperparameters;
 import org.jepa4j.train.step.TrainingGraphOptions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -314,6 +315,7 @@ class TrainingGraphTest {
     }
 
     @Test
+    @Tag("slow") // builds and steps several multi-tower graphs
     void towersComputeTheSameStepAsOneTower() {
         // 5 images: towers of 2 + 3 and of 1 + 2 + 2 images; nenc 2 and npred 3 check the row order
         Batch b = TinySetup.batch(SPEC, 5, 2, 5, 3, 3, 21);
@@ -366,6 +368,7 @@ class TrainingGraphTest {
     }
 
     @Test
+    @Tag("slow") // traces a step on several CPU devices
     void towersOnCpuDevicesRunTheirForwardAndBackwardOnTheirDevice() {
         Batch b = TinySetup.batch(SPEC, 4, 1, 5, 2, 3, 25);
         try (TrainingGraph g = TrainingGraph.create(SPEC, TrainingGraphOptions.builder().threads(1, 3)

@@ -38,6 +38,8 @@ public final class ReplicaSync {
     public static final int SYNC_INSTANCE = 1000;
     /** Values per chunk of the start-up broadcast (64 MiB of float32). */
     public static final int SYNC_CHUNK = 1 << 24;
+    /** Instance key of the broadcast of a few values ({@link #broadcastFromRankZero(Session, float[])}). */
+    public static final int VALUES_INSTANCE = 998;
 
     private final Replication replication;
     private final Placeholder<TFloat32> globalBatch;
@@ -149,9 +151,25 @@ public final class ReplicaSync {
     }
 
     /**
-     * Rank 0's state on every replica: each chunk of the concatenated tensors is summed over the
-     * replicas with rank 0 contributing its values and every other rank zeros, which is rank 0's
-     * values exactly. Every replica must call it.
+     * Rank 0's {@code values} on every replica: summed over the replicas with rank 0 contributing
+     * its values and every other rank zeros, which is rank 0's values exactly (a few values, e.g.
+     * where the run starts). Every replica must call it with the same length.
+     *
+     * @param session the replica's session
+     * @param values  this replica's values (ignored except on rank 0)
+     * @return rank 0's values
+     */
+    public float[] broadcastFromRankZero(Session session, float[] values) {
+        float[] mine = replication.rank() == 0 ? values : new float[values.length];
+        try (TFloat32 in = Tensors.floats(new long[] {mine.length}, mine);
+             TInt32 k = TInt32.scalarOf(VALUES_INSTANCE);
+             Result res = sum(session, in, k)) {
+            return Tensors.readFloats((TFloat32) res.get(0));
+        }
+    }
+
+    /**
+     * Rank 0's state on every replica (the same sum, chunk by chunk, over every state tensor).
      *
      * @param session the replica's session
      * @param mine    this replica's state, in the order to send it

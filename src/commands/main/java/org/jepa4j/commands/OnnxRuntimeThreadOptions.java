@@ -1,0 +1,44 @@
+package org.jepa4j.commands;
+
+import org.jepa4j.infer.ExtractorOptions;
+import picocli.CommandLine.Option;
+
+/**
+ * Picocli mixin for the commands that run an exported encoder through ONNX Runtime
+ * ({@code embed}, {@code eval}, {@code serve}): {@code --threads} and {@code --lanes}. Use it with
+ * {@code @Mixin OnnxRuntimeThreadOptions runtime;} and {@link #applyTo}, which also takes the
+ * command's default lane count.
+ */
+public final class OnnxRuntimeThreadOptions {
+
+    @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
+            description = "ONNX Runtime intra-op threads (0 = one per processor, shared among the lanes).")
+    int threads;
+
+    @Option(names = "--lanes", paramLabel = "N",
+            description = "Run each batch as slices of at most " + ExtractorOptions.SLICE_IMAGES + " images taken by N workers"
+                    + " side by side on the CPU, each with processors/N ONNX Runtime threads unless --threads is"
+                    + " given: more images/s on batches, but a lone image gets only processors/N threads (default:"
+                    + " one per processor for embed and eval, which run large batches; 1 for serve).")
+    Integer lanes;
+
+    /**
+     * The builder with these thread and lane counts set.
+     *
+     * @param builder      options to complete
+     * @param defaultLanes the command's lane count when {@code --lanes} is not given
+     * @return {@code builder}
+     */
+    public ExtractorOptions.Builder applyTo(ExtractorOptions.Builder builder, int defaultLanes) {
+        return builder.intraOpThreads(threads).lanes(lanes != null ? lanes : defaultLanes);
+    }
+
+    /**
+     * The default lane count of the batch commands ({@code embed}, {@code eval}).
+     *
+     * @return one lane per processor
+     */
+    public static int onePerProcessor() {
+        return Runtime.getRuntime().availableProcessors();
+    }
+}

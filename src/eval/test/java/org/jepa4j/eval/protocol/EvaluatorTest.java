@@ -1,0 +1,146 @@
+package org.jepa4j.eval.protocol;
+
+import org.jepa4j.data.ImageDataset;
+import org.jepa4j.data.ImageSources;
+import org.jepa4j.data.Split;
+import org.jepa4j.eval.EvaluationReport;
+import org.jepa4j.infer.FeatureExtractor;
+import org.jepa4j.infer.FeatureKind;
+import org.jepa4j.metrics.LinearProbe;
+import org.jepa4j.testkit.ExportedEncoders;
+import org.jepa4j.testkit.TinyEncoders;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The protocol called as a library, against features extracted and scored here independently. */
+class EvaluatorTest {
+    private static final String DATA = "synthetic:count=48,size=16,channels=1,classes=3,seed=2,test_count=24";
+    private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
+
+    @TempDir
+    Path dir;
+
+    /** Pooled features of every image of a split, one {@code embed} call per image. */
+    private static float[][] embedAll(Path model, ImageDataset ds) throws Exception {
+        float[][] x = new float[ds.size()][];
+        try (FeatureExtractor fx = FeatureExtractor.open(model)) {
+            for (int i = 0; i < x.length; i++) {
+                x[i] = fx.embed(ds.image(i));
+            }
+        }
+        return x;
+    }
+
+    private static int[] labels(ImageDataset ds) {
+        int[] y = new int[ds.size()];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = ds.label(i);
+        }
+        return y;
+    }
+
+    /** Double-precision weighted kNN (cosine, k, exp(sim / T) votes, lowest class on a tie): top-1 accuracy. */
+    private static double bruteForceKnn(float[][] train, int[] yTrain, float[][] test, int[] yTest, int k, double t) {
+        int classes = 1 + Math.max(java.util.Arrays.stream(yTrain).max().orElse(0),
+                java.util.Arrays.stream(yTest).max().orElse(0));
+        int hits = 0;
+        for (int i = 0; i < test.length; i++) {
+            double[] sims = new double[train.length];
+            for (int j = 0; j < train.length; j++) {
+                double dot = 0, na = 0, nb = 0;
+                for (int c = 0; c < test[i].length; c++) {
+                    dot += (double) test[i][c] * train[j][c];
+                    na += (double) test[i][c] * test[i][c];
+                    nb += (double) train[j][c] * train[j][c];
+                }
+                sims[j] = dot / Math.sqrt(na * nb);
+            }
+            Integer[] order = java.util.stream.IntStream.range(0, train.length).boxed().toArray(Integer[]::new);
+            java.util.Arrays.sort(order, (a, b) -> Double.compare(sims[b], sims[a]));
+            double[] votes = new double[classes];
+            for (int r = 0; r < Math.min(k, train.length); r++) {
+                votes[yTrain[order[r]]] += Math.exp(sims[order[r]] / t);
+            }
+            int best = 0;
+            for (int c = 1; c < classes; c++) {
+                if (votes[c] > votes[best]) {
+                    best = c;
+                }
+            }
+            hits += best == yTest[i] ? 1 : 0;
+        }
+        return (double) hits / test.length;
+    }
+
+    @Test
+    void aLibraryRequestScoresTheEncodersOwnFeaturesAndWritesTheReport() throws Exception {
+        Path model = ExportedEncoders.export(dir, TinyEncoders.GREY_ONE_LAYER, 5).model();
+        Path out = dir.resolve("eval");
+        EvaluationRequest request = EvaluationRequest.builder(model, DATA, out)
+                .baseline(BaselineEncoder.file(model)) // the encoder as its own baseline: equal scores
+                .probe(LinearProbe.Options.defaults().withEpochs(2))
+                .build();
+        EvaluationResult result = Evaluator.run(request, QUIET);
+
+        ImageDataset train = ImageSources.open(DATA, Split.TRAIN);
+        ImageDataset test = ImageSources.open(DATA, Split.TEST);
+        float[][] xTrain = embedAll(model, train);
+        float[][] xTest = embedAll(model, test);
+        EvaluationReport.FeatureResult pre = result.result(FeatureKind.POOLED, EvaluationReport.PRETRAINED);
+        assertEquals(bruteForceKnn(xTrain, labels(train), xTest, labels(test), 20, 0.07), pre.knn().top1(), 1e-12);
+        assertEquals(TinyEncoders.GREY_ONE_LAYER.width(), pre.probe().dim());
+        EvaluationReport.FeatureResult base = result.result(FeatureKind.POOLED, EvaluationReport.RANDOM_INIT);
+        assertEquals(pre.knn().top1(), base.knn().top1());
+        assertEquals(pre.probe().testTop1(), base.probe().testTop1());
+        // raw pixels: the evaluation transform's 1x16x16 values
+        assertEquals(256, result.result(FeatureKind.POOLED, EvaluationReport.RAW_PIXELS).probe().dim());
+        assertEquals(train.size(), result.data().trainSize());
+        assertEquals(test.size(), result.data().testSize());
+
+        EvaluationReport written = EvaluationReport.readJson(out.resolve("report.json"));
+        assertEquals(pre.knn().top1(), written.results().get(0).knn().top1());
+        assertEquals(List.of(EvaluationReport.PRETRAINED, EvaluationReport.RANDOM_INIT, EvaluationReport.RAW_PIXELS),
+                written.results().stream().map(EvaluationReport.FeatureResult::name).toList());
+        assertTrue(Files.exists(out.resolve("report.md")) && Files.exists(out.resolve("accuracy.png"))
+                && Files.exists(out.resolve("pca.png")));
+        assertFalse(written.provenance().containsKey("command"), "no command line was given");
+    }
+
+    @Test
+    void validationScoresTheLastTrainingImagesAndFitsOnTheOnesBefore() {
+        LabelledSplit.Pair p = LabelledSplit.open(DATA, 0, 0, 10);
+        ImageDataset train = ImageSources.open(DATA, Split.TRAIN);
+        assertEquals(train.size() - 10, p.train().size());
+        assertEquals(10, p.test().size());
+        for (int i = 0; i < 10; i++) {
+            assertEquals(train.label(train.size() - 10 + i), p.test().labels()[i]);
+        }
+        var e = assertThrows(IllegalArgumentException.class, () -> LabelledSplit.open(DATA, 0, 0, train.size()));
+        assertTrue(e.getMessage().contains("--validation " + train.size()), e.getMessage());
+    }
+
+    @Test
+    void badRequestsAreRefusedNamingTheSetting() {
+        Path m = dir.resolve("m.onnx");
+        var twice = assertThrows(IllegalArgumentException.class, () -> EvaluationRequest.builder(m, DATA, dir)
+                .features(List.of(FeatureKind.POOLED, FeatureKind.POOLED)).build());
+        assertEquals("--features pooled,pooled: pooled is given twice", twice.getMessage());
+        var negative = assertThrows(IllegalArgumentException.class, () -> EvaluationRequest.builder(m, DATA, dir)
+                .limitTrain(-1).build());
+        assertTrue(negative.getMessage().contains("--limit-train"), negative.getMessage());
+        var notARun = assertThrows(IllegalArgumentException.class, () -> EvaluationRequest.builder(m, DATA, dir)
+                .run(dir.resolve("missing")).build());
+        assertTrue(notARun.getMessage().contains("not a folder"), notARun.getMessage());
+    }
+}

@@ -1,0 +1,7 @@
+/**
+ * Shared test set-up for jepa4j's modules (a test-scoped dependency, never a production one): tiny
+ * encoder architectures, seeded checkpoints exported to ONNX, random images and PNG bytes, and the
+ * official fixture imported into a run folder. Everything is generated and seeded: no network, no
+ * fixture outside the repository.
+ */
+package org.jepa4j.testkit;
