@@ -73,7 +73,7 @@ class ExportAndEmbedCommandTest {
 
     @Test
     void anInt8ExportEmbedsWithFeaturesCloseToFloat32() throws Exception {
-        Path ckpt = TestModels.writeCheckpoint(dir.resolve("c8.safetensors"), GREY, 43);
+        Path ckpt = TestModels.writeCheckpoint(dir.resolve("c8.safetensors"), TinyEncoders.GREY_ONE_LAYER, 43);
         Path fp32 = dir.resolve("fp32.onnx");
         Path int8 = dir.resolve("int8.onnx");
         assertEquals(0, Jepa4j.commandLine().execute("export", "--checkpoint", ckpt.toString(), "--out", fp32.toString()));
