@@ -123,6 +123,9 @@ public final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--limit-train, --limit-test and --validation must be >= 0, --batch-size"
                     + " and --epochs positive");
         }
+        org.jepa4j.config.Bounds.atMost("--batch-size", batchSize, org.jepa4j.config.Bounds.MAX_BATCH, "images per batch");
+        org.jepa4j.config.Bounds.atMost("--epochs", epochs, org.jepa4j.config.Bounds.MAX_EPOCHS, "epochs");
+        runtime.check();
         List<FeatureKind> kinds = new ArrayList<>();
         for (String f : features) {
             FeatureKind k = FeatureKind.parse(f);
@@ -139,13 +142,28 @@ public final class EvalCommand implements Callable<Integer> {
         if (Files.isRegularFile(out)) {
             throw new IllegalArgumentException("--out " + out + " is a file, expected a folder for the report and charts");
         }
+        List<org.jepa4j.io.OutputGuard.Input> inputs = OutputChecks.inputs(OutputChecks.modelInputs("--model", model),
+                OutputChecks.modelInputs("--baseline-model", baselineModel), OutputChecks.dataInputs("--data", data));
+        if (run != null) {
+            inputs.add(new org.jepa4j.io.OutputGuard.Input("--run (its checkpoint)",
+                    run.resolve(org.jepa4j.checkpoint.Checkpoint.FOLDER).resolve(org.jepa4j.checkpoint.Checkpoint.LATEST)));
+        }
+        OutputChecks.checkFolder("--out", out, inputs);
+        boolean earlierReport = Files.isRegularFile(out.resolve("report.json"))
+                && org.jepa4j.io.OutputGuard.headContains(out.resolve("report.json"), "\"jepa4jVersion\"", 256);
         for (String written : List.of("report.json", "report.md", "accuracy.png", "pca.png", "training.png",
                 "random_init.safetensors", "random_init.onnx")) {
+            Path target = out.resolve(written);
             for (Path in : java.util.Arrays.asList(model, baselineModel)) {
-                if (in != null && OutputChecks.sameFile(out.resolve(written), in)) {
+                if (in != null && OutputChecks.sameFile(target, in)) {
                     throw new IllegalArgumentException("--out " + out + ": eval writes " + written + " there, which is"
                             + " the input " + in + "; choose another --out");
                 }
+            }
+            if (Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS) && (!earlierReport
+                    || Files.isSymbolicLink(target) || !Files.isRegularFile(target))) {
+                throw new IllegalArgumentException("--out " + out + " holds " + written + " but no report.json of an"
+                        + " earlier eval: eval replaces only its own earlier outputs; remove it yourself or choose another --out");
             }
         }
         SplitData train;

@@ -22,6 +22,18 @@ public final class OnnxRuntimeThreadOptions {
                     + " one per processor for embed and eval, which run large batches; 1 for serve).")
     Integer lanes;
 
+    /**
+     * Refuses thread and lane counts beyond {@link org.jepa4j.config.Bounds#MAX_THREADS}.
+     *
+     * @throws IllegalArgumentException naming the option and the limit
+     */
+    void check() {
+        org.jepa4j.config.Bounds.zeroOrAtMost("--threads", threads, org.jepa4j.config.Bounds.MAX_THREADS, "threads");
+        if (lanes != null) {
+            org.jepa4j.config.Bounds.atMost("--lanes", lanes, org.jepa4j.config.Bounds.MAX_THREADS, "lanes");
+        }
+    }
+
     /** The builder with these thread and lane counts set; {@code defaultLanes} unless --lanes was given. */
     ExtractorOptions.Builder applyTo(ExtractorOptions.Builder builder, int defaultLanes) {
         return builder.intraOpThreads(threads).lanes(lanes != null ? lanes : defaultLanes);

@@ -84,6 +84,10 @@ public final class TrainCommand implements Callable<Integer> {
         if (evalEvery < 0) {
             throw new IllegalArgumentException("--eval-every: " + evalEvery + " must be >= 0");
         }
+        OutputChecks.checkFolder("--out", folder, OutputChecks.inputs(OutputChecks.dataInputs("data.source",
+                config.data().source()), OutputChecks.dataInputs("data.eval_source", config.data().evalSource())));
+        // SIGTERM: training writes its last checkpoint before it exits; its temporaries are its own to finish
+        org.jepa4j.io.OutputGuard.finishWritesOnStop(folder);
         Trainer trainer = new Trainer(config, Trainer.Options.of(folder).withResume(resume).withEvalEvery(evalEvery)
                 .withCluster(clusterSpec));
         try {

@@ -32,6 +32,9 @@ import java.util.Set;
  * (colour distortion, Gaussian blur) are errors when switched on.
  */
 public final class RunConfigLoader {
+    /** Most batches the loader prepares ahead of the step (each holds a whole batch of pixels). */
+    static final int MAX_PREFETCH = 64;
+
 
     /** Largest {@code data.crop_size}: far above the reference's 448, small enough that no size product overflows. */
     static final int MAX_CROP_SIZE = 8192;
@@ -216,6 +219,9 @@ public final class RunConfigLoader {
         int batchSize = s.integer("batch_size", d.batchSize());
         if (batchSize < 1) {
             s.problem("batch_size", batchSize + " is not allowed, expected at least 1");
+        } else if (batchSize > Bounds.MAX_BATCH) {
+            s.problem("batch_size", batchSize + " is too large, expected at most " + Bounds.MAX_BATCH
+                    + " images per step (the reference's largest is 2048 over 16 GPUs)");
         }
         double jitter = s.number("color_jitter_strength", d.colorJitterStrength());
         Range cropScale = s.range("crop_scale", d.cropScale());
@@ -227,6 +233,9 @@ public final class RunConfigLoader {
         String imageFolder = s.string("image_folder", d.imageFolder(), false);
         int numWorkers = s.integer("num_workers", d.numWorkers());
         nonNegative(s, "num_workers", numWorkers);
+        if (numWorkers > Bounds.MAX_THREADS) {
+            s.problem("num_workers", numWorkers + " is too many, expected at most " + Bounds.MAX_THREADS + " loader threads");
+        }
         boolean pinMem = s.bool("pin_mem", d.pinMem());
         String rootPath = s.string("root_path", d.rootPath(), false);
         boolean colour = s.bool("use_color_distortion", d.useColorDistortion());
@@ -256,6 +265,9 @@ public final class RunConfigLoader {
         }
         int prefetch = s.integer("prefetch", d.prefetch());
         positive(s, "prefetch", prefetch); // the loader needs room for one batch ahead
+        if (prefetch > MAX_PREFETCH) {
+            s.problem("prefetch", prefetch + " is too many batches held ahead, expected at most " + MAX_PREFETCH);
+        }
         int limit = s.integer("limit", d.limit());
         nonNegative(s, "limit", limit);
         long maxPixels = s.longInteger("max_pixels", d.maxPixels());
@@ -388,6 +400,9 @@ public final class RunConfigLoader {
         }
         int epochs = s.integer("epochs", o.epochs());
         positive(s, "epochs", epochs);
+        if (epochs > Bounds.MAX_EPOCHS) {
+            s.problem("epochs", epochs + " is too many, expected at most " + Bounds.MAX_EPOCHS);
+        }
         double finalLr = notNegative(s, "final_lr", s.number("final_lr", o.finalLr()));
         double finalWd = notNegative(s, "final_weight_decay", s.number("final_weight_decay", o.finalWeightDecay()));
         double ipeScale = s.number("ipe_scale", o.ipeScale());

@@ -66,7 +66,12 @@ final class Section {
         }
         Object v = values.get(key);
         if (isNumber(v)) {
-            return ((Number) v).doubleValue();
+            double d = ((Number) v).doubleValue();
+            if (!Double.isFinite(d)) {
+                problem(key, describe(v) + ", expected a finite number");
+                return fallback;
+            }
+            return d;
         }
         problem(key, describe(v) + ", expected a number");
         return fallback;
@@ -145,7 +150,12 @@ final class Section {
                 problem(key, show(v) + " contains " + describe(x) + ", expected " + expected);
                 return null;
             }
-            out.add(((Number) x).doubleValue());
+            double d = ((Number) x).doubleValue();
+            if (!Double.isFinite(d)) {
+                problem(key, show(v) + " contains " + describe(x) + ", expected finite numbers");
+                return null;
+            }
+            out.add(d);
         }
         return out;
     }

@@ -10,6 +10,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.jepa4j.config.Bounds;
 import org.jepa4j.data.BoundedImageDecoder;
 import org.jepa4j.infer.ExtractorOptions;
 import org.jepa4j.infer.FeatureExtractor;
@@ -44,6 +45,9 @@ import java.util.concurrent.Callable;
         description = "Compute features of an image collection on Apache Spark with an exported ONNX encoder and write"
                 + " one row per image (path, label, feature, embedding, model_id, error).")
 public final class SparkEmbedCommand implements Callable<Integer> {
+    /** Most images in one Spark task (a task's rows are held until it ends). */
+    static final int MAX_IMAGES_PER_PARTITION = 1_000_000;
+
     /** Images per partition unless told otherwise: a few seconds of work per task on one core. */
     public static final int DEFAULT_IMAGES_PER_PARTITION = 512;
     /** Failures printed by name at the end; all of them are in the output's error column. */
@@ -132,6 +136,8 @@ public final class SparkEmbedCommand implements Callable<Integer> {
         if (imagesPerPartition < 1) {
             throw new IllegalArgumentException("--images-per-partition " + imagesPerPartition + ": expected a positive number");
         }
+        Bounds.atMost("--batch", batch, Bounds.MAX_BATCH, "images per batch");
+        Bounds.atMost("--images-per-partition", imagesPerPartition, MAX_IMAGES_PER_PARTITION, "images per partition");
         FeatureKind kind = FeatureKind.parse(feature);
         OutputFormat fmt = OutputFormat.parse(format);
         OutputCommit.Mode m = OutputCommit.Mode.parse(mode);
@@ -152,6 +158,9 @@ public final class SparkEmbedCommand implements Callable<Integer> {
                 .lanes(1).build())) {
             modelId = fx.info().modelId();
             dimension = fx.info().dimension();
+            // every executor core holds a batch of pixels and its features
+            Bounds.batchFitsTheHeap("--batch", batch, 4L * (dimension + (long) fx.info().channels()
+                    * fx.info().imageSize() * fx.info().imageSize()));
         } catch (IOException e) {
             throw new IllegalArgumentException("--model " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {
@@ -161,6 +170,7 @@ public final class SparkEmbedCommand implements Callable<Integer> {
         OutputCommit commit = new OutputCommit(out, m, hadoop);
         commit.check();
         InputListing listing = InputListing.of(input, hadoop);
+        commit.requireApartFrom(input, listing, model);
         EmbedOptions options = new EmbedOptions(model.getFileName().toString(), modelId, kind, batch, maxPixels,
                 listing.labelRoot());
         return new Plan(options, dimension, listing, fmt, commit, settings);
