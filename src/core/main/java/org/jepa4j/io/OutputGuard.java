@@ -23,13 +23,13 @@ import java.util.function.Predicate;
  *       folder, its model or checkpoint), compared after resolving symbolic links and {@code ..};</li>
  *   <li>an existing output is replaced only when it is a complete earlier output of the same command
  *       (the caller says how to recognise one), never a foreign file or folder;</li>
- *   <li>temporaries are named {@code .NAME.jepa4j-PID-RANDOM.tmp} beside their target, removed when
+ *   <li>temporaries are named {@code .NAME.jepa4j-PID@HOST-RANDOM.tmp} beside their target, removed when
  *       the process is stopped (SIGTERM, Ctrl-C) before they are renamed into place, and a later
  *       write of the same target removes those a killed process (SIGKILL) left.</li>
  * </ul>
  */
 public final class OutputGuard {
-    /** Marks a temporary of this kind: {@code .NAME} + this + {@code PID-RANDOM.tmp}. */
+    /** Marks a temporary of this kind: {@code .NAME} + this + {@code PID@HOST-RANDOM.tmp}. */
     static final String TEMPORARY_TAG = ".jepa4j-";
 
     private OutputGuard() {
@@ -146,7 +146,7 @@ public final class OutputGuard {
     }
 
     /**
-     * Creates an empty temporary file beside {@code target} ({@code .NAME.jepa4j-PID-RANDOM.tmp}),
+     * Creates an empty temporary file beside {@code target} ({@code .NAME.jepa4j-PID@HOST-RANDOM.tmp}),
      * removed if the process is stopped before {@link #release}; first removes the temporaries of
      * the same target that dead processes left.
      */
@@ -154,8 +154,7 @@ public final class OutputGuard {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         removeStaleTemporaries(target);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + TEMPORARY_TAG + ProcessHandle.current().pid()
-                + "-", ".tmp");
+        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + writerTag() + "-", ".tmp");
         removeOnStop(tmp);
         return tmp;
     }
@@ -164,7 +163,7 @@ public final class OutputGuard {
     public static Path temporaryName(Path target) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         removeStaleTemporaries(target);
-        Path tmp = dir.resolve("." + target.getFileName() + TEMPORARY_TAG + ProcessHandle.current().pid() + "-"
+        Path tmp = dir.resolve("." + target.getFileName() + writerTag() + "-"
                 + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".tmp");
         removeOnStop(tmp);
         return tmp;
@@ -180,7 +179,7 @@ public final class OutputGuard {
     }
 
     /**
-     * Removes the temporaries of {@code target} (files or folders named {@code .NAME.jepa4j-PID-*})
+     * Removes the temporaries of {@code target} (files or folders named {@code .NAME.jepa4j-PID@HOST-*})
      * whose process is no longer alive on this machine.
      *
      * @return how many were removed
@@ -194,16 +193,8 @@ public final class OutputGuard {
         int removed = 0;
         try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, p -> p.getFileName().toString().startsWith(prefix))) {
             for (Path p : s) {
-                String rest = p.getFileName().toString().substring(prefix.length());
-                int dash = rest.indexOf('-');
-                long pid;
-                try {
-                    pid = Long.parseLong(dash < 0 ? rest : rest.substring(0, dash));
-                } catch (NumberFormatException e) {
-                    continue;
-                }
-                if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
-                    continue; // a live writer's
+                if (!ofDeadLocalWriter(p.getFileName().toString().substring(prefix.length()))) {
+                    continue; // a live writer's, another machine's, or not of this kind
                 }
                 deleteRecursively(p);
                 removed++;
@@ -212,6 +203,52 @@ public final class OutputGuard {
             // listing failed: the write itself will report a real problem with the folder
         }
         return removed;
+    }
+
+    /**
+     * This process's mark in its temporaries' names: {@code .jepa4j-PID@HOST}; the host keeps a
+     * writer on another machine sharing the folder from being taken for a dead local one.
+     */
+    public static String writerTag() {
+        return TEMPORARY_TAG + ProcessHandle.current().pid() + "@" + Host.NAME;
+    }
+
+    /**
+     * Whether {@code rest}, a temporary's name after {@code .NAME.jepa4j-} ({@code PID@HOST-RANDOM...}),
+     * names a process of this machine that is no longer alive.
+     */
+    public static boolean ofDeadLocalWriter(String rest) {
+        int at = rest.indexOf('@');
+        int dash = rest.lastIndexOf('-');
+        if (at <= 0 || dash <= at) {
+            return false;
+        }
+        long pid;
+        try {
+            pid = Long.parseLong(rest.substring(0, at));
+        } catch (NumberFormatException e) {
+            return false;
+        }
+        return rest.substring(at + 1, dash).equals(Host.NAME)
+                && !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    /** This machine's name as it appears in temporaries (no '-' or '/': they would confuse the parse). */
+    private static final class Host {
+        static final String NAME = read();
+
+        private static String read() {
+            String h = null;
+            try {
+                h = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+            } catch (IOException | RuntimeException e) {
+                h = System.getenv("HOSTNAME");
+            }
+            if (h == null || h.isBlank()) {
+                h = "localhost";
+            }
+            return h.replaceAll("[^A-Za-z0-9.]", "_");
+        }
     }
 
     /** Registers {@code path} (a file or folder) to be deleted if the process is stopped before {@link #release}. */

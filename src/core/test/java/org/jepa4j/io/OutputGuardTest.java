@@ -81,7 +81,8 @@ class OutputGuardTest {
         assertTrue(p.waitFor(1, TimeUnit.MINUTES));
         assertEquals(1, hidden(out).size());
         Path foreign = Files.writeString(out.resolve(".features.npy.notes"), "mine");
-        Path otherTarget = Files.writeString(out.resolve(".other.jepa4j-1-x.tmp"), "another target's");
+        Path otherTarget = Files.writeString(out.resolve(".other" + OutputGuard.TEMPORARY_TAG + "1@h-x.tmp"),
+                "another target's");
         AtomicFiles.writeString(target, "new");
         assertEquals("new", Files.readString(target));
         assertEquals(List.of(foreign, otherTarget).stream().sorted().toList(), hidden(out).stream().sorted().toList(),
@@ -91,10 +92,12 @@ class OutputGuardTest {
     @Test
     void aLiveWritersTemporaryIsNotRemoved() throws Exception {
         Path target = dir.resolve("f.bin");
-        Path live = dir.resolve(".f.bin" + OutputGuard.TEMPORARY_TAG + ProcessHandle.current().pid() + "-abc.tmp");
+        Path live = dir.resolve(".f.bin" + OutputGuard.writerTag() + "-abc.tmp");
+        Path otherHost = Files.writeString(dir.resolve(".f.bin" + OutputGuard.TEMPORARY_TAG + "1@elsewhere-abc.tmp"), "x");
         Files.writeString(live, "in progress");
         assertEquals(0, OutputGuard.removeStaleTemporaries(target));
         assertTrue(Files.exists(live));
+        assertTrue(Files.exists(otherHost), "another machine's writer may be alive: its temporary stays");
     }
 
     @Test

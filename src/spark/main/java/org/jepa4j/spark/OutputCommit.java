@@ -152,7 +152,7 @@ public final class OutputCommit {
         check();
         FileSystem fs = out.getFileSystem(conf);
         boolean replacing = mode == Mode.OVERWRITE && fs.exists(out);
-        String tag = ".jepa4j-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8);
+        String tag = OutputGuard.writerTag() + "-" + UUID.randomUUID().toString().substring(0, 8);
         Path fresh = replacing ? new Path(out.getParent(), "." + out.getName() + tag + ".new") : out;
         Path old = new Path(out.getParent(), "." + out.getName() + tag + ".old");
         Runnable forget = onStop(fs, fresh);
@@ -208,15 +208,7 @@ public final class OutputCommit {
         String prefix = "." + out.getName() + ".jepa4j-";
         FileStatus[] entries = fs.listStatus(parent, p -> p.getName().startsWith(prefix));
         for (FileStatus f : entries) {
-            String rest = f.getPath().getName().substring(prefix.length());
-            int dash = rest.indexOf('-');
-            long pid;
-            try {
-                pid = Long.parseLong(dash < 0 ? rest : rest.substring(0, dash));
-            } catch (NumberFormatException e) {
-                continue;
-            }
-            if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+            if (!OutputGuard.ofDeadLocalWriter(f.getPath().getName().substring(prefix.length()))) {
                 continue;
             }
             if (f.getPath().getName().endsWith(".old") && !fs.exists(out)) {

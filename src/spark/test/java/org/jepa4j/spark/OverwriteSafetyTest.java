@@ -93,10 +93,10 @@ class OverwriteSafetyTest {
     void aLaterRunRemovesTheHiddenFoldersADeadRunLeftAndRestoresAnOutputCaughtBetweenRenames() throws Exception {
         long dead = deadPid();
         Path out = dir.resolve("features");
-        Path staleNew = Files.createDirectories(dir.resolve(".features.jepa4j-" + dead + "-abcd1234.new/_temporary"));
-        Path oldOutput = Files.createDirectories(dir.resolve(".features.jepa4j-" + dead + "-abcd1234.old"));
+        Path staleNew = Files.createDirectories(dir.resolve(".features.jepa4j-" + dead + "@" + host() + "-abcd1234.new/_temporary"));
+        Path oldOutput = Files.createDirectories(dir.resolve(".features.jepa4j-" + dead + "@" + host() + "-abcd1234.old"));
         Files.writeString(oldOutput.resolve("_SUCCESS"), "");
-        Path live = Files.createDirectories(dir.resolve(".features.jepa4j-" + ProcessHandle.current().pid() + "-x.new"));
+        Path live = Files.createDirectories(dir.resolve(".features" + org.jepa4j.io.OutputGuard.writerTag() + "-x.new"));
         Path unrelated = Files.createDirectories(dir.resolve(".features.backup"));
         overwrite(out).check();
         assertTrue(!Files.exists(staleNew.getParent()), "the dead run's new folder is removed");
@@ -105,6 +105,12 @@ class OverwriteSafetyTest {
             assertEquals(List.of(live, unrelated, out).stream().map(Path::getFileName).sorted().toList(),
                     s.map(Path::getFileName).sorted().toList());
         }
+    }
+
+    /** This machine's name as temporaries carry it. */
+    static String host() {
+        String tag = org.jepa4j.io.OutputGuard.writerTag();
+        return tag.substring(tag.indexOf('@') + 1);
     }
 
     /** A process id that is not alive: a finished child's. */
