@@ -1,6 +1,7 @@
 package org.jepa4j.cli;
 
 import org.jepa4j.checkpoint.Checkpoint;
+import org.jepa4j.config.Bounds;
 import org.jepa4j.config.LoggingConfig;
 import org.jepa4j.config.RunConfig;
 import org.jepa4j.config.RunConfigLoader;

@@ -144,6 +144,10 @@ class OutputSafetyAndBoundsTest {
         refused(run("train", "--config", cfg.toString(), "--out", images.resolve("run").toString()),
                 "lies inside the input data.source");
         assertTrue(!Files.exists(images.resolve("run")), "no run folder in the data");
+        Path mine = Files.createDirectories(dir.resolve("mine"));
+        Files.writeString(mine.resolve("provenance.json"), "{\"my\": \"records\"}");
+        refused(run("train", "--config", cfg.toString(), "--out", mine.toString()), "provenance.json exists and is not");
+        assertEquals("{\"my\": \"records\"}", Files.readString(mine.resolve("provenance.json")));
     }
 
     @Test
