@@ -160,11 +160,11 @@ public final class EvalCommand implements Callable<Integer> {
                             + " the input " + in + "; choose another --out");
                 }
             }
-            if (Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS) && (!earlierReport
-                    || Files.isSymbolicLink(target) || !Files.isRegularFile(target))) {
-                throw new IllegalArgumentException("--out " + out + " holds " + written + " but no report.json of an"
-                        + " earlier eval: eval replaces only its own earlier outputs; remove it yourself or choose another --out");
-            }
+            java.util.function.Predicate<Path> own = written.endsWith(".png") ? OutputChecks::isPng
+                    : written.endsWith(".onnx") ? OutputChecks::isJepa4jOnnx
+                    : written.endsWith(".safetensors") ? p -> org.jepa4j.io.OutputGuard.headContains(p, "jepa4j.", 1 << 20)
+                    : p -> earlierReport; // report.json and report.md: an eval report's
+            org.jepa4j.io.OutputGuard.requireReplaceable("--out", target, "what an earlier eval wrote there", own);
         }
         SplitData train;
         SplitData test;

@@ -34,6 +34,14 @@ import java.util.Set;
 public final class RunConfigLoader {
     /** Most batches the loader prepares ahead of the step (each holds a whole batch of pixels). */
     static final int MAX_PREFETCH = 64;
+    /** Most context or target blocks per image. */
+    static final int MAX_MASKS = 64;
+    /** Most transformer blocks of the encoder or the predictor. */
+    static final int MAX_DEPTH = 1024;
+    /** Most channels (and heads) of the encoder or the predictor. */
+    static final int MAX_WIDTH = 16_384;
+    /** Largest MLP hidden width as a multiple of the model width. */
+    static final double MAX_MLP_RATIO = 64;
 
 
     /** Largest {@code data.crop_size}: far above the reference's 448, small enough that no size product overflows. */
@@ -295,6 +303,8 @@ public final class RunConfigLoader {
         if (npred < 1) {
             s.problem("num_pred_masks", npred + " is not allowed, expected at least 1");
         }
+        atMost(s, "num_enc_masks", nenc, MAX_MASKS, "blocks per image (the reference uses 1)");
+        atMost(s, "num_pred_masks", npred, MAX_MASKS, "blocks per image (the reference uses 4)");
         int patchSize = s.integer("patch_size", m.patchSize());
         if (patchSize < 1) {
             s.problem("patch_size", patchSize + " is not allowed, expected a positive patch size in pixels");
@@ -326,23 +336,31 @@ public final class RunConfigLoader {
         }
         int predDepth = s.integer("pred_depth", m.predDepth());
         positive(s, "pred_depth", predDepth);
+        atMost(s, "pred_depth", predDepth, MAX_DEPTH, "blocks (ViT-g has 40)");
         int predEmbDim = s.integer("pred_emb_dim", m.predEmbDim());
         positive(s, "pred_emb_dim", predEmbDim);
+        atMost(s, "pred_emb_dim", predEmbDim, MAX_WIDTH, "channels (ViT-g has 1408)");
         String readCheckpoint = s.string("read_checkpoint", m.readCheckpoint(), true);
         boolean bf16 = s.bool("use_bfloat16", m.useBfloat16());
         long seed = s.longInteger("seed", m.seed());
         int embedDim = s.integer("embed_dim", m.embedDim());
         nonNegative(s, "embed_dim", embedDim);
+        atMost(s, "embed_dim", embedDim, MAX_WIDTH, "channels (ViT-g has 1408)");
         int depth = s.integer("depth", m.depth());
         nonNegative(s, "depth", depth);
+        atMost(s, "depth", depth, MAX_DEPTH, "blocks (ViT-g has 40)");
         int numHeads = s.integer("num_heads", m.numHeads());
         nonNegative(s, "num_heads", numHeads);
+        atMost(s, "num_heads", numHeads, MAX_WIDTH, "heads");
         double mlpRatio = s.number("mlp_ratio", m.mlpRatio());
         if (mlpRatio < 0) {
             s.problem("mlp_ratio", mlpRatio + " is negative, expected 0 (the named model's) or a positive ratio");
+        } else if (mlpRatio > MAX_MLP_RATIO) {
+            s.problem("mlp_ratio", mlpRatio + " is too large, expected at most " + MAX_MLP_RATIO + " (the reference's is 4)");
         }
         int predNumHeads = s.integer("pred_num_heads", m.predNumHeads());
         nonNegative(s, "pred_num_heads", predNumHeads);
+        atMost(s, "pred_num_heads", predNumHeads, MAX_WIDTH, "heads");
         String loss = s.string("loss", m.loss(), false);
         if (!ConfigKeys.LOSSES.contains(loss)) {
             s.problem("loss", "'" + loss + "' is not a loss, expected one of " + ConfigKeys.LOSSES);
@@ -601,5 +619,12 @@ public final class RunConfigLoader {
 
     private static String oneLine(String message) {
         return message == null ? "" : message.replaceAll("\\s*\\n\\s*", " ").trim();
+    }
+
+    /** Records a problem when {@code value} is above {@code max}. */
+    private static void atMost(Section s, String key, long value, long max, String what) {
+        if (value > max) {
+            s.problem(key, value + " is too large, expected at most " + max + " " + what);
+        }
     }
 }

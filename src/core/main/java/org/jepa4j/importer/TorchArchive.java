@@ -90,9 +90,10 @@ public final class TorchArchive implements AutoCloseable {
                 root = TorchPickle.load(in);
             } catch (PickleException e) {
                 throw new IOException(file + ": cannot read " + prefix + "data.pkl: " + e.getMessage(), e);
-            } catch (java.util.zip.ZipException | java.io.EOFException e) {
+            } catch (IOException | RuntimeException e) {
+                // a damaged entry, or a crafted pickle (lengths beyond its data, unexpected types)
                 throw new IOException(file + ": entry " + prefix + "data.pkl is damaged or cut short (" + e.getMessage()
-                        + "): the file is truncated or damaged", e);
+                        + "): expected the pickled state of a torch.save checkpoint", e);
             }
             return new TorchArchive(file, zip, prefix, root);
         } catch (IOException | RuntimeException e) {

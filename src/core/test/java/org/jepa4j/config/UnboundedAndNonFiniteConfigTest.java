@@ -27,7 +27,11 @@ class UnboundedAndNonFiniteConfigTest {
         for (String[] c : List.of(new String[] {"data:\n  batch_size: 2147483647\n", "data.batch_size"},
                 new String[] {"data:\n  num_workers: 100000\n", "data.num_workers"},
                 new String[] {"data:\n  prefetch: 1000000\n", "data.prefetch"},
-                new String[] {"optimization:\n  epochs: 2147483647\n", "optimization.epochs"})) {
+                new String[] {"optimization:\n  epochs: 2147483647\n", "optimization.epochs"},
+                new String[] {"mask:\n  num_pred_masks: 2147483647\n", "mask.num_pred_masks"},
+                new String[] {"meta:\n  pred_emb_dim: 2147483647\n", "meta.pred_emb_dim"},
+                new String[] {"meta:\n  depth: 100000\n", "meta.depth"},
+                new String[] {"meta:\n  mlp_ratio: 1.0e+9\n", "meta.mlp_ratio"})) {
             ConfigException e = assertThrows(ConfigException.class, () -> RunConfigLoader.parse(c[0], "run.yaml", List.of()));
             assertTrue(e.getMessage().contains(c[1]), c[0] + " -> " + e.getMessage());
         }

@@ -76,9 +76,7 @@ class NonFiniteEmbeddingsTest {
         }
         Files.writeString(json.resolve("part-00000.json"), lines);
         Files.writeString(json.resolve("_SUCCESS"), "");
-        refusedNaming(KnnCommandTest.run("--train", json.toString(), "--test", json.toString()),
-                json.toString(), "row 2", "/2.png", "NaN");
-
+        // one Spark session for the Parquet file and the first knn run (knn's getOrCreate reuses it and stops it)
         Path model = Files.writeString(dir.resolve("unused.onnx"), "unused");
         SparkSession spark = SparkSessions.start("local[1]", model, new SparkConf());
         Path parquet = dir.resolve("parquet");
@@ -90,10 +88,13 @@ class NonFiniteEmbeddingsTest {
                         "m.onnx@aaaaaaaaaaaa", null));
             }
             spark.createDataFrame(rows, SparkEmbedding.SCHEMA).write().parquet(parquet.toString());
+            // rows are named by their position in path order and by their image
+            refusedNaming(KnnCommandTest.run("--train", json.toString(), "--test", json.toString()),
+                    json.toString(), "row 1 (file:/d/0/2.png)", "NaN");
         } finally {
             spark.stop();
         }
         refusedNaming(KnnCommandTest.run("--train", parquet.toString(), "--test", parquet.toString()),
-                parquet.toString(), "row 3", "/3.png", "Infinity");
+                parquet.toString(), "row 3 (file:/d/1/3.png)", "Infinity");
     }
 }
