@@ -1,7 +1,6 @@
 package org.jepa4j.cli;
 
 import org.jepa4j.checkpoint.Checkpoint;
-import org.jepa4j.config.Bounds;
 import org.jepa4j.config.LoggingConfig;
 import org.jepa4j.config.RunConfig;
 import org.jepa4j.config.RunConfigLoader;
@@ -13,6 +12,7 @@ import org.jepa4j.eval.EvaluationReport;
 import org.jepa4j.export.OnnxExporter;
 import org.jepa4j.infer.FeatureKind;
 import org.jepa4j.io.AtomicFiles;
+import org.jepa4j.io.Bounds;
 import org.jepa4j.provenance.Version;
 import org.jepa4j.train.Trainer;
 import picocli.CommandLine.Command;

@@ -124,8 +124,8 @@ public final class DataCommand implements Callable<Integer> {
         if (batches <= 0 || warmup < 0) {
             throw new IllegalArgumentException("--batches must be positive and --warmup >= 0, got " + batches + " and " + warmup);
         }
-        org.jepa4j.config.Bounds.atMost("--batches", batches, MAX_BATCHES, "batches");
-        org.jepa4j.config.Bounds.zeroOrAtMost("--warmup", warmup, MAX_BATCHES, "batches");
+        org.jepa4j.io.Bounds.atMost("--batches", batches, MAX_BATCHES, "batches");
+        org.jepa4j.io.Bounds.zeroOrAtMost("--warmup", warmup, MAX_BATCHES, "batches");
         DataConfig d = run.data();
         ImageDataset ds = DatasetResolver.open(d, split);
         ImageTransform transform = ImageTransform.training(d);

@@ -67,8 +67,8 @@ public final class EmbedCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        org.jepa4j.config.Bounds.atMost("--batch-size", batchSize, org.jepa4j.config.Bounds.MAX_BATCH, "images per batch");
-        org.jepa4j.config.Bounds.zeroOrAtMost("--limit", limit, Integer.MAX_VALUE - 8, "images");
+        org.jepa4j.io.Bounds.atMost("--batch-size", batchSize, org.jepa4j.io.Bounds.MAX_BATCH, "images per batch");
+        org.jepa4j.io.Bounds.zeroOrAtMost("--limit", limit, Integer.MAX_VALUE - 8, "images");
         runtime.check();
         String ext = out.getFileName().toString().toLowerCase(Locale.ROOT);
         var inputs = OutputChecks.inputs(OutputChecks.modelInputs("--model", model), OutputChecks.dataInputs("--data", data));
@@ -84,7 +84,7 @@ public final class EmbedCommand implements Callable<Integer> {
         int n = limit == 0 ? source.size() : Math.min(limit, source.size());
         try (FeatureExtractor fx = FeatureExtractor.open(model, options)) {
             int d = fx.info().dimension();
-            org.jepa4j.config.Bounds.batchFitsTheHeap("--batch-size", batchSize, 4L * (d + (long) fx.info().channels()
+            org.jepa4j.io.Bounds.batchFitsTheHeap("--batch-size", batchSize, 4L * (d + (long) fx.info().channels()
                     * fx.info().imageSize() * fx.info().imageSize()));
             System.err.printf(Locale.ROOT, "embedding %d images of %s with %s (%s, %d values, provider %s, %d lane%s)%n",
                     n, source.description(), fx.info().modelId(), fx.info().feature(), d, fx.info().provider().label(),

@@ -123,8 +123,8 @@ public final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--limit-train, --limit-test and --validation must be >= 0, --batch-size"
                     + " and --epochs positive");
         }
-        org.jepa4j.config.Bounds.atMost("--batch-size", batchSize, org.jepa4j.config.Bounds.MAX_BATCH, "images per batch");
-        org.jepa4j.config.Bounds.atMost("--epochs", epochs, org.jepa4j.config.Bounds.MAX_EPOCHS, "epochs");
+        org.jepa4j.io.Bounds.atMost("--batch-size", batchSize, org.jepa4j.io.Bounds.MAX_BATCH, "images per batch");
+        org.jepa4j.io.Bounds.atMost("--epochs", epochs, org.jepa4j.io.Bounds.MAX_EPOCHS, "epochs");
         runtime.check();
         List<FeatureKind> kinds = new ArrayList<>();
         for (String f : features) {

@@ -73,7 +73,7 @@ public final class MasksCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         RunConfig config = configOptions.load();
-        org.jepa4j.config.Bounds.atMost("--batches", batches, MAX_BATCHES, "batches");
+        org.jepa4j.io.Bounds.atMost("--batches", batches, MAX_BATCHES, "batches");
         if (firstStep < 0) {
             throw new IllegalArgumentException("--first-step " + firstStep + ": expected a step >= 0");
         }
@@ -85,9 +85,9 @@ public final class MasksCommand implements Callable<Integer> {
         }
         int grid = crop / patch;
         int b = batchSize != null ? batchSize : config.data().batchSize();
-        org.jepa4j.config.Bounds.atMost("--batch-size", b, org.jepa4j.config.Bounds.MAX_BATCH, "images per batch");
+        org.jepa4j.io.Bounds.atMost("--batch-size", b, org.jepa4j.io.Bounds.MAX_BATCH, "images per batch");
         if (png != null) {
-            org.jepa4j.config.Bounds.atMost("--png-images", pngImages, Math.min(b, MAX_PNG_IMAGES), "images (at most the"
+            org.jepa4j.io.Bounds.atMost("--png-images", pngImages, Math.min(b, MAX_PNG_IMAGES), "images (at most the"
                     + " batch size)");
             java.util.List<org.jepa4j.io.OutputGuard.Input> inputs = new java.util.ArrayList<>();
             if (java.nio.file.Files.exists(java.nio.file.Path.of(configOptions.config))) {

@@ -23,14 +23,14 @@ public final class OnnxRuntimeThreadOptions {
     Integer lanes;
 
     /**
-     * Refuses thread and lane counts beyond {@link org.jepa4j.config.Bounds#MAX_THREADS}.
+     * Refuses thread and lane counts beyond {@link org.jepa4j.io.Bounds#MAX_THREADS}.
      *
      * @throws IllegalArgumentException naming the option and the limit
      */
     void check() {
-        org.jepa4j.config.Bounds.zeroOrAtMost("--threads", threads, org.jepa4j.config.Bounds.MAX_THREADS, "threads");
+        org.jepa4j.io.Bounds.zeroOrAtMost("--threads", threads, org.jepa4j.io.Bounds.MAX_THREADS, "threads");
         if (lanes != null) {
-            org.jepa4j.config.Bounds.atMost("--lanes", lanes, org.jepa4j.config.Bounds.MAX_THREADS, "lanes");
+            org.jepa4j.io.Bounds.atMost("--lanes", lanes, org.jepa4j.io.Bounds.MAX_THREADS, "lanes");
         }
     }
 

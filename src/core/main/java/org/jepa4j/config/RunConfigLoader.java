@@ -1,5 +1,6 @@
 package org.jepa4j.config;
 
+import org.jepa4j.io.Bounds;
 import org.jepa4j.model.InitScheme;
 
 import org.jepa4j.model.ModelSpec;

@@ -83,8 +83,8 @@ public final class KnnCommand implements Callable<Integer> {
         if (epochs < 1) {
             throw new IllegalArgumentException("--epochs " + epochs + ": expected a positive number");
         }
-        org.jepa4j.config.Bounds.atMost("--epochs", epochs, org.jepa4j.config.Bounds.MAX_EPOCHS, "epochs");
-        org.jepa4j.config.Bounds.atMost("--k", k, MAX_K, "neighbours");
+        org.jepa4j.io.Bounds.atMost("--epochs", epochs, org.jepa4j.io.Bounds.MAX_EPOCHS, "epochs");
+        org.jepa4j.io.Bounds.atMost("--k", k, MAX_K, "neighbours");
         if (!Double.isFinite(temperature)) {
             throw new IllegalArgumentException("--temperature " + temperature + ": expected a finite positive number");
         }

@@ -1,4 +1,4 @@
-package org.jepa4j.config;
+package org.jepa4j.io;
 
 import java.util.Locale;
 
