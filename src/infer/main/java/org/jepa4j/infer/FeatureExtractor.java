@@ -586,7 +586,7 @@ public final class FeatureExtractor implements AutoCloseable {
         }
         java.util.TreeSet<String> locations = new java.util.TreeSet<>();
         digest(md, model, locations);
-        Path dir = model.toAbsolutePath().getParent();
+        Path dir = model.toAbsolutePath().normalize().getParent(); // "./encoder.onnx" on a Spark executor
         String sibling = model.getFileName() + ".data";
         if (Files.isRegularFile(dir.resolve(sibling))) {
             locations.add(sibling);

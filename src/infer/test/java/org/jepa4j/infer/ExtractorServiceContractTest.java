@@ -178,8 +178,10 @@ class ExtractorServiceContractTest {
         OnnxExporter.export(otherCheckpoint, other, OnnxExporter.Options.defaults());
         String original;
         try (FeatureExtractor a = FeatureExtractor.open(external); FeatureExtractor b = FeatureExtractor.open(copy);
-             FeatureExtractor c = FeatureExtractor.open(other)) {
+             FeatureExtractor c = FeatureExtractor.open(other);
+             FeatureExtractor dotted = FeatureExtractor.open(copy.getParent().resolve(".").resolve("encoder.onnx"))) {
             original = a.info().modelId();
+            assertEquals(original, dotted.info().modelId(), "a path through '.' (as Spark's executors open it)");
             assertTrue(original.matches("encoder\\.onnx@[0-9a-f]{12}"), original);
             assertEquals(original, b.info().modelId(), "the same bytes in another folder: the same id");
             assertNotEquals(original.substring(13), c.info().modelId().substring(10));
