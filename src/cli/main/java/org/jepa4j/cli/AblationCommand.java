@@ -18,6 +18,7 @@ import org.jepa4j.infer.ExtractorOptions;
 import org.jepa4j.infer.FeatureKind;
 import org.jepa4j.io.AtomicFiles;
 import org.jepa4j.metrics.LinearProbe;
+import org.jepa4j.io.Bounds;
 import org.jepa4j.provenance.Version;
 import org.jepa4j.train.Trainer;
 import picocli.CommandLine.Command;
@@ -84,6 +85,9 @@ public final class AblationCommand implements Callable<Integer> {
     @Option(names = "--epochs", paramLabel = "N", description = "Pretraining epochs of every run (default: the config's).")
     Integer epochs;
 
+    /** Most runs per variant: each is a whole pretraining. */
+    static final int MAX_SEEDS = 100;
+
     @Option(names = "--seeds", defaultValue = "1", paramLabel = "N",
             description = "Runs per variant, with meta.seed = the config's seed + 0 .. N-1 (default: ${DEFAULT-VALUE}).")
     int seeds;
@@ -133,6 +137,11 @@ public final class AblationCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--seeds, --probe-epochs and --epochs must be >= 1, --limit-train,"
                     + " --limit-test and --validation >= 0");
         }
+        Bounds.atMost("--seeds", seeds, MAX_SEEDS, "runs per variant");
+        Bounds.atMost("--probe-epochs", probeEpochs, Bounds.MAX_EPOCHS, "epochs");
+        if (epochs != null) {
+            Bounds.atMost("--epochs", epochs, Bounds.MAX_EPOCHS, "epochs");
+        }
         List<Variant> chosen = choose(only);
         for (String f : features) {
             FeatureKind.parse(f);
@@ -172,6 +181,9 @@ public final class AblationCommand implements Callable<Integer> {
                         + " data.limit=" + (trainImages - validation));
             }
         }
+        OutputChecks.checkFolder("--out", out, OutputChecks.inputs(OutputChecks.dataInputs("--data", evalData),
+                OutputChecks.dataInputs("data.source", base.data().source()),
+                OutputChecks.dataInputs("data.eval_source", base.data().evalSource())));
         Files.createDirectories(out);
         checkSettings(evalData);
         PrintStream log = System.err;

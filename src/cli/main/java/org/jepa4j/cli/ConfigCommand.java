@@ -38,6 +38,14 @@ public final class ConfigCommand implements Callable<Integer> {
         String yaml = RunConfigWriter.toYaml(config);
         PrintWriter stdout = spec.commandLine().getOut();
         if (out != null) {
+            java.util.List<org.jepa4j.io.OutputGuard.Input> inputs = new java.util.ArrayList<>();
+            if (java.nio.file.Files.exists(java.nio.file.Path.of(configOptions.config))) {
+                inputs.add(new org.jepa4j.io.OutputGuard.Input("--config", java.nio.file.Path.of(configOptions.config)));
+            }
+            inputs.addAll(OutputChecks.dataInputs("data.source", config.data().source()));
+            inputs.addAll(OutputChecks.dataInputs("data.eval_source", config.data().evalSource()));
+            OutputChecks.checkFile("--out", out, java.util.List.of(".yaml", ".yml"), true, inputs,
+                    "a run config written by jepa4j config", OutputChecks::isRunConfigYaml);
             RunConfigWriter.write(config, out);
             stdout.println("wrote " + out);
         } else {

@@ -43,6 +43,9 @@ public final class DataCommand implements Callable<Integer> {
     @Option(names = "--bench", description = "Benchmark the loader instead of describing the data.")
     boolean bench;
 
+    /** Most batches a benchmark row builds (each is a whole batch of decoded images). */
+    static final int MAX_BATCHES = 1_000_000;
+
     @Option(names = "--batches", paramLabel = "N", defaultValue = "200",
             description = "Batches timed per worker setting with --bench (default ${DEFAULT-VALUE}).")
     int batches;
@@ -122,6 +125,8 @@ public final class DataCommand implements Callable<Integer> {
         if (batches <= 0 || warmup < 0) {
             throw new IllegalArgumentException("--batches must be positive and --warmup >= 0, got " + batches + " and " + warmup);
         }
+        org.jepa4j.io.Bounds.atMost("--batches", batches, MAX_BATCHES, "batches");
+        org.jepa4j.io.Bounds.zeroOrAtMost("--warmup", warmup, MAX_BATCHES, "batches");
         DataConfig d = run.data();
         ImageDataset ds = DatasetResolver.open(d, split);
         ImageTransform transform = TrainTransform.of(d);

@@ -97,18 +97,40 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (limitTrain < 0 || limitTest < 0 || validation < 0 || batchSize <= 0 || epochs <= 0) {
+            throw new IllegalArgumentException("--limit-train, --limit-test and --validation must be >= 0, --batch-size"
+                    + " and --epochs positive");
+        }
+        org.jepa4j.io.Bounds.atMost("--batch-size", batchSize, org.jepa4j.io.Bounds.MAX_BATCH, "images per batch");
+        org.jepa4j.io.Bounds.atMost("--epochs", epochs, org.jepa4j.io.Bounds.MAX_EPOCHS, "epochs");
+        runtime.check();
         List<FeatureKind> kinds = new ArrayList<>();
         for (String f : features) {
             kinds.add(FeatureKind.parse(f));
         }
+        List<org.jepa4j.io.OutputGuard.Input> inputs = OutputChecks.inputs(OutputChecks.modelInputs("--model", model),
+                OutputChecks.modelInputs("--baseline-model", baselineModel), OutputChecks.dataInputs("--data", data));
+        if (run != null) {
+            inputs.add(new org.jepa4j.io.OutputGuard.Input("--run (its checkpoint)",
+                    run.resolve(org.jepa4j.checkpoint.Checkpoint.FOLDER).resolve(org.jepa4j.checkpoint.Checkpoint.LATEST)));
+        }
+        OutputChecks.checkFolder("--out", out, inputs);
+        boolean earlierReport = Files.isRegularFile(out.resolve("report.json"))
+                && org.jepa4j.io.OutputGuard.headContains(out.resolve("report.json"), "\"jepa4jVersion\"", 256);
         for (String written : List.of("report.json", "report.md", "accuracy.png", "pca.png", "training.png",
                 RandomInitBaseline.CHECKPOINT_FILE, RandomInitBaseline.ONNX_FILE)) {
+            Path target = out.resolve(written);
             for (Path in : Arrays.asList(model, baselineModel)) {
-                if (in != null && OutputChecks.sameFile(out.resolve(written), in)) {
+                if (in != null && OutputChecks.sameFile(target, in)) {
                     throw new IllegalArgumentException("--out " + out + ": eval writes " + written + " there, which is"
                             + " the input " + in + "; choose another --out");
                 }
             }
+            java.util.function.Predicate<Path> own = written.endsWith(".png") ? OutputChecks::isPng
+                    : written.endsWith(".onnx") ? OutputChecks::isJepa4jOnnx
+                    : written.endsWith(".safetensors") ? p -> org.jepa4j.io.OutputGuard.headContains(p, "jepa4j.", 1 << 20)
+                    : p -> earlierReport; // report.json and report.md: an eval report's
+            org.jepa4j.io.OutputGuard.requireReplaceable("--out", target, "what an earlier eval wrote there", own);
         }
         ExtractorOptions extractor = runtime.applyTo(ExtractorOptions.builder(), OnnxRuntimeThreadOptions.onePerProcessor())
                 .provider(ExecutionProvider.parse(provider)).build();

@@ -54,12 +54,22 @@ public final class ExportCommand implements Callable<Integer> {
             + " (the checkpoint itself is never overwritten).")
     boolean force;
 
+    @Option(names = "--accept-unchecked", description = "Export a checkpoint that carries no checksums (made elsewhere,"
+            + " or its checksum entry removed), with a warning; refused otherwise.")
+    boolean acceptUnchecked;
+
     @Override
     public Integer call() throws IOException {
         Path input = Checkpoint.resolve(checkpoint);
-        OutputChecks.check("--out", out, List.of(".onnx"), force, List.of(input, checkpoint));
-        OutputChecks.check("--out", out.resolveSibling(out.getFileName() + ".data"), List.of(".data"), true,
-                List.of(input));
+        var inputs = List.of(new org.jepa4j.io.OutputGuard.Input("--checkpoint", input));
+        if (java.nio.file.Files.isDirectory(checkpoint) && OutputChecks.sameFile(out, checkpoint)) {
+            throw new IllegalArgumentException("--out " + out + " is the run folder --checkpoint " + checkpoint);
+        }
+        OutputChecks.checkFile("--out", out, List.of(".onnx"), force, inputs, "an ONNX model written by jepa4j export",
+                OutputChecks::isJepa4jOnnx);
+        Path data = out.resolveSibling(out.getFileName() + ".data");
+        OutputChecks.checkFile("--out", data, List.of(".data"), true, inputs,
+                "the external data of a jepa4j export", p -> OutputChecks.isJepa4jOnnx(out));
         OnnxExporter.Options o = OnnxExporter.Options.defaults()
                 .withEncoder(OnnxExporter.Encoder.parse(encoder))
                 .withOpset(opset)
@@ -68,7 +78,7 @@ public final class ExportCommand implements Callable<Integer> {
                 .withPrecision(precision)
                 .withInt8Scale(int8Scale);
         long start = System.nanoTime();
-        OnnxWriter.Written w = OnnxExporter.export(checkpoint, out, o);
+        OnnxWriter.Written w = OnnxExporter.export(checkpoint, out, o, acceptUnchecked ? System.err : null);
         System.out.printf(Locale.ROOT, "wrote %s (%s, %s)%s in %.1f s%n", w.model(), precision,
                 megabytes(w.modelBytes()),
                 w.externalData() == null ? "" : " + external data " + w.externalData() + " (" + megabytes(w.dataBytes()) + ")",

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
@@ -74,6 +75,13 @@ public final class ImportCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         ImportOptions options = new ImportOptions(modelName, embedDim, depth, heads, patchSize, imageSize, channels,
                 predHeads, withOptimizer);
+        try {
+            OutputChecks.checkFolder("--out", out, List.of(new org.jepa4j.io.OutputGuard.Input("--from", from)));
+        } catch (IllegalArgumentException e) {
+            err.println("import: " + e.getMessage());
+            err.flush();
+            return 2;
+        }
         Path existing = out.resolve(Checkpoint.FOLDER).resolve(Checkpoint.LATEST);
         if (Files.exists(existing) && !force) {
             err.println("import: " + existing + " already exists; choose another --out or pass --force to replace it");

@@ -38,6 +38,11 @@ public final class MasksCommand implements Callable<Integer> {
     @CommandLine.Mixin
     ConfigOptions configOptions;
 
+    /** Most batches drawn: a million masks already give every statistic to three digits. */
+    static final int MAX_BATCHES = 100_000;
+    /** Most images painted: beyond this the picture is unreadable. */
+    static final int MAX_PNG_IMAGES = 256;
+
     @Option(names = "--batches", paramLabel = "N", defaultValue = "20", description = "Batches to draw (default ${DEFAULT-VALUE}).")
     int batches;
 
@@ -68,8 +73,9 @@ public final class MasksCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         RunConfig config = configOptions.load();
-        if (batches < 1) {
-            throw new IllegalArgumentException("--batches must be >= 1, got " + batches);
+        org.jepa4j.io.Bounds.atMost("--batches", batches, MAX_BATCHES, "batches");
+        if (firstStep < 0) {
+            throw new IllegalArgumentException("--first-step " + firstStep + ": expected a step >= 0");
         }
         int crop = config.data().cropSize();
         int patch = config.mask().patchSize();
@@ -79,8 +85,17 @@ public final class MasksCommand implements Callable<Integer> {
         }
         int grid = crop / patch;
         int b = batchSize != null ? batchSize : config.data().batchSize();
-        if (b < 1) {
-            throw new IllegalArgumentException("--batch-size must be >= 1, got " + b);
+        org.jepa4j.io.Bounds.atMost("--batch-size", b, org.jepa4j.io.Bounds.MAX_BATCH, "images per batch");
+        if (png != null) {
+            org.jepa4j.io.Bounds.atMost("--png-images", pngImages, Math.min(b, MAX_PNG_IMAGES), "images (at most the"
+                    + " batch size)");
+            java.util.List<org.jepa4j.io.OutputGuard.Input> inputs = new java.util.ArrayList<>();
+            if (java.nio.file.Files.exists(java.nio.file.Path.of(configOptions.config))) {
+                inputs.add(new org.jepa4j.io.OutputGuard.Input("--config", java.nio.file.Path.of(configOptions.config)));
+            }
+            inputs.addAll(OutputChecks.dataInputs("data.source", config.data().source()));
+            OutputChecks.checkFile("--png", png, java.util.List.of(".png"), true, inputs, "a PNG image",
+                    OutputChecks::isPng);
         }
         AbstractMaskSampler sampler = MaskSamplers.create(config.mask(), grid, grid, config.meta().seed());
         MaskStatistics st = MaskStatistics.measure(sampler, firstStep, batches, b);

@@ -84,6 +84,15 @@ public final class TrainCommand implements Callable<Integer> {
         if (evalEvery < 0) {
             throw new IllegalArgumentException("--eval-every: " + evalEvery + " must be >= 0");
         }
+        OutputChecks.checkFolder("--out", folder, OutputChecks.inputs(OutputChecks.dataInputs("data.source",
+                config.data().source()), OutputChecks.dataInputs("data.eval_source", config.data().evalSource())));
+        // the files train writes at the top of the run folder replace only their own earlier versions
+        org.jepa4j.io.OutputGuard.requireReplaceable("--out", folder.resolve("config.yaml"), "a run config",
+                OutputChecks::isRunConfigYaml);
+        org.jepa4j.io.OutputGuard.requireReplaceable("--out", folder.resolve("provenance.json"),
+                "the provenance of a jepa4j run", p -> org.jepa4j.io.OutputGuard.headContains(p, "jepa4j_version", 1 << 16));
+        // SIGTERM: training writes its last checkpoint before it exits; its temporaries are its own to finish
+        org.jepa4j.io.OutputGuard.finishWritesOnStop(folder);
         Trainer trainer = new Trainer(config, Trainer.Options.of(folder).withResume(resume).withEvalEvery(evalEvery)
                 .withCluster(clusterSpec));
         try {

@@ -69,12 +69,15 @@ public final class EmbedCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (batchSize <= 0 || limit < 0) {
-            throw new IllegalArgumentException("--batch-size must be positive and --limit >= 0");
-        }
+        org.jepa4j.io.Bounds.atMost("--batch-size", batchSize, org.jepa4j.io.Bounds.MAX_BATCH, "images per batch");
+        org.jepa4j.io.Bounds.zeroOrAtMost("--limit", limit, Integer.MAX_VALUE - 8, "images");
+        runtime.check();
         String ext = out.getFileName().toString().toLowerCase(Locale.ROOT);
-        OutputChecks.check("--out", out, List.of(".npy", ".csv"), force, List.of(model));
-        OutputChecks.check("--out", labelsPath(out), List.of(".npy"), true, List.of(model));
+        var inputs = OutputChecks.inputs(OutputChecks.modelInputs("--model", model), OutputChecks.dataInputs("--data", data));
+        boolean csv = ext.endsWith(".csv");
+        OutputChecks.checkFile("--out", out, List.of(".npy", ".csv"), force, inputs,
+                csv ? "a feature CSV written by embed" : "a .npy file", csv ? OutputChecks::isFeatureCsv : OutputChecks::isNpy);
+        OutputChecks.checkFile("--out", labelsPath(out), List.of(".npy"), true, inputs, "a .npy file", OutputChecks::isNpy);
         ExtractorOptions options = runtime.applyTo(ExtractorOptions.builder(), OnnxRuntimeThreadOptions.onePerProcessor())
                 .feature(FeatureKind.parse(feature))
                 .provider(org.jepa4j.infer.ExecutionProvider.parse(provider))
@@ -83,6 +86,8 @@ public final class EmbedCommand implements Callable<Integer> {
         int n = limit == 0 ? source.size() : Math.min(limit, source.size());
         try (FeatureExtractor fx = FeatureExtractor.open(model, options)) {
             int d = fx.info().dimension();
+            org.jepa4j.io.Bounds.batchFitsTheHeap("--batch-size", batchSize, 4L * (d + (long) fx.info().channels()
+                    * fx.info().imageSize() * fx.info().imageSize()));
             System.err.printf(Locale.ROOT, "embedding %d images of %s with %s (%s, %d values, provider %s, %d lane%s)%n",
                     n, source.description(), fx.info().modelId(), fx.info().feature(), d, fx.info().provider().label(),
                     fx.lanes(), fx.lanes() == 1 ? "" : "s");

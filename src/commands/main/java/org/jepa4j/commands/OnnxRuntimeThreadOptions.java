@@ -23,21 +23,23 @@ public final class OnnxRuntimeThreadOptions {
     Integer lanes;
 
     /**
-     * The builder with these thread and lane counts set.
+     * Refuses thread and lane counts beyond {@link org.jepa4j.io.Bounds#MAX_THREADS}.
      *
-     * @param builder      options to complete
-     * @param defaultLanes the command's lane count when {@code --lanes} is not given
-     * @return {@code builder}
+     * @throws IllegalArgumentException naming the option and the limit
      */
+    public void check() {
+        org.jepa4j.io.Bounds.zeroOrAtMost("--threads", threads, org.jepa4j.io.Bounds.MAX_THREADS, "threads");
+        if (lanes != null) {
+            org.jepa4j.io.Bounds.atMost("--lanes", lanes, org.jepa4j.io.Bounds.MAX_THREADS, "lanes");
+        }
+    }
+
+    /** The builder with these thread and lane counts set; {@code defaultLanes} unless --lanes was given. */
     public ExtractorOptions.Builder applyTo(ExtractorOptions.Builder builder, int defaultLanes) {
         return builder.intraOpThreads(threads).lanes(lanes != null ? lanes : defaultLanes);
     }
 
-    /**
-     * The default lane count of the batch commands ({@code embed}, {@code eval}).
-     *
-     * @return one lane per processor
-     */
+    /** The default lane count of the batch commands ({@code embed}, {@code eval}): one per processor. */
     public static int onePerProcessor() {
         return Runtime.getRuntime().availableProcessors();
     }

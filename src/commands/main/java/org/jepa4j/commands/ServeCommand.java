@@ -171,6 +171,7 @@ public final class ServeCommand implements Callable<Integer> {
             }
             kinds.add(k);
         }
+        runtime.check();
         ExtractorOptions extractor = runtime.applyTo(ExtractorOptions.builder(), 1).provider(ExecutionProvider.parse(provider))
                 .build();
         PrintWriter out = spec.commandLine().getOut();

@@ -49,11 +49,13 @@ public final class FolderDataset implements ImageDataset {
     private final PrintStream warnings;
     private final BoundedImageDecoder decoder;
     private final int skippedEntries;
+    private final int danglingLinks;
 
     private FolderDataset(Path root, List<Path> files, int[] labels, List<String> classNames, String name,
-                          PrintStream warnings, BoundedImageDecoder decoder, int skippedEntries) {
+                          PrintStream warnings, BoundedImageDecoder decoder, int skippedEntries, int danglingLinks) {
         this.decoder = decoder;
         this.skippedEntries = skippedEntries;
+        this.danglingLinks = danglingLinks;
         this.root = root;
         this.files = List.copyOf(files);
         this.labels = labels;
@@ -76,11 +78,17 @@ public final class FolderDataset implements ImageDataset {
     /**
      * Scans {@code dir}, reporting unreadable entries and files to {@code warnings}, decoding
      * through {@code decoder}.
+     *
+     * <p>Links are followed, but every image is read once and only under the folder it really lives
+     * in (symbolic links and {@code ..} resolved): a link to an ancestor folder, to a folder or file
+     * outside its class folder, or a second path to an image already listed is skipped with a
+     * warning naming it and counted; a dangling link is named and counted as an unreadable file.
      */
     public static FolderDataset scan(Path dir, String name, PrintStream warnings, BoundedImageDecoder decoder) {
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("image folder " + dir + " does not exist or is not a directory");
         }
+        Path rootReal = real(dir);
         List<Path> subdirs = new ArrayList<>();
         List<Path> topFiles = new ArrayList<>();
         try (Stream<Path> s = Files.list(dir)) {
@@ -98,9 +106,14 @@ public final class FolderDataset implements ImageDataset {
         List<String> classNames = new ArrayList<>();
         List<Path> files = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
-        int[] skipped = {0};
+        Walk walk = new Walk(warnings);
         for (Path sub : subdirs) {
-            List<Path> inClass = imagesUnder(sub, warnings, skipped);
+            Path subReal = real(sub);
+            if (rootReal != null && subReal != null && rootReal.startsWith(subReal)) {
+                walk.skip(sub, "a symbolic link to " + subReal + ", the image folder itself or a folder above it");
+                continue;
+            }
+            List<Path> inClass = walk.imagesUnder(sub, subReal);
             if (inClass.isEmpty()) {
                 continue; // torchvision fails on empty classes; a stray empty folder is not a class here
             }
@@ -113,56 +126,131 @@ public final class FolderDataset implements ImageDataset {
         }
         if (!files.isEmpty()) {
             int[] l = labels.stream().mapToInt(Integer::intValue).toArray();
-            return new FolderDataset(dir, files, l, classNames, name, warnings, decoder, skipped[0]);
+            return new FolderDataset(dir, files, l, classNames, name, warnings, decoder, walk.skipped, walk.dangling);
         }
-        if (topFiles.isEmpty()) {
+        topFiles.sort(null);
+        List<Path> flat = walk.accept(topFiles, rootReal, dir);
+        if (flat.isEmpty()) {
             throw new IllegalArgumentException("image folder " + dir + " holds no images (" + String.join(" ", EXTENSIONS)
                     + ") directly or in class sub-folders");
         }
-        topFiles.sort(null);
-        return new FolderDataset(dir, topFiles, null, List.of(), name, warnings, decoder, skipped[0]);
+        return new FolderDataset(dir, flat, null, List.of(), name, warnings, decoder, walk.skipped, walk.dangling);
+    }
+
+    /** {@code p} with links and {@code ..} resolved, or null when that fails (a dangling link, a vanished file). */
+    private static Path real(Path p) {
+        try {
+            return p.toRealPath();
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /**
-     * Image files under {@code dir}, following links; entries that cannot be read are skipped with
-     * a warning and counted in {@code skipped[0]}, so one odd entry never ends the walk.
+     * One scan's walk: the images already listed (by real path), so none is listed twice, and the
+     * counts of skipped entries and dangling links.
      */
-    private static List<Path> imagesUnder(Path dir, PrintStream warnings, int[] skipped) {
-        List<Path> out = new ArrayList<>();
-        try {
-            Files.walkFileTree(dir, EnumSet.of(FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE,
-                    new SimpleFileVisitor<>() {
-                        @Override
-                        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                            if (attrs.isRegularFile() && isImageName(file)) {
-                                out.add(file);
-                            }
-                            return FileVisitResult.CONTINUE;
-                        }
+    private static final class Walk {
+        private final PrintStream warnings;
+        private final Set<Path> listed = new java.util.HashSet<>();
+        int skipped;
+        int dangling;
 
-                        @Override
-                        public FileVisitResult visitFileFailed(Path file, IOException e) {
-                            skipped[0]++;
-                            warnings.println("warning: skipping " + file + " while listing " + dir + " ("
-                                    + walkProblem(e) + ")");
-                            return FileVisitResult.CONTINUE;
-                        }
-
-                        @Override
-                        public FileVisitResult postVisitDirectory(Path d, IOException e) {
-                            if (e != null) {
-                                skipped[0]++;
-                                warnings.println("warning: stopped listing " + d + " part way (" + walkProblem(e) + ")");
-                            }
-                            return FileVisitResult.CONTINUE;
-                        }
-                    });
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list image folder " + dir + ": "
-                    + org.jepa4j.io.AtomicFiles.describe(e), e);
+        Walk(PrintStream warnings) {
+            this.warnings = warnings;
         }
-        Collections.sort(out);
-        return out;
+
+        void skip(Path entry, String why) {
+            skipped++;
+            warnings.println("warning: skipping " + entry + " (" + why + ")");
+        }
+
+        /**
+         * Image files under {@code dir}, following links that stay inside {@code dirReal}; entries
+         * that cannot be read are skipped with a warning and counted, so one odd entry never ends the walk.
+         */
+        List<Path> imagesUnder(Path dir, Path dirReal) {
+            List<Path> candidates = new ArrayList<>();
+            Set<Path> folders = new java.util.HashSet<>();
+            try {
+                Files.walkFileTree(dir, EnumSet.of(FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE,
+                        new SimpleFileVisitor<>() {
+                            @Override
+                            public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
+                                Path r = real(d);
+                                if (r == null) {
+                                    return FileVisitResult.CONTINUE; // listing it will name the problem
+                                }
+                                if (dirReal != null && !r.startsWith(dirReal)) {
+                                    skip(d, "a symbolic link to " + r + ", outside its class folder " + dir
+                                            + "; its images are not labelled by a folder they do not live in");
+                                    return FileVisitResult.SKIP_SUBTREE;
+                                }
+                                if (!folders.add(r)) {
+                                    skip(d, "a second path to the folder " + r + ", already listed");
+                                    return FileVisitResult.SKIP_SUBTREE;
+                                }
+                                return FileVisitResult.CONTINUE;
+                            }
+
+                            @Override
+                            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                                if (isImageName(file) && (attrs.isRegularFile() || attrs.isSymbolicLink())) {
+                                    candidates.add(file);
+                                }
+                                return FileVisitResult.CONTINUE;
+                            }
+
+                            @Override
+                            public FileVisitResult visitFileFailed(Path file, IOException e) {
+                                skip(file, "while listing " + dir + ": " + walkProblem(e));
+                                return FileVisitResult.CONTINUE;
+                            }
+
+                            @Override
+                            public FileVisitResult postVisitDirectory(Path d, IOException e) {
+                                if (e != null) {
+                                    skipped++;
+                                    warnings.println("warning: stopped listing " + d + " part way (" + walkProblem(e) + ")");
+                                }
+                                return FileVisitResult.CONTINUE;
+                            }
+                        });
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot list image folder " + dir + ": "
+                        + org.jepa4j.io.AtomicFiles.describe(e), e);
+            }
+            Collections.sort(candidates);
+            return accept(candidates, dirReal, dir);
+        }
+
+        /**
+         * The {@code candidates} (sorted) that are readable files living under {@code homeReal} and
+         * not listed before; the others are named and counted.
+         */
+        List<Path> accept(List<Path> candidates, Path homeReal, Path home) {
+            List<Path> out = new ArrayList<>();
+            for (Path f : candidates) {
+                Path r = real(f);
+                if (r == null || !Files.isRegularFile(r)) {
+                    dangling++;
+                    warnings.println("warning: skipping unreadable image " + f + " (a dangling symbolic link: its"
+                            + " target does not exist)");
+                    continue;
+                }
+                if (homeReal != null && !r.startsWith(homeReal)) {
+                    skip(f, "a symbolic link to " + r + ", outside " + home
+                            + "; an image is labelled only by the folder it lives in");
+                    continue;
+                }
+                if (!listed.add(r)) {
+                    skip(f, "a second path to " + r + ", already listed; no image is read twice");
+                    continue;
+                }
+                out.add(f);
+            }
+            return out;
+        }
     }
 
     private static String walkProblem(IOException e) {
@@ -240,26 +328,37 @@ public final class FolderDataset implements ImageDataset {
         return classNames;
     }
 
+    /** Unreadable images: those that failed to decode so far, plus the dangling links the scan found. */
     @Override
     public int unreadableCount() {
-        return unreadable.size();
+        return unreadable.size() + danglingLinks;
     }
 
-    /** Directory entries the scan skipped (link loops, permission denied, vanished files). */
+    /**
+     * Directory entries the scan skipped: link loops, links leading out of their class folder,
+     * second paths to an image or folder already listed, folders without permission, vanished files.
+     */
     public int skippedEntries() {
         return skippedEntries;
     }
 
+    /** Symbolic links named like images whose target does not exist (counted as unreadable images). */
+    public int danglingLinks() {
+        return danglingLinks;
+    }
+
     @Override
     public String unreadableSummary() {
-        int n = unreadable.size();
+        int n = unreadableCount();
         if (n == 0 && skippedEntries == 0) {
             return null;
         }
-        String files = "skipped " + n + " unreadable file" + (n == 1 ? "" : "s") + " under " + root;
+        String files = "skipped " + n + " unreadable file" + (n == 1 ? "" : "s")
+                + (danglingLinks == 0 ? "" : " (" + danglingLinks + " dangling link" + (danglingLinks == 1 ? "" : "s") + ")")
+                + " under " + root;
         return skippedEntries == 0 ? files
                 : files + " and " + skippedEntries + " folder entr" + (skippedEntries == 1 ? "y" : "ies")
-                + " that could not be listed";
+                + " that could not be listed or were links out of their folder or second paths to an image";
     }
 
     @Override

@@ -35,23 +35,29 @@ public record IdxFile(Path file, int[] dims, byte[] values) {
             boolean gzip = b0 == 0x1f && b1 == 0x8b;
             try (DataInputStream in = new DataInputStream(gzip
                     ? new BufferedInputStream(new GZIPInputStream(raw, 1 << 16), 1 << 16) : raw)) {
-                return parse(file, in);
+                return parse(file, in, gzip ? -1 : Files.size(file));
             }
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("IDX file " + file + " does not exist", e);
         } catch (EOFException e) {
-            throw new IllegalArgumentException("IDX file " + file + " is truncated (ends inside the header)", e);
+            throw new IllegalArgumentException("IDX file " + file + " is truncated (" + e.getMessage() + ")", e);
+        } catch (java.util.zip.ZipException e) {
+            throw new IllegalArgumentException("IDX file " + file + ": its gzip data is damaged (" + e.getMessage() + ")", e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read IDX file " + file + ": " + e.getMessage(), e);
         }
     }
 
-    private static IdxFile parse(Path file, DataInputStream in) throws IOException {
+    /** Most dimensions of an array (images with channels have four). */
+    private static final int MAX_RANK = 8;
+
+    /** @param fileSize bytes of an uncompressed file, or -1 for gzip (then the data is read as it comes) */
+    private static IdxFile parse(Path file, DataInputStream in, long fileSize) throws IOException {
         int magic = in.readInt();
         int zeros = magic >>> 16;
         int type = (magic >>> 8) & 0xff;
         int rank = magic & 0xff;
-        if (zeros != 0 || rank == 0) {
+        if (zeros != 0 || rank == 0 || rank > MAX_RANK) {
             throw new IllegalArgumentException("IDX file " + file + ": bad magic 0x" + String.format("%08x", magic)
                     + " (expected 0x0000TTRR: two zero bytes, type, rank)");
         }
@@ -68,16 +74,22 @@ public record IdxFile(Path file, int[] dims, byte[] values) {
                         + " (must be positive)");
             }
             count *= dims[i];
+            if (count > Integer.MAX_VALUE - 16) {
+                throw new IllegalArgumentException("IDX file " + file + ": dimensions " + Arrays.toString(Arrays.copyOf(dims,
+                        i + 1)) + "... hold more values than one Java array can");
+            }
         }
-        if (count > Integer.MAX_VALUE - 16) {
-            throw new IllegalArgumentException("IDX file " + file + ": " + Arrays.toString(dims)
-                    + " holds more values than one Java array can");
-        }
-        byte[] values = new byte[(int) count];
-        int got = in.readNBytes(values, 0, values.length);
-        if (got != values.length) {
+        long header = 4L + 4L * rank;
+        if (fileSize >= 0 && fileSize - header < count) {
             throw new IllegalArgumentException("IDX file " + file + " is truncated: header " + Arrays.toString(dims)
-                    + " needs " + values.length + " values, found " + got);
+                    + " needs " + count + " values, the file holds " + (fileSize - header));
+        }
+        // read as it comes: a gzip header cannot make us allocate what the data does not hold
+        byte[] values = in.readNBytes((int) count);
+        int got = values.length;
+        if (got != count) {
+            throw new IllegalArgumentException("IDX file " + file + " is truncated: header " + Arrays.toString(dims)
+                    + " needs " + count + " values, found " + got);
         }
         return new IdxFile(file, dims, values);
     }

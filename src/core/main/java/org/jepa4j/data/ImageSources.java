@@ -34,6 +34,9 @@ public final class ImageSources {
     public static final String FORMS = "fashion-mnist[:DIR], idx:IMAGES[,LABELS], folder:DIR, "
             + "synthetic[:count=N,size=S,channels=C,classes=K,seed=S,test_count=N]";
 
+    /** Largest side of a synthetic image (4096: 48 MiB of RGB floats per image). */
+    static final long SYNTHETIC_MAX_SIZE = 4096;
+
     private ImageSources() {
     }
 
@@ -119,6 +122,33 @@ public final class ImageSources {
             }
             default -> throw new IllegalArgumentException("data source '" + spec + "': unknown kind '" + kind
                     + "'; accepted forms: " + FORMS);
+        }
+    }
+
+    /**
+     * The files and folders {@code spec} reads (a folder source's folder, an IDX source's files,
+     * Fashion-MNIST's folder; none for {@code synthetic}), for the rule that no output is, contains
+     * or lies inside a command's input. An unparseable spec gives none: opening it names the problem.
+     */
+    public static List<Path> inputPaths(String spec) {
+        if (spec == null || spec.isBlank()) {
+            return List.of();
+        }
+        String s = spec.strip();
+        int colon = s.indexOf(':');
+        String kind = (colon < 0 ? s : s.substring(0, colon)).toLowerCase(Locale.ROOT);
+        String arg = colon < 0 ? null : s.substring(colon + 1).strip();
+        try {
+            return switch (kind) {
+                case "fashion-mnist", "fashion_mnist" -> List.of(arg == null || arg.isEmpty()
+                        ? Path.of(FASHION_MNIST_DIR) : Path.of(arg));
+                case "idx" -> arg == null ? List.of() : java.util.Arrays.stream(arg.split(","))
+                        .map(String::strip).filter(x -> !x.isEmpty()).map(Path::of).toList();
+                case "folder" -> arg == null || arg.isEmpty() ? List.of() : List.of(Path.of(arg));
+                default -> List.of();
+            };
+        } catch (java.nio.file.InvalidPathException e) {
+            return List.of();
         }
     }
 
@@ -242,6 +272,15 @@ public final class ImageSources {
                 throw new IllegalArgumentException("data source '" + spec + "': " + key + " = " + v.get(key)
                         + " must be a positive int");
             }
+        }
+        // each image is generated whole in memory: bound its side and channels by sense
+        if (v.get("size") > SYNTHETIC_MAX_SIZE) {
+            throw new IllegalArgumentException("data source '" + spec + "': size = " + v.get("size")
+                    + " is beyond " + SYNTHETIC_MAX_SIZE + " pixels a side");
+        }
+        if (v.get("channels") > 4) {
+            throw new IllegalArgumentException("data source '" + spec + "': channels = " + v.get("channels")
+                    + ", expected 1 to 4");
         }
         if (n <= 0 || n > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("data source '" + spec + "': test_count = " + n + " must be a positive int");

@@ -35,8 +35,13 @@ public record Preprocessing(int imageSize, int resizeSize, int channels, double[
                     + " need " + channels + " values each");
         }
         for (double s : std) {
-            if (!(s > 0)) {
-                throw new IllegalArgumentException("std values must be positive: " + Arrays.toString(std));
+            if (!(s > 0) || !Double.isFinite(s)) {
+                throw new IllegalArgumentException("std values must be positive and finite: " + Arrays.toString(std));
+            }
+        }
+        for (double m : mean) {
+            if (!Double.isFinite(m)) {
+                throw new IllegalArgumentException("mean values must be finite: " + Arrays.toString(mean));
             }
         }
         mean = mean.clone();

@@ -55,7 +55,7 @@ public final class AtomicFiles {
         Path tmp;
         try {
             Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
+            tmp = OutputGuard.createTemporary(file);
         } catch (IOException e) {
             throw new IOException("cannot write " + file + ": " + describe(e), e);
         }
@@ -67,7 +67,7 @@ public final class AtomicFiles {
         } catch (IOException e) {
             throw named(file, e);
         } finally {
-            Files.deleteIfExists(tmp);
+            OutputGuard.release(tmp);
         }
     }
 
@@ -112,8 +112,7 @@ public final class AtomicFiles {
      */
     public static void link(Path existing, Path target) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
-        Path tmp = dir.resolve("." + target.getFileName() + "." + ProcessHandle.current().pid() + "-"
-                + System.nanoTime() + ".tmp");
+        Path tmp = OutputGuard.temporaryName(target);
         try {
             try {
                 Files.createLink(tmp, existing);
@@ -125,7 +124,7 @@ public final class AtomicFiles {
         } catch (IOException e) {
             throw new IOException("cannot make " + target + " from " + existing + ": " + describe(e), e);
         } finally {
-            Files.deleteIfExists(tmp);
+            OutputGuard.release(tmp);
         }
     }
 

@@ -82,17 +82,28 @@ public final class Npy {
             throw new IOException(file + ": not a .npy file (bad magic)");
         }
         int major = all[6];
+        if (major < 1 || major > 3) {
+            throw new IOException(file + ": .npy format version " + major + "." + all[7] + " is not supported (expected 1.0,"
+                    + " 2.0 or 3.0)");
+        }
         ByteBuffer b = ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN);
-        int headerLen;
+        long headerLen;
         int start;
         if (major == 1) {
             headerLen = b.getShort(8) & 0xffff;
             start = 10;
         } else {
-            headerLen = b.getInt(8);
+            if (all.length < 12) {
+                throw new IOException(file + ": .npy header cut short (" + all.length + " bytes)");
+            }
+            headerLen = b.getInt(8) & 0xffffffffL;
             start = 12;
         }
-        String header = new String(all, start, headerLen, StandardCharsets.ISO_8859_1);
+        if (start + headerLen > all.length) {
+            throw new IOException(file + ": .npy header claims " + headerLen + " bytes but the file holds only "
+                    + (all.length - start) + " after its start: the file is truncated or not a .npy file");
+        }
+        String header = new String(all, start, (int) headerLen, StandardCharsets.ISO_8859_1);
         Matcher d = DESCR.matcher(header);
         Matcher o = ORDER.matcher(header);
         Matcher s = SHAPE.matcher(header);
@@ -107,10 +118,35 @@ public final class Npy {
             throw new IOException(file + ": unsupported dtype '" + dtype + "' (expected <f4, <f8, <i4, <i8 or |u1)");
         }
         String[] dims = s.group(1).split(",");
-        long[] shape = java.util.Arrays.stream(dims).map(String::trim).filter(x -> !x.isEmpty())
-                .mapToLong(Long::parseLong).toArray();
-        int dataStart = start + headerLen;
-        return new Array(shape, dtype, ByteBuffer.wrap(all, dataStart, all.length - dataStart).slice());
+        long[] shape;
+        try {
+            shape = java.util.Arrays.stream(dims).map(String::trim).filter(x -> !x.isEmpty())
+                    .mapToLong(Long::parseLong).toArray();
+        } catch (NumberFormatException e) {
+            throw new IOException(file + ": .npy shape (" + s.group(1) + ") is not a tuple of whole numbers");
+        }
+        int width = dtype.equals("|u1") ? 1 : Integer.parseInt(dtype.substring(2));
+        long count = 1;
+        for (long dim : shape) {
+            if (dim < 0) {
+                throw new IOException(file + ": .npy shape " + java.util.Arrays.toString(shape) + " has a negative size");
+            }
+            if (dim != 0 && count > (Integer.MAX_VALUE - 8) / dim) {
+                throw new IOException(file + ": .npy shape " + java.util.Arrays.toString(shape)
+                        + " holds more values than one array can (" + (Integer.MAX_VALUE - 8) + ")");
+            }
+            count *= dim;
+        }
+        long dataStart = start + headerLen;
+        long available = all.length - dataStart;
+        if (count * width > available) {
+            String rows = shape.length == 0 ? "" : " (" + shape[0] + " rows; the data holds " + (count == 0 ? 0
+                    : available / Math.max(1, count * width / Math.max(1, shape[0]))) + ")";
+            throw new IOException(file + ": .npy header claims shape " + java.util.Arrays.toString(shape) + " of " + dtype
+                    + ", " + count * width + " bytes, but the file holds " + available + " bytes of data" + rows
+                    + ": the file is truncated");
+        }
+        return new Array(shape, dtype, ByteBuffer.wrap(all, (int) dataStart, (int) available).slice());
     }
 
     /** Bytes encoded per write: large arrays are streamed, never copied whole into one buffer. */

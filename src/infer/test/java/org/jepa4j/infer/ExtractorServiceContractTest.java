@@ -166,17 +166,35 @@ class ExtractorServiceContractTest {
     }
 
     @Test
-    void modelIdComesFromTheMetadataAndTellsCheckpointsApart(@TempDir Path tmp) throws Exception {
-        Path external = tmp.resolve("encoder.onnx");
+    void modelIdCoversEveryByteOfTheModelIncludingItsExternalData(@TempDir Path tmp) throws Exception {
+        Path external = tmp.resolve("a/encoder.onnx");
+        java.nio.file.Files.createDirectories(external.getParent());
         OnnxExporter.export(checkpoint, external,
                 OnnxExporter.Options.defaults().withExternalData(OnnxWriter.ExternalData.ALWAYS));
+        Path data = external.resolveSibling("encoder.onnx.data");
+        Path copy = tmp.resolve("b/encoder.onnx");
+        java.nio.file.Files.createDirectories(copy.getParent());
+        java.nio.file.Files.copy(external, copy);
+        java.nio.file.Files.copy(data, copy.resolveSibling("encoder.onnx.data"));
         Path other = tmp.resolve("other.onnx");
-        ExportedEncoders.export(tmp.resolve("o.safetensors"), other, SPEC, 4, OnnxExporter.Options.defaults());
-        try (FeatureExtractor a = FeatureExtractor.open(model); FeatureExtractor b = FeatureExtractor.open(external);
-             FeatureExtractor c = FeatureExtractor.open(other)) {
-            assertTrue(a.info().modelId().matches("encoder\\.onnx@[0-9a-f]{12}"), a.info().modelId());
-            assertEquals(a.info().modelId(), b.info().modelId(), "same checkpoint, same export: same id");
-            assertNotEquals(a.info().modelId().substring(13), c.info().modelId().substring(10));
+        Path otherCheckpoint = TestModels.writeCheckpoint(tmp.resolve("o.safetensors"), SPEC, 4);
+        OnnxExporter.export(otherCheckpoint, other, OnnxExporter.Options.defaults());
+        String original;
+        try (FeatureExtractor a = FeatureExtractor.open(external); FeatureExtractor b = FeatureExtractor.open(copy);
+             FeatureExtractor c = FeatureExtractor.open(other);
+             FeatureExtractor dotted = FeatureExtractor.open(copy.getParent().resolve(".").resolve("encoder.onnx"))) {
+            original = a.info().modelId();
+            assertEquals(original, dotted.info().modelId(), "a path through '.' (as Spark's executors open it)");
+            assertTrue(original.matches("encoder\\.onnx@[0-9a-f]{12}"), original);
+            assertEquals(original, b.info().modelId(), "the same bytes in another folder: the same id");
+            assertNotEquals(original.substring(13), c.info().modelId().substring(10));
+        }
+        // one weight changed in the external data file only: the model file, its metadata and name are the same
+        byte[] bytes = java.nio.file.Files.readAllBytes(data);
+        bytes[bytes.length / 2] ^= 0x01;
+        java.nio.file.Files.write(data, bytes);
+        try (FeatureExtractor changed = FeatureExtractor.open(external)) {
+            assertNotEquals(original, changed.info().modelId(), "a changed external-data byte changes the id");
         }
     }
 }

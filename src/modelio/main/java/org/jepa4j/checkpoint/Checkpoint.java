@@ -71,12 +71,33 @@ public record Checkpoint(NamedTensors tensors, Map<String, String> metadata) {
         throw new IOException(fileOrRunDir + ": no such checkpoint file or run folder");
     }
 
-    /** Reads a checkpoint file or a run folder's latest checkpoint. */
+    /**
+     * Reads a checkpoint file or a run folder's latest checkpoint; refuses one without its
+     * checksums (every checkpoint jepa4j writes has them, so a missing entry means the file was
+     * edited, and a changed byte could not be found).
+     */
     public static Checkpoint read(Path fileOrRunDir) throws IOException {
+        return read(fileOrRunDir, null);
+    }
+
+    /**
+     * As {@link #read(Path)}, but a checkpoint without checksums is accepted with a warning on
+     * {@code acceptUnchecked} when that is not null ({@code export --accept-unchecked}).
+     */
+    public static Checkpoint read(Path fileOrRunDir, java.io.PrintStream acceptUnchecked) throws IOException {
         Path file = resolve(fileOrRunDir);
         Safetensors.Contents c = Safetensors.read(file);
         if (!c.metadata().containsKey(MODEL)) {
             throw new IOException(file + ": not a jepa4j checkpoint (metadata '" + MODEL + "' is missing)");
+        }
+        if (!c.verified()) {
+            String what = file + ": carries no checksums (metadata '" + Safetensors.CHECKSUMS + "' is missing), so a"
+                    + " changed byte cannot be found";
+            if (acceptUnchecked == null) {
+                throw new IOException(what + ": expected a checkpoint as jepa4j train and import write it; the entry"
+                        + " was removed or the file was made elsewhere (export takes it with --accept-unchecked)");
+            }
+            acceptUnchecked.println("WARNING: " + what + "; used anyway (--accept-unchecked)");
         }
         requireFinite(file, c.tensors());
         return new Checkpoint(c.tensors(), c.metadata());

@@ -17,7 +17,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.BiConsumer;
@@ -41,6 +43,9 @@ import java.util.zip.CRC32C;
  */
 public final class Safetensors {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Reads headers: a tensor named twice is an error, not the last one winning. */
+    private static final ObjectMapper HEADER_JSON = new ObjectMapper()
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     private static final long MAX_HEADER = 100L * 1024 * 1024;
 
     /** Metadata key of the checksums: a JSON object, tensor name (or {@code __metadata__}) to 8 hex digits of CRC32C. */
@@ -51,8 +56,13 @@ public final class Safetensors {
     private Safetensors() {
     }
 
-    /** Tensors plus string metadata as stored in one file. */
-    public record Contents(NamedTensors tensors, Map<String, String> metadata) {
+    /**
+     * Tensors plus string metadata as stored in one file.
+     *
+     * @param verified whether the file carried {@link #CHECKSUMS} and they matched (false: a file of
+     *                 another writer, or one whose checksum entry was removed)
+     */
+    public record Contents(NamedTensors tensors, Map<String, String> metadata, boolean verified) {
     }
 
     /** Writes {@code tensors} and {@code metadata} to {@code file} atomically ({@link AtomicFiles}). */
@@ -190,11 +200,16 @@ public final class Safetensors {
             readFully(ch, hb, 8);
             JsonNode header;
             try {
-                header = JSON.readTree(new String(hb.array(), StandardCharsets.UTF_8));
+                header = HEADER_JSON.readTree(new String(hb.array(), StandardCharsets.UTF_8));
             } catch (IOException e) {
-                throw new IOException(file + ": safetensors header is not valid JSON: " + e.getMessage(), e);
+                throw new IOException(file + ": safetensors header is not valid JSON (or names a tensor twice): "
+                        + e.getMessage().lines().findFirst().orElse(""), e);
+            }
+            if (header == null || !header.isObject()) {
+                throw new IOException(file + ": safetensors header is not a JSON object of tensors");
             }
             long dataStart = 8 + headerLen;
+            List<Entry> entries = entries(file, header, fileSize - dataStart);
             Map<String, String> meta = new LinkedHashMap<>();
             header.path("__metadata__").fields().forEachRemaining(m -> meta.put(m.getKey(), m.getValue().asText()));
             Map<String, String> checksums = checksums(file, meta.remove(CHECKSUMS));
@@ -205,38 +220,18 @@ public final class Safetensors {
                     throw corrupted(file, "its metadata", stored, actual);
                 }
             }
+            boolean verified = checksums != null;
             NamedTensors.Builder b = NamedTensors.builder();
             ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN); // a multiple of every width
-            Iterator<Map.Entry<String, JsonNode>> it = header.fields();
-            while (it.hasNext()) {
-                Map.Entry<String, JsonNode> e = it.next();
-                if (e.getKey().equals("__metadata__")) {
-                    continue;
-                }
-                JsonNode n = e.getValue();
-                String dtype = n.path("dtype").asText("");
-                JsonNode shapeNode = n.path("shape");
-                long[] shape = new long[shapeNode.size()];
-                for (int i = 0; i < shape.length; i++) {
-                    shape[i] = shapeNode.get(i).asLong();
-                }
-                long begin = n.path("data_offsets").path(0).asLong(-1);
-                long end = n.path("data_offsets").path(1).asLong(-1);
-                long count = FloatTensor.elementCount(shape);
-                int width = dtypeWidth(file, e.getKey(), dtype);
-                if (begin < 0 || end < begin || end - begin != count * width || dataStart + end > fileSize) {
-                    throw new IOException(file + ": tensor '" + e.getKey() + "' has byte range [" + begin + ", "
-                            + end + ") that does not fit its shape " + java.util.Arrays.toString(shape)
-                            + " of " + dtype + " or the file size " + fileSize);
-                }
+            for (Entry e : entries) {
                 CRC32C crc = new CRC32C();
-                float[] values = decode(ch, dataStart + begin, (int) count, dtype, crc, buf);
-                b.put(e.getKey(), new FloatTensor(shape, values));
+                float[] values = decode(ch, dataStart + e.begin(), (int) e.count(), e.dtype(), crc, buf);
+                b.put(e.name(), new FloatTensor(e.shape(), values));
                 if (checksums != null) {
-                    String stored = checksums.remove(e.getKey());
+                    String stored = checksums.remove(e.name());
                     String actual = hex(crc.getValue());
                     if (!actual.equals(stored)) {
-                        throw corrupted(file, "tensor '" + e.getKey() + "'", stored, actual);
+                        throw corrupted(file, "tensor '" + e.name() + "'", stored, actual);
                     }
                 }
             }
@@ -244,8 +239,103 @@ public final class Safetensors {
                 throw new IOException(file + ": the checksums name tensors the file does not hold "
                         + checksums.keySet() + ": the file is corrupted or was edited");
             }
-            return new Contents(b.build(), meta);
+            return new Contents(b.build(), meta, verified);
         }
+    }
+
+    /** One tensor of a header, checked. */
+    private record Entry(String name, String dtype, long[] shape, long count, long begin, long end) {
+    }
+
+    /**
+     * Every tensor of {@code header}, validated before any data is read: a known dtype, a shape of
+     * whole numbers >= 0 whose product fits one Java array, two offsets whose span is exactly
+     * dtype width x shape, inside the data; and no two tensors sharing a byte, with no gap between
+     * them (the safetensors rule: the data is the tensors packed end to end).
+     *
+     * @throws IOException naming the file, the tensor and what was expected
+     */
+    private static List<Entry> entries(Path file, JsonNode header, long dataLength) throws IOException {
+        List<Entry> out = new ArrayList<>();
+        Iterator<Map.Entry<String, JsonNode>> it = header.fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String name = e.getKey();
+            if (name.equals("__metadata__")) {
+                if (!e.getValue().isObject()) {
+                    throw new IOException(file + ": safetensors '__metadata__' is not a JSON object of strings");
+                }
+                continue;
+            }
+            JsonNode n = e.getValue();
+            if (!n.isObject() || !n.path("dtype").isTextual() || !n.path("shape").isArray()
+                    || !n.path("data_offsets").isArray()) {
+                throw new IOException(file + ": tensor '" + name + "' is not {dtype, shape, data_offsets} in the header");
+            }
+            String dtype = n.path("dtype").asText();
+            int width = dtypeWidth(file, name, dtype);
+            JsonNode shapeNode = n.path("shape");
+            long[] shape = new long[shapeNode.size()];
+            long count = 1;
+            for (int i = 0; i < shape.length; i++) {
+                JsonNode dim = shapeNode.get(i);
+                if (!dim.canConvertToLong() || !dim.isIntegralNumber() || dim.asLong() < 0) {
+                    throw new IOException(file + ": tensor '" + name + "' has shape " + shapeNode + ": expected whole"
+                            + " numbers >= 0");
+                }
+                shape[i] = dim.asLong();
+                if (shape[i] != 0 && count > (Integer.MAX_VALUE - 8) / shape[i]) {
+                    throw new IOException(file + ": tensor '" + name + "' has shape " + shapeNode + ", more values than"
+                            + " one array holds (" + (Integer.MAX_VALUE - 8) + ")");
+                }
+                count *= shape[i];
+            }
+            JsonNode offsets = n.path("data_offsets");
+            if (offsets.size() != 2 || !offsets.get(0).isIntegralNumber() || !offsets.get(1).isIntegralNumber()
+                    || !offsets.get(0).canConvertToLong() || !offsets.get(1).canConvertToLong()) {
+                throw new IOException(file + ": tensor '" + name + "' has data_offsets " + offsets + ": expected two whole"
+                        + " numbers [begin, end]");
+            }
+            long begin = offsets.get(0).asLong();
+            long end = offsets.get(1).asLong();
+            if (begin < 0 || end < begin || end > dataLength) {
+                throw new IOException(file + ": tensor '" + name + "' has byte range [" + begin + ", " + end + ") outside"
+                        + " the data of " + dataLength + " bytes after the header: the file is truncated or its header is"
+                        + " wrong");
+            }
+            if (end - begin != count * width) {
+                throw new IOException(file + ": tensor '" + name + "' has byte range [" + begin + ", " + end + ") of "
+                        + (end - begin) + " bytes, but its shape " + java.util.Arrays.toString(shape) + " of " + dtype
+                        + " needs " + count * width + " bytes");
+            }
+            out.add(new Entry(name, dtype, shape, count, begin, end));
+        }
+        List<Entry> byOffset = new ArrayList<>(out);
+        byOffset.sort(java.util.Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
+        long at = 0;
+        Entry previous = null;
+        for (Entry e : byOffset) {
+            if (e.begin() < at) {
+                throw new IOException(file + ": tensors '" + previous.name() + "' [" + previous.begin() + ", "
+                        + previous.end() + ") and '" + e.name() + "' [" + e.begin() + ", " + e.end() + ") overlap:"
+                        + " expected every tensor to own its bytes");
+            }
+            if (e.begin() > at) {
+                throw new IOException(file + ": bytes [" + at + ", " + e.begin() + ") of the data belong to no tensor"
+                        + " (before '" + e.name() + "'): expected tensors packed end to end");
+            }
+            if (e.end() > at) {
+                at = e.end();
+                previous = e;
+            } else if (previous == null) {
+                previous = e;
+            }
+        }
+        if (at != dataLength) {
+            throw new IOException(file + ": the data holds " + dataLength + " bytes after the header but its tensors"
+                    + " cover " + at + ": expected tensors packed end to end to the end of the file");
+        }
+        return out;
     }
 
     private static int dtypeWidth(Path file, String name, String dtype) throws IOException {

@@ -145,8 +145,17 @@ public final class OnnxExporter {
      * @throws IllegalArgumentException naming a missing tensor, metadata key or inconsistent value
      */
     public static OnnxWriter.Written export(Path checkpointOrRunDir, Path out, Options options) throws IOException {
+        return export(checkpointOrRunDir, out, options, null);
+    }
+
+    /**
+     * As {@link #export(Path, Path, Options)}; a checkpoint without checksums is exported with a
+     * warning on {@code acceptUnchecked} when that is not null, else refused.
+     */
+    public static OnnxWriter.Written export(Path checkpointOrRunDir, Path out, Options options,
+                                            java.io.PrintStream acceptUnchecked) throws IOException {
         Path file = Checkpoint.resolve(checkpointOrRunDir);
-        Checkpoint ckpt = Checkpoint.read(file);
+        Checkpoint ckpt = Checkpoint.read(file, acceptUnchecked);
         ModelSpec spec = ckpt.modelSpec();
         NamedTensors weights = ckpt.part(options.encoder().prefix());
         if (weights.size() == 0) {

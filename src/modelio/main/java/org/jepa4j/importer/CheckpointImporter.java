@@ -166,14 +166,23 @@ public final class CheckpointImporter {
         long started = System.nanoTime();
         long total = bytes;
         long[] lastReport = {System.nanoTime()};
-        Safetensors.write(ckptFile, plan, source::load, meta, (done, written) -> {
-            long now = System.nanoTime();
-            if (now - lastReport[0] > 5_000_000_000L || done == plan.size()) {
-                lastReport[0] = now;
-                progress.printf(Locale.ROOT, "  wrote %d/%d tensors, %s of %s%n", done, plan.size(),
-                        human(written), human(total));
+        try {
+            Safetensors.write(ckptFile, plan, name -> finite(source, name, source.load(name)), meta, (done, written) -> {
+                long now = System.nanoTime();
+                if (now - lastReport[0] > 5_000_000_000L || done == plan.size()) {
+                    lastReport[0] = now;
+                    progress.printf(Locale.ROOT, "  wrote %d/%d tensors, %s of %s%n", done, plan.size(),
+                            human(written), human(total));
+                }
+            });
+        } catch (IOException e) {
+            for (Throwable c = e; c != null; c = c.getCause()) {
+                if (c instanceof NonFiniteWeight nf) {
+                    throw new ImportException(nf.getMessage());
+                }
             }
-        });
+            throw e;
+        }
         Path configFile = runDir.resolve("config.yaml");
         AtomicFiles.writeString(configFile, yaml);
         progress.printf(Locale.ROOT, "wrote %s and %s in %.1f s%n", ckptFile, configFile,
@@ -281,5 +290,34 @@ public final class CheckpointImporter {
         }
         // not zip, not .safetensors: let the torch reader explain (legacy format message)
         return OfficialCheckpoint.open(file, withOptimizer);
+    }
+
+    /**
+     * {@code t}, when every value is finite: a NaN or infinite weight is refused where it enters,
+     * naming the file, the tensor (in the source's and in jepa4j's naming) and the first index.
+     */
+    static FloatTensor finite(WeightSource source, String name, FloatTensor t) throws NonFiniteWeight {
+        float[] v = t.data();
+        for (int i = 0; i < v.length; i++) {
+            if (!Float.isFinite(v[i])) {
+                long bad = 0;
+                for (float x : v) {
+                    bad += Float.isFinite(x) ? 0 : 1;
+                }
+                throw new NonFiniteWeight(source.file() + ": tensor '" + source.sourceName(name) + "' (" + name + ") holds "
+                        + v[i] + " at index " + i + " (" + bad + " of " + v.length + " values are not finite): expected"
+                        + " finite weights; nothing was imported");
+            }
+        }
+        return t;
+    }
+
+    /** A weight that is NaN or infinite, raised inside the streaming write and reported as an {@link ImportException}. */
+    static final class NonFiniteWeight extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        NonFiniteWeight(String message) {
+            super(message);
+        }
     }
 }

@@ -57,7 +57,13 @@ public final class TorchArchive implements AutoCloseable {
                         + " torch.save(torch.load(f, map_location='cpu'), 'out.pth.tar')");
             }
         }
-        ZipFile zip = new ZipFile(file.toFile());
+        ZipFile zip;
+        try {
+            zip = new ZipFile(file.toFile());
+        } catch (java.util.zip.ZipException e) {
+            throw new IOException(file + ": not a complete zip archive (" + e.getMessage() + "): expected a torch.save"
+                    + " checkpoint; the file is truncated or damaged", e);
+        }
         try {
             String prefix = null;
             for (Enumeration<? extends ZipEntry> e = zip.entries(); e.hasMoreElements(); ) {
@@ -84,6 +90,10 @@ public final class TorchArchive implements AutoCloseable {
                 root = TorchPickle.load(in);
             } catch (PickleException e) {
                 throw new IOException(file + ": cannot read " + prefix + "data.pkl: " + e.getMessage(), e);
+            } catch (IOException | RuntimeException e) {
+                // a damaged entry, or a crafted pickle (lengths beyond its data, unexpected types)
+                throw new IOException(file + ": entry " + prefix + "data.pkl is damaged or cut short (" + e.getMessage()
+                        + "): expected the pickled state of a torch.save checkpoint", e);
             }
             return new TorchArchive(file, zip, prefix, root);
         } catch (IOException | RuntimeException e) {
@@ -172,11 +182,25 @@ public final class TorchArchive implements AutoCloseable {
             throw new IOException(file + ": tensor '" + name + "' refers to storage entry " + entryName + ", which is missing");
         }
         int width = s.type().bytes();
+        if (s.numel() < 0 || s.numel() > Long.MAX_VALUE / 8) {
+            throw new IOException(file + ": storage entry " + entryName + " claims " + s.numel() + " elements");
+        }
         if (entry.getSize() >= 0 && entry.getSize() < s.numel() * width) {
             throw new IOException(file + ": storage entry " + entryName + " has " + entry.getSize() + " bytes, but "
                     + s.numel() + " " + s.type().pythonName() + " elements need " + s.numel() * width);
         }
         float[] out = new float[n];
+        try {
+            readInto(out, entryName, entry, s, first, n, width);
+        } catch (java.util.zip.ZipException | java.io.EOFException e) {
+            throw new IOException(file + ": storage entry " + entryName + " of tensor '" + name + "' is damaged or cut"
+                    + " short (" + e.getMessage() + "): the file is truncated or damaged", e);
+        }
+        return out;
+    }
+
+    private void readInto(float[] out, String entryName, ZipEntry entry, StorageRef s, long first, int n, int width)
+            throws IOException {
         try (InputStream in = zip.getInputStream(entry)) {
             in.skipNBytes(first * width);
             byte[] chunk = new byte[Math.min(1 << 20, n * width) / width * width];
@@ -202,7 +226,6 @@ public final class TorchArchive implements AutoCloseable {
                 done += take;
             }
         }
-        return out;
     }
 
     @Override

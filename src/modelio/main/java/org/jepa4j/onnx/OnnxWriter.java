@@ -92,12 +92,12 @@ public final class OnnxWriter {
         }
         Path dataFile = externalDataPath(target);
         Path dataTmp = null;
-        Path modelTmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+        Path modelTmp = org.jepa4j.io.OutputGuard.createTemporary(target);
         try {
             ModelProto toWrite = model;
             long dataBytes = 0;
             if (external) {
-                dataTmp = Files.createTempFile(dir, "." + dataFile.getFileName() + ".", ".tmp");
+                dataTmp = org.jepa4j.io.OutputGuard.createTemporary(dataFile);
                 List<TensorProto> moved = new ArrayList<>();
                 dataBytes = writeExternal(model.graph(), dataFile.getFileName().toString(), dataTmp, moved);
                 toWrite = model.withGraph(model.graph().withInitializers(moved));
@@ -120,9 +120,9 @@ public final class OnnxWriter {
             Files.move(modelTmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             return new Written(target, dataTmp != null ? dataFile : null, Files.size(target), dataBytes);
         } finally {
-            Files.deleteIfExists(modelTmp);
+            org.jepa4j.io.OutputGuard.release(modelTmp);
             if (dataTmp != null) {
-                Files.deleteIfExists(dataTmp);
+                org.jepa4j.io.OutputGuard.release(dataTmp);
             }
         }
     }

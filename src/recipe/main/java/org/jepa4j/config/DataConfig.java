@@ -42,6 +42,9 @@ public record DataConfig(int batchSize, double colorJitterStrength, Range cropSc
                          boolean useColorDistortion, boolean useGaussianBlur, boolean useHorizontalFlip,
                          String source, String evalSource, int channels, List<Double> mean, List<Double> std,
                          int prefetch, int limit, long maxPixels) implements DataSettings {
+    /** Most batches the loader prepares ahead of the step. */
+    static final int MAX_PREFETCH = 64;
+
 
     public static final List<Double> IMAGENET_MEAN = List.of(0.485, 0.456, 0.406);
     public static final List<Double> IMAGENET_STD = List.of(0.229, 0.224, 0.225);
@@ -81,6 +84,8 @@ public record DataConfig(int batchSize, double colorJitterStrength, Range cropSc
         if (batchSize < 1) {
             s.problem("batch_size", batchSize + " is not allowed, expected at least 1");
         }
+        s.atMost("batch_size", batchSize, org.jepa4j.io.Bounds.MAX_BATCH,
+                "images per step (the reference's largest is 2048 over 16 GPUs)");
         b.batchSize(batchSize);
         b.colorJitterStrength(s.number("color_jitter_strength", d.colorJitterStrength()));
         b.cropScale(s.fraction("crop_scale", s.range("crop_scale", d.cropScale())));
@@ -90,7 +95,8 @@ public record DataConfig(int batchSize, double colorJitterStrength, Range cropSc
         }
         b.cropSize(cropSize);
         b.imageFolder(s.string("image_folder", d.imageFolder(), false));
-        b.numWorkers(s.nonNegative("num_workers", s.integer("num_workers", d.numWorkers())));
+        b.numWorkers(s.atMost("num_workers", s.nonNegative("num_workers", s.integer("num_workers", d.numWorkers())),
+                org.jepa4j.io.Bounds.MAX_THREADS, "loader threads"));
         b.pinMem(s.bool("pin_mem", d.pinMem()));
         b.rootPath(s.string("root_path", d.rootPath(), false));
         boolean colour = s.bool("use_color_distortion", d.useColorDistortion());
@@ -122,7 +128,9 @@ public record DataConfig(int batchSize, double colorJitterStrength, Range cropSc
             }
         }
         b.std(std);
-        b.prefetch(s.positive("prefetch", s.integer("prefetch", d.prefetch()))); // the loader needs room for one batch ahead
+        // the loader needs room for one batch ahead; each batch held ahead is a whole batch of pixels
+        b.prefetch(s.atMost("prefetch", s.positive("prefetch", s.integer("prefetch", d.prefetch())), MAX_PREFETCH,
+                "batches held ahead"));
         b.limit(s.nonNegative("limit", s.integer("limit", d.limit())));
         b.maxPixels(s.positive("max_pixels", s.longInteger("max_pixels", d.maxPixels())));
         return b.build();

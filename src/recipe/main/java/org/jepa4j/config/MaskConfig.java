@@ -26,6 +26,9 @@ import java.util.Map;
 public record MaskConfig(boolean allowOverlap, Range aspectRatio, Range encMaskScale, int minKeep, int numEncMasks,
                          int numPredMasks, int patchSize, Range predMaskScale, String strategy, boolean coverEdges,
                          String truncation) {
+    /** Most context or target blocks per image. */
+    static final int MAX_MASKS = 64;
+
 
     /** Values of every shipped reference config (§1.1), strategy multiblock, cover_edges false, truncation first. */
     public static MaskConfig defaults() {
@@ -64,6 +67,8 @@ public record MaskConfig(boolean allowOverlap, Range aspectRatio, Range encMaskS
         if (npred < 1) {
             s.problem("num_pred_masks", npred + " is not allowed, expected at least 1");
         }
+        s.atMost("num_enc_masks", nenc, MAX_MASKS, "blocks per image (the reference uses 1)");
+        s.atMost("num_pred_masks", npred, MAX_MASKS, "blocks per image (the reference uses 4)");
         b.numPredMasks(npred);
         int patchSize = s.integer("patch_size", m.patchSize());
         if (patchSize < 1) {

@@ -56,6 +56,13 @@ public record MetaConfig(boolean copyData, boolean loadCheckpoint, String modelN
                          int numHeads, double mlpRatio, int predNumHeads, String loss, int intraOpThreads,
                          int interOpThreads, int towers, double collectiveTimeoutS, String towerDevices,
                          String target, boolean pixelNorm, InitScheme init, String matmulPrecision) {
+    /** Most transformer blocks of the encoder or the predictor. */
+    static final int MAX_DEPTH = 1024;
+    /** Most channels (and heads) of the encoder or the predictor. */
+    static final int MAX_WIDTH = 16_384;
+    /** Largest MLP hidden width as a multiple of the model width. */
+    static final double MAX_MLP_RATIO = 64;
+
 
     /** Values of {@code meta.matmul_precision}, the default first. */
     public static final List<String> MATMUL_PRECISIONS = List.of("auto", "fp32", "bf16");
@@ -102,20 +109,26 @@ public record MetaConfig(boolean copyData, boolean loadCheckpoint, String modelN
             s.problem("model_name", "'" + modelName + "' is not a model name, expected one of " + ModelSpec.NAMES);
         }
         b.modelName(modelName);
-        b.predDepth(s.positive("pred_depth", s.integer("pred_depth", m.predDepth())));
-        b.predEmbDim(s.positive("pred_emb_dim", s.integer("pred_emb_dim", m.predEmbDim())));
+        b.predDepth(s.atMost("pred_depth", s.positive("pred_depth", s.integer("pred_depth", m.predDepth())), MAX_DEPTH,
+                "blocks (ViT-g has 40)"));
+        b.predEmbDim(s.atMost("pred_emb_dim", s.positive("pred_emb_dim", s.integer("pred_emb_dim", m.predEmbDim())),
+                MAX_WIDTH, "channels (ViT-g has 1408)"));
         b.readCheckpoint(s.string("read_checkpoint", m.readCheckpoint(), true));
         b.useBfloat16(s.bool("use_bfloat16", m.useBfloat16()));
         b.seed(s.longInteger("seed", m.seed()));
-        b.embedDim(s.nonNegative("embed_dim", s.integer("embed_dim", m.embedDim())));
-        b.depth(s.nonNegative("depth", s.integer("depth", m.depth())));
-        b.numHeads(s.nonNegative("num_heads", s.integer("num_heads", m.numHeads())));
+        b.embedDim(s.atMost("embed_dim", s.nonNegative("embed_dim", s.integer("embed_dim", m.embedDim())), MAX_WIDTH,
+                "channels (ViT-g has 1408)"));
+        b.depth(s.atMost("depth", s.nonNegative("depth", s.integer("depth", m.depth())), MAX_DEPTH, "blocks (ViT-g has 40)"));
+        b.numHeads(s.atMost("num_heads", s.nonNegative("num_heads", s.integer("num_heads", m.numHeads())), MAX_WIDTH, "heads"));
         double mlpRatio = s.number("mlp_ratio", m.mlpRatio());
         if (mlpRatio < 0) {
             s.problem("mlp_ratio", mlpRatio + " is negative, expected 0 (the named model's) or a positive ratio");
+        } else if (mlpRatio > MAX_MLP_RATIO) {
+            s.problem("mlp_ratio", mlpRatio + " is too large, expected at most " + MAX_MLP_RATIO + " (the reference's is 4)");
         }
         b.mlpRatio(mlpRatio);
-        b.predNumHeads(s.nonNegative("pred_num_heads", s.integer("pred_num_heads", m.predNumHeads())));
+        b.predNumHeads(s.atMost("pred_num_heads", s.nonNegative("pred_num_heads", s.integer("pred_num_heads",
+                m.predNumHeads())), MAX_WIDTH, "heads"));
         b.loss(s.oneOf("loss", m.loss(), ConfigKeys.LOSSES, "a loss"));
         b.intraOpThreads(s.nonNegative("intra_op_threads", s.integer("intra_op_threads", m.intraOpThreads())));
         b.interOpThreads(s.nonNegative("inter_op_threads", s.integer("inter_op_threads", m.interOpThreads())));

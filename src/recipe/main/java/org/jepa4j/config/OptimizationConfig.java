@@ -50,7 +50,8 @@ public record OptimizationConfig(Range ema, int epochs, double finalLr, double f
             s.problem("ema", ema + " is outside [0, 1], expected EMA momentum values in [0, 1]");
         }
         b.ema(ema);
-        b.epochs(s.positive("epochs", s.integer("epochs", o.epochs())));
+        b.epochs(s.atMost("epochs", s.positive("epochs", s.integer("epochs", o.epochs())), org.jepa4j.io.Bounds.MAX_EPOCHS,
+                "epochs"));
         b.finalLr(s.notNegative("final_lr", s.number("final_lr", o.finalLr())));
         b.finalWeightDecay(s.notNegative("final_weight_decay", s.number("final_weight_decay", o.finalWeightDecay())));
         double ipeScale = s.number("ipe_scale", o.ipeScale());

@@ -66,7 +66,12 @@ final class Section {
         }
         Object v = values.get(key);
         if (isNumber(v)) {
-            return ((Number) v).doubleValue();
+            double d = ((Number) v).doubleValue();
+            if (!Double.isFinite(d)) {
+                problem(key, describe(v) + ", expected a finite number");
+                return fallback;
+            }
+            return d;
         }
         problem(key, describe(v) + ", expected a number");
         return fallback;
@@ -145,7 +150,12 @@ final class Section {
                 problem(key, show(v) + " contains " + describe(x) + ", expected " + expected);
                 return null;
             }
-            out.add(((Number) x).doubleValue());
+            double d = ((Number) x).doubleValue();
+            if (!Double.isFinite(d)) {
+                problem(key, show(v) + " contains " + describe(x) + ", expected finite numbers");
+                return null;
+            }
+            out.add(d);
         }
         return out;
     }
@@ -167,6 +177,17 @@ final class Section {
     /** Records a problem unless {@code v >= 0}; returns {@code v}. */
     int nonNegative(String key, int v) {
         nonNegative(key, (long) v);
+        return v;
+    }
+
+    /**
+     * Records a problem when {@code v} is above {@code max} (a bound from memory or sense, so that a
+     * huge value is one clear line instead of an out-of-memory error); returns {@code v}.
+     */
+    int atMost(String key, int v, long max, String what) {
+        if (v > max) {
+            problem(key, v + " is too large, expected at most " + max + " " + what);
+        }
         return v;
     }
 

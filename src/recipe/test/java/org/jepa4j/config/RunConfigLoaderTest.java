@@ -190,7 +190,7 @@ class RunConfigLoaderTest {
             "meta.pixel_norm=maybe   | meta.pixel_norm (--set): 'maybe' (a string), expected true or false",
             "meta.patch_embed_init=he | meta.patch_embed_init (--set): 'he' is not an initialisation, expected one of [trunc_normal, xavier_uniform]",
             "meta.pos_embed_scale=-1 | meta.pos_embed_scale (--set): -1.0 is not a scale, expected a finite number >= 0",
-            "meta.pred_pos_embed_scale=.nan | meta.pred_pos_embed_scale (--set): NaN is not a scale",
+            "meta.pred_pos_embed_scale=.nan | meta.pred_pos_embed_scale (--set): NaN (a float), expected a finite number",
             "meta.collective_timeout_s=0 | meta.collective_timeout_s (--set): 0.0 is not positive, expected seconds > 0",
             "meta.tower_devices=tpu  | meta.tower_devices (--set): 'tpu' is not a placement, expected one of [none, cpu, gpu]",
             "mask.strategy=grid      | mask.strategy (--set): 'grid' is not a mask strategy, expected one of [multiblock, random, block, rasterized]",

@@ -33,6 +33,32 @@ public record EmbeddingTable(float[][] features, List<String> labels, String mod
         if (features.length != labels.size()) {
             throw new IllegalArgumentException(source + ": " + features.length + " embeddings but " + labels.size() + " labels");
         }
+        for (int i = 0; i < features.length; i++) {
+            requireUsable(source, "row " + i, features[i], features[0].length);
+        }
+    }
+
+    /**
+     * Refuses an embedding that is empty, of another length than the first row's, or holds NaN or
+     * infinity: one such row drops kNN and the probe to chance without an error.
+     *
+     * @param row for the message: {@code row 12} or {@code row 12 (path)}
+     * @throws IllegalArgumentException naming the source, the row, the position and the value
+     */
+    static void requireUsable(String source, String row, float[] v, int length) {
+        if (v == null || v.length == 0) {
+            throw new IllegalArgumentException(source + ": " + row + " has no embedding values");
+        }
+        if (v.length != length) {
+            throw new IllegalArgumentException(source + ": " + row + " has " + v.length + " values, row 0 has " + length
+                    + ": expected one length");
+        }
+        for (int j = 0; j < v.length; j++) {
+            if (!Float.isFinite(v[j])) {
+                throw new IllegalArgumentException(source + ": " + row + " holds " + v[j] + " at value " + j
+                        + ": expected finite embeddings (a diverged model or a damaged file)");
+            }
+        }
     }
 
     /** Whether {@code source} names an {@code .npy} file (else a Spark output folder). */
@@ -64,6 +90,10 @@ public record EmbeddingTable(float[][] features, List<String> labels, String mod
         Npy.Array x = Npy.read(file);
         if (x.shape().length != 2) {
             throw new IllegalArgumentException(file + ": shape " + Arrays.toString(x.shape()) + ", expected [N, D]");
+        }
+        if (x.shape()[0] < 1 || x.shape()[1] < 1) {
+            throw new IllegalArgumentException(file + ": shape " + Arrays.toString(x.shape()) + ", expected at least one"
+                    + " row of at least one value");
         }
         int n = Math.toIntExact(x.shape()[0]);
         int d = Math.toIntExact(x.shape()[1]);
@@ -122,11 +152,21 @@ public record EmbeddingTable(float[][] features, List<String> labels, String mod
                 throw new IllegalArgumentException(folder + ": " + r.getString(0) + " has no label; kNN and the probe need"
                         + " an ImageFolder layout (--input DIR/<class>/...)");
             }
+            String where = "row " + i + " (" + r.getString(0) + ")";
+            if (r.isNullAt(2)) {
+                throw new IllegalArgumentException(folder + ": " + where + " has no embedding");
+            }
             List<?> cell = r.getList(2);
             float[] v = new float[cell.size()];
             for (int j = 0; j < v.length; j++) {
-                v[j] = ((Number) cell.get(j)).floatValue(); // JSON reads the floats back as doubles
+                Object x = cell.get(j);
+                if (!(x instanceof Number num)) {
+                    throw new IllegalArgumentException(folder + ": " + where + " holds " + x + " at value " + j
+                            + ": expected a number");
+                }
+                v[j] = num.floatValue(); // JSON reads the floats back as doubles
             }
+            requireUsable(folder, where, v, i == 0 ? v.length : features[0].length);
             features[i] = v;
             labels.add(r.getString(1));
         }

@@ -47,6 +47,9 @@ public final class KnnCommand implements Callable<Integer> {
     @Option(names = "--epochs", defaultValue = "10", paramLabel = "N", description = "Probe SGD epochs per fit (default: ${DEFAULT-VALUE}).")
     int epochs;
 
+    /** Most neighbours: the vote keeps k per test row. */
+    static final int MAX_K = 10_000;
+
     private final PrintStream out;
 
     KnnCommand(PrintStream out) {
@@ -80,6 +83,11 @@ public final class KnnCommand implements Callable<Integer> {
         }
         if (epochs < 1) {
             throw new IllegalArgumentException("--epochs " + epochs + ": expected a positive number");
+        }
+        org.jepa4j.io.Bounds.atMost("--epochs", epochs, org.jepa4j.io.Bounds.MAX_EPOCHS, "epochs");
+        org.jepa4j.io.Bounds.atMost("--k", k, MAX_K, "neighbours");
+        if (!Double.isFinite(temperature)) {
+            throw new IllegalArgumentException("--temperature " + temperature + ": expected a finite positive number");
         }
         SparkSession spark = EmbeddingTable.isNpy(train) && EmbeddingTable.isNpy(test) ? null : localSession();
         try {

@@ -14,6 +14,7 @@ import org.jepa4j.data.BoundedImageDecoder;
 import org.jepa4j.infer.ExtractorOptions;
 import org.jepa4j.infer.FeatureExtractor;
 import org.jepa4j.infer.FeatureKind;
+import org.jepa4j.io.Bounds;
 import org.jepa4j.provenance.Version;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -44,6 +45,9 @@ import java.util.concurrent.Callable;
         description = "Compute features of an image collection on Apache Spark with an exported ONNX encoder and write"
                 + " one row per image (path, label, feature, embedding, model_id, error).")
 public final class SparkEmbedCommand implements Callable<Integer> {
+    /** Most images in one Spark task (a task's rows are held until it ends). */
+    static final int MAX_IMAGES_PER_PARTITION = 1_000_000;
+
     /** Images per partition unless told otherwise: a few seconds of work per task on one core. */
     public static final int DEFAULT_IMAGES_PER_PARTITION = 512;
     /** Failures printed by name at the end; all of them are in the output's error column. */
@@ -135,6 +139,8 @@ public final class SparkEmbedCommand implements Callable<Integer> {
         if (imagesPerPartition < 1) {
             throw new IllegalArgumentException("--images-per-partition " + imagesPerPartition + ": expected a positive number");
         }
+        Bounds.atMost("--batch", batch, Bounds.MAX_BATCH, "images per batch");
+        Bounds.atMost("--images-per-partition", imagesPerPartition, MAX_IMAGES_PER_PARTITION, "images per partition");
         FeatureKind kind = FeatureKind.parse(feature);
         OutputFormat fmt = OutputFormat.parse(format);
         OutputCommit.Mode m = OutputCommit.Mode.parse(mode);
@@ -155,6 +161,9 @@ public final class SparkEmbedCommand implements Callable<Integer> {
                 .lanes(1).build())) {
             modelId = fx.info().modelId();
             dimension = fx.info().dimension();
+            // every executor core holds a batch of pixels and its features
+            Bounds.batchFitsTheHeap("--batch", batch, 4L * (dimension + (long) fx.info().channels()
+                    * fx.info().imageSize() * fx.info().imageSize()));
         } catch (IOException e) {
             throw new IllegalArgumentException("--model " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {
@@ -164,6 +173,7 @@ public final class SparkEmbedCommand implements Callable<Integer> {
         OutputCommit commit = new OutputCommit(out, m, hadoop);
         commit.check();
         InputListing listing = InputListing.of(input, hadoop);
+        commit.requireApartFrom(input, listing, model);
         EmbedOptions options = new EmbedOptions(model.getFileName().toString(), modelId, kind, batch, maxPixels,
                 listing.labelRoot());
         return new Plan(options, dimension, listing, fmt, commit, settings);
