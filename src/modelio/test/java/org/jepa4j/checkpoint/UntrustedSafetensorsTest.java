@@ -1,4 +1,4 @@
-package org.jepa4j.tensor;
+package org.jepa4j.checkpoint;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
