@@ -1,5 +1,6 @@
 package org.jepa4j.cli;
 
+import org.jepa4j.commands.OutputChecks;
 import org.jepa4j.config.RunConfig;
 import org.jepa4j.config.RunConfigWriter;
 import org.jepa4j.model.ModelSpec;

@@ -1,5 +1,6 @@
 package org.jepa4j.cli;
 
+import org.jepa4j.commands.OutputChecks;
 import org.jepa4j.checkpoint.Checkpoint;
 import org.jepa4j.importer.CheckpointImporter;
 import org.jepa4j.importer.ImportException;

@@ -1,5 +1,6 @@
 package org.jepa4j.cli;
 
+import org.jepa4j.commands.OutputChecks;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import org.jepa4j.config.MaskConfig;

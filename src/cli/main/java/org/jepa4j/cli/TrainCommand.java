@@ -1,5 +1,6 @@
 package org.jepa4j.cli;
 
+import org.jepa4j.commands.OutputChecks;
 import org.jepa4j.cluster.ClusterConfigException;
 import org.jepa4j.cluster.ClusterFailureException;
 import org.jepa4j.cluster.ClusterSpec;

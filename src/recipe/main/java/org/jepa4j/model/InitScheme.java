@@ -7,7 +7,7 @@ import java.util.List;
  * tables ({@code meta.patch_embed_init}, {@code meta.pos_embed_scale}, {@code meta.pred_pos_embed_scale}).
  * The reference draws the patch embedding like every Linear, trunc_normal(std 0.02), and adds the
  * position tables unscaled; at that scale a small grey patch's embedding is far smaller than its
- * position code (docs/ablations.md, "The paper's feature").
+ * position code (docs/experiments/ablations.md, "The paper's feature").
  *
  * @param patchEmbedding          {@code trunc_normal} (the reference) or {@code xavier_uniform}
  *                                (MAE: U(±√(6 / (C·p·p + D))) on the weight viewed as [D, C·p·p])
