@@ -30,7 +30,7 @@ class OutputSafetyAndBoundsTest {
     }
 
     private Path model() throws Exception {
-        Path ckpt = TestModels.writeCheckpoint(dir.resolve("ckpt/c.safetensors"), ExportAndEmbedCommandTest.GREY, 5);
+        Path ckpt = TestModels.writeCheckpoint(dir.resolve("ckpt/c.safetensors"), org.jepa4j.testkit.TinyEncoders.GREY_ONE_LAYER, 5);
         Path model = dir.resolve("models/m.onnx");
         assertEquals(0, run("export", "--checkpoint", ckpt.toString(), "--out", model.toString()).code());
         return model;
