@@ -16,9 +16,12 @@ import java.util.regex.Pattern;
  */
 final class SparkMaster {
     /** The forms accepted, for messages. */
-    static final String FORMS = "local, local[N], local[*], local[N,F], spark://HOST:PORT[,HOST:PORT...], yarn,"
-            + " k8s://https://HOST:PORT";
+    static final String FORMS = "local, local[N], local[*], local[N,F], local-cluster[N,C,MB],"
+            + " spark://HOST:PORT[,HOST:PORT...], yarn, k8s://https://HOST:PORT";
     private static final Pattern LOCAL = Pattern.compile("local(\\[(\\*|[1-9][0-9]{0,4})(,[0-9]{1,4})?])?");
+    /** Spark's test cluster in one machine: N workers of C cores and MB megabytes each. */
+    private static final Pattern LOCAL_CLUSTER = Pattern.compile(
+            "local-cluster\\[[1-9][0-9]{0,2},\\s*[1-9][0-9]{0,3},\\s*[1-9][0-9]{0,6}]");
     private static final Pattern HOST_PORT = Pattern.compile("([A-Za-z0-9.\\-]+|\\[[0-9A-Fa-f:.]+]):([0-9]{1,5})");
     /** How long one address may take to accept a connection. */
     static final int CONNECT_TIMEOUT_MS = 5000;
@@ -35,7 +38,7 @@ final class SparkMaster {
             throw new IllegalArgumentException("--master is empty; expected one of " + FORMS);
         }
         String m = master.strip();
-        if (LOCAL.matcher(m).matches() || m.equals("yarn")) {
+        if (LOCAL.matcher(m).matches() || LOCAL_CLUSTER.matcher(m).matches() || m.equals("yarn")) {
             return;
         }
         if (m.toLowerCase(Locale.ROOT).startsWith("k8s://")) {
