@@ -120,7 +120,7 @@ public final class FeatureExtractor implements AutoCloseable {
             throw new NoSuchFileException(model.toString(), null, "no such ONNX model file");
         }
         OrtEnvironment env = OrtEnvironment.getEnvironment();
-        SessionStart start = startSession(env, model, options);
+        OrtSessions.SessionStart start = OrtSessions.startSession(env, model, options);
         OrtSession session = start.session();
         try {
             Map<String, String> metadata = session.getMetadata().getCustomMetadata();
@@ -137,21 +137,21 @@ public final class FeatureExtractor implements AutoCloseable {
                     throw new IllegalArgumentException(model + ": " + e.getMessage(), e);
                 }
             }
-            Map.Entry<String, NodeInfo> input = imageInput(model, session);
+            Map.Entry<String, NodeInfo> input = OrtSessions.imageInput(model, session);
             long[] inShape = ((TensorInfo) input.getValue().getInfo()).getShape();
             if (inShape[1] != pre.channels() || inShape[2] != pre.imageSize() || inShape[3] != pre.imageSize()) {
                 throw new IllegalArgumentException(model + ": input '" + input.getKey() + "' has shape "
                         + java.util.Arrays.toString(inShape) + " but the preprocessing makes " + pre.channels() + "x"
                         + pre.imageSize() + "x" + pre.imageSize() + " images");
             }
-            Map<FeatureKind, Integer> lengths = featureLengths(session);
+            Map<FeatureKind, Integer> lengths = OrtSessions.featureLengths(session);
             if (!lengths.containsKey(options.feature())) {
                 throw new IllegalArgumentException(model + ": no output '" + options.feature().source().outputName()
                         + "'" + (options.feature() != options.feature().source() ? " with a square token grid of at least "
                         + GridPooling.CELLS + "x" + GridPooling.CELLS + " for " + options.feature() : "")
                         + "; the model has outputs " + session.getOutputNames());
             }
-            ModelInfo info = new ModelInfo(modelId(model, metadata), model, lengths, options.feature(), pre.imageSize(),
+            ModelInfo info = new ModelInfo(ModelIds.of(model, metadata), model, lengths, options.feature(), pre.imageSize(),
                     pre.channels(), pre, metadata, start.provider());
             return new FeatureExtractor(env, session, input.getKey(), new EvalTransform(pre), info, options);
         } catch (OrtException e) {
@@ -424,89 +424,6 @@ public final class FeatureExtractor implements AutoCloseable {
         }
     }
 
-    // ---- session set-up
-
-    private record SessionStart(OrtSession session, ExecutionProvider provider) {
-    }
-
-    /**
-     * A session on the asked provider. CUDA or TensorRT that cannot start is an error; AUTO takes CUDA
-     * when ONNX Runtime offers it and it starts, otherwise the CPU with one log line.
-     */
-    private static SessionStart startSession(OrtEnvironment env, Path model, ExtractorOptions options)
-            throws IOException {
-        ExecutionProvider asked = options.provider();
-        String gpuFailure = null;
-        try (OrtSession.SessionOptions so = baseOptions(options)) {
-            ExecutionProvider provider = ExecutionProvider.CPU;
-            switch (asked) {
-                case CPU -> { }
-                case CUDA, AUTO -> {
-                    if (asked == ExecutionProvider.CUDA
-                            || OrtEnvironment.getAvailableProviders().contains(ai.onnxruntime.OrtProvider.CUDA)) {
-                        try {
-                            so.addCUDA(options.deviceId());
-                            provider = ExecutionProvider.CUDA;
-                        } catch (OrtException | RuntimeException | LinkageError e) {
-                            gpuFailure = "CUDA could not start (" + oneLine(e) + ")";
-                        }
-                    } else {
-                        gpuFailure = "this ONNX Runtime build offers no CUDA";
-                    }
-                }
-                case TENSORRT -> {
-                    try {
-                        so.addTensorrt(options.deviceId());
-                        provider = ExecutionProvider.TENSORRT;
-                        try {
-                            // nodes TensorRT does not take go to CUDA rather than CPU
-                            so.addCUDA(options.deviceId());
-                        } catch (OrtException | RuntimeException | LinkageError e) {
-                            // TensorRT alone still runs; CPU takes what it does not
-                        }
-                    } catch (OrtException | RuntimeException | LinkageError e) {
-                        gpuFailure = "TensorRT could not start (" + oneLine(e) + ")";
-                    }
-                }
-                default -> throw new IllegalStateException(asked.toString());
-            }
-            if (gpuFailure != null && asked != ExecutionProvider.AUTO) {
-                throw providerError(model, asked, gpuFailure);
-            }
-            try {
-                OrtSession s = env.createSession(model.toString(), so);
-                if (gpuFailure != null) {
-                    LOG.log(System.Logger.Level.INFO, "execution provider auto: " + gpuFailure + "; running "
-                            + model.getFileName() + " on CPU");
-                }
-                return new SessionStart(s, provider);
-            } catch (OrtException e) {
-                if (provider == ExecutionProvider.CPU) {
-                    throw new IOException(model + ": not an ONNX model ONNX Runtime can load: " + e.getMessage(), e);
-                }
-                gpuFailure = provider.label() + " failed when creating the session (" + oneLine(e) + ")";
-                if (asked != ExecutionProvider.AUTO) {
-                    throw providerError(model, asked, gpuFailure);
-                }
-            }
-            try (OrtSession.SessionOptions cpu = baseOptions(options)) {
-                OrtSession s = env.createSession(model.toString(), cpu);
-                LOG.log(System.Logger.Level.INFO, "execution provider auto: " + gpuFailure + "; running "
-                        + model.getFileName() + " on CPU");
-                return new SessionStart(s, ExecutionProvider.CPU);
-            } catch (OrtException e) {
-                throw new IOException(model + ": not an ONNX model ONNX Runtime can load: " + e.getMessage(), e);
-            }
-        } catch (OrtException e) {
-            throw new IOException(model + ": ONNX Runtime session options failed: " + e.getMessage(), e);
-        }
-    }
-
-    private static IllegalStateException providerError(Path model, ExecutionProvider asked, String why) {
-        return new IllegalStateException(model + ": execution provider " + asked.label() + " was asked for but " + why
-                + "; build with -Pgpu on a machine with an NVIDIA GPU, or ask for auto to fall back to the CPU");
-    }
-
     /**
      * The intra-op thread count for a requested value: {@code requested}, or one per available
      * processor when it is 0 (see {@link ExtractorOptions#intraOpThreads()}).
@@ -521,151 +438,6 @@ public final class FeatureExtractor implements AutoCloseable {
      */
     public static int intraOpThreads(int requested, int lanes) {
         return requested > 0 ? requested : Math.max(1, Runtime.getRuntime().availableProcessors() / lanes);
-    }
-
-    private static OrtSession.SessionOptions baseOptions(ExtractorOptions options) throws OrtException {
-        OrtSession.SessionOptions so = new OrtSession.SessionOptions();
-        so.setIntraOpNumThreads(intraOpThreads(options.intraOpThreads(), options.lanes()));
-        so.addConfigEntry("session.intra_op.allow_spinning", options.spinning() ? "1" : "0");
-        so.setOptimizationLevel(switch (options.optimization()) {
-            case NONE -> OrtSession.SessionOptions.OptLevel.NO_OPT;
-            case BASIC -> OrtSession.SessionOptions.OptLevel.BASIC_OPT;
-            case EXTENDED -> OrtSession.SessionOptions.OptLevel.EXTENDED_OPT;
-            case ALL -> OrtSession.SessionOptions.OptLevel.ALL_OPT;
-        });
-        return so;
-    }
-
-    private static Map.Entry<String, NodeInfo> imageInput(Path model, OrtSession session) throws OrtException {
-        Map<String, NodeInfo> inputs = session.getInputInfo();
-        if (inputs.size() == 1) {
-            Map.Entry<String, NodeInfo> e = inputs.entrySet().iterator().next();
-            if (e.getValue().getInfo() instanceof TensorInfo t && t.getShape().length == 4) {
-                return e;
-            }
-        }
-        throw new IllegalArgumentException(model + ": expected one image input [batch, C, S, S], found " + inputs.values());
-    }
-
-    /** Values per image of each output that is a known feature. */
-    private static Map<FeatureKind, Integer> featureLengths(OrtSession session) throws OrtException {
-        Map<FeatureKind, Integer> out = new EnumMap<>(FeatureKind.class);
-        Map<String, NodeInfo> outputs = session.getOutputInfo();
-        for (FeatureKind k : FeatureKind.values()) {
-            NodeInfo n = outputs.get(k.source().outputName());
-            if (n != null && n.getInfo() instanceof TensorInfo t) {
-                long len = 1;
-                long[] shape = t.getShape();
-                for (int i = 1; i < shape.length; i++) {
-                    len *= shape[i];
-                }
-                if (len <= 0) {
-                    continue;
-                }
-                if (k != k.source()) {
-                    // pooled_grid: [batch, tokens, width] with the tokens on a square grid
-                    if (shape.length == 3 && GridPooling.supports(shape[1])) {
-                        out.put(k, GridPooling.length(Math.toIntExact(shape[2])));
-                    }
-                } else {
-                    out.put(k, Math.toIntExact(len));
-                }
-            }
-        }
-        return out;
-    }
-
-    /**
-     * {@code <file name>@<12 hex digits>}: of the SHA-256 over every byte of the model: the model
-     * file, then each external-data file it names (the {@code location} entries of its tensors, in
-     * sorted order, each preceded by its name) and a {@code <model>.data} beside it. So a changed
-     * weight changes the id also when the weights live outside the model file; the metadata alone
-     * (which names the source checkpoint) would not see an edited data file.
-     */
-    static String modelId(Path model, Map<String, String> metadata) throws IOException {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        java.util.TreeSet<String> locations = new java.util.TreeSet<>();
-        digest(md, model, locations);
-        Path dir = model.toAbsolutePath().normalize().getParent(); // "./encoder.onnx" on a Spark executor
-        String sibling = model.getFileName() + ".data";
-        if (Files.isRegularFile(dir.resolve(sibling))) {
-            locations.add(sibling);
-        }
-        for (String location : locations) {
-            Path data = dir.resolve(location).normalize();
-            if (!data.startsWith(dir) || !Files.isRegularFile(data)) {
-                continue; // ONNX Runtime refuses such a location when it loads the model
-            }
-            md.update(("\n" + location + "\n").getBytes(StandardCharsets.UTF_8));
-            digest(md, data, null);
-        }
-        return model.getFileName() + "@" + HexFormat.of().formatHex(md.digest()).substring(0, 12);
-    }
-
-    /** {@code key: "location"} of a serialised StringStringEntryProto, then the tag of its value. */
-    private static final byte[] LOCATION_KEY = {0x0a, 0x08, 'l', 'o', 'c', 'a', 't', 'i', 'o', 'n', 0x12};
-
-    /**
-     * Feeds {@code file} to {@code md}; when {@code locations} is not null, also collects the
-     * external-data file names the serialised model names (found in the same pass).
-     */
-    private static void digest(MessageDigest md, Path file, java.util.Set<String> locations) throws IOException {
-        final int keep = LOCATION_KEY.length + 2 + 4096; // a location entry split between two reads
-        byte[] buf = new byte[(1 << 20) + keep];
-        int carried = 0;
-        try (InputStream in = Files.newInputStream(file)) {
-            int r;
-            while ((r = in.read(buf, carried, buf.length - carried)) > 0) {
-                md.update(buf, carried, r);
-                int n = carried + r;
-                if (locations == null) {
-                    continue;
-                }
-                // entries starting before n - keep lie wholly in the buffer; the rest is scanned with the next read
-                findLocations(buf, n, locations, n - keep);
-                carried = Math.min(keep, n);
-                System.arraycopy(buf, n - carried, buf, 0, carried);
-            }
-            if (locations != null && carried > 0) {
-                findLocations(buf, carried, locations, carried);
-            }
-        }
-    }
-
-    /** Collects the locations named in {@code buf[0, n)} whose entries start before {@code limit}. */
-    private static void findLocations(byte[] buf, int n, java.util.Set<String> locations, int limit) {
-        outer:
-        for (int i = 0; i < limit && i + LOCATION_KEY.length < n; i++) {
-            for (int k = 0; k < LOCATION_KEY.length; k++) {
-                if (buf[i + k] != LOCATION_KEY[k]) {
-                    continue outer;
-                }
-            }
-            int p = i + LOCATION_KEY.length;
-            int len = 0;
-            int shift = 0;
-            while (p < n && shift < 14) {
-                int b = buf[p++] & 0xff;
-                len |= (b & 0x7f) << shift;
-                shift += 7;
-                if ((b & 0x80) == 0) {
-                    break;
-                }
-            }
-            if (len > 0 && len <= 4096 && p + len <= n) {
-                locations.add(new String(buf, p, len, StandardCharsets.UTF_8));
-            }
-        }
-    }
-
-    private static String oneLine(Throwable e) {
-        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        return m.replaceAll("\\s+", " ").trim();
     }
 
     private static void closeQuietly(OrtSession s) {
