@@ -285,7 +285,7 @@ public final class InferenceBenchmark implements Callable<Integer> {
             rates.computeIfAbsent(name, k -> new LinkedHashMap<>()).put(batch, m[0] / m[1]);
             cpu.computeIfAbsent(name, k -> new LinkedHashMap<>()).put(batch, 1e3 * m[2] / m[0]);
         }));
-        table("images/s (wall)", rates, "%12.1f");
+        table("images/s (wall)", rates, "%12.4g"); // 4 significant digits: a ViT-H/14 does a fraction of an image per second
         System.out.println();
         table("process CPU ms/image", cpu, "%12.3f");
     }
