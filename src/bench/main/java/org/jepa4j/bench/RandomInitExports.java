@@ -40,6 +40,18 @@ final class RandomInitExports {
      * @param log    a line per file made
      */
     static Exports create(String config, Path folder, PrintStream log) throws IOException {
+        Path ckpt = checkpoint(config, folder, log);
+        return new Exports(export(ckpt, "-fp32.onnx", OnnxExporter.Options.defaults(), log),
+                export(ckpt, "-int8.onnx", OnnxExporter.Options.defaults().withPrecision("int8"), log));
+    }
+
+    /** The float32 export alone ({@link #create}). */
+    static Path fp32(String config, Path folder, PrintStream log) throws IOException {
+        return export(checkpoint(config, folder, log), "-fp32.onnx", OnnxExporter.Options.defaults(), log);
+    }
+
+    /** {@code <config name>-seed<seed>.safetensors}: the initial weights, written unless present. */
+    private static Path checkpoint(String config, Path folder, PrintStream log) throws IOException {
         RunConfig run = RunConfigLoader.resolve(config, List.of());
         ModelSpec spec = run.modelSpec();
         String name = Path.of(config).getFileName().toString().replaceAll("\\.ya?ml$", "") + "-seed" + run.meta().seed();
@@ -55,13 +67,13 @@ final class RandomInitExports {
             new Checkpoint(Initializer.initialize(spec, run.meta().seed(), run.meta().init()), meta).write(ckpt);
             log.printf(Locale.ROOT, "random-init %s: %s (%.0f s)%n", config, ckpt, (System.nanoTime() - started) / 1e9);
         }
-        Path fp32 = export(ckpt, folder.resolve(name + "-fp32.onnx"), OnnxExporter.Options.defaults(), log);
-        Path int8 = export(ckpt, folder.resolve(name + "-int8.onnx"),
-                OnnxExporter.Options.defaults().withPrecision("int8"), log);
-        return new Exports(fp32, int8);
+        return ckpt;
     }
 
-    private static Path export(Path ckpt, Path out, OnnxExporter.Options options, PrintStream log) throws IOException {
+    /** {@code <checkpoint name><suffix>} beside the checkpoint, exported unless present. */
+    private static Path export(Path ckpt, String suffix, OnnxExporter.Options options, PrintStream log)
+            throws IOException {
+        Path out = ckpt.resolveSibling(ckpt.getFileName().toString().replace(".safetensors", suffix));
         if (!Files.exists(out)) {
             long started = System.nanoTime();
             OnnxExporter.export(ckpt, out, options);
