@@ -57,6 +57,10 @@ def rewrite(model):
         nodes = keep
     del g.node[:]
     g.node.extend(nodes)
+    used = {i for n in nodes for i in n.input}
+    kept = [t for t in g.initializer if t.name in used]
+    del g.initializer[:]
+    g.initializer.extend(kept)
     for p in model.metadata_props:
         if p.key == "jepa4j.int8_activation_scale":
             p.value = "batch"
