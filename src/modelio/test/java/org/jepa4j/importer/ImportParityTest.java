@@ -10,11 +10,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.util.Locale;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The imported fixture checkpoint, run through the double-precision reference forward,
@@ -22,29 +20,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * per array, |loss − loss.txt| ≤ 5e-7).
  */
 class ImportParityTest {
-    static final double TOL = 1e-5;
-    static final double LOSS_TOL = 5e-7;
+    private static final String ENGINE = "reference-forward";
 
     @TempDir
     static Path tmp;
+    static ImportedFixture imported;
     static OfficialFixture fx;
     static Checkpoint ckpt;
-    static float[] images;
-    static int batch;
 
     @BeforeAll
     static void importFixture() throws Exception {
-        fx = OfficialFixture.load();
-        ckpt = FixtureImport.importInto(fx, tmp.resolve("run"));
-        FloatTensor img = fx.array("images");
-        images = img.data();
-        batch = (int) img.shape()[0];
+        imported = ImportedFixture.into(tmp.resolve("run"));
+        fx = imported.fixture();
+        ckpt = imported.checkpoint();
     }
 
-    private static void within(String what, double[] ours, FloatTensor official) {
-        double err = OfficialFixture.maxAbs(ours, official.data());
-        System.out.printf(Locale.ROOT, "parity reference-forward %-18s max abs %.3g%n", what, err);
-        assertTrue(err <= TOL, what + ": max abs " + err + " > " + TOL);
+    private static void within(String name, double[] ours) throws java.io.IOException {
+        imported.assertWithin(ENGINE, name, name, ours, ImportedFixture.TOL);
     }
 
     private static double[] flat(double[][][] x) {
@@ -84,18 +76,17 @@ class ImportParityTest {
     @Test
     void targetEncoderTokensPooledAndNormalisedMatchTheOfficialOutputs() throws Exception {
         ReferenceForward ref = new ReferenceForward(ckpt.modelSpec(), ckpt.tensors());
-        double[][][] target = ref.encode("target_encoder.", images, batch, null);
-        within("target_tokens", flat(target), fx.array("target_tokens"));
+        double[][][] target = ref.encode("target_encoder.", imported.images(), imported.batch(), null);
+        within("target_tokens", flat(target));
         double[][] pooled = ReferenceForward.meanPool(target);
-        within("target_pooled", java.util.Arrays.stream(pooled).flatMapToDouble(java.util.Arrays::stream).toArray(),
-                fx.array("target_pooled"));
-        within("target_tokens_ln", flat(ReferenceForward.layerNormNoAffine(target, 1e-5)), fx.array("target_tokens_ln"));
+        within("target_pooled", java.util.Arrays.stream(pooled).flatMapToDouble(java.util.Arrays::stream).toArray());
+        within("target_tokens_ln", flat(ReferenceForward.layerNormNoAffine(target, 1e-5)));
     }
 
     @Test
     void contextEncoderTokensMatchTheOfficialOutputs() throws Exception {
         ReferenceForward ref = new ReferenceForward(ckpt.modelSpec(), ckpt.tensors());
-        within("encoder_tokens", flat(ref.encode("encoder.", images, batch, null)), fx.array("encoder_tokens"));
+        within("encoder_tokens", flat(ref.encode("encoder.", imported.images(), imported.batch(), null)));
     }
 
     @Test
@@ -103,12 +94,8 @@ class ImportParityTest {
         ReferenceForward ref = new ReferenceForward(ckpt.modelSpec(), ckpt.tensors());
         int[][][] ctx = fx.contextMasks();
         int[][][] tgt = fx.targetMasks();
-        double[][][] z = ref.predict(ref.encode("encoder.", images, batch, ctx), ctx, tgt);
-        within("predictor_out", flat(z), fx.array("predictor_out"));
-        double loss = ref.loss(images, batch, ctx, tgt, true);
-        double err = Math.abs(loss - fx.loss());
-        System.out.printf(Locale.ROOT, "parity reference-forward %-18s abs err %.3g (%.9f vs %.9f)%n", "loss", err,
-                loss, fx.loss());
-        assertTrue(err <= LOSS_TOL, "loss " + loss + " vs " + fx.loss());
+        double[][][] z = ref.predict(ref.encode("encoder.", imported.images(), imported.batch(), ctx), ctx, tgt);
+        within("predictor_out", flat(z));
+        imported.assertLossWithin(ENGINE, ref.loss(imported.images(), imported.batch(), ctx, tgt, true));
     }
 }

@@ -106,12 +106,7 @@ class TrainingGraphTest {
         for (String name : probed) {
             FloatTensor g = grads.get(name);
             // the element with the largest gradient and one random element
-            int big = 0;
-            for (int i = 1; i < g.data().length; i++) {
-                if (Math.abs(g.data()[i]) > Math.abs(g.data()[big])) {
-                    big = i;
-                }
-            }
+            int big = TinySetup.largestMagnitude(g.data());
             for (int idx : new int[] {big, r.nextInt(g.data().length)}) {
                 double fd = finiteDifference(b, m, name, idx);
                 double an = g.data()[idx];
