@@ -6,11 +6,9 @@ import org.jepa4j.infer.ExtractorOptions;
 import org.jepa4j.infer.FeatureExtractor;
 import org.jepa4j.infer.FeatureKind;
 import org.jepa4j.tensor.FloatTensor;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 
@@ -31,40 +29,33 @@ class Int8OfficialParityTest {
     static final double MIN_COSINE = 0.9999;
     static final double MAX_RELATIVE_L2 = 1e-2;
 
-    @TempDir
-    static Path tmp;
-    static ImportedFixture imported;
-    static Path model;
-
-    @BeforeAll
-    static void importAndExport() throws Exception {
-        imported = ImportedFixture.into(tmp.resolve("run"));
-        model = imported.exportTarget(tmp.resolve("target-int8.onnx"), OnnxExporter.Options.defaults().withPrecision("int8"));
-    }
+    @RegisterExtension
+    static final ImportedFixture.PerClass FIXTURE =
+            ImportedFixture.PerClass.exported(OnnxExporter.Options.defaults().withPrecision("int8"));
 
     @Test
     void int8FeaturesOfEveryImageStayWithinTheToleranceOfTheOfficialOutputs() throws Exception {
-        check(FeatureKind.LAST_HIDDEN_STATE, imported.array("target_tokens"));
-        check(FeatureKind.POOLED, imported.array("target_pooled"));
+        check(FeatureKind.LAST_HIDDEN_STATE, FIXTURE.get().array("target_tokens"));
+        check(FeatureKind.POOLED, FIXTURE.get().array("target_pooled"));
     }
 
     @Test
     void theExtractorReportsTheInt8Precision() throws Exception {
-        try (FeatureExtractor fe = FeatureExtractor.open(model)) {
+        try (FeatureExtractor fe = FeatureExtractor.open(FIXTURE.model())) {
             assertEquals("int8", fe.info().precision());
             assertEquals("token", fe.info().metadata().get("jepa4j.int8_activation_scale"));
         }
     }
 
     private static void check(FeatureKind kind, FloatTensor official) throws java.io.IOException {
-        try (FeatureExtractor fe = FeatureExtractor.open(model,
+        try (FeatureExtractor fe = FeatureExtractor.open(FIXTURE.model(),
                 ExtractorOptions.defaults().withFeature(kind).withIntraOpThreads(1))) {
-            int batch = imported.batch();
+            int batch = FIXTURE.get().batch();
             int out = official.data().length / batch;
             double worstCos = 1;
             double worstRel = 0;
             for (int b = 0; b < batch; b++) {
-                float[] ours = fe.embedPixels(imported.image(b));
+                float[] ours = fe.embedPixels(FIXTURE.get().image(b));
                 float[] ref = Arrays.copyOfRange(official.data(), b * out, (b + 1) * out);
                 assertEquals(ref.length, ours.length, kind + " length");
                 Agreement a = Agreement.of(ref, ours);

@@ -1,15 +1,10 @@
 package org.jepa4j.importer;
 
-import org.jepa4j.checkpoint.Checkpoint;
 import org.jepa4j.model.ModelSpec;
 import org.jepa4j.tensor.FloatTensor;
-import org.jepa4j.testing.OfficialFixture;
 import org.jepa4j.testing.ReferenceForward;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Path;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -22,21 +17,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class ImportParityTest {
     private static final String ENGINE = "reference-forward";
 
-    @TempDir
-    static Path tmp;
-    static ImportedFixture imported;
-    static OfficialFixture fx;
-    static Checkpoint ckpt;
-
-    @BeforeAll
-    static void importFixture() throws Exception {
-        imported = ImportedFixture.into(tmp.resolve("run"));
-        fx = imported.fixture();
-        ckpt = imported.checkpoint();
-    }
+    @RegisterExtension
+    static final ImportedFixture.PerClass FIXTURE = new ImportedFixture.PerClass();
 
     private static void within(String name, double[] ours) throws java.io.IOException {
-        imported.assertWithin(ENGINE, name, name, ours, ImportedFixture.TOL);
+        FIXTURE.get().assertWithin(ENGINE, name, name, ours, ImportedFixture.TOL);
     }
 
     private static double[] flat(double[][][] x) {
@@ -46,8 +31,9 @@ class ImportParityTest {
 
     @Test
     void importedModelHasTheFixtureSizes() {
-        ModelSpec s = ckpt.modelSpec();
-        var c = fx.config;
+        ImportedFixture imported = FIXTURE.get();
+        ModelSpec s = imported.checkpoint().modelSpec();
+        var c = imported.fixture().config;
         assertEquals(c.path("img_size").asInt(), s.encoder().imageSize());
         assertEquals(c.path("patch_size").asInt(), s.encoder().patchSize());
         assertEquals(c.path("in_chans").asInt(), s.encoder().channels());
@@ -62,10 +48,11 @@ class ImportParityTest {
 
     @Test
     void importedTensorsEqualTheTorchTensorsBitForBit() throws Exception {
-        try (OfficialCheckpoint src = OfficialCheckpoint.open(fx.checkpoint(), false)) {
-            assertEquals(src.shapes().keySet(), ckpt.tensors().names());
+        ImportedFixture imported = FIXTURE.get();
+        try (OfficialCheckpoint src = OfficialCheckpoint.open(imported.fixture().checkpoint(), false)) {
+            assertEquals(src.shapes().keySet(), imported.checkpoint().tensors().names());
             for (String name : src.shapes().keySet()) {
-                FloatTensor t = ckpt.tensors().get(name);
+                FloatTensor t = imported.checkpoint().tensors().get(name);
                 FloatTensor s = src.load(name);
                 assertArrayEquals(s.shape(), t.shape(), name);
                 assertArrayEquals(s.data(), t.data(), name);
@@ -75,7 +62,8 @@ class ImportParityTest {
 
     @Test
     void targetEncoderTokensPooledAndNormalisedMatchTheOfficialOutputs() throws Exception {
-        ReferenceForward ref = new ReferenceForward(ckpt.modelSpec(), ckpt.tensors());
+        ImportedFixture imported = FIXTURE.get();
+        ReferenceForward ref = new ReferenceForward(imported.checkpoint().modelSpec(), imported.checkpoint().tensors());
         double[][][] target = ref.encode("target_encoder.", imported.images(), imported.batch(), null);
         within("target_tokens", flat(target));
         double[][] pooled = ReferenceForward.meanPool(target);
@@ -85,15 +73,17 @@ class ImportParityTest {
 
     @Test
     void contextEncoderTokensMatchTheOfficialOutputs() throws Exception {
-        ReferenceForward ref = new ReferenceForward(ckpt.modelSpec(), ckpt.tensors());
+        ImportedFixture imported = FIXTURE.get();
+        ReferenceForward ref = new ReferenceForward(imported.checkpoint().modelSpec(), imported.checkpoint().tensors());
         within("encoder_tokens", flat(ref.encode("encoder.", imported.images(), imported.batch(), null)));
     }
 
     @Test
     void predictorOutputAndLossMatchTheOfficialOutputs() throws Exception {
-        ReferenceForward ref = new ReferenceForward(ckpt.modelSpec(), ckpt.tensors());
-        int[][][] ctx = fx.contextMasks();
-        int[][][] tgt = fx.targetMasks();
+        ImportedFixture imported = FIXTURE.get();
+        ReferenceForward ref = new ReferenceForward(imported.checkpoint().modelSpec(), imported.checkpoint().tensors());
+        int[][][] ctx = imported.fixture().contextMasks();
+        int[][][] tgt = imported.fixture().targetMasks();
         double[][][] z = ref.predict(ref.encode("encoder.", imported.images(), imported.batch(), ctx), ctx, tgt);
         within("predictor_out", flat(z));
         imported.assertLossWithin(ENGINE, ref.loss(imported.images(), imported.batch(), ctx, tgt, true));

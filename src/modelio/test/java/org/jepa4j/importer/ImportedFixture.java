@@ -5,9 +5,16 @@ import org.jepa4j.export.OnnxExporter;
 import org.jepa4j.tensor.FloatTensor;
 import org.jepa4j.testing.OfficialFixture;
 
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.Locale;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -126,5 +133,71 @@ public record ImportedFixture(OfficialFixture fixture, Path run, Checkpoint chec
     private static void report(String engine, String what, double err, double tol) {
         System.out.printf(Locale.ROOT, "parity %s %-18s max abs %.3g%n", engine, what, err);
         assertTrue(err <= tol, what + ": max abs " + err + " > " + tol);
+    }
+
+    /**
+     * The fixture imported once for a test class, into a folder of its own that is removed after
+     * the class's last test, and optionally its target encoder exported:
+     * {@code @RegisterExtension static final ImportedFixture.PerClass FIXTURE = new ImportedFixture.PerClass();}
+     */
+    public static final class PerClass implements BeforeAllCallback, AfterAllCallback {
+        private final OnnxExporter.Options export;
+        private Path dir;
+        private ImportedFixture imported;
+        private Path model;
+
+        /** Imports the fixture; exports nothing. */
+        public PerClass() {
+            this(null);
+        }
+
+        private PerClass(OnnxExporter.Options export) {
+            this.export = export;
+        }
+
+        /**
+         * Imports the fixture and exports its target encoder.
+         *
+         * @param options the export's options
+         * @return the extension
+         */
+        public static PerClass exported(OnnxExporter.Options options) {
+            return new PerClass(options);
+        }
+
+        /** @return the imported fixture */
+        public ImportedFixture get() {
+            if (imported == null) {
+                throw new IllegalStateException("the fixture is imported before the class's tests: register this"
+                        + " extension with @RegisterExtension on a static field");
+            }
+            return imported;
+        }
+
+        /** @return the exported target encoder (an ONNX file) */
+        public Path model() {
+            if (model == null) {
+                throw new IllegalStateException("nothing was exported: create the extension with exported(options)");
+            }
+            return model;
+        }
+
+        @Override
+        public void beforeAll(ExtensionContext context) throws Exception {
+            dir = Files.createTempDirectory("jepa4j-fixture");
+            imported = into(dir.resolve("run"));
+            if (export != null) {
+                model = imported.exportTarget(dir.resolve("target.onnx"), export);
+            }
+        }
+
+        @Override
+        public void afterAll(ExtensionContext context) throws IOException {
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
     }
 }

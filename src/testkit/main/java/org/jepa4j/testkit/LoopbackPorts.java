@@ -60,7 +60,8 @@ public final class LoopbackPorts {
         /** @throws IllegalArgumentException unless {@code 1 <= lower <= upper <= 65535} */
         public PortRange {
             if (lower < 1 || upper > 65535 || lower > upper) {
-                throw new IllegalArgumentException("port range " + lower + "-" + upper + ": expected 1 <= lower <= upper <= 65535");
+                throw new IllegalArgumentException("port range " + lower + "-" + upper
+                        + ": expected 1 <= lower <= upper <= 65535");
             }
         }
 
