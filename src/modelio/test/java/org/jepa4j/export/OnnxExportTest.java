@@ -169,15 +169,24 @@ class OnnxExportTest {
         assertTrue(!Arrays.equals(out.get(0).get("pooled"), out.get(1).get("pooled")));
     }
 
-    @Test
-    void missingPreprocessingAndConfigIsAClearError() throws Exception {
-        Path ckpt = TestModels.writeCheckpoint(dir.resolve("c.safetensors"), SMALL, 12);
-        var read = org.jepa4j.checkpoint.Checkpoint.read(ckpt);
+    /**
+     * A seeded {@code spec} checkpoint, written to {@code c.safetensors} and read back, whose metadata
+     * has no preprocessing record and {@code configYaml} as its config.
+     */
+    private org.jepa4j.checkpoint.Checkpoint withoutPreprocessing(EncoderSpec spec, long seed, String configYaml)
+            throws IOException {
+        var read = org.jepa4j.checkpoint.Checkpoint.read(TestModels.writeCheckpoint(dir.resolve("c.safetensors"), spec,
+                seed));
         var meta = new java.util.HashMap<>(read.metadata());
         meta.remove(org.jepa4j.checkpoint.Checkpoint.PREPROCESSING);
-        meta.put(org.jepa4j.checkpoint.Checkpoint.CONFIG, "data:\n  crop_size: 16\n");
+        meta.put(org.jepa4j.checkpoint.Checkpoint.CONFIG, configYaml);
+        return new org.jepa4j.checkpoint.Checkpoint(read.tensors(), meta);
+    }
+
+    @Test
+    void missingPreprocessingAndConfigIsAClearError() throws Exception {
         Path bare = dir.resolve("bare.safetensors");
-        new org.jepa4j.checkpoint.Checkpoint(read.tensors(), meta).write(bare);
+        withoutPreprocessing(SMALL, 12, "data:\n  crop_size: 16\n").write(bare);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> OnnxExporter.export(bare, dir.resolve("x.onnx"), OnnxExporter.Options.defaults()));
         assertTrue(e.getMessage().contains("data.mean") && e.getMessage().contains("data.std"), e.getMessage());
@@ -186,13 +195,9 @@ class OnnxExportTest {
 
     @Test
     void preprocessingIsDerivedFromTheConfigWhenTheCheckpointHasNone() throws Exception {
-        Path ckpt = TestModels.writeCheckpoint(dir.resolve("c.safetensors"), GREY, 13);
-        var read = org.jepa4j.checkpoint.Checkpoint.read(ckpt);
-        var meta = new java.util.HashMap<>(read.metadata());
-        meta.remove(org.jepa4j.checkpoint.Checkpoint.PREPROCESSING);
-        meta.put(org.jepa4j.checkpoint.Checkpoint.CONFIG,
-                "data:\n  crop_size: 16\n  channels: 1\n  mean: [0.5]\n  std: [0.25]\n");
-        var derived = OnnxExporter.preprocessingOf(new org.jepa4j.checkpoint.Checkpoint(read.tensors(), meta), ckpt);
+        var derived = OnnxExporter.preprocessingOf(withoutPreprocessing(GREY, 13,
+                "data:\n  crop_size: 16\n  channels: 1\n  mean: [0.5]\n  std: [0.25]\n"),
+                dir.resolve("c.safetensors"));
         assertEquals(new org.jepa4j.data.Preprocessing(16, 16, 1, new double[] {0.5}, new double[] {0.25}), derived);
     }
 

@@ -126,7 +126,8 @@ public record ImportedFixture(OfficialFixture fixture, Path run, Checkpoint chec
     public void assertLossWithin(String engine, double loss) throws IOException {
         double official = fixture.loss();
         double err = Math.abs(loss - official);
-        System.out.printf(Locale.ROOT, "parity %s %-18s abs err %.3g (%.9f vs %.9f)%n", engine, "loss", err, loss, official);
+        System.out.printf(Locale.ROOT, "parity %s %-18s abs err %.3g (%.9f vs %.9f)%n", engine, "loss", err, loss,
+                official);
         assertTrue(err <= LOSS_TOL, "loss " + loss + " vs " + official);
     }
 
