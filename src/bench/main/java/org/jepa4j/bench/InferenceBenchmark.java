@@ -45,8 +45,17 @@ import java.util.concurrent.Callable;
         description = "Images/s of ONNX Runtime vs the TensorFlow forward of the same encoder weights.")
 public final class InferenceBenchmark implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, paramLabel = "FILE", description = "Exported encoder (.onnx).")
+    @Option(names = "--model", paramLabel = "FILE", description = "Exported encoder (.onnx); or --random-init.")
     Path model;
+
+    @Option(names = "--random-init", paramLabel = "CONFIG",
+            description = "Instead of --model: the model of this run config or preset (e.g. models/vit_huge) at its"
+                    + " initial weights, exported as float32 (measured as --model) and int8 (compared) into --work.")
+    String randomInit;
+
+    @Option(names = "--work", defaultValue = "target/bench-infer", paramLabel = "DIR",
+            description = "Folder of the --random-init checkpoint and exports, reused when present (default: ${DEFAULT-VALUE}).")
+    Path work;
 
     @Option(names = "--checkpoint", paramLabel = "RUN_DIR|CKPT",
             description = "Take the TensorFlow weights from this checkpoint instead of the model's initializers.")
@@ -113,9 +122,19 @@ public final class InferenceBenchmark implements Callable<Integer> {
             throw new CommandLine.ParameterException(new CommandLine(this),
                     "--rounds and --seconds: expected positive values, got " + rounds + " and " + seconds);
         }
+        if ((model == null) == (randomInit == null)) {
+            throw new CommandLine.ParameterException(new CommandLine(this),
+                    "give either --model FILE or --random-init CONFIG (exactly one)");
+        }
+        if (randomInit != null) {
+            RandomInitExports.Exports made = RandomInitExports.create(randomInit, work, System.out);
+            model = made.fp32();
+            compare.add(0, made.int8());
+        }
         ModelSpec spec = modelSpec();
         EncoderSpec e = spec.encoder();
-        NamedTensors weights = checkpoint != null
+        // the TensorFlow forward's weights (an int8 export has no float32 Linear weights to give)
+        NamedTensors weights = noTensorFlow ? null : checkpoint != null
                 ? Checkpoint.read(checkpoint).part(OnnxExporter.Encoder.parse(encoder).prefix())
                 : OnnxInitializers.readEncoderWeights(model);
         System.out.printf(Locale.ROOT, "encoder %dx%dx%d patch %d width %d depth %d heads %d; threads %s; %s per cell in %d turns%n",
@@ -266,7 +285,7 @@ public final class InferenceBenchmark implements Callable<Integer> {
             rates.computeIfAbsent(name, k -> new LinkedHashMap<>()).put(batch, m[0] / m[1]);
             cpu.computeIfAbsent(name, k -> new LinkedHashMap<>()).put(batch, 1e3 * m[2] / m[0]);
         }));
-        table("images/s (wall)", rates, "%12.1f");
+        table("images/s (wall)", rates, "%12.4g"); // 4 significant digits: a ViT-H/14 does a fraction of an image per second
         System.out.println();
         table("process CPU ms/image", cpu, "%12.3f");
     }

@@ -1,20 +1,10 @@
 package org.jepa4j.bench;
 
-import org.jepa4j.checkpoint.Checkpoint;
-import org.jepa4j.data.Preprocessing;
-import org.jepa4j.export.OnnxExporter;
-import org.jepa4j.model.EncoderSpec;
-import org.jepa4j.model.Initializer;
-import org.jepa4j.model.ModelSpec;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import javax.imageio.ImageIO;
-import java.awt.image.BufferedImage;
 import java.io.BufferedReader;
-import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.URI;
@@ -26,12 +16,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -111,10 +99,10 @@ public final class NativeBenchmark implements Callable<Integer> {
         }
         Path work = Files.createTempDirectory("jepa4j-bench-native");
         if (model == null) {
-            model = exportModel(work);
+            model = RandomInitExports.fp32("bench_w192d6", work, System.out); // untrained, bench_w192d6's shape
         }
         Path one = Files.createDirectories(work.resolve("one"));
-        Files.write(one.resolve("image.png"), png(32, 1));
+        Files.write(one.resolve("image.png"), BenchImages.randomPng(1, 32));
         List<String> jvm = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "-XX:MaxRAMPercentage=50", "-Djava.awt.headless=true", "-jar", jar.toString()));
         Map<String, List<String>> sides = new LinkedHashMap<>();
@@ -210,7 +198,7 @@ public final class NativeBenchmark implements Callable<Integer> {
             ExecutorService pool = Executors.newFixedThreadPool(clients);
             List<Future<Long>> counts = new ArrayList<>();
             for (int c = 0; c < clients; c++) {
-                byte[] body = png(32, c);
+                byte[] body = BenchImages.randomPng(c, 32);
                 counts.add(pool.submit(() -> {
                     long done = 0;
                     while (!stop.get()) {
@@ -251,35 +239,6 @@ public final class NativeBenchmark implements Callable<Integer> {
             }
         }
         return -1;
-    }
-
-    private static byte[] png(int size, long seed) throws IOException {
-        Random r = new Random(seed);
-        BufferedImage img = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < size; y++) {
-            for (int x = 0; x < size; x++) {
-                img.setRGB(x, y, r.nextInt(1 << 24));
-            }
-        }
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        ImageIO.write(img, "png", bytes);
-        return bytes.toByteArray();
-    }
-
-    /** An initialised (untrained) ViT of graphs/bench_w192d6.yaml's shape, exported to ONNX. */
-    private static Path exportModel(Path dir) throws IOException {
-        EncoderSpec e = new EncoderSpec(32, 4, 3, 192, 6, 3, 768);
-        ModelSpec spec = new ModelSpec(e, ModelSpec.referencePredictor(e, 96, 4));
-        Map<String, String> meta = new LinkedHashMap<>();
-        meta.put(Checkpoint.MODEL, Checkpoint.modelSpecJson(spec));
-        meta.put(Checkpoint.PREPROCESSING, new Preprocessing(32, 32, 3, new double[] {0.485, 0.456, 0.406},
-                new double[] {0.229, 0.224, 0.225}).toJson());
-        meta.put(Checkpoint.CONFIG, "data:\n  crop_size: 32\n");
-        Path ckpt = dir.resolve("bench.safetensors");
-        new Checkpoint(Initializer.initialize(spec, 0), meta).write(ckpt);
-        Path onnx = dir.resolve("encoder.onnx");
-        OnnxExporter.export(ckpt, onnx, OnnxExporter.Options.defaults());
-        return onnx;
     }
 
     private static double median(List<Double> v) {

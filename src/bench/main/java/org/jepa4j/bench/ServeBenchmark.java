@@ -7,8 +7,6 @@ import org.jepa4j.serve.EmbeddingServer;
 import org.jepa4j.serve.OnnxEmbedder;
 import org.jepa4j.serve.ServeOptions;
 
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -25,7 +23,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import javax.imageio.ImageIO;
 
 /**
  * What dynamic batching buys and what serving costs: starts the server in-process on loopback twice,
@@ -113,7 +110,7 @@ public final class ServeBenchmark {
         List<Result> results = new ArrayList<>();
         List<Result> large = new ArrayList<>();
         List<double[]> cpu = new ArrayList<>();
-        byte[] largePng = largeClients > 0 ? smoothPng(largeSize) : null;
+        byte[] largePng = largeClients > 0 ? BenchImages.smoothPng(largeSize) : null;
         String[] labels = largeClients > 0 ? new String[] {"one decode pool", "large-image pool"}
                 : new String[] {"max-batch 1", "max-batch 32"};
         for (int config = 0; config < 2; config++) {
@@ -128,11 +125,11 @@ public final class ServeBenchmark {
                 int size = imageSize > 0 ? imageSize : server.model().imageSize();
                 List<byte[]> pngs = new ArrayList<>();
                 for (int i = 0; i < 64; i++) {
-                    pngs.add(png(i, size));
+                    pngs.add(BenchImages.randomPng(i, size));
                 }
                 List<byte[]> bodies = new ArrayList<>();
                 for (int i = 0; i < 64; i++) {
-                    bodies.add(perRequest == 1 ? pngs.get(i) : jsonBatch(pngs, i, perRequest));
+                    bodies.add(perRequest == 1 ? pngs.get(i) : BenchImages.jsonBatch(pngs, i, perRequest));
                 }
                 String type = perRequest == 1 ? "image/png" : "application/json";
                 String label = labels[config];
@@ -243,47 +240,12 @@ public final class ServeBenchmark {
         }
     }
 
-    /** A {@code size}x{@code size} RGB gradient: many pixels, a small PNG (legal under the body limit). */
-    private static byte[] smoothPng(int size) throws IOException {
-        BufferedImage img = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < size; y++) {
-            for (int x = 0; x < size; x++) {
-                img.setRGB(x, y, ((x * 255 / size) << 16) | ((y * 255 / size) << 8) | ((x + y) & 0xff));
-            }
-        }
-        ByteArrayOutputStream bos = new ByteArrayOutputStream();
-        ImageIO.write(img, "png", bos);
-        return bos.toByteArray();
-    }
-
     private static String need(String option, String value) {
         if (value == null) {
             System.err.println("bench-serve: " + option + " needs a value");
             System.exit(2);
         }
         return value;
-    }
-
-    private static byte[] png(long seed, int size) throws IOException {
-        Random r = new Random(seed);
-        BufferedImage img = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < size; y++) {
-            for (int x = 0; x < size; x++) {
-                img.setRGB(x, y, r.nextInt(1 << 24));
-            }
-        }
-        ByteArrayOutputStream bos = new ByteArrayOutputStream();
-        ImageIO.write(img, "png", bos);
-        return bos.toByteArray();
-    }
-
-    private static byte[] jsonBatch(List<byte[]> pngs, int first, int count) {
-        StringBuilder sb = new StringBuilder("{\"images\":[");
-        for (int k = 0; k < count; k++) {
-            sb.append(k == 0 ? "\"" : ",\"")
-                    .append(java.util.Base64.getEncoder().encodeToString(pngs.get((first + k) % pngs.size()))).append('"');
-        }
-        return sb.append("]}").toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     }
 
     private static double batchSum(EmbeddingServer s) {

@@ -1,5 +1,15 @@
 package org.jepa4j.bench;
 
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import org.jepa4j.config.RunConfig;
+import org.jepa4j.metadata.OnnxMetadata;
+import org.jepa4j.config.RunConfigLoader;
+import org.jepa4j.config.RunConfigWriter;
+import org.jepa4j.export.OnnxInitializers;
+import org.jepa4j.model.Initializer;
+import org.jepa4j.model.ParameterNames;
+import org.jepa4j.tensor.NamedTensors;
 import org.jepa4j.testkit.ExportedEncoders;
 import org.jepa4j.testkit.TinyEncoders;
 import org.junit.jupiter.api.Test;
@@ -9,7 +19,9 @@ import picocli.CommandLine;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -44,6 +56,33 @@ class InferenceBenchmarkTest {
         assertTrue(!out.contains("TensorFlow"), "--no-tensorflow leaves it out:\n" + out);
         // images/s and CPU tables: three rows each, every row one figure per batch size
         assertEquals(2, out.lines().filter(l -> l.startsWith("FeatureExtractor pooled")).count(), out);
+    }
+
+    @Test
+    void randomInitExportsTheConfigsModelAtItsInitialWeightsAsFp32AndInt8SideBySide() throws Exception {
+        RunConfig config = RunConfigLoader.resolve("fashion_mnist", List.of("meta.embed_dim=32", "meta.depth=1",
+                "meta.num_heads=2", "meta.pred_depth=1", "meta.pred_emb_dim=16", "meta.seed=11"));
+        Path yaml = dir.resolve("tiny.yaml");
+        Files.writeString(yaml, RunConfigWriter.toYaml(config));
+        Path work = dir.resolve("work");
+        String out = run("--random-init", yaml.toString(), "--work", work.toString(), "--batches", "1,2",
+                "--seconds", "0.06", "--rounds", "1", "--lanes", "1", "--no-tensorflow");
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("ONNX Runtime (Java) int8 tiny-seed11-int8.onnx")), out);
+        // the float32 export holds exactly the weights training starts from (the initializer, seed 11)
+        NamedTensors initial = Initializer.initialize(config.modelSpec(), 11, config.meta().init())
+                .withPrefixRemoved(ParameterNames.TARGET_ENCODER);
+        assertEquals(initial, OnnxInitializers.readEncoderWeights(work.resolve("tiny-seed11-fp32.onnx")));
+        try (OrtSession s = OrtEnvironment.getEnvironment().createSession(
+                work.resolve("tiny-seed11-int8.onnx").toString(), new OrtSession.SessionOptions())) {
+            assertEquals("int8", s.getMetadata().getCustomMetadata().get(OnnxMetadata.PRECISION));
+        }
+        // a second run reuses the files
+        long written = Files.getLastModifiedTime(work.resolve("tiny-seed11-int8.onnx")).toMillis();
+        run("--random-init", yaml.toString(), "--work", work.toString(), "--batches", "1", "--seconds", "0.03",
+                "--rounds", "1", "--lanes", "1", "--no-tensorflow");
+        assertEquals(written, Files.getLastModifiedTime(work.resolve("tiny-seed11-int8.onnx")).toMillis());
+        assertEquals(2, new CommandLine(new InferenceBenchmark()).execute("--model", "x.onnx", "--random-init", "y"));
+        assertEquals(2, new CommandLine(new InferenceBenchmark()).execute("--batches", "1"));
     }
 
     @Test

@@ -83,7 +83,7 @@ public final class FeatureStatistics {
     /**
      * Singular values of {@code features [n, d]}, largest first, {@code d} of them (trailing zeros
      * when there are fewer rows than columns). From the {@code [d, d]} Gram matrix {@code XᵀX} when
-     * {@code d <= MAX_GRAM}, else from the row Gram matrix {@code XXᵀ} of the first
+     * {@code n >= d} and {@code d <= MAX_GRAM}, else from the row Gram matrix {@code XXᵀ} of the first
      * {@code min(n, MAX_GRAM)} rows (same non-zero singular values when {@code n <= MAX_GRAM}), which
      * keeps wide features such as a flattened {@code last_hidden_state} to seconds.
      */
@@ -94,8 +94,10 @@ public final class FeatureStatistics {
     /** {@link #singularValues(float[][])} with the width above which the row Gram matrix is used. */
     static double[] singularValues(float[][] features, int maxGram) {
         int d = FeatureMatrix.columns("feature statistics", features);
-        double[][] gram = d <= maxGram ? gram(features)
-                : rowGram(Arrays.copyOf(features, Math.min(features.length, maxGram)), null);
+        // fewer rows than columns: the [n, n] row Gram matrix has the same non-zero eigenvalues, cheaper
+        boolean byRows = d > maxGram || features.length < d;
+        double[][] gram = byRows ? rowGram(Arrays.copyOf(features, Math.min(features.length, maxGram)), null)
+                : gram(features);
         double[] eig = new EigenDecomposition(new Array2DRowRealMatrix(gram, false)).getRealEigenvalues();
         double[] s = new double[d];
         for (int i = 0; i < eig.length; i++) {

@@ -21,9 +21,11 @@ public record PcaProjection(double[] mean, double[][] components, double[] expla
 
     /**
      * Fits the first {@code m} principal components of {@code x [n, d]} (m &lt;= d). Features up to
-     * {@link FeatureStatistics#MAX_GRAM} wide use the {@code [d, d]} covariance of all rows; wider
-     * ones are fitted on the first {@code MAX_GRAM} rows through their {@code [rows, rows]} Gram
-     * matrix (the same components when all rows fit), so a flattened token grid stays cheap.
+     * {@link FeatureStatistics#MAX_GRAM} wide use the {@code [d, d]} covariance of all rows, or the
+     * {@code [n, n]} Gram matrix of the rows when there are fewer rows than columns (the same
+     * components); wider ones are fitted on the first {@code MAX_GRAM} rows through their
+     * {@code [rows, rows]} Gram matrix (the same components when all rows fit), so a flattened token
+     * grid stays cheap.
      */
     public static PcaProjection fit(float[][] x, int m) {
         return fit(x, m, FeatureStatistics.MAX_GRAM);
@@ -36,7 +38,18 @@ public record PcaProjection(double[] mean, double[][] components, double[] expla
             throw new IllegalArgumentException("PCA components must be in [1, " + d + "], got " + m);
         }
         float[][] rows = d <= maxGram ? x : Arrays.copyOf(x, Math.min(x.length, maxGram));
-        int n = rows.length;
+        // fewer rows than columns: the [n, n] Gram matrix gives the same components as the [d, d]
+        // covariance at a fraction of the cost (an eigendecomposition is cubic in its size)
+        boolean byRows = d > maxGram || rows.length < d;
+        return byRows ? fitRowGram(rows, m, columnMeans(rows, d)) : fitCovariance(rows, m, columnMeans(rows, d));
+    }
+
+    /** The fit through the {@code [d, d]} covariance whatever the shape of {@code x} (tests compare both fits). */
+    static PcaProjection fitByCovariance(float[][] x, int m) {
+        return fitCovariance(x, m, columnMeans(x, FeatureMatrix.columns("PCA features", x)));
+    }
+
+    private static double[] columnMeans(float[][] rows, int d) {
         double[] mean = new double[d];
         for (float[] row : rows) {
             for (int j = 0; j < d; j++) {
@@ -44,9 +57,9 @@ public record PcaProjection(double[] mean, double[][] components, double[] expla
             }
         }
         for (int j = 0; j < d; j++) {
-            mean[j] /= n;
+            mean[j] /= rows.length;
         }
-        return d <= maxGram ? fitCovariance(rows, m, mean) : fitRowGram(rows, m, mean);
+        return mean;
     }
 
     private static PcaProjection fitCovariance(float[][] x, int m, double[] mean) {

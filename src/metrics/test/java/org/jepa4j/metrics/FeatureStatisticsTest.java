@@ -57,13 +57,21 @@ class FeatureStatisticsTest {
                 row[j] = (float) rng.nextGaussian();
             }
         }
-        // 6 rows, 9 columns, limit 8: all rows used, the row Gram gives the values of XᵀX (3 zeros)
+        // 6 rows, 9 columns: the row Gram gives the values of XᵀX (3 zeros), whatever the limit
         float[][] first6 = java.util.Arrays.copyOf(x, 6);
-        double[] full = FeatureStatistics.singularValues(first6, 100);
-        double[] viaRows = FeatureStatistics.singularValues(first6, 8);
-        assertEquals(9, viaRows.length);
-        for (int k = 0; k < 9; k++) {
-            assertEquals(full[k], viaRows[k], 1e-9 * full[0]);
+        double[][] x6 = new double[6][9];
+        for (int i = 0; i < 6; i++) {
+            for (int j = 0; j < 9; j++) {
+                x6[i][j] = first6[i][j];
+            }
+        }
+        double[] svd = new SingularValueDecomposition(new Array2DRowRealMatrix(x6)).getSingularValues();
+        for (int limit : new int[] {100, 8}) {
+            double[] viaRows = FeatureStatistics.singularValues(first6, limit);
+            assertEquals(9, viaRows.length);
+            for (int k = 0; k < 9; k++) {
+                assertEquals(k < svd.length ? svd[k] : 0.0, viaRows[k], 1e-9 * svd[0], "limit " + limit + ", value " + k);
+            }
         }
         // more rows than the limit: the singular values of the first 5 rows only
         float[][] first5 = java.util.Arrays.copyOf(x, 5);

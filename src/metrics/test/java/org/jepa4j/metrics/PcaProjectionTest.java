@@ -3,6 +3,7 @@ package org.jepa4j.metrics;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class PcaProjectionTest {
 
@@ -45,8 +46,10 @@ class PcaProjectionTest {
                 x[i][j] = (float) (rng.nextGaussian() * (j < 3 ? 4 - j : 0.3) + j);
             }
         }
-        PcaProjection covariance = PcaProjection.fit(x, 3, 100);
-        PcaProjection rowGram = PcaProjection.fit(x, 3, 15); // 20 columns > 15, all 12 rows used
+        PcaProjection covariance = PcaProjection.fitByCovariance(x, 3);
+        PcaProjection rowGram = PcaProjection.fit(x, 3, 100); // 12 rows < 20 columns: by the rows
+        assertTrue(java.util.Arrays.deepEquals(rowGram.components(), PcaProjection.fit(x, 3, 15).components()),
+                "20 columns > 15, all 12 rows used: the same fit");
         assertEquals(covariance.totalVariance(), rowGram.totalVariance(), 1e-4);
         for (int c = 0; c < 3; c++) {
             assertEquals(covariance.explainedVariance()[c], rowGram.explainedVariance()[c], 1e-4);

@@ -30,6 +30,8 @@ final class Int8Linear {
     static final int QMAX = 127;
     /** The largest magnitude of a quantized weight: 7 bits, so no pair of uint8·int8 products saturates int16. */
     static final int WEIGHT_QMAX = 63;
+    /** Name suffix of a quantized weight initializer {@code [in, out]} (int8, transposed): {@code <linear>.weight_int8.T}. */
+    static final String WEIGHT_SUFFIX = ".weight_int8.T";
 
     private final OnnxGraphBuilder g;
     private final boolean perToken;
@@ -95,7 +97,7 @@ final class Int8Linear {
         int out = (int) weight.shape()[0];
         int in = (int) weight.shape()[1];
         Weights qw = quantize(weight);
-        String w = g.byteInitializer(name + ".weight_int8.T", OnnxProto.INT8, new long[] {in, out}, qw.transposed());
+        String w = g.byteInitializer(name + WEIGHT_SUFFIX, OnnxProto.INT8, new long[] {in, out}, qw.transposed());
         String wScale = g.initializer(name + ".weight_scale", new FloatTensor(new long[] {out}, qw.scales()));
         String zero = g.uint8Scalar("uint8_zero_point", 128);
 

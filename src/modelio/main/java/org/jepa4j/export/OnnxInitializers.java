@@ -42,11 +42,20 @@ public final class OnnxInitializers {
     /**
      * The model's float initializers as an encoder state dict; non-float and scalar constants are skipped.
      *
-     * @throws IOException naming the file when it is not a readable ONNX model
+     * @throws IOException naming the file when it is not a readable ONNX model, or when it is an int8
+     *                     export (whose Linear weights are int8)
      */
     public static NamedTensors readEncoderWeights(Path model) throws IOException {
         Map<String, FloatTensor> tensors = new LinkedHashMap<>();
-        for (Raw t : readRaw(model)) {
+        List<Raw> raws = readRaw(model);
+        for (Raw t : raws) {
+            if (t.dataType == OnnxProto.INT8 && t.name.endsWith(Int8Linear.WEIGHT_SUFFIX)) {
+                throw new IOException(model + ": its Linear weights are quantized to int8 (initializer '" + t.name
+                        + "', an export --precision int8 file), so it holds no float32 weights to read; give the "
+                        + "float32 export of the same checkpoint, or the checkpoint itself");
+            }
+        }
+        for (Raw t : raws) {
             if (t.dataType != OnnxProto.FLOAT || t.dims.length == 0) {
                 continue;
             }

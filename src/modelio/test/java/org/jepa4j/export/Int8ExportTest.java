@@ -1,6 +1,7 @@
 package org.jepa4j.export;
 
 import org.jepa4j.checkpoint.Checkpoint;
+import java.io.IOException;
 import org.jepa4j.model.EncoderSpec;
 import org.jepa4j.model.ParameterNames;
 import org.jepa4j.metadata.OnnxMetadata;
@@ -82,6 +83,10 @@ class Int8ExportTest {
         OnnxExporter.export(ckpt, fp32, OnnxExporter.Options.defaults());
         assertEquals("fp32", Ort.metadata(fp32).get(OnnxMetadata.PRECISION));
         assertTrue(Files.size(model) < Files.size(fp32), "int8 weights take less space");
+        // an int8 file holds no float32 Linear weights to read back (OnnxExportTest reads an fp32 one): it says so
+        IOException e = assertThrows(IOException.class, () -> OnnxInitializers.readEncoderWeights(model));
+        assertTrue(e.getMessage().startsWith(model + ": ") && e.getMessage().contains("int8")
+                && e.getMessage().contains("float32 export"), e.getMessage());
     }
 
     @Test

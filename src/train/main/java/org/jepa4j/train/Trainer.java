@@ -3,7 +3,6 @@ package org.jepa4j.train;
 import org.jepa4j.checkpoint.Checkpoint;
 import org.jepa4j.cluster.ClusterSpec;
 import org.jepa4j.cluster.StartPoint;
-import org.jepa4j.config.ConfigKeys;
 import org.jepa4j.config.MetaConfig;
 import org.jepa4j.config.RunConfig;
 import org.jepa4j.data.Preprocessing;
@@ -11,7 +10,6 @@ import org.jepa4j.mask.MaskBatch;
 import org.jepa4j.mask.MaskSampler;
 import org.jepa4j.mask.MaskSamplers;
 import org.jepa4j.model.ModelSpec;
-import org.jepa4j.model.ParameterNames;
 import org.jepa4j.pipeline.Batch;
 import org.jepa4j.pipeline.BatchLoader;
 import org.jepa4j.pipeline.LoaderOptions;
@@ -19,7 +17,6 @@ import org.jepa4j.pipeline.TrainTransform;
 import org.jepa4j.graph.MatmulPrecision;
 import org.jepa4j.provenance.CpuFeatures;
 import org.jepa4j.provenance.Provenance;
-import org.jepa4j.tensor.NamedTensors;
 import org.jepa4j.train.step.PredictionTarget;
 import org.jepa4j.train.step.TrainingGraphOptions;
 
@@ -29,7 +26,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -191,7 +187,8 @@ public final class Trainer {
         Progress progress = new Progress(options.out(), options.interactive(), config.logging().logEvery());
         StepRunner runner = StepRunner.start(options.cluster(), config);
         try (TrainingGraph graph = createGraph(runner, plan.spec(), config); runner) {
-            long restored = resumeFrom == null ? 0 : restore(graph, resumeFrom, plan.spec(), plan.ipe(), plan.batchSize());
+            long restored = resumeFrom == null ? 0
+                    : CheckpointRestore.restore(graph, resumeFrom, plan, config, options.out());
             // in a cluster the chief's start point (and state) is everyone's: no other worker reads a checkpoint
             StartPoint point = runner.startReplicas(graph, restored, resumeFrom, options.resume(), plan, progress);
             long start = point.step();
@@ -321,8 +318,10 @@ public final class Trainer {
                 writeCheckpoint(null, stepsDone, done == 0 ? Double.NaN : losses[done - 1]);
             }
             progress.endLine();
-            progress.println(String.format(Locale.ROOT, "%s at step %d of %d; latest checkpoint %s",
-                    stepsDone < plan.endStep() ? "stopped" : "finished", stepsDone, plan.endStep(), folder.latest()));
+            // a worker other than the chief writes no checkpoint: it names none
+            progress.println(String.format(Locale.ROOT, "%s at step %d of %d; %s",
+                    stepsDone < plan.endStep() ? "stopped" : "finished", stepsDone, plan.endStep(),
+                    folder.writes() ? "latest checkpoint " + folder.latest() : "the chief writes the checkpoints"));
             return new Summary(start, stepsDone, plan.endStep(), Arrays.copyOf(losses, done), stepsDone < plan.endStep(),
                     folder.latest());
         }
@@ -390,55 +389,6 @@ public final class Trainer {
                 .target(PredictionTarget.of(meta))
                 .init(meta.init())
                 .build();
-    }
-
-    private long restore(TrainingGraph graph, Checkpoint ckpt, ModelSpec spec, long ipe, int batchSize) {
-        ModelSpec saved = ckpt.modelSpec();
-        if (!saved.equals(spec)) {
-            throw new IllegalArgumentException("cannot resume: the checkpoint's model " + saved
-                    + " differs from the config's " + spec);
-        }
-        TrainerState state = TrainerState.fromJson(ckpt.meta(Checkpoint.STATE));
-        boolean sameRun = state.ipe() == ipe && state.batchSize() == batchSize && state.seed() == config.meta().seed();
-        if (state.imported() && !sameRun) {
-            return warmStart(graph, ckpt, state, ipe, batchSize);
-        }
-        boolean savedPixels = ckpt.tensors().names().containsAll(ParameterNames.pixelHead(spec).keySet());
-        if (savedPixels != graph.options().target().isPixels()) {
-            throw new IllegalArgumentException("cannot resume: the checkpoint was trained with meta.target "
-                    + (savedPixels ? ConfigKeys.TARGET_PIXELS : ConfigKeys.TARGET_FEATURES) + ", the config asks for "
-                    + graph.options().target().kind());
-        }
-        if (state.ipe() != ipe || state.batchSize() != batchSize) {
-            throw new IllegalArgumentException("cannot resume: the checkpoint was trained with " + state.ipe()
-                    + " iterations per epoch at batch size " + state.batchSize() + ", this config gives " + ipe
-                    + " at batch size " + batchSize + " (data.batch_size or the dataset changed)");
-        }
-        if (state.seed() != config.meta().seed()) {
-            throw new IllegalArgumentException("cannot resume: the checkpoint's meta.seed is " + state.seed()
-                    + ", the config's is " + config.meta().seed());
-        }
-        graph.load(ckpt.tensors());
-        return state.step();
-    }
-
-    /**
-     * Starts a new schedule (step 0) from imported weights: the official run's iterations per
-     * epoch and batch size do not describe this data, so its step cannot be continued. Tensors the
-     * import lacks (the predictor of a Hugging Face encoder, AdamW moments) keep their fresh values.
-     */
-    private long warmStart(TrainingGraph graph, Checkpoint ckpt, TrainerState state, long ipe, int batchSize) {
-        NamedTensors fresh = graph.state();
-        NamedTensors imported = ckpt.tensors();
-        List<String> kept = fresh.names().stream()
-                .filter(n -> !n.startsWith("optimizer.") && !imported.contains(n)).toList();
-        graph.load(fresh.merge(imported));
-        options.out().println("warm start from imported weights: the source run had " + state.ipe()
-                + " iterations per epoch at batch " + state.batchSize() + " (this config: " + ipe + " at batch "
-                + batchSize + "), so schedules start at step 0"
-                + (kept.isEmpty() ? "" : "; freshly initialised: " + kept.size() + " tensors the import lacks ("
-                + kept.get(0) + (kept.size() > 1 ? ", ..." : "") + ")"));
-        return 0;
     }
 
     /** Step-time average for images/s and the ETA; the first step (graph optimisation) is kept apart. */

@@ -22,6 +22,7 @@ import org.jepa4j.train.step.StepInputs;
 import org.jepa4j.train.step.StepProfiler;
 import org.jepa4j.train.step.Towers;
 import org.jepa4j.train.step.TrainingGraphOptions;
+import org.jepa4j.train.step.TrainingState;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
@@ -61,12 +62,6 @@ import java.util.Set;
  */
 public final class TrainingGraph implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(TrainingGraph.class.getName());
-    /** Prefix of the first AdamW moment of each trained parameter in {@link #state()}. */
-    public static final String EXP_AVG = AdamW.EXP_AVG;
-    /** Prefix of the second AdamW moment of each trained parameter in {@link #state()}. */
-    public static final String EXP_AVG_SQ = AdamW.EXP_AVG_SQ;
-    /** eps of the non-affine LayerNorm on the targets (torch's F.layer_norm default, §4). */
-    public static final double TARGET_NORM_EPS = JepaLoss.TARGET_NORM_EPS;
 
     /**
      * The scalars of one step.
@@ -103,9 +98,7 @@ public final class TrainingGraph implements AutoCloseable {
     private final Graph graph;
     private final Session session;
     private final GraphVariables variables;
-    private final List<String> parameterNames;
-    private final List<String> trainedNames;
-    private final List<String> stateNames;
+    private final TrainingState state;
     private final StepInputs inputs;
     private final AdamW adamW;
     private final EmaUpdate ema;
@@ -115,6 +108,7 @@ public final class TrainingGraph implements AutoCloseable {
     private final Operand<TFloat32> targetTokensOut;
     private final Operand<TFloat32> localLossOut;
     private final List<Operand<TFloat32>> gradientOuts;
+    private final List<Operand<TFloat32>> localGradientOuts;
     private final Op trainOp;
     private final String device;
 
@@ -131,13 +125,8 @@ public final class TrainingGraph implements AutoCloseable {
             if (pixels) {
                 shapes.putAll(ParameterNames.pixelHead(spec));
             }
-            shapes.forEach(variables::create);
-            parameterNames = List.copyOf(shapes.keySet());
-            trainedNames = parameterNames.stream()
-                    .filter(n -> !n.startsWith(ParameterNames.TARGET_ENCODER) && !ParameterNames.isFrozen(n)).toList();
-            List<String> state = new ArrayList<>(parameterNames);
-            state.addAll(AdamW.createMoments(variables, trainedNames, shapes));
-            stateNames = List.copyOf(state);
+            state = new TrainingState(variables, shapes);
+            List<String> trainedNames = state.trainedNames();
 
             EncoderSpec e = spec.encoder();
             inputs = new StepInputs(tf, e);
@@ -184,13 +173,13 @@ public final class TrainingGraph implements AutoCloseable {
                 lossOut = tf.withName("loss").identity(tf.math.div(lossSum, lossCount));
                 localLossOut = lossOut;
                 gradientOuts = towers.gradients(lossOut, lossSums, lossCount, trained, trainedNames);
+                localGradientOuts = gradientOuts;
             } else {
                 sync = new ReplicaSync(tf, replication);
                 Operand<TFloat32> globalCount = sync.globalCount(tf, lossCount, inputs.images());
                 localLossOut = tf.withName("local_loss").identity(tf.math.div(lossSum, globalCount));
-                ReplicaSync.Summed summed = sync.sumOverReplicas(tf,
-                        towers.gradients(localLossOut, lossSums, globalCount, trained, trainedNames),
-                        localLossOut, trainedNames, shapes);
+                localGradientOuts = towers.gradients(localLossOut, lossSums, globalCount, trained, trainedNames);
+                ReplicaSync.Summed summed = sync.sumOverReplicas(tf, localGradientOuts, localLossOut, trainedNames, shapes);
                 gradientOuts = summed.gradients();
                 lossOut = summed.loss();
             }
@@ -211,7 +200,7 @@ public final class TrainingGraph implements AutoCloseable {
             if (options.target().isPixels()) {
                 initial = initial.merge(Initializer.initializePixelHead(spec, options.seed()));
             }
-            List<String> devices = loadAll(initial, replication == null);
+            List<String> devices = state.load(session, initial, replication == null);
             this.device = replication == null ? Tensors.shortDevice(devices)
                     : "CPU of " + replication.server().cluster().self().deviceName();
         } catch (RuntimeException ex) {
@@ -348,16 +337,18 @@ public final class TrainingGraph implements AutoCloseable {
 
     /**
      * Gradients of the loss with respect to every trained parameter (names with part prefix),
-     * without applying them. For tests and diagnostics.
+     * without applying them (a replica: of the fed batch alone, as {@link #loss}). For tests and
+     * diagnostics.
      */
     NamedTensors gradients(Batch batch) {
         NamedTensors.Builder out = NamedTensors.builder();
         try (Feeds feeds = new Feeds()) {
             Session.Runner r = inputs.feed(session.runner(), batch, feeds);
             if (sync != null) {
-                sync.feedGlobalBatch(r, feeds, sync.replication().globalBatch());
+                sync.feedGlobalBatch(r, feeds, batch.size());
             }
-            gradientOuts.forEach(r::fetch);
+            localGradientOuts.forEach(r::fetch);
+            List<String> trainedNames = state.trainedNames();
             try (Result res = r.run()) {
                 for (int i = 0; i < trainedNames.size(); i++) {
                     String n = trainedNames.get(i);
@@ -374,7 +365,7 @@ public final class TrainingGraph implements AutoCloseable {
      * and {@code optimizer.exp_avg_sq.<param>} of each trained parameter.
      */
     public NamedTensors state() {
-        return variables.read(session, stateNames);
+        return state.read(session);
     }
 
     /**
@@ -383,26 +374,8 @@ public final class TrainingGraph implements AutoCloseable {
      * @throws IllegalArgumentException naming a missing parameter, or a tensor with its shape and the
      *                                  expected shape
      */
-    public void load(NamedTensors state) {
-        loadAll(state, false);
-    }
-
-    private List<String> loadAll(NamedTensors state, boolean trace) {
-        Map<String, FloatTensor> values = new LinkedHashMap<>();
-        for (String n : parameterNames) {
-            if (!state.contains(n)) {
-                throw new IllegalArgumentException("state has no tensor '" + n + "' (model parameters are required; "
-                        + "expected names like " + parameterNames.get(0) + ")");
-            }
-            values.put(n, state.get(n));
-        }
-        for (String n : stateNames) {
-            if (!values.containsKey(n)) {
-                long[] shape = variables.shape(n);
-                values.put(n, state.contains(n) ? state.get(n) : FloatTensor.zeros(shape));
-            }
-        }
-        return variables.assign(session, values, trace);
+    public void load(NamedTensors values) {
+        state.load(session, values, false);
     }
 
     /**
@@ -457,11 +430,7 @@ public final class TrainingGraph implements AutoCloseable {
 
     /** Number of trained values (encoder and predictor, without the fixed tables). */
     public long trainedParameterCount() {
-        long n = 0;
-        for (String t : trainedNames) {
-            n += FloatTensor.elementCount(variables.shape(t));
-        }
-        return n;
+        return state.trainedValueCount();
     }
 
     @Override

@@ -62,6 +62,11 @@ class DataParallelGraphTest {
         for (int towers : new int[] {1, 2}) {
             try (TrainingGraph g = TrainingGraph.create(spec, TrainingGraphOptions.builder().seed(7)
                     .threads(1, 2).towers(towers).build())) {
+                if (towers == 1) {
+                    // a replica's gradients of a batch fed whole to it are one process's, at rank 0's start
+                    assertEquals(0.0, maxStateDiff(g.gradients(ReplicaWorker.globalBatch(spec, 0)), a.gradients),
+                            "gradients of the whole batch on replica 0");
+                }
                 double[] losses = new double[STEPS];
                 for (int t = 0; t < STEPS; t++) {
                     losses[t] = g.step(ReplicaWorker.globalBatch(spec, t), ReplicaWorker.hyper(t)).loss();
@@ -99,11 +104,12 @@ class DataParallelGraphTest {
         return m;
     }
 
-    record Replica(double[] losses, Map<String, float[]> state) {
+    record Replica(double[] losses, Map<String, float[]> state, Map<String, float[]> gradients) {
         @SuppressWarnings("unchecked")
         static Replica read(Path p) throws Exception {
             try (InputStream in = Files.newInputStream(p); ObjectInputStream o = new ObjectInputStream(in)) {
-                return new Replica((double[]) o.readObject(), (Map<String, float[]>) o.readObject());
+                return new Replica((double[]) o.readObject(), (Map<String, float[]>) o.readObject(),
+                        (Map<String, float[]>) o.readObject());
             }
         }
     }

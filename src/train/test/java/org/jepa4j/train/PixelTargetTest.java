@@ -1,5 +1,6 @@
 package org.jepa4j.train;
 
+import org.jepa4j.train.step.AdamW;
 import org.jepa4j.train.step.PredictionTarget;
 import org.jepa4j.pipeline.Batch;
 import org.jepa4j.mask.MaskBatch;
@@ -150,7 +151,7 @@ class PixelTargetTest {
                     after.get("encoder.blocks.0.attn.qkv.weight").data()), "the step must change the encoder");
             assertFalse(java.util.Arrays.equals(before.get("predictor.pixel_head.weight").data(),
                     after.get("predictor.pixel_head.weight").data()), "the step must train the pixel head");
-            assertTrue(after.names().contains(TrainingGraph.EXP_AVG + "predictor.pixel_head.weight"));
+            assertTrue(after.names().contains(AdamW.EXP_AVG + "predictor.pixel_head.weight"));
         }
     }
 }

@@ -19,7 +19,8 @@ import java.util.LinkedHashMap;
 /**
  * One replica of {@link DataParallelGraphTest} in its own JVM:
  * {@code ReplicaWorker host:port,host:port RANK STEPS OUT}. Trains STEPS tiny steps on
- * its slice of each {@link #globalBatch} and writes its losses and final state to OUT.
+ * its slice of each {@link #globalBatch} and writes its losses, final state and the gradients of
+ * the first global batch fed whole to it to OUT.
  */
 public final class ReplicaWorker {
     static final int GLOBAL_BATCH = 6;
@@ -47,12 +48,16 @@ public final class ReplicaWorker {
         Replication replication = new Replication(server, new AllReduce(cluster.size(), 60, "auto"), GLOBAL_BATCH);
         double[] losses = new double[steps];
         NamedTensors state;
+        LinkedHashMap<String, float[]> gradients;
         try (TrainingGraph g = TrainingGraph.create(spec, options, replication)) {
             if (cluster.rank() != 0) {
                 // a different start on purpose: the broadcast must replace it with rank 0's weights
                 g.load(TinySetup.randomized(g.state(), 0.5, 99));
             }
             g.broadcastFromRankZero();
+            // the gradients of a whole global batch fed to one replica, before any step: no collective runs
+            gradients = new LinkedHashMap<>();
+            g.gradients(globalBatch(spec, 0)).asMap().forEach((n, v) -> gradients.put(n, v.data()));
             int[] slice = Replication.sliceOf(GLOBAL_BATCH, cluster.rank(), cluster.size());
             for (int t = 0; t < steps; t++) {
                 losses[t] = g.step(globalBatch(spec, t).slice(slice[0], slice[1]), hyper(t)).loss();
@@ -65,6 +70,7 @@ public final class ReplicaWorker {
         try (OutputStream os = Files.newOutputStream(tmp); ObjectOutputStream o = new ObjectOutputStream(os)) {
             o.writeObject(losses);
             o.writeObject(values);
+            o.writeObject(gradients);
         }
         Files.move(tmp, out);
         System.exit(0);

@@ -1,5 +1,6 @@
 package org.jepa4j.train;
 
+import org.jepa4j.train.step.AdamW;
 import org.jepa4j.mask.MaskBatch;
 import org.jepa4j.model.Initializer;
 import org.jepa4j.model.ModelSpec;
@@ -186,8 +187,8 @@ class TrainingGraphTest {
                     m[i] = (float) (1e-3 * r.nextGaussian());
                     v[i] = (float) (1e-6 * Math.abs(r.nextGaussian()));
                 }
-                start.put(TrainingGraph.EXP_AVG + n, new FloatTensor(weights.get(n).shape().clone(), m));
-                start.put(TrainingGraph.EXP_AVG_SQ + n, new FloatTensor(weights.get(n).shape().clone(), v));
+                start.put(AdamW.EXP_AVG + n, new FloatTensor(weights.get(n).shape().clone(), m));
+                start.put(AdamW.EXP_AVG_SQ + n, new FloatTensor(weights.get(n).shape().clone(), v));
             }
         }
         NamedTensors s0 = NamedTensors.of(start);
@@ -213,12 +214,12 @@ class TrainingGraphTest {
             }
             float[] p0 = s0.get(n).data();
             float[] g = grads.get(n).data();
-            float[] m0 = s0.get(TrainingGraph.EXP_AVG + n).data();
-            float[] v0 = s0.get(TrainingGraph.EXP_AVG_SQ + n).data();
+            float[] m0 = s0.get(AdamW.EXP_AVG + n).data();
+            float[] v0 = s0.get(AdamW.EXP_AVG_SQ + n).data();
             boolean decayed = ParameterNames.isWeightDecayed(n, s0.get(n).shape());
             float[] p1 = s1.get(n).data();
-            float[] m1 = s1.get(TrainingGraph.EXP_AVG + n).data();
-            float[] v1 = s1.get(TrainingGraph.EXP_AVG_SQ + n).data();
+            float[] m1 = s1.get(AdamW.EXP_AVG + n).data();
+            float[] v1 = s1.get(AdamW.EXP_AVG_SQ + n).data();
             String targetName = n.startsWith(ParameterNames.ENCODER)
                     ? ParameterNames.TARGET_ENCODER + n.substring(ParameterNames.ENCODER.length()) : null;
             for (int i = 0; i < p0.length; i++) {
@@ -271,7 +272,7 @@ class TrainingGraphTest {
             // moments are optional (zeros), parameters are not; shapes are checked
             NamedTensors paramsOnly = state.filter(n -> !n.startsWith("optimizer."));
             other.load(paramsOnly);
-            assertTrue(other.state().get(TrainingGraph.EXP_AVG + "encoder.norm.weight").equals(
+            assertTrue(other.state().get(AdamW.EXP_AVG + "encoder.norm.weight").equals(
                     FloatTensor.zeros(SPEC.encoder().width())));
             IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
                     () -> other.load(paramsOnly.filter(n -> !n.equals("predictor.mask_token"))));
