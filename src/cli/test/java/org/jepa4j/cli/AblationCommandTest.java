@@ -6,6 +6,7 @@ import org.jepa4j.eval.AblationTable;
 import org.jepa4j.mask.MaskBatch;
 import org.jepa4j.mask.MaskSamplers;
 import org.jepa4j.eval.EvaluationReport;
+import org.jepa4j.testkit.TinyRun;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,14 +22,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class AblationCommandTest {
-    /** A tiny model on 8x8 patches of synthetic labelled images, 4 steps per run. */
-    private static final List<String> TINY = List.of(
-            "--set", "data.source=synthetic:count=64,size=16,channels=1,classes=3,seed=2,test_count=30",
-            "--set", "data.crop_size=16", "--set", "data.batch_size=16", "--set", "mask.patch_size=2",
-            "--set", "mask.min_keep=2", "--set", "meta.embed_dim=32", "--set", "meta.depth=1",
-            "--set", "meta.num_heads=2", "--set", "meta.pred_emb_dim=16", "--set", "meta.pred_depth=1",
-            "--set", "meta.towers=1", "--set", "meta.inter_op_threads=1", "--set", "optimization.probe_every=0",
-            "--set", "logging.log_every=1");
+    /**
+     * The tiny run on 64 images in 3 classes, batch 16 (4 steps per epoch), 2x2 patches (an 8x8
+     * grid), and the preset's 4 targets of at least 2 patches.
+     */
+    private static final List<String> TINY = TinyRun.standard()
+            .with("data.source", TinyRun.synthetic(64, 1, 3, 2, 30)).with("data.batch_size", 16)
+            .with("mask.patch_size", 2).with("mask.min_keep", 2).with("mask.num_pred_masks", 4).setArgs();
 
     @TempDir
     Path dir;

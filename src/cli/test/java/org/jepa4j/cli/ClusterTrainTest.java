@@ -4,6 +4,8 @@ import org.jepa4j.checkpoint.Checkpoint;
 import org.jepa4j.cluster.ClusterRun;
 import org.jepa4j.provenance.Provenance;
 import org.jepa4j.tensor.NamedTensors;
+import org.jepa4j.testkit.LoopbackPorts;
+import org.jepa4j.testkit.TinyRun;
 import org.jepa4j.train.TrainerState;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -31,14 +33,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Tag("slow") // worker JVMs on loopback; together several minutes
 class ClusterTrainTest {
-    /** 32 synthetic 16x16 grey images, batch 8 (4 steps per epoch), a width-32 one-block ViT. */
-    static final List<String> TINY = List.of("--config", "fashion_mnist",
-            "--set", "data.source=synthetic:count=32,size=16,channels=1,classes=4,seed=5,test_count=16",
-            "--set", "data.crop_size=16", "--set", "data.batch_size=8", "--set", "data.num_workers=1",
-            "--set", "meta.embed_dim=32", "--set", "meta.depth=1", "--set", "meta.num_heads=2",
-            "--set", "meta.pred_depth=1", "--set", "meta.pred_emb_dim=16", "--set", "meta.towers=1",
-            "--set", "meta.inter_op_threads=2", "--set", "mask.min_keep=0", "--set", "mask.num_pred_masks=2",
-            "--set", "optimization.epochs=2", "--set", "optimization.probe_every=0", "--set", "logging.log_every=1");
+    /**
+     * The tiny run (32 synthetic 16x16 grey images, batch 8: 4 steps per epoch) with two inter-op
+     * threads, so a worker's collective waits for its peer beside the step's other ops.
+     */
+    static final List<String> TINY = TinyRun.standard().with("meta.inter_op_threads", 2).args();
 
     @TempDir
     Path tmp;
@@ -70,10 +69,10 @@ class ClusterTrainTest {
         // sums the whole batch's: the same step up to float rounding (1e-6 on the loss; parameters
         // 1e-5, far below Adam's lr-sized steps)
         Path shared = tmp.resolve("shared");
-        String c2 = cluster(2);
+        String c2 = LoopbackPorts.cluster(2);
         Workers.start(tmp, List.of(args(shared, 3, "--cluster", c2, "--task-index", "0"),
                 args(shared, 3, "--cluster", c2, "--task-index", "1")), List.of()).awaitAll(0);
-        String c3 = cluster(2);
+        String c3 = LoopbackPorts.cluster(2);
         Workers again = Workers.start(tmp, List.of(args(shared, 5, "--cluster", c3, "--task-index", "0", "--resume"),
                 args(shared, 5, "--cluster", c3, "--task-index", "1", "--resume")), List.of());
         again.awaitAll(0);
@@ -91,7 +90,7 @@ class ClusterTrainTest {
     @ValueSource(ints = {1, 0})
     void killingEitherWorkerMidRunStopsTheOtherWithTheTaskNamed(int victim) throws Exception {
         Path run = tmp.resolve("killed");
-        int[] ports = {freePort(), freePort()};
+        int[] ports = LoopbackPorts.distinct(2);
         List<List<String>> cmds = new ArrayList<>();
         List<String> envs = new ArrayList<>();
         Path other = tmp.resolve("other");
@@ -136,7 +135,7 @@ class ClusterTrainTest {
 
     @Test
     void badClusterDescriptionsAreOneLineAndExitCodeTwoBeforeAnyTraining() throws Exception {
-        int free = freePort();
+        int free = LoopbackPorts.consecutive(2); // free and free + 1
         try (ServerSocket taken = new ServerSocket(0)) {
             int port = taken.getLocalPort();
             assertUsageError("'127.0.0.1:" + free + "' is listed twice",
@@ -175,7 +174,7 @@ class ClusterTrainTest {
         // five members of the class at once: learning rate, seed, data, masking, batch size (which used
         // to end in "worker N is unreachable" once one worker ran out of steps)
         Path run = tmp.resolve("disagreeing");
-        String c = cluster(2);
+        String c = LoopbackPorts.cluster(2);
         Workers w = Workers.start(tmp, List.of(
                 args(run, 4, "--cluster", c, "--task-index", "0"),
                 args(run, 4, "--cluster", c, "--task-index", "1", "--set", "optimization.lr=0.002",
@@ -207,7 +206,7 @@ class ClusterTrainTest {
     @Test
     void sigtermOnTheChiefStopsEveryWorkerAfterACheckpoint() throws Exception {
         Path run = tmp.resolve("stopped");
-        String c = cluster(2);
+        String c = LoopbackPorts.cluster(2);
         Workers w = Workers.start(tmp, List.of(
                 args(run, 100000, "--set", "optimization.epochs=100000", "--cluster", c, "--task-index", "0"),
                 args(run, 100000, "--set", "optimization.epochs=100000", "--cluster", c, "--task-index", "1")),
@@ -263,7 +262,7 @@ class ClusterTrainTest {
 
     private Process tool(Path cli, Path run, long maxSteps, String logName, String... more) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("tools/train-cluster", "--workers", "2", "--base-port",
-                Integer.toString(freePort())));
+                Integer.toString(LoopbackPorts.consecutive(2))));
         List<String> a = args(run, maxSteps, more);
         cmd.addAll(a.subList(1, a.size()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
@@ -331,20 +330,6 @@ class ClusterTrainTest {
             return 0;
         }
         return Files.readString(csv).chars().filter(ch -> ch == '\n').count() - 1;
-    }
-
-    static String cluster(int n) throws Exception {
-        List<String> a = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            a.add("127.0.0.1:" + freePort());
-        }
-        return String.join(",", a);
-    }
-
-    static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 
     /** Worker JVMs started by a test, each with its log file; only these are ever killed. */

@@ -21,6 +21,7 @@ import org.jepa4j.infer.FeatureKind;
 import org.jepa4j.infer.internal.GridPooling;
 import org.jepa4j.model.Initializer;
 import org.jepa4j.tensor.NamedTensors;
+import org.jepa4j.testkit.TinyRun;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,17 +57,18 @@ class EvalCommandTest {
     @TempDir
     Path dir;
 
+    /** The tiny run with 2x2 patches (an 8x8 grid), two blocks and seed 3. */
+    private static final TinyRun TINY = TinyRun.standard().with("mask.patch_size", 2).with("meta.depth", 2)
+            .with("meta.seed", 3);
+
     /** A run folder whose "trained" weights are an initialisation with another seed than the config's. */
     private Path tinyRun() throws Exception {
-        return tinyRun("run", List.of());
+        return tinyRun("run", TINY);
     }
 
-    /** {@link #tinyRun()} in folder {@code name}, with {@code overrides} of its config. */
-    private Path tinyRun(String name, List<String> overrides) throws Exception {
-        List<String> sets = new java.util.ArrayList<>(List.of("data.crop_size=16", "mask.patch_size=2", "meta.embed_dim=32",
-                "meta.depth=2", "meta.num_heads=2", "meta.pred_emb_dim=16", "meta.pred_depth=1", "meta.seed=3"));
-        sets.addAll(overrides);
-        RunConfig config = RunConfigLoader.resolve("fashion_mnist", sets);
+    /** {@link #tinyRun()} of {@code tiny} in folder {@code name}. */
+    private Path tinyRun(String name, TinyRun tiny) throws Exception {
+        RunConfig config = tiny.config();
         Path run = dir.resolve(name);
         Path ckptDir = run.resolve(Checkpoint.FOLDER);
         Files.createDirectories(ckptDir);
@@ -78,19 +80,34 @@ class EvalCommandTest {
         return run;
     }
 
+    /** {@code run}'s encoder exported to {@code encoder.onnx} with the default options. */
+    private Path export(Path run) throws Exception {
+        Path model = dir.resolve("encoder.onnx");
+        OnnxExporter.export(run, model, OnnxExporter.Options.defaults());
+        return model;
+    }
+
+    /**
+     * Runs {@code eval --model model --data DATA --epochs 2 <more> --out out}, asserts it succeeds
+     * and returns its report.
+     */
+    private static EvaluationReport eval(Path model, Path out, String... more) throws Exception {
+        List<String> args = new java.util.ArrayList<>(List.of("eval", "--model", model.toString(), "--data", DATA,
+                "--epochs", "2"));
+        args.addAll(List.of(more));
+        args.addAll(List.of("--out", out.toString()));
+        StringWriter err = new StringWriter();
+        var cl = Jepa4j.commandLine();
+        cl.setErr(new PrintWriter(err, true));
+        assertEquals(0, cl.execute(args.toArray(String[]::new)), err.toString());
+        return EvaluationReport.readJson(out.resolve("report.json"));
+    }
+
     @Test
     void writesReportChartsAndRandomInitBaselineFromTheRun() throws Exception {
         Path run = tinyRun();
-        Path model = dir.resolve("encoder.onnx");
-        OnnxExporter.export(run, model, OnnxExporter.Options.defaults());
         Path out = dir.resolve("eval");
-        StringWriter err = new StringWriter();
-        var cl = Jepa4j.commandLine();
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute("eval", "--model", model.toString(), "--data", DATA, "--run", run.toString(),
-                "--epochs", "2", "--out", out.toString());
-        assertEquals(0, code, err.toString());
-        EvaluationReport report = EvaluationReport.readJson(out.resolve("report.json"));
+        EvaluationReport report = eval(export(run), out, "--run", run.toString());
         assertEquals(List.of(EvaluationReport.PRETRAINED, EvaluationReport.RANDOM_INIT, EvaluationReport.RAW_PIXELS),
                 report.results().stream().map(EvaluationReport.FeatureResult::name).toList());
         assertEquals(96, report.data().trainSize());
@@ -111,13 +128,7 @@ class EvalCommandTest {
     @Test
     void rawPixelBaselineScoresTheEvaluationTransformedPixels() throws Exception {
         Path run = tinyRun();
-        Path model = dir.resolve("encoder.onnx");
-        OnnxExporter.export(run, model, OnnxExporter.Options.defaults());
-        Path out = dir.resolve("eval");
-        int code = Jepa4j.commandLine().execute("eval", "--model", model.toString(), "--data", DATA, "--epochs", "2",
-                "--limit-train", "80", "--seed", "4", "--out", out.toString());
-        assertEquals(0, code);
-        EvaluationReport report = EvaluationReport.readJson(out.resolve("report.json"));
+        EvaluationReport report = eval(export(run), dir.resolve("eval"), "--limit-train", "80", "--seed", "4");
         assertEquals(2, report.results().size());
         EvaluationReport.FeatureResult pixels = report.results().get(1);
 
@@ -139,8 +150,8 @@ class EvalCommandTest {
 
     @Test
     void randomInitBaselineUsesTheRunsInitialisationScheme() throws Exception {
-        Path run = tinyRun("xavier-run", List.of("meta.seed=5", "meta.patch_embed_init=xavier_uniform",
-                "meta.pos_embed_scale=0.5"));
+        Path run = tinyRun("xavier-run", TINY.with("meta.seed", 5).with("meta.patch_embed_init", "xavier_uniform")
+                .with("meta.pos_embed_scale", 0.5));
         RunConfig config = RunConfigLoader.parse(Checkpoint.read(run).meta(Checkpoint.CONFIG), "run", List.of());
         Path out = Files.createDirectories(dir.resolve("baseline"));
         org.jepa4j.eval.protocol.RandomInitBaseline.create(run, out, new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
@@ -155,13 +166,8 @@ class EvalCommandTest {
     @Test
     void validationScoresTheLastTrainingImagesAndNeverReadsTheTestSplit() throws Exception {
         Path run = tinyRun();
-        Path model = dir.resolve("encoder.onnx");
-        OnnxExporter.export(run, model, OnnxExporter.Options.defaults());
-        Path out = dir.resolve("eval");
-        int code = Jepa4j.commandLine().execute("eval", "--model", model.toString(), "--data", DATA, "--epochs", "2",
-                "--validation", "30", "--seed", "4", "--out", out.toString());
-        assertEquals(0, code);
-        EvaluationReport report = EvaluationReport.readJson(out.resolve("report.json"));
+        Path model = export(run);
+        EvaluationReport report = eval(model, dir.resolve("eval"), "--validation", "30", "--seed", "4");
         assertEquals(66, report.data().trainSize());
         assertEquals(30, report.data().testSize());
         assertTrue(report.data().spec().contains("validation"), report.data().spec());
@@ -214,13 +220,9 @@ class EvalCommandTest {
      * and no pixel baseline; returns the report folder.
      */
     private Path evalWithItselfAsBaseline(String feature) throws Exception {
-        Path model = dir.resolve("encoder.onnx");
-        OnnxExporter.export(tinyRun(), model, OnnxExporter.Options.defaults());
+        Path model = export(tinyRun());
         Path out = dir.resolve("eval");
-        int code = Jepa4j.commandLine().execute("eval", "--model", model.toString(), "--data", DATA, "--epochs", "2",
-                "--baseline-model", model.toString(), "--no-pixel-baseline", "--features", feature,
-                "--out", out.toString());
-        assertEquals(0, code);
+        eval(model, out, "--baseline-model", model.toString(), "--no-pixel-baseline", "--features", feature);
         return out;
     }
 
@@ -283,8 +285,7 @@ class EvalCommandTest {
 
     @Test
     void severalFeaturesFromOneExtractionPassGiveTheResultsOfSeparateEvaluations() throws Exception {
-        Path model = dir.resolve("encoder.onnx");
-        OnnxExporter.export(tinyRun(), model, OnnxExporter.Options.defaults());
+        Path model = export(tinyRun());
         // last_hidden_state takes the same path (its probe alone takes most of a minute here)
         List<String> kinds = List.of("pooled", "pooled_last4", "pooled_grid");
         Path together = dir.resolve("together");
@@ -305,11 +306,9 @@ class EvalCommandTest {
         assertEquals(1, log.split("random-init test features \\(3 kinds\\)", -1).length - 1, log);
         for (String kind : kinds) {
             Path separate = dir.resolve("separate-" + kind);
-            assertEquals(0, Jepa4j.commandLine().execute("eval", "--model", model.toString(), "--data", DATA, "--epochs",
-                    "2", "--baseline-model", model.toString(), "--features", kind, "--out", separate.toString()));
+            EvaluationReport alone = eval(model, separate, "--baseline-model", model.toString(), "--features", kind);
             Path folder = kind.equals(kinds.get(0)) ? together : together.resolve(kind);
             EvaluationReport joint = EvaluationReport.readJson(folder.resolve("report.json"));
-            EvaluationReport alone = EvaluationReport.readJson(separate.resolve("report.json"));
             assertEquals(kind, joint.featureKind());
             assertEquals(3, joint.results().size(), "pretrained, random-init and pixels");
             for (int i = 0; i < 3; i++) {

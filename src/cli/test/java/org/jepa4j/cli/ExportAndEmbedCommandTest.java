@@ -6,15 +6,14 @@ import org.jepa4j.infer.ExtractorOptions;
 import org.jepa4j.infer.FeatureExtractor;
 import org.jepa4j.infer.FeatureKind;
 import org.jepa4j.tensor.Npy;
+import org.jepa4j.testkit.RandomImages;
 import org.jepa4j.testkit.TinyEncoders;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Random;
 import javax.imageio.ImageIO;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -35,20 +34,7 @@ class ExportAndEmbedCommandTest {
         assertEquals(0, Jepa4j.commandLine().execute("export", "--checkpoint", run.toString(), "--out", model.toString()));
         assertTrue(Files.size(model) > 0);
 
-        Random r = new Random(3);
-        Path images = dir.resolve("images");
-        for (String cls : List.of("a", "b")) {
-            Files.createDirectories(images.resolve(cls));
-            for (int i = 0; i < 3; i++) {
-                BufferedImage img = new BufferedImage(20, 18, BufferedImage.TYPE_BYTE_GRAY);
-                for (int y = 0; y < 18; y++) {
-                    for (int x = 0; x < 20; x++) {
-                        img.getRaster().setSample(x, y, 0, r.nextInt(256));
-                    }
-                }
-                ImageIO.write(img, "png", images.resolve(cls).resolve(i + ".png").toFile());
-            }
-        }
+        Path images = RandomImages.greyFolders(dir.resolve("images"), List.of("a", "b"), 3, 20, 18, 3);
         Path npy = dir.resolve("feats.npy");
         assertEquals(0, Jepa4j.commandLine().execute("embed", "--model", model.toString(), "--data", "folder:" + images,
                 "--out", npy.toString(), "--batch-size", "4", "--feature", "pooled_last4", "--lanes", "3"));
@@ -79,18 +65,7 @@ class ExportAndEmbedCommandTest {
         assertEquals(0, Jepa4j.commandLine().execute("export", "--checkpoint", ckpt.toString(), "--out", fp32.toString()));
         assertEquals(0, Jepa4j.commandLine().execute("export", "--checkpoint", ckpt.toString(), "--out", int8.toString(),
                 "--precision", "int8"));
-        Path images = dir.resolve("images8/a");
-        Files.createDirectories(images);
-        Random r = new Random(5);
-        for (int i = 0; i < 4; i++) {
-            BufferedImage img = new BufferedImage(16, 16, BufferedImage.TYPE_BYTE_GRAY);
-            for (int y = 0; y < 16; y++) {
-                for (int x = 0; x < 16; x++) {
-                    img.getRaster().setSample(x, y, 0, r.nextInt(256));
-                }
-            }
-            ImageIO.write(img, "png", images.resolve(i + ".png").toFile());
-        }
+        Path images = RandomImages.greyFolders(dir.resolve("images8"), List.of("a"), 4, 16, 16, 5).resolve("a");
         float[][] feats = new float[2][];
         int k = 0;
         for (Path m : List.of(fp32, int8)) {

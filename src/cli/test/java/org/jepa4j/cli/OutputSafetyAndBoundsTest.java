@@ -1,16 +1,13 @@
 package org.jepa4j.cli;
 
-import org.jepa4j.export.TestModels;
+import org.jepa4j.testkit.RandomImages;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Random;
 import java.util.stream.Stream;
-import javax.imageio.ImageIO;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -30,28 +27,11 @@ class OutputSafetyAndBoundsTest {
     }
 
     private Path model() throws Exception {
-        Path ckpt = TestModels.writeCheckpoint(dir.resolve("ckpt/c.safetensors"), org.jepa4j.testkit.TinyEncoders.GREY_ONE_LAYER, 5);
-        Path model = dir.resolve("models/m.onnx");
-        assertEquals(0, run("export", "--checkpoint", ckpt.toString(), "--out", model.toString()).code());
-        return model;
+        return CommandRun.exportedGreyEncoder(dir.resolve("ckpt/c.safetensors"), dir.resolve("models/m.onnx"));
     }
 
     private Path images() throws Exception {
-        Random r = new Random(1);
-        Path images = dir.resolve("images");
-        for (String cls : List.of("a", "b")) {
-            Files.createDirectories(images.resolve(cls));
-            for (int i = 0; i < 3; i++) {
-                BufferedImage img = new BufferedImage(16, 16, BufferedImage.TYPE_BYTE_GRAY);
-                for (int y = 0; y < 16; y++) {
-                    for (int x = 0; x < 16; x++) {
-                        img.getRaster().setSample(x, y, 0, r.nextInt(256));
-                    }
-                }
-                ImageIO.write(img, "png", images.resolve(cls).resolve(i + ".png").toFile());
-            }
-        }
-        return images;
+        return RandomImages.greyFolders(dir.resolve("images"), List.of("a", "b"), 3, 16, 16, 1);
     }
 
     /** Every file under {@code root} with its bytes, as text for a before/after comparison. */

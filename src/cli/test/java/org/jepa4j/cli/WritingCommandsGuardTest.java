@@ -2,6 +2,7 @@ package org.jepa4j.cli;
 
 import org.jepa4j.export.TestModels;
 import org.jepa4j.tensor.Npy;
+import org.jepa4j.testkit.RandomImages;
 import org.jepa4j.testkit.TinyEncoders;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,28 +33,11 @@ class WritingCommandsGuardTest {
     }
 
     private Path model() throws Exception {
-        Path ckpt = TestModels.writeCheckpoint(dir.resolve("c.safetensors"), TinyEncoders.GREY_ONE_LAYER, 5);
-        Path model = dir.resolve("m.onnx");
-        assertEquals(0, run("export", "--checkpoint", ckpt.toString(), "--out", model.toString()).code());
-        return model;
+        return CommandRun.exportedGreyEncoder(dir.resolve("c.safetensors"), dir.resolve("m.onnx"));
     }
 
     private Path images(int good) throws Exception {
-        Random r = new Random(1);
-        Path images = dir.resolve("images");
-        for (String cls : List.of("a", "b")) {
-            Files.createDirectories(images.resolve(cls));
-            for (int i = 0; i < good; i++) {
-                BufferedImage img = new BufferedImage(16, 16, BufferedImage.TYPE_BYTE_GRAY);
-                for (int y = 0; y < 16; y++) {
-                    for (int x = 0; x < 16; x++) {
-                        img.getRaster().setSample(x, y, 0, r.nextInt(256));
-                    }
-                }
-                ImageIO.write(img, "png", images.resolve(cls).resolve(i + ".png").toFile());
-            }
-        }
-        return images;
+        return RandomImages.greyFolders(dir.resolve("images"), List.of("a", "b"), good, 16, 16, 1);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package org.jepa4j.commands;
 
 import org.jepa4j.infer.NonFiniteFeatureException;
+import org.jepa4j.io.Messages;
 import picocli.CommandLine;
 
 import java.io.IOException;
@@ -84,23 +85,13 @@ public final class CommandLineSupport {
         // one line whatever failed (a config error keeps its documented line per problem); the
         // trace only on request
         boolean linePerProblem = usageError.test(ex) && !(ex instanceof IllegalArgumentException);
-        err.println("error: " + (linePerProblem ? message : oneLine(message))
+        err.println("error: " + (linePerProblem ? message : Messages.oneLine(message))
                 + (plain || debug ? "" : " (an internal error; JEPA4J_DEBUG=1 prints its stack trace)"));
         if (debug) {
             ex.printStackTrace(err);
         }
         err.flush();
         return usage ? 2 : 1;
-    }
-
-    /**
-     * A message on one line.
-     *
-     * @param message a message, possibly of several lines
-     * @return its lines joined with "; "
-     */
-    public static String oneLine(String message) {
-        return String.join("; ", message.strip().split("\\s*\\R\\s*"));
     }
 
     /**

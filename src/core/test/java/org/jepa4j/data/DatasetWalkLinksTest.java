@@ -82,25 +82,26 @@ class DatasetWalkLinksTest {
         assertTrue(warnings().contains("a/b0.png") && warnings().contains("a/fromb"), warnings());
     }
 
-    @Test
-    void aLinkToAFolderOutsideTheDatasetIsNotReadUnderThisClass() throws IOException {
+    /** {@link #tree()} with a link at {@code link} (under the root) to a folder outside it holding one image. */
+    private FolderDataset scanWithLinkToAFolderOutside(String link) throws IOException {
         Path root = tree();
         Path elsewhere = dir.resolve("elsewhere");
         TestImages.writeGreyPng(elsewhere.resolve("x.png"), 4, 4, 1);
-        Files.createSymbolicLink(root.resolve("a/more"), elsewhere);
-        FolderDataset ds = scan(root);
+        Files.createSymbolicLink(root.resolve(link), elsewhere);
+        return scan(root);
+    }
+
+    @Test
+    void aLinkToAFolderOutsideTheDatasetIsNotReadUnderThisClass() throws IOException {
+        FolderDataset ds = scanWithLinkToAFolderOutside("a/more");
         assertEquals(4, ds.size(), warnings());
-        eachImageOnceUnderItsOwnClass(ds, root);
+        eachImageOnceUnderItsOwnClass(ds, dir.resolve("root"));
         assertTrue(warnings().contains("a/more") && warnings().contains("outside"), warnings());
     }
 
     @Test
     void aClassFolderThatIsALinkToFolderElsewhereIsAClass() throws IOException {
-        Path root = tree();
-        Path elsewhere = dir.resolve("cats");
-        TestImages.writeGreyPng(elsewhere.resolve("x.png"), 4, 4, 1);
-        Files.createSymbolicLink(root.resolve("c"), elsewhere);
-        FolderDataset ds = scan(root);
+        FolderDataset ds = scanWithLinkToAFolderOutside("c");
         assertEquals(5, ds.size(), warnings());
         assertEquals(List.of("a", "b", "c"), ds.classNames());
     }

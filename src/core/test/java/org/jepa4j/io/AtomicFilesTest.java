@@ -1,15 +1,13 @@
 package org.jepa4j.io;
 
-import org.jepa4j.testing.Required;
+import org.jepa4j.testing.FullDisk;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -18,25 +16,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** A failed write says what was written, where and why, and leaves neither the target nor a temporary behind. */
 class AtomicFilesTest {
 
-    private static void assertNothingLeft(Path dir) throws IOException {
-        try (Stream<Path> files = Files.list(dir)) {
-            assertEquals(0, files.count(), "no target and no temporary file are left in " + dir);
-        }
-    }
-
     @Test
     void aFullDiskIsNamedWithThePathAndTheCause(@TempDir Path dir) throws IOException {
-        // /dev/full answers every write with ENOSPC, the error of a full disk
-        Required.assume(Files.isWritable(Path.of("/dev/full")), "/dev/full (Linux) to produce a real ENOSPC");
+        FullDisk.require();
         Path file = dir.resolve("report.md");
         IOException e = assertThrows(IOException.class, () -> AtomicFiles.write(file, out -> {
             out.write("partial".getBytes());
-            try (FileOutputStream full = new FileOutputStream("/dev/full")) {
-                full.write(new byte[4096]);
-            }
+            FullDisk.write();
         }));
         assertTrue(e.getMessage().startsWith("cannot write " + file + ": no space left on the device"), e.getMessage());
-        assertNothingLeft(dir);
+        FullDisk.assertNothingLeft(dir);
     }
 
     @Test
@@ -47,7 +36,7 @@ class AtomicFilesTest {
             throw new AccessDeniedException(tmp.getParent().toString());
         }));
         assertEquals("cannot write " + file + ": permission denied (" + dir + ")", e.getMessage());
-        assertNothingLeft(dir);
+        FullDisk.assertNothingLeft(dir);
     }
 
     @Test

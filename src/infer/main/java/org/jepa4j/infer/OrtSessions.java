@@ -6,6 +6,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import org.jepa4j.infer.internal.GridPooling;
+import org.jepa4j.io.Messages;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -45,7 +46,7 @@ final class OrtSessions {
                             so.addCUDA(options.deviceId());
                             provider = ExecutionProvider.CUDA;
                         } catch (OrtException | RuntimeException | LinkageError e) {
-                            gpuFailure = "CUDA could not start (" + oneLine(e) + ")";
+                            gpuFailure = "CUDA could not start (" + Messages.oneLine(e) + ")";
                         }
                     } else {
                         gpuFailure = "this ONNX Runtime build offers no CUDA";
@@ -62,7 +63,7 @@ final class OrtSessions {
                             // TensorRT alone still runs; CPU takes what it does not
                         }
                     } catch (OrtException | RuntimeException | LinkageError e) {
-                        gpuFailure = "TensorRT could not start (" + oneLine(e) + ")";
+                        gpuFailure = "TensorRT could not start (" + Messages.oneLine(e) + ")";
                     }
                 }
                 default -> throw new IllegalStateException(asked.toString());
@@ -81,7 +82,7 @@ final class OrtSessions {
                 if (provider == ExecutionProvider.CPU) {
                     throw new IOException(model + ": not an ONNX model ONNX Runtime can load: " + e.getMessage(), e);
                 }
-                gpuFailure = provider.label() + " failed when creating the session (" + oneLine(e) + ")";
+                gpuFailure = provider.label() + " failed when creating the session (" + Messages.oneLine(e) + ")";
                 if (asked != ExecutionProvider.AUTO) {
                     throw providerError(model, asked, gpuFailure);
                 }
@@ -156,9 +157,5 @@ final class OrtSessions {
         return out;
     }
 
-    private static String oneLine(Throwable e) {
-        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        return m.replaceAll("\\s+", " ").trim();
-    }
 
 }

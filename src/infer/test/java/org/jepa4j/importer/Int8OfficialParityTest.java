@@ -1,16 +1,14 @@
 package org.jepa4j.importer;
 
+import org.jepa4j.export.Agreement;
 import org.jepa4j.export.OnnxExporter;
 import org.jepa4j.infer.ExtractorOptions;
 import org.jepa4j.infer.FeatureExtractor;
 import org.jepa4j.infer.FeatureKind;
 import org.jepa4j.tensor.FloatTensor;
-import org.jepa4j.testing.OfficialFixture;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 
@@ -31,61 +29,38 @@ class Int8OfficialParityTest {
     static final double MIN_COSINE = 0.9999;
     static final double MAX_RELATIVE_L2 = 1e-2;
 
-    @TempDir
-    static Path tmp;
-    static OfficialFixture fx;
-    static Path model;
-    static float[] images;
-    static int batch;
-
-    @BeforeAll
-    static void importAndExport() throws Exception {
-        fx = OfficialFixture.load();
-        FixtureImport.importInto(fx, tmp.resolve("run"));
-        model = tmp.resolve("target-int8.onnx");
-        OnnxExporter.export(tmp.resolve("run"), model, OnnxExporter.Options.defaults().withPrecision("int8"));
-        FloatTensor img = fx.array("images");
-        images = img.data();
-        batch = (int) img.shape()[0];
-    }
+    @RegisterExtension
+    static final ImportedFixture.PerClass FIXTURE =
+            ImportedFixture.PerClass.exported(OnnxExporter.Options.defaults().withPrecision("int8"));
 
     @Test
     void int8FeaturesOfEveryImageStayWithinTheToleranceOfTheOfficialOutputs() throws Exception {
-        check(FeatureKind.LAST_HIDDEN_STATE, fx.array("target_tokens"));
-        check(FeatureKind.POOLED, fx.array("target_pooled"));
+        check(FeatureKind.LAST_HIDDEN_STATE, FIXTURE.get().array("target_tokens"));
+        check(FeatureKind.POOLED, FIXTURE.get().array("target_pooled"));
     }
 
     @Test
     void theExtractorReportsTheInt8Precision() throws Exception {
-        try (FeatureExtractor fe = FeatureExtractor.open(model)) {
+        try (FeatureExtractor fe = FeatureExtractor.open(FIXTURE.model())) {
             assertEquals("int8", fe.info().precision());
             assertEquals("token", fe.info().metadata().get("jepa4j.int8_activation_scale"));
         }
     }
 
     private static void check(FeatureKind kind, FloatTensor official) throws java.io.IOException {
-        try (FeatureExtractor fe = FeatureExtractor.open(model,
+        try (FeatureExtractor fe = FeatureExtractor.open(FIXTURE.model(),
                 ExtractorOptions.defaults().withFeature(kind).withIntraOpThreads(1))) {
-            int per = images.length / batch;
+            int batch = FIXTURE.get().batch();
             int out = official.data().length / batch;
             double worstCos = 1;
             double worstRel = 0;
             for (int b = 0; b < batch; b++) {
-                float[] ours = fe.embedPixels(Arrays.copyOfRange(images, b * per, (b + 1) * per));
+                float[] ours = fe.embedPixels(FIXTURE.get().image(b));
                 float[] ref = Arrays.copyOfRange(official.data(), b * out, (b + 1) * out);
                 assertEquals(ref.length, ours.length, kind + " length");
-                double dot = 0;
-                double rr = 0;
-                double oo = 0;
-                double dd = 0;
-                for (int i = 0; i < ref.length; i++) {
-                    dot += (double) ref[i] * ours[i];
-                    rr += (double) ref[i] * ref[i];
-                    oo += (double) ours[i] * ours[i];
-                    dd += ((double) ref[i] - ours[i]) * ((double) ref[i] - ours[i]);
-                }
-                worstCos = Math.min(worstCos, dot / Math.sqrt(rr * oo));
-                worstRel = Math.max(worstRel, Math.sqrt(dd / rr));
+                Agreement a = Agreement.of(ref, ours);
+                worstCos = Math.min(worstCos, a.cosine());
+                worstRel = Math.max(worstRel, a.relativeL2());
             }
             System.out.printf(Locale.ROOT, "int8 vs official %-18s worst image: cosine %.7f, relative L2 %.3g%n",
                     kind.outputName(), worstCos, worstRel);

@@ -1,40 +1,20 @@
 package org.jepa4j.importer;
 
+import org.jepa4j.export.OnnxExporter;
 import org.jepa4j.infer.ExtractorOptions;
 import org.jepa4j.infer.FeatureExtractor;
 import org.jepa4j.infer.FeatureKind;
-import org.jepa4j.tensor.FloatTensor;
-import org.jepa4j.testing.OfficialFixture;
-import org.jepa4j.testkit.ImportedFixture;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
-import java.util.Locale;
-
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The imported fixture checkpoint, exported to ONNX and run by ONNX Runtime on the fixture's
  * (already normalised) images, reproduces the official target tokens and pooled features.
  */
 class OnnxParityTest {
-    @TempDir
-    static Path tmp;
-    static OfficialFixture fx;
-    static Path model;
-    static float[] images;
-    static int batch;
-
-    @BeforeAll
-    static void importAndExport() throws Exception {
-        ImportedFixture imported = ImportedFixture.into(tmp.resolve("run"));
-        fx = imported.fixture();
-        model = imported.exportTarget(tmp.resolve("target.onnx"));
-        images = imported.images();
-        batch = imported.batch();
-    }
+    @RegisterExtension
+    static final ImportedFixture.PerClass FIXTURE = ImportedFixture.PerClass.exported(OnnxExporter.Options.defaults());
 
     private static float[] concat(float[][] rows) {
         int n = 0;
@@ -52,33 +32,30 @@ class OnnxParityTest {
 
     /** Each fixture image (already normalised, [C, S, S]) through the raw-pixel entry point. */
     private static float[][] perImage(FeatureExtractor fe) {
-        int per = images.length / batch;
-        float[][] out = new float[batch][];
-        for (int b = 0; b < batch; b++) {
-            out[b] = fe.embedPixels(java.util.Arrays.copyOfRange(images, b * per, (b + 1) * per));
+        float[][] out = new float[FIXTURE.get().batch()][];
+        for (int b = 0; b < out.length; b++) {
+            out[b] = fe.embedPixels(FIXTURE.get().image(b));
         }
         return out;
     }
 
-    private static void within(String what, float[] ours, FloatTensor official) {
-        double err = OfficialFixture.maxAbs(ours, official.data());
-        System.out.printf(Locale.ROOT, "parity onnx-runtime %-18s max abs %.3g%n", what, err);
-        assertTrue(err <= ImportParityTest.TOL, what + ": max abs " + err + " > " + ImportParityTest.TOL);
+    private static void within(String name, float[] ours) throws java.io.IOException {
+        FIXTURE.get().assertWithin("onnx-runtime", name, name, ours, ImportedFixture.TOL);
     }
 
     @Test
     void exportedTargetEncoderReproducesTargetTokens() throws Exception {
-        try (FeatureExtractor fe = FeatureExtractor.open(model,
+        try (FeatureExtractor fe = FeatureExtractor.open(FIXTURE.model(),
                 ExtractorOptions.defaults().withFeature(FeatureKind.LAST_HIDDEN_STATE).withIntraOpThreads(1))) {
-            within("target_tokens", concat(perImage(fe)), fx.array("target_tokens"));
+            within("target_tokens", concat(perImage(fe)));
         }
     }
 
     @Test
     void exportedTargetEncoderReproducesPooledFeatures() throws Exception {
-        try (FeatureExtractor fe = FeatureExtractor.open(model,
+        try (FeatureExtractor fe = FeatureExtractor.open(FIXTURE.model(),
                 ExtractorOptions.defaults().withFeature(FeatureKind.POOLED).withIntraOpThreads(1))) {
-            within("target_pooled", concat(perImage(fe)), fx.array("target_pooled"));
+            within("target_pooled", concat(perImage(fe)));
         }
     }
 }

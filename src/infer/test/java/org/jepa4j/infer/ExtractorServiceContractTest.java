@@ -8,8 +8,8 @@ import org.jepa4j.onnx.OnnxWriter;
 import org.jepa4j.testkit.ExportedEncoders;
 import org.jepa4j.testkit.RandomImages;
 import org.jepa4j.testkit.TinyEncoders;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.awt.image.BufferedImage;
@@ -38,16 +38,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ExtractorServiceContractTest {
     static final EncoderSpec SPEC = TinyEncoders.RGB;
 
-    @TempDir
-    static Path dir;
-    static Path checkpoint;
-    static Path model;
+    @RegisterExtension
+    static final ExportedEncoders.PerClass ENCODER = new ExportedEncoders.PerClass(SPEC, 3);
 
-    @BeforeAll
-    static void export() throws Exception {
-        ExportedEncoders.Exported exported = ExportedEncoders.export(dir, SPEC, 3);
-        checkpoint = exported.checkpoint();
-        model = exported.model();
+    private static Path model() {
+        return ENCODER.model();
     }
 
     static float[] pixels(int count, long seed) {
@@ -58,11 +53,12 @@ class ExtractorServiceContractTest {
     void oneRunGivesEveryFeatureAsTheSingleFeatureExtractorsDo() throws Exception {
         List<Image> images = List.of(Image.fromBufferedImage(RandomImages.rgb(20, 18, 1)),
                 Image.fromBufferedImage(RandomImages.rgb(16, 16, 2)));
-        try (FeatureExtractor fx = FeatureExtractor.open(model)) {
+        try (FeatureExtractor fx = FeatureExtractor.open(model())) {
             Map<FeatureKind, float[][]> all = fx.embedFeatures(images, EnumSet.allOf(FeatureKind.class));
             assertEquals(EnumSet.allOf(FeatureKind.class), all.keySet());
             for (FeatureKind k : FeatureKind.values()) {
-                try (FeatureExtractor one = FeatureExtractor.open(model, ExtractorOptions.defaults().withFeature(k))) {
+                try (FeatureExtractor one = FeatureExtractor.open(model(),
+                        ExtractorOptions.defaults().withFeature(k))) {
                     float[][] expected = one.embedBatch(images);
                     for (int i = 0; i < images.size(); i++) {
                         assertArrayEquals(expected[i], all.get(k)[i], 0f, k + " image " + i);
@@ -81,7 +77,7 @@ class ExtractorServiceContractTest {
         float[] batch = pixels(4, 5);
         int length = batch.length / 4;
         batch[2 * length + 7] = Float.NaN;
-        try (FeatureExtractor fx = FeatureExtractor.open(model)) {
+        try (FeatureExtractor fx = FeatureExtractor.open(model())) {
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> fx.embedStacked(batch, 4));
             assertTrue(e.getMessage().contains("encoder.onnx") && e.getMessage().contains("image 2 of the batch")
                     && e.getMessage().contains("not finite"), e.getMessage());
@@ -97,7 +93,7 @@ class ExtractorServiceContractTest {
     @Test
     void closeIsIdempotentWaitsForRunningCallsAndLaterCallsFailClearly() throws Exception {
         float[] batch = pixels(16, 9);
-        FeatureExtractor fx = FeatureExtractor.open(model, ExtractorOptions.defaults().withLanes(2));
+        FeatureExtractor fx = FeatureExtractor.open(model(), ExtractorOptions.defaults().withLanes(2));
         float[][] expected = fx.embedStacked(batch, 16);
         ExecutorService pool = Executors.newFixedThreadPool(4);
         CountDownLatch started = new CountDownLatch(4);
@@ -151,7 +147,7 @@ class ExtractorServiceContractTest {
         byte[] png = out.toByteArray();
         Path file = tmp.resolve("big.png");
         Files.write(file, png);
-        try (FeatureExtractor fx = FeatureExtractor.open(model, ExtractorOptions.defaults().withMaxPixels(1199))) {
+        try (FeatureExtractor fx = FeatureExtractor.open(model(), ExtractorOptions.defaults().withMaxPixels(1199))) {
             IllegalArgumentException bytes = assertThrows(IllegalArgumentException.class, () -> fx.embed(png));
             assertTrue(bytes.getMessage().contains("40x30 = 1200 pixels") && bytes.getMessage().contains("1199")
                     && bytes.getMessage().contains("ExtractorOptions.maxPixels"), bytes.getMessage());
@@ -159,7 +155,7 @@ class ExtractorServiceContractTest {
             assertTrue(path.getMessage().contains("big.png") && path.getMessage().contains("ExtractorOptions.maxPixels"),
                     path.getMessage());
         }
-        try (FeatureExtractor fx = FeatureExtractor.open(model, ExtractorOptions.defaults().withMaxPixels(1200))) {
+        try (FeatureExtractor fx = FeatureExtractor.open(model(), ExtractorOptions.defaults().withMaxPixels(1200))) {
             assertEquals(SPEC.width(), fx.embed(png).length);
         }
         assertThrows(IllegalArgumentException.class, () -> ExtractorOptions.defaults().withMaxPixels(0));
@@ -169,7 +165,7 @@ class ExtractorServiceContractTest {
     void modelIdCoversEveryByteOfTheModelIncludingItsExternalData(@TempDir Path tmp) throws Exception {
         Path external = tmp.resolve("a/encoder.onnx");
         java.nio.file.Files.createDirectories(external.getParent());
-        OnnxExporter.export(checkpoint, external,
+        OnnxExporter.export(ENCODER.checkpoint(), external,
                 OnnxExporter.Options.defaults().withExternalData(OnnxWriter.ExternalData.ALWAYS));
         Path data = external.resolveSibling("encoder.onnx.data");
         Path copy = tmp.resolve("b/encoder.onnx");

@@ -15,8 +15,8 @@ import org.jepa4j.testing.ReferenceForward;
 import org.jepa4j.testkit.ExportedEncoders;
 import org.jepa4j.testkit.RandomImages;
 import org.jepa4j.testkit.TinyEncoders;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.awt.image.BufferedImage;
@@ -42,27 +42,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FeatureExtractorTest {
     static final EncoderSpec RGB = TinyEncoders.RGB;
 
-    @TempDir
-    static Path dir;
-    static Path checkpoint;
-    static Path model;
+    @RegisterExtension
+    static final ExportedEncoders.PerClass ENCODER = new ExportedEncoders.PerClass(RGB, 31);
 
-    @BeforeAll
-    static void export() throws Exception {
-        ExportedEncoders.Exported exported = ExportedEncoders.export(dir, RGB, 31);
-        checkpoint = exported.checkpoint();
-        model = exported.model();
+    private static Path model() {
+        return ENCODER.model();
     }
 
     @Test
     void embedEqualsTheReferenceForwardOfTheEvalTransform() throws Exception {
         Image image = Image.fromBufferedImage(RandomImages.rgb(23, 19, 1));
-        Checkpoint c = Checkpoint.read(checkpoint);
+        Checkpoint c = Checkpoint.read(ENCODER.checkpoint());
         Preprocessing pre = TestModels.preprocessing(RGB);
         float[] input = new EvalTransform(pre).apply(image);
         ReferenceForward ref = new ReferenceForward(c.modelSpec(), c.tensors());
         double[][] expected = ReferenceForward.meanPool(ref.encode(ParameterNames.TARGET_ENCODER, input, 1, null));
-        try (FeatureExtractor fx = FeatureExtractor.open(model)) {
+        try (FeatureExtractor fx = FeatureExtractor.open(model())) {
             assertEquals(pre, fx.info().preprocessing());
             float[] v = fx.embed(image);
             assertEquals(RGB.width(), v.length);
@@ -76,13 +71,13 @@ class FeatureExtractorTest {
     void pooledGridIsTheMeanOfEachRegionOfTheReferenceTokens() throws Exception {
         // 16 px, patch 4: a 4x4 token grid; adaptive 3x3 regions cover rows/columns [0,2), [1,3), [2,4)
         Image image = Image.fromBufferedImage(RandomImages.rgb(16, 16, 9));
-        Checkpoint c = Checkpoint.read(checkpoint);
+        Checkpoint c = Checkpoint.read(ENCODER.checkpoint());
         float[] input = new EvalTransform(TestModels.preprocessing(RGB)).apply(image);
         double[][] tokens = new ReferenceForward(c.modelSpec(), c.tensors())
                 .encode(ParameterNames.TARGET_ENCODER, input, 1, null)[0];
         int d = RGB.width();
         int[][] windows = {{0, 2}, {1, 3}, {2, 4}};
-        try (FeatureExtractor fx = FeatureExtractor.open(model,
+        try (FeatureExtractor fx = FeatureExtractor.open(model(),
                 ExtractorOptions.defaults().withFeature(FeatureKind.POOLED_GRID))) {
             float[] v = fx.embed(image);
             float[][] batch = fx.embedBatch(List.of(Image.fromBufferedImage(RandomImages.rgb(16, 16, 10)), image));
@@ -109,7 +104,7 @@ class FeatureExtractorTest {
         byte[] bytes = RandomImages.png(img);
         Path file = tmp.resolve("x.png");
         Files.write(file, bytes);
-        try (FeatureExtractor fx = FeatureExtractor.open(model)) {
+        try (FeatureExtractor fx = FeatureExtractor.open(model())) {
             Image image = Image.fromBufferedImage(img);
             float[] expected = fx.embed(image);
             assertArrayEquals(expected, fx.embed(img), 0f);
@@ -128,7 +123,7 @@ class FeatureExtractorTest {
         Image image = Image.fromBufferedImage(RandomImages.rgb(16, 16, 4));
         int d = RGB.width();
         for (FeatureKind k : FeatureKind.values()) {
-            try (FeatureExtractor fx = FeatureExtractor.open(model, ExtractorOptions.defaults().withFeature(k))) {
+            try (FeatureExtractor fx = FeatureExtractor.open(model(), ExtractorOptions.defaults().withFeature(k))) {
                 int expected = switch (k) {
                     case POOLED -> d;
                     case POOLED_LAST4 -> 2 * d;
@@ -151,7 +146,7 @@ class FeatureExtractorTest {
         for (int i = 0; i < 16; i++) {
             images.add(Image.fromBufferedImage(RandomImages.rgb(18, 18, 100 + i)));
         }
-        try (FeatureExtractor fx = FeatureExtractor.open(model)) {
+        try (FeatureExtractor fx = FeatureExtractor.open(model())) {
             float[][] sequential = new float[images.size()][];
             for (int i = 0; i < images.size(); i++) {
                 sequential[i] = fx.embed(images.get(i));
@@ -179,13 +174,13 @@ class FeatureExtractorTest {
         }
         for (FeatureKind kind : new FeatureKind[] {FeatureKind.POOLED, FeatureKind.POOLED_LAST4}) {
             float[][] whole;
-            try (FeatureExtractor fx = FeatureExtractor.open(model, ExtractorOptions.defaults().withFeature(kind))) {
+            try (FeatureExtractor fx = FeatureExtractor.open(model(), ExtractorOptions.defaults().withFeature(kind))) {
                 whole = fx.embedBatch(images);
             }
             // 19 images; 2 lanes: four slices of 4-5 images taken in turn; 3 lanes: 3 slices of 6-7;
             // 25 lanes: one image each
             for (int lanes : new int[] {2, 3, 25}) {
-                try (FeatureExtractor fx = FeatureExtractor.open(model,
+                try (FeatureExtractor fx = FeatureExtractor.open(model(),
                         ExtractorOptions.defaults().withFeature(kind).withLanes(lanes))) {
                     float[][] sliced = fx.embedBatch(images);
                     assertEquals(whole.length, sliced.length);
@@ -218,7 +213,7 @@ class FeatureExtractorTest {
             }
         };
         logger.addHandler(h);
-        try (FeatureExtractor fx = FeatureExtractor.open(model, ExtractorOptions.builder()
+        try (FeatureExtractor fx = FeatureExtractor.open(model(), ExtractorOptions.builder()
                 .provider(ExecutionProvider.AUTO).build())) {
             org.jepa4j.testing.Required.assume(fx.info().provider() == ExecutionProvider.CPU,
                     "CUDA started on this machine; the fallback cannot be observed");
@@ -230,7 +225,7 @@ class FeatureExtractorTest {
         }
         for (ExecutionProvider gpu : new ExecutionProvider[] {ExecutionProvider.CUDA, ExecutionProvider.TENSORRT}) {
             IllegalStateException e = assertThrows(IllegalStateException.class,
-                    () -> FeatureExtractor.open(model, ExtractorOptions.defaults().withProvider(gpu)).close());
+                    () -> FeatureExtractor.open(model(), ExtractorOptions.defaults().withProvider(gpu)).close());
             assertTrue(e.getMessage().contains("encoder.onnx") && e.getMessage().contains(gpu.label())
                     && e.getMessage().contains("auto"), e.getMessage());
         }
@@ -261,7 +256,7 @@ class FeatureExtractorTest {
             assertEquals(RGB.width(), fx.embed(Image.fromBufferedImage(RandomImages.rgb(16, 16, 6))).length);
         }
 
-        try (FeatureExtractor fx = FeatureExtractor.open(model)) {
+        try (FeatureExtractor fx = FeatureExtractor.open(model())) {
             IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
                     () -> fx.embed(new byte[] {1, 2, 3, 4}));
             assertTrue(bad.getMessage().contains("4 bytes") && bad.getMessage().contains("not a decodable image"),
@@ -273,10 +268,11 @@ class FeatureExtractorTest {
     @Test
     void externalDataModelsOpenAndAgree(@TempDir Path tmp) throws Exception {
         Path external = tmp.resolve("ext.onnx");
-        OnnxExporter.export(checkpoint, external,
+        OnnxExporter.export(ENCODER.checkpoint(), external,
                 OnnxExporter.Options.defaults().withExternalData(OnnxWriter.ExternalData.ALWAYS));
         Image image = Image.fromBufferedImage(RandomImages.rgb(16, 16, 7));
-        try (FeatureExtractor a = FeatureExtractor.open(model); FeatureExtractor b = FeatureExtractor.open(external)) {
+        try (FeatureExtractor a = FeatureExtractor.open(model());
+             FeatureExtractor b = FeatureExtractor.open(external)) {
             assertArrayEquals(a.embed(image), b.embed(image), 0f);
         }
     }

@@ -36,41 +36,6 @@ public abstract class KnnContract {
         return x;
     }
 
-    /** Double-precision brute force: all cosine similarities, sorted, DINO votes. */
-    private static int[] bruteForce(float[][] train, int[] labels, float[][] test, int k, double t, int classes,
-                                    int[][] neighboursOut) {
-        int[] pred = new int[test.length];
-        for (int i = 0; i < test.length; i++) {
-            double[] sims = new double[train.length];
-            for (int j = 0; j < train.length; j++) {
-                double dot = 0, na = 0, nb = 0;
-                for (int c = 0; c < test[i].length; c++) {
-                    dot += (double) test[i][c] * train[j][c];
-                    na += (double) test[i][c] * test[i][c];
-                    nb += (double) train[j][c] * train[j][c];
-                }
-                sims[j] = dot / Math.sqrt(na * nb);
-            }
-            Integer[] order = IntStream.range(0, train.length).boxed().toArray(Integer[]::new);
-            Arrays.sort(order, Comparator.comparingDouble((Integer j) -> -sims[j]).thenComparingInt(j -> j));
-            double[] votes = new double[classes];
-            int kk = Math.min(k, train.length);
-            neighboursOut[i] = new int[kk];
-            for (int r = 0; r < kk; r++) {
-                neighboursOut[i][r] = order[r];
-                votes[labels[order[r]]] += Math.exp(sims[order[r]] / t);
-            }
-            int best = 0;
-            for (int c = 1; c < classes; c++) {
-                if (votes[c] > votes[best]) {
-                    best = c;
-                }
-            }
-            pred[i] = best;
-        }
-        return pred;
-    }
-
     @Test
     public void matchesDoublePrecisionBruteForceOnRandomData() {
         Random rng = new Random(7);
@@ -80,7 +45,7 @@ public abstract class KnnContract {
         float[][] test = gaussian(rng, 613, 19);
         int[] labels = rng.ints(train.length, 0, classes).toArray();
         int[][] expectedNb = new int[test.length][];
-        int[] expected = bruteForce(train, labels, test, 7, 0.1, classes, expectedNb);
+        int[] expected = BruteForceKnn.predict(train, labels, test, 7, 0.1, classes, expectedNb);
         Knn knn = fit(train, labels);
         Knn.Neighbours nb = knn.neighbours(test, 7);
         for (int i = 0; i < test.length; i++) {
@@ -143,7 +108,7 @@ public abstract class KnnContract {
         for (int round = 0; round < 2; round++) {
             float[][] test = gaussian(rng, 130 + round * 70, 8);
             int[][] expected = new int[test.length][];
-            bruteForce(train, labels, test, 20, 0.07, 4, expected);
+            BruteForceKnn.predict(train, labels, test, 20, 0.07, 4, expected);
             Knn.Neighbours nb = knn.neighbours(test, 20);
             for (int i = 0; i < test.length; i++) {
                 assertArrayEquals(expected[i], nb.indices()[i], "round " + round + ", test row " + i);

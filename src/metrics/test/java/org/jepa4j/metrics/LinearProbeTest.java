@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.Random;
 import java.util.concurrent.ForkJoinPool;
+import java.util.function.DoubleSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -120,24 +121,25 @@ class LinearProbeTest {
             bd64[c] = b[c];
         }
         assertEquals(objective(x, y, classes, wd64, bd64, wd), g.loss(), 1e-5);
+        DoubleSupplier f = () -> objective(x, y, classes, wd64, bd64, wd);
+        assertCentralDifferences("dW", wd64, g.weights(), f);
+        assertCentralDifferences("db", bd64, g.bias(), f);
+    }
+
+    /**
+     * Each {@code gradient[p]} within 1e-5 of the central difference (f(p + h) - f(p - h)) / 2h,
+     * h = 1e-4, of {@code objective} as {@code params[p]} moves (restored afterwards).
+     */
+    private static void assertCentralDifferences(String name, double[] params, float[] gradient, DoubleSupplier objective) {
         double h = 1e-4;
-        for (int p = 0; p < w.length; p++) {
-            double keep = wd64[p];
-            wd64[p] = keep + h;
-            double up = objective(x, y, classes, wd64, bd64, wd);
-            wd64[p] = keep - h;
-            double down = objective(x, y, classes, wd64, bd64, wd);
-            wd64[p] = keep;
-            assertEquals((up - down) / (2 * h), g.weights()[p], 1e-5, "dW[" + p + "]");
-        }
-        for (int c = 0; c < classes; c++) {
-            double keep = bd64[c];
-            bd64[c] = keep + h;
-            double up = objective(x, y, classes, wd64, bd64, wd);
-            bd64[c] = keep - h;
-            double down = objective(x, y, classes, wd64, bd64, wd);
-            bd64[c] = keep;
-            assertEquals((up - down) / (2 * h), g.bias()[c], 1e-5, "db[" + c + "]");
+        for (int p = 0; p < params.length; p++) {
+            double keep = params[p];
+            params[p] = keep + h;
+            double up = objective.getAsDouble();
+            params[p] = keep - h;
+            double down = objective.getAsDouble();
+            params[p] = keep;
+            assertEquals((up - down) / (2 * h), gradient[p], 1e-5, name + "[" + p + "]");
         }
     }
 

@@ -17,8 +17,17 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.*;
 
 class CheckpointTest {
-    private static final ModelSpec SPEC = new ModelSpec(new EncoderSpec(16, 4, 3, 32, 1, 2, 128),
+    static final ModelSpec SPEC = new ModelSpec(new EncoderSpec(16, 4, 3, 32, 1, 2, 128),
             new PredictorSpec(16, 1, 2, 64));
+
+    /** Every tensor of {@link #SPEC} zero, as {@code run}'s latest checkpoint; returns its file. */
+    static Path writeZeros(Path run) throws IOException {
+        NamedTensors.Builder b = NamedTensors.builder();
+        ParameterNames.all(SPEC).forEach((name, shape) -> b.put(name, FloatTensor.zeros(shape)));
+        Path file = run.resolve("checkpoints").resolve(Checkpoint.LATEST);
+        new Checkpoint(b.build(), Map.of(Checkpoint.MODEL, Checkpoint.modelSpecJson(SPEC))).write(file);
+        return file;
+    }
 
     @Test
     void runFolderResolvesToLatestAndModelSpecRoundTrips(@TempDir Path run) throws IOException {
@@ -56,10 +65,7 @@ class CheckpointTest {
 
     @Test
     void aCheckpointWithAFlippedByteIsRefused(@TempDir Path run) throws IOException {
-        NamedTensors.Builder b = NamedTensors.builder();
-        ParameterNames.all(SPEC).forEach((name, shape) -> b.put(name, FloatTensor.zeros(shape)));
-        Path file = run.resolve("checkpoints").resolve(Checkpoint.LATEST);
-        new Checkpoint(b.build(), Map.of(Checkpoint.MODEL, Checkpoint.modelSpecJson(SPEC))).write(file);
+        Path file = writeZeros(run);
         byte[] bytes = Files.readAllBytes(file);
         bytes[bytes.length - 3] ^= 0x10; // the last tensor's data
         Files.write(file, bytes);

@@ -2,12 +2,6 @@ package org.jepa4j.checkpoint;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.jepa4j.model.EncoderSpec;
-import org.jepa4j.model.ModelSpec;
-import org.jepa4j.model.ParameterNames;
-import org.jepa4j.model.PredictorSpec;
-import org.jepa4j.tensor.FloatTensor;
-import org.jepa4j.tensor.NamedTensors;
 import org.jepa4j.checkpoint.Safetensors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -29,9 +22,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Removing a checkpoint's checksum entry does not switch the check off: the file is refused, or taken with a warning when asked. */
 class ChecksumEntryRequiredTest {
-    private static final ModelSpec SPEC = new ModelSpec(new EncoderSpec(16, 4, 3, 32, 1, 2, 128),
-            new PredictorSpec(16, 1, 2, 64));
-
     /** Rewrites {@code file}'s header without the checksum entry, the data unchanged. */
     static void removeChecksumEntry(Path file) throws IOException {
         byte[] all = Files.readAllBytes(file);
@@ -48,10 +38,7 @@ class ChecksumEntryRequiredTest {
 
     @Test
     void aCheckpointWhoseChecksumEntryWasRemovedIsRefusedOrTakenWithAWarning(@TempDir Path run) throws IOException {
-        NamedTensors.Builder b = NamedTensors.builder();
-        ParameterNames.all(SPEC).forEach((name, shape) -> b.put(name, FloatTensor.zeros(shape)));
-        Path file = run.resolve("checkpoints").resolve(Checkpoint.LATEST);
-        new Checkpoint(b.build(), Map.of(Checkpoint.MODEL, Checkpoint.modelSpecJson(SPEC))).write(file);
+        Path file = CheckpointTest.writeZeros(run);
         removeChecksumEntry(file);
         assertTrue(!Safetensors.read(file).verified(), "the entry is gone");
 
@@ -61,7 +48,7 @@ class ChecksumEntryRequiredTest {
 
         ByteArrayOutputStream warned = new ByteArrayOutputStream();
         Checkpoint taken = Checkpoint.read(run, new PrintStream(warned, true, StandardCharsets.UTF_8));
-        assertEquals(SPEC, taken.modelSpec());
+        assertEquals(CheckpointTest.SPEC, taken.modelSpec());
         assertTrue(warned.toString(StandardCharsets.UTF_8).startsWith("WARNING: " + file), warned.toString());
     }
 }

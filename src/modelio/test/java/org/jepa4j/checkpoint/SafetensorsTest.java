@@ -2,11 +2,10 @@ package org.jepa4j.checkpoint;
 
 import org.jepa4j.tensor.FloatTensor;
 import org.jepa4j.tensor.NamedTensors;
-import org.jepa4j.testing.Required;
+import org.jepa4j.testing.FullDisk;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -14,17 +13,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 class SafetensorsTest {
-
-    private static void assertNothingLeft(Path dir) throws IOException {
-        try (Stream<Path> files = Files.list(dir)) {
-            assertEquals(0, files.count(), "no target and no temporary file are left in " + dir);
-        }
-    }
 
     @Test
     void writeThenReadGivesTheSameTensorsAndMetadata(@TempDir Path dir) throws IOException {
@@ -138,17 +130,15 @@ class SafetensorsTest {
 
     @Test
     void aFullDiskDuringACheckpointNamesTheCheckpoint(@TempDir Path dir) throws IOException {
-        Required.assume(Files.isWritable(Path.of("/dev/full")), "/dev/full (Linux) to produce a real ENOSPC");
+        FullDisk.require();
         Path file = dir.resolve("latest.safetensors");
         NamedTensors tensors = NamedTensors.builder().put("w", new FloatTensor(new long[] {4}, new float[4])).build();
         IOException e = assertThrows(IOException.class, () -> Safetensors.write(file, Map.of("w", new long[] {4}),
                 name -> {
-                    try (FileOutputStream full = new FileOutputStream("/dev/full")) {
-                        full.write(new byte[4096]);
-                    }
+                    FullDisk.write();
                     return tensors.get(name);
                 }, Map.of(), (done, bytes) -> { }));
         assertTrue(e.getMessage().startsWith("cannot write " + file + ": no space left on the device"), e.getMessage());
-        assertNothingLeft(dir);
+        FullDisk.assertNothingLeft(dir);
     }
 }

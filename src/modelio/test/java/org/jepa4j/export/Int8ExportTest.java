@@ -120,18 +120,9 @@ class Int8ExportTest {
     /** Relative L2 error and cosine of {@code actual} against {@code exact}, asserted and printed. */
     static void within(String what, float[] exact, float[] actual) {
         assertEquals(exact.length, actual.length, what + " length");
-        double dot = 0;
-        double ee = 0;
-        double aa = 0;
-        double diff = 0;
-        for (int i = 0; i < exact.length; i++) {
-            dot += (double) exact[i] * actual[i];
-            ee += (double) exact[i] * exact[i];
-            aa += (double) actual[i] * actual[i];
-            diff += ((double) exact[i] - actual[i]) * ((double) exact[i] - actual[i]);
-        }
-        double rel = Math.sqrt(diff / ee);
-        double cos = dot / Math.sqrt(ee * aa);
+        Agreement a = Agreement.of(exact, actual);
+        double rel = a.relativeL2();
+        double cos = a.cosine();
         System.out.printf(java.util.Locale.ROOT, "int8 %-28s relative L2 %.3g, cosine %.7f%n", what, rel, cos);
         assertTrue(rel <= MAX_RELATIVE_L2, what + ": relative L2 " + rel + " > " + MAX_RELATIVE_L2);
         assertTrue(cos >= MIN_COSINE, what + ": cosine " + cos + " < " + MIN_COSINE);

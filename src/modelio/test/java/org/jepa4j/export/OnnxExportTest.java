@@ -117,16 +117,29 @@ class OnnxExportTest {
         }
     }
 
+    /**
+     * Two exports of one {@link #SMALL} checkpoint (weights' seed {@code seed}), with options
+     * {@code a} and {@code b}: their outputs on the same {@code images} random images.
+     */
+    private List<Map<String, float[]>> twoExports(long seed, int images, long pixelSeed, OnnxExporter.Options a,
+                                                  OnnxExporter.Options b) throws Exception {
+        Path ckpt = TestModels.writeCheckpoint(dir.resolve("c.safetensors"), SMALL, seed);
+        float[] px = TestModels.randomPixels(SMALL, images, pixelSeed);
+        List<Map<String, float[]>> outputs = new java.util.ArrayList<>();
+        for (OnnxExporter.Options options : List.of(a, b)) {
+            Path model = dir.resolve("m" + outputs.size() + ".onnx");
+            OnnxExporter.export(ckpt, model, options);
+            outputs.add(Ort.run(model, px, images, SMALL.channels(), SMALL.imageSize()));
+        }
+        return outputs;
+    }
+
     @Test
     void opset18GivesTheSameOutputsAsOpset17() throws Exception {
-        Path ckpt = TestModels.writeCheckpoint(dir.resolve("c.safetensors"), SMALL, 6);
-        Path m17 = dir.resolve("m17.onnx");
-        Path m18 = dir.resolve("m18.onnx");
-        OnnxExporter.export(ckpt, m17, OnnxExporter.Options.defaults());
-        OnnxExporter.export(ckpt, m18, OnnxExporter.Options.defaults().withOpset(18).withIrVersion(9));
-        float[] px = TestModels.randomPixels(SMALL, 2, 9);
-        Map<String, float[]> a = Ort.run(m17, px, 2, 3, 16);
-        Map<String, float[]> b = Ort.run(m18, px, 2, 3, 16);
+        List<Map<String, float[]>> out = twoExports(6, 2, 9, OnnxExporter.Options.defaults(),
+                OnnxExporter.Options.defaults().withOpset(18).withIrVersion(9));
+        Map<String, float[]> a = out.get(0);
+        Map<String, float[]> b = out.get(1);
         for (String k : a.keySet()) {
             assertArrayEquals(a.get(k), b.get(k), 1e-6f, k);
         }
@@ -151,24 +164,29 @@ class OnnxExportTest {
 
     @Test
     void contextAndTargetEncodersExportDifferentWeights() throws Exception {
-        Path ckpt = TestModels.writeCheckpoint(dir.resolve("c.safetensors"), SMALL, 10);
-        Path t = dir.resolve("t.onnx");
-        Path c = dir.resolve("c.onnx");
-        OnnxExporter.export(ckpt, t, OnnxExporter.Options.defaults());
-        OnnxExporter.export(ckpt, c, OnnxExporter.Options.defaults().withEncoder(OnnxExporter.Encoder.CONTEXT));
-        float[] px = TestModels.randomPixels(SMALL, 1, 1);
-        assertTrue(!Arrays.equals(Ort.run(t, px, 1, 3, 16).get("pooled"), Ort.run(c, px, 1, 3, 16).get("pooled")));
+        List<Map<String, float[]>> out = twoExports(10, 1, 1, OnnxExporter.Options.defaults(),
+                OnnxExporter.Options.defaults().withEncoder(OnnxExporter.Encoder.CONTEXT));
+        assertTrue(!Arrays.equals(out.get(0).get("pooled"), out.get(1).get("pooled")));
+    }
+
+    /**
+     * A seeded {@code spec} checkpoint, written to {@code c.safetensors} and read back, whose metadata
+     * has no preprocessing record and {@code configYaml} as its config.
+     */
+    private org.jepa4j.checkpoint.Checkpoint withoutPreprocessing(EncoderSpec spec, long seed, String configYaml)
+            throws IOException {
+        var read = org.jepa4j.checkpoint.Checkpoint.read(TestModels.writeCheckpoint(dir.resolve("c.safetensors"), spec,
+                seed));
+        var meta = new java.util.HashMap<>(read.metadata());
+        meta.remove(org.jepa4j.checkpoint.Checkpoint.PREPROCESSING);
+        meta.put(org.jepa4j.checkpoint.Checkpoint.CONFIG, configYaml);
+        return new org.jepa4j.checkpoint.Checkpoint(read.tensors(), meta);
     }
 
     @Test
     void missingPreprocessingAndConfigIsAClearError() throws Exception {
-        Path ckpt = TestModels.writeCheckpoint(dir.resolve("c.safetensors"), SMALL, 12);
-        var read = org.jepa4j.checkpoint.Checkpoint.read(ckpt);
-        var meta = new java.util.HashMap<>(read.metadata());
-        meta.remove(org.jepa4j.checkpoint.Checkpoint.PREPROCESSING);
-        meta.put(org.jepa4j.checkpoint.Checkpoint.CONFIG, "data:\n  crop_size: 16\n");
         Path bare = dir.resolve("bare.safetensors");
-        new org.jepa4j.checkpoint.Checkpoint(read.tensors(), meta).write(bare);
+        withoutPreprocessing(SMALL, 12, "data:\n  crop_size: 16\n").write(bare);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> OnnxExporter.export(bare, dir.resolve("x.onnx"), OnnxExporter.Options.defaults()));
         assertTrue(e.getMessage().contains("data.mean") && e.getMessage().contains("data.std"), e.getMessage());
@@ -177,13 +195,9 @@ class OnnxExportTest {
 
     @Test
     void preprocessingIsDerivedFromTheConfigWhenTheCheckpointHasNone() throws Exception {
-        Path ckpt = TestModels.writeCheckpoint(dir.resolve("c.safetensors"), GREY, 13);
-        var read = org.jepa4j.checkpoint.Checkpoint.read(ckpt);
-        var meta = new java.util.HashMap<>(read.metadata());
-        meta.remove(org.jepa4j.checkpoint.Checkpoint.PREPROCESSING);
-        meta.put(org.jepa4j.checkpoint.Checkpoint.CONFIG,
-                "data:\n  crop_size: 16\n  channels: 1\n  mean: [0.5]\n  std: [0.25]\n");
-        var derived = OnnxExporter.preprocessingOf(new org.jepa4j.checkpoint.Checkpoint(read.tensors(), meta), ckpt);
+        var derived = OnnxExporter.preprocessingOf(withoutPreprocessing(GREY, 13,
+                "data:\n  crop_size: 16\n  channels: 1\n  mean: [0.5]\n  std: [0.25]\n"),
+                dir.resolve("c.safetensors"));
         assertEquals(new org.jepa4j.data.Preprocessing(16, 16, 1, new double[] {0.5}, new double[] {0.25}), derived);
     }
 

@@ -146,27 +146,26 @@ class HuggingFaceImportTest {
                 && msg.contains("[" + d + ", " + (d + 4) + "]") && msg.contains("[" + d + ", " + d + "]"), msg);
     }
 
-    @Test
-    void aMissingTensorIsNamed(@TempDir Path tmp) throws Exception {
+    /** The import's refusal of the fixture in Hugging Face form without the tensor {@code hfName}. */
+    private static String refusalWithout(Path tmp, String hfName) throws Exception {
         OfficialFixture fx = OfficialFixture.load();
         Path file = writeHf(tmp, fx, m -> {
-            m.remove("layernorm.bias");
+            m.remove(hfName);
             return m;
         });
-        ImportException e = assertThrows(ImportException.class, () -> importHf(file, tmp.resolve("run"), fx));
-        assertTrue(e.getMessage().contains("missing tensors") && e.getMessage().contains("'encoder.norm.bias'")
-                && e.getMessage().contains("layernorm.bias"), e.getMessage());
+        return assertThrows(ImportException.class, () -> importHf(file, tmp.resolve("run"), fx)).getMessage();
+    }
+
+    @Test
+    void aMissingTensorIsNamed(@TempDir Path tmp) throws Exception {
+        String msg = refusalWithout(tmp, "layernorm.bias");
+        assertTrue(msg.contains("missing tensors") && msg.contains("'encoder.norm.bias'") && msg.contains("layernorm.bias"),
+                msg);
     }
 
     @Test
     void aMissingValueProjectionIsNamed(@TempDir Path tmp) throws Exception {
-        OfficialFixture fx = OfficialFixture.load();
-        Path file = writeHf(tmp, fx, m -> {
-            m.remove("encoder.layer.0.attention.attention.value.weight");
-            return m;
-        });
-        ImportException e = assertThrows(ImportException.class, () -> importHf(file, tmp.resolve("run"), fx));
-        assertTrue(e.getMessage().contains("'encoder.layer.0.attention.attention.value.weight' is missing"),
-                e.getMessage());
+        String msg = refusalWithout(tmp, "encoder.layer.0.attention.attention.value.weight");
+        assertTrue(msg.contains("'encoder.layer.0.attention.attention.value.weight' is missing"), msg);
     }
 }

@@ -1,20 +1,13 @@
 package org.jepa4j.importer;
 
-import org.jepa4j.checkpoint.Checkpoint;
 import org.jepa4j.model.ModelSpec;
 import org.jepa4j.tensor.FloatTensor;
-import org.jepa4j.testing.OfficialFixture;
 import org.jepa4j.testing.ReferenceForward;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Path;
-import java.util.Locale;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The imported fixture checkpoint, run through the double-precision reference forward,
@@ -22,29 +15,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * per array, |loss − loss.txt| ≤ 5e-7).
  */
 class ImportParityTest {
-    static final double TOL = 1e-5;
-    static final double LOSS_TOL = 5e-7;
+    private static final String ENGINE = "reference-forward";
 
-    @TempDir
-    static Path tmp;
-    static OfficialFixture fx;
-    static Checkpoint ckpt;
-    static float[] images;
-    static int batch;
+    @RegisterExtension
+    static final ImportedFixture.PerClass FIXTURE = new ImportedFixture.PerClass();
 
-    @BeforeAll
-    static void importFixture() throws Exception {
-        fx = OfficialFixture.load();
-        ckpt = FixtureImport.importInto(fx, tmp.resolve("run"));
-        FloatTensor img = fx.array("images");
-        images = img.data();
-        batch = (int) img.shape()[0];
-    }
-
-    private static void within(String what, double[] ours, FloatTensor official) {
-        double err = OfficialFixture.maxAbs(ours, official.data());
-        System.out.printf(Locale.ROOT, "parity reference-forward %-18s max abs %.3g%n", what, err);
-        assertTrue(err <= TOL, what + ": max abs " + err + " > " + TOL);
+    private static void within(String name, double[] ours) throws java.io.IOException {
+        FIXTURE.get().assertWithin(ENGINE, name, name, ours, ImportedFixture.TOL);
     }
 
     private static double[] flat(double[][][] x) {
@@ -54,8 +31,9 @@ class ImportParityTest {
 
     @Test
     void importedModelHasTheFixtureSizes() {
-        ModelSpec s = ckpt.modelSpec();
-        var c = fx.config;
+        ImportedFixture imported = FIXTURE.get();
+        ModelSpec s = imported.checkpoint().modelSpec();
+        var c = imported.fixture().config;
         assertEquals(c.path("img_size").asInt(), s.encoder().imageSize());
         assertEquals(c.path("patch_size").asInt(), s.encoder().patchSize());
         assertEquals(c.path("in_chans").asInt(), s.encoder().channels());
@@ -70,10 +48,11 @@ class ImportParityTest {
 
     @Test
     void importedTensorsEqualTheTorchTensorsBitForBit() throws Exception {
-        try (OfficialCheckpoint src = OfficialCheckpoint.open(fx.checkpoint(), false)) {
-            assertEquals(src.shapes().keySet(), ckpt.tensors().names());
+        ImportedFixture imported = FIXTURE.get();
+        try (OfficialCheckpoint src = OfficialCheckpoint.open(imported.fixture().checkpoint(), false)) {
+            assertEquals(src.shapes().keySet(), imported.checkpoint().tensors().names());
             for (String name : src.shapes().keySet()) {
-                FloatTensor t = ckpt.tensors().get(name);
+                FloatTensor t = imported.checkpoint().tensors().get(name);
                 FloatTensor s = src.load(name);
                 assertArrayEquals(s.shape(), t.shape(), name);
                 assertArrayEquals(s.data(), t.data(), name);
@@ -83,32 +62,30 @@ class ImportParityTest {
 
     @Test
     void targetEncoderTokensPooledAndNormalisedMatchTheOfficialOutputs() throws Exception {
-        ReferenceForward ref = new ReferenceForward(ckpt.modelSpec(), ckpt.tensors());
-        double[][][] target = ref.encode("target_encoder.", images, batch, null);
-        within("target_tokens", flat(target), fx.array("target_tokens"));
+        ImportedFixture imported = FIXTURE.get();
+        ReferenceForward ref = new ReferenceForward(imported.checkpoint().modelSpec(), imported.checkpoint().tensors());
+        double[][][] target = ref.encode("target_encoder.", imported.images(), imported.batch(), null);
+        within("target_tokens", flat(target));
         double[][] pooled = ReferenceForward.meanPool(target);
-        within("target_pooled", java.util.Arrays.stream(pooled).flatMapToDouble(java.util.Arrays::stream).toArray(),
-                fx.array("target_pooled"));
-        within("target_tokens_ln", flat(ReferenceForward.layerNormNoAffine(target, 1e-5)), fx.array("target_tokens_ln"));
+        within("target_pooled", java.util.Arrays.stream(pooled).flatMapToDouble(java.util.Arrays::stream).toArray());
+        within("target_tokens_ln", flat(ReferenceForward.layerNormNoAffine(target, 1e-5)));
     }
 
     @Test
     void contextEncoderTokensMatchTheOfficialOutputs() throws Exception {
-        ReferenceForward ref = new ReferenceForward(ckpt.modelSpec(), ckpt.tensors());
-        within("encoder_tokens", flat(ref.encode("encoder.", images, batch, null)), fx.array("encoder_tokens"));
+        ImportedFixture imported = FIXTURE.get();
+        ReferenceForward ref = new ReferenceForward(imported.checkpoint().modelSpec(), imported.checkpoint().tensors());
+        within("encoder_tokens", flat(ref.encode("encoder.", imported.images(), imported.batch(), null)));
     }
 
     @Test
     void predictorOutputAndLossMatchTheOfficialOutputs() throws Exception {
-        ReferenceForward ref = new ReferenceForward(ckpt.modelSpec(), ckpt.tensors());
-        int[][][] ctx = fx.contextMasks();
-        int[][][] tgt = fx.targetMasks();
-        double[][][] z = ref.predict(ref.encode("encoder.", images, batch, ctx), ctx, tgt);
-        within("predictor_out", flat(z), fx.array("predictor_out"));
-        double loss = ref.loss(images, batch, ctx, tgt, true);
-        double err = Math.abs(loss - fx.loss());
-        System.out.printf(Locale.ROOT, "parity reference-forward %-18s abs err %.3g (%.9f vs %.9f)%n", "loss", err,
-                loss, fx.loss());
-        assertTrue(err <= LOSS_TOL, "loss " + loss + " vs " + fx.loss());
+        ImportedFixture imported = FIXTURE.get();
+        ReferenceForward ref = new ReferenceForward(imported.checkpoint().modelSpec(), imported.checkpoint().tensors());
+        int[][][] ctx = imported.fixture().contextMasks();
+        int[][][] tgt = imported.fixture().targetMasks();
+        double[][][] z = ref.predict(ref.encode("encoder.", imported.images(), imported.batch(), ctx), ctx, tgt);
+        within("predictor_out", flat(z));
+        imported.assertLossWithin(ENGINE, ref.loss(imported.images(), imported.batch(), ctx, tgt, true));
     }
 }

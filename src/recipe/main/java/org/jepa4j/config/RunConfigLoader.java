@@ -1,5 +1,6 @@
 package org.jepa4j.config;
 
+import org.jepa4j.io.Messages;
 import org.jepa4j.model.ModelSpec;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -102,7 +103,7 @@ public final class RunConfigLoader {
         try {
             root = safeYaml().load(yaml);
         } catch (YAMLException e) {
-            throw new ConfigException(origin, "not valid YAML: " + oneLine(e.getMessage()));
+            throw new ConfigException(origin, "not valid YAML: " + Messages.oneLine(e.getMessage()));
         }
         Map<String, Map<String, Object>> raw = new LinkedHashMap<>();
         if (root == null) {
@@ -164,7 +165,7 @@ public final class RunConfigLoader {
                 value = safeYaml().load(text);
             } catch (YAMLException e) {
                 problems.add(where + ": value '" + text + "' is not a YAML scalar or flow list ("
-                        + oneLine(e.getMessage()) + ")");
+                        + Messages.oneLine(e.getMessage()) + ")");
                 continue;
             }
             if (value instanceof Map) {
@@ -337,9 +338,5 @@ public final class RunConfigLoader {
             ignored.add("meta.copy_data");
         }
         return ignored;
-    }
-
-    private static String oneLine(String message) {
-        return message == null ? "" : message.replaceAll("\\s*\\n\\s*", " ").trim();
     }
 }

@@ -126,17 +126,7 @@ class RunConfigLoaderTest {
 
     @Test
     void valuesThatWouldFailOnlyAtRunTimeAreConfigErrors() {
-        record Case(String yaml, String key) {
-        }
-        for (Case c : List.of(
-                new Case("data:\n  prefetch: 0\n", "data.prefetch"),
-                new Case("data:\n  max_pixels: 0\n", "data.max_pixels"),
-                new Case("data:\n  crop_size: 2000000000\n", "data.crop_size"),
-                new Case("data:\n  crop_size: 4096\nmask:\n  patch_size: 1\n", "data.crop_size"),
-                new Case("data:\n  crop_size: 4096\n  batch_size: 4096\nmask:\n  patch_size: 16\n", "data.batch_size"),
-                new Case("logging:\n  write_tag: ../escape\n", "logging.write_tag"),
-                new Case("logging:\n  write_tag: a/b\n", "logging.write_tag"),
-                new Case("logging:\n  write_tag: x..y\n", "logging.write_tag"))) {
+        for (ConfigRefusals.Case c : ConfigRefusals.ONLY_AT_RUN_TIME) {
             ConfigException e = assertThrows(ConfigException.class, () -> RunConfigLoader.parse(c.yaml(), "r.yaml",
                     List.of()), c.yaml());
             assertTrue(e.getMessage().contains(c.key()), c.yaml() + " -> " + e.getMessage());

@@ -53,18 +53,24 @@ class AblationMaskSamplersTest {
                 && e.getMessage().contains("rasterized"), e.getMessage());
     }
 
+    /** A batch of 8 drawn at {@code step} on the 16x16 grid, checked to split each image and to batch well. */
+    private static MaskDraw drawOnSixteenBySixteen(AbstractMaskSampler s, long step) {
+        MaskDraw d = s.draw(step, 8);
+        assertPartition(d, 256);
+        assertWellFormed(d.toBatch(), 256);
+        return d;
+    }
+
     @Test
     void randomMaskingSplitsEachImageIntoDisjointContextAndTargetAtTheDrawnRatio() {
         AbstractMaskSampler s = MaskSamplers.create(strategy("random"), 16, 16, 3);
         double ratioSum = 0;
         int batches = 200;
         for (long step = 0; step < batches; step++) {
-            MaskDraw d = s.draw(step, 8);
+            MaskDraw d = drawOnSixteenBySixteen(s, step);
             assertEquals(1, d.context().length);
             assertEquals(1, d.targets().length);
-            assertPartition(d, 256);
             MaskBatch batch = d.toBatch();
-            assertWellFormed(batch, 256);
             // the reference: r = 0.4 + 0.2·torch.rand (seeded by step); num_keep = int(N·(1 − r))
             double r = 0.4 + 0.2 * new TorchGenerator(step).rand();
             assertEquals((int) (256 * (1 - r)), batch.contextLength());
@@ -82,10 +88,8 @@ class AblationMaskSamplersTest {
         assertEquals(new BlockSize(12, 12), s.block());
         Set<Integer> tops = new HashSet<>();
         for (long step = 0; step < 20; step++) {
-            MaskDraw d = s.draw(step, 8);
-            assertPartition(d, 256);
+            MaskDraw d = drawOnSixteenBySixteen(s, step);
             MaskBatch batch = d.toBatch();
-            assertWellFormed(batch, 256);
             assertEquals(144, batch.targetLength());
             assertEquals(112, batch.contextLength());
             for (int[] t : d.targets()[0]) {
@@ -104,12 +108,10 @@ class AblationMaskSamplersTest {
         AbstractMaskSampler s = MaskSamplers.create(strategy("rasterized"), 16, 16, 3);
         int[] contextQuadrant = new int[4];
         for (long step = 0; step < 50; step++) {
-            MaskDraw d = s.draw(step, 8);
+            MaskDraw d = drawOnSixteenBySixteen(s, step);
             assertEquals(1, d.context().length);
             assertEquals(3, d.targets().length);
-            assertPartition(d, 256);
             MaskBatch batch = d.toBatch();
-            assertWellFormed(batch, 256);
             assertEquals(64, batch.contextLength());
             assertEquals(64, batch.targetLength());
             for (int b = 0; b < 8; b++) {

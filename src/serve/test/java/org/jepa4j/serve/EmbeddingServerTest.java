@@ -57,49 +57,39 @@ class EmbeddingServerTest {
     void concurrentClientsReceiveExactlyTheModelsVectors() throws Exception {
         PixelStatsEmbedder model = new PixelStatsEmbedder();
         try (EmbeddingServer s = EmbeddingServer.start(List.of(model), options().toBuilder().maxWait(Duration.ofMillis(2)).build())) {
-            ExecutorService clients = Executors.newFixedThreadPool(8);
-            List<Future<Integer>> done = new ArrayList<>();
-            for (int t = 0; t < 8; t++) {
-                int thread = t;
-                done.add(clients.submit(() -> {
-                    int checked = 0;
-                    for (int i = 0; i < 10; i++) {
-                        long seed = thread * 100L + i;
-                        String format = switch (i % 3) {
-                            case 0 -> "png";
-                            case 1 -> "bmp";
-                            default -> "gif";
-                        };
-                        byte[] a = TestImages.random(seed, 9 + i, 17 - i, format);
-                        if (i % 2 == 0) {
-                            HttpResponse<String> r = post(embeddings(s), "image/" + format, a);
-                            assertEquals(200, r.statusCode(), r.body());
-                            JsonNode j = json(r);
-                            assertEquals("pixel-stats@test", j.get("model").asText());
-                            assertEquals(PixelStatsEmbedder.DIMENSION, j.get("dimension").asInt());
-                            assertEquals("pooled", j.get("feature").asText());
-                            assertArrayEquals(expected(a), embedding(j, 0));
-                            checked++;
-                        } else {
-                            byte[] b = TestImages.random(seed + 50, 16, 16, "png");
-                            HttpResponse<String> r = post(embeddings(s), "application/json", jsonBatch(List.of(a, b), "pooled"));
-                            assertEquals(200, r.statusCode(), r.body());
-                            JsonNode j = json(r);
-                            assertEquals(2, j.get("data").size());
-                            assertEquals(1, j.get("data").get(1).get("index").asInt());
-                            assertArrayEquals(expected(a), embedding(j, 0));
-                            assertArrayEquals(expected(b), embedding(j, 1));
-                            checked += 2;
-                        }
+            int total = HttpTesting.concurrently(8, 100, thread -> {
+                int checked = 0;
+                for (int i = 0; i < 10; i++) {
+                    long seed = thread * 100L + i;
+                    String format = switch (i % 3) {
+                        case 0 -> "png";
+                        case 1 -> "bmp";
+                        default -> "gif";
+                    };
+                    byte[] a = TestImages.random(seed, 9 + i, 17 - i, format);
+                    if (i % 2 == 0) {
+                        HttpResponse<String> r = post(embeddings(s), "image/" + format, a);
+                        assertEquals(200, r.statusCode(), r.body());
+                        JsonNode j = json(r);
+                        assertEquals("pixel-stats@test", j.get("model").asText());
+                        assertEquals(PixelStatsEmbedder.DIMENSION, j.get("dimension").asInt());
+                        assertEquals("pooled", j.get("feature").asText());
+                        assertArrayEquals(expected(a), embedding(j, 0));
+                        checked++;
+                    } else {
+                        byte[] b = TestImages.random(seed + 50, 16, 16, "png");
+                        HttpResponse<String> r = post(embeddings(s), "application/json", jsonBatch(List.of(a, b), "pooled"));
+                        assertEquals(200, r.statusCode(), r.body());
+                        JsonNode j = json(r);
+                        assertEquals(2, j.get("data").size());
+                        assertEquals(1, j.get("data").get(1).get("index").asInt());
+                        assertArrayEquals(expected(a), embedding(j, 0));
+                        assertArrayEquals(expected(b), embedding(j, 1));
+                        checked += 2;
                     }
-                    return checked;
-                }));
-            }
-            int total = 0;
-            for (Future<Integer> f : done) {
-                total += f.get(100, TimeUnit.SECONDS);
-            }
-            clients.shutdown();
+                }
+                return checked;
+            });
             assertEquals(8 * (5 + 5 * 2), total);
             assertEquals(total, model.batchSizes.stream().mapToInt(Integer::intValue).sum(), "every image ran exactly once");
         }

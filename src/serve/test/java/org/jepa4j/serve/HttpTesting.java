@@ -10,9 +10,14 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -26,6 +31,38 @@ final class HttpTesting {
             .connectTimeout(Duration.ofSeconds(10)).build();
 
     private HttpTesting() {
+    }
+
+    /** What one client thread of {@link #concurrently} does. */
+    interface Client {
+        /**
+         * @param thread the thread's number, 0 to threads - 1
+         * @return how many answers it checked
+         */
+        int run(int thread) throws Exception;
+    }
+
+    /**
+     * Runs {@code client} on {@code threads} threads at once, waits for each at most
+     * {@code timeoutSeconds}, and returns the sum of their counts; a thread's failed assertion
+     * fails the caller.
+     */
+    static int concurrently(int threads, long timeoutSeconds, Client client) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<Integer>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                done.add(pool.submit(() -> client.run(thread)));
+            }
+            int total = 0;
+            for (Future<Integer> f : done) {
+                total += f.get(timeoutSeconds, TimeUnit.SECONDS);
+            }
+            return total;
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     static HttpResponse<String> post(String url, String contentType, byte[] body) {

@@ -113,40 +113,30 @@ class OnnxServingTest {
             assertEquals(pooled.info().modelId(), m.get("model").asText());
 
             String url = s.baseUrl() + "/v1/embeddings";
-            ExecutorService clients = Executors.newFixedThreadPool(8);
-            List<Future<Integer>> done = new ArrayList<>();
-            for (int t = 0; t < 8; t++) {
-                int thread = t;
-                done.add(clients.submit(() -> {
-                    int checked = 0;
-                    for (int i = 0; i < 10; i++) {
-                        // sizes around the model's 16 px: the server resizes and crops as the library does
-                        byte[] a = TestImages.random(thread * 1000L + i, 14 + i, 24 - i, i % 4 == 3 ? "bmp" : "png");
-                        if (i % 3 != 2) {
-                            HttpResponse<String> r = post(url, "image/png", a);
-                            assertEquals(200, r.statusCode(), r.body());
-                            assertClose(pooled.embed(a), embedding(json(r), 0), "thread " + thread + " request " + i);
-                            checked++;
-                        } else {
-                            byte[] b = TestImages.random(thread * 1000L + i + 500, 16, 16, "png");
-                            HttpResponse<String> r = post(url, "application/json", jsonBatch(List.of(a, b), "pooled_last4"));
-                            assertEquals(200, r.statusCode(), r.body());
-                            JsonNode j = json(r);
-                            assertEquals("pooled_last4", j.get("feature").asText());
-                            assertEquals(64, j.get("dimension").asInt());
-                            assertClose(last4.embed(a), embedding(j, 0), "thread " + thread + " batch " + i + "[0]");
-                            assertClose(last4.embed(b), embedding(j, 1), "thread " + thread + " batch " + i + "[1]");
-                            checked += 2;
-                        }
+            int total = HttpTesting.concurrently(8, 150, thread -> {
+                int checked = 0;
+                for (int i = 0; i < 10; i++) {
+                    // sizes around the model's 16 px: the server resizes and crops as the library does
+                    byte[] a = TestImages.random(thread * 1000L + i, 14 + i, 24 - i, i % 4 == 3 ? "bmp" : "png");
+                    if (i % 3 != 2) {
+                        HttpResponse<String> r = post(url, "image/png", a);
+                        assertEquals(200, r.statusCode(), r.body());
+                        assertClose(pooled.embed(a), embedding(json(r), 0), "thread " + thread + " request " + i);
+                        checked++;
+                    } else {
+                        byte[] b = TestImages.random(thread * 1000L + i + 500, 16, 16, "png");
+                        HttpResponse<String> r = post(url, "application/json", jsonBatch(List.of(a, b), "pooled_last4"));
+                        assertEquals(200, r.statusCode(), r.body());
+                        JsonNode j = json(r);
+                        assertEquals("pooled_last4", j.get("feature").asText());
+                        assertEquals(64, j.get("dimension").asInt());
+                        assertClose(last4.embed(a), embedding(j, 0), "thread " + thread + " batch " + i + "[0]");
+                        assertClose(last4.embed(b), embedding(j, 1), "thread " + thread + " batch " + i + "[1]");
+                        checked += 2;
                     }
-                    return checked;
-                }));
-            }
-            int total = 0;
-            for (Future<Integer> f : done) {
-                total += f.get(150, TimeUnit.SECONDS);
-            }
-            clients.shutdown();
+                }
+                return checked;
+            });
             assertEquals(8 * (7 + 3 * 2), total);
             var samples = HttpTesting.parseMetrics(get(s.baseUrl() + "/metrics").body());
             assertEquals(total, HttpTesting.metric(samples, "jepa4j_images_embedded_total", java.util.Map.of()));

@@ -5,6 +5,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.jepa4j.infer.FeatureExtractor;
 import org.jepa4j.onnx.OnnxWriter;
+import org.jepa4j.testkit.LoopbackPorts;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -224,10 +225,7 @@ class SparkEmbedCommandTest {
 
     @Test
     void aMalformedOrUnreachableMasterIsRefusedInOneLineBeforeAnyJobOrFile() throws Exception {
-        int closed;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            closed = s.getLocalPort(); // nothing listens there once closed
-        }
+        int closed = LoopbackPorts.free(); // nothing listens there
         List<String[]> cases = List.of(
                 new String[] {"spark://", "is not HOST:PORT"},
                 new String[] {"spark://127.0.0.1", "is not HOST:PORT"},

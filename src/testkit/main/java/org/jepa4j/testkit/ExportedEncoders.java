@@ -4,8 +4,15 @@ import org.jepa4j.export.OnnxExporter;
 import org.jepa4j.export.TestModels;
 import org.jepa4j.model.EncoderSpec;
 
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
 
 /**
  * "Write a seeded checkpoint and export it": the set-up of every test that runs an exported
@@ -58,5 +65,59 @@ public final class ExportedEncoders {
                                   OnnxExporter.Options options) throws IOException {
         OnnxExporter.export(TestModels.writeCheckpoint(checkpoint, spec, seed), model, options);
         return new Exported(checkpoint, model);
+    }
+
+    /**
+     * One exported encoder for all the tests of a class, in a folder of its own removed after the
+     * class's last test: {@code @RegisterExtension static final ExportedEncoders.PerClass ENCODER =
+     * new ExportedEncoders.PerClass(spec, seed);}
+     */
+    public static final class PerClass implements BeforeAllCallback, AfterAllCallback {
+        private final EncoderSpec spec;
+        private final long seed;
+        private Path dir;
+        private Exported exported;
+
+        /**
+         * @param spec the architecture
+         * @param seed the weights' seed
+         */
+        public PerClass(EncoderSpec spec, long seed) {
+            this.spec = spec;
+            this.seed = seed;
+        }
+
+        /** @return the checkpoint ({@value #CHECKPOINT}) */
+        public Path checkpoint() {
+            return exported().checkpoint();
+        }
+
+        /** @return the exported encoder ({@value #MODEL}) */
+        public Path model() {
+            return exported().model();
+        }
+
+        private Exported exported() {
+            if (exported == null) {
+                throw new IllegalStateException("the encoder is exported before the class's tests: register this"
+                        + " extension with @RegisterExtension on a static field");
+            }
+            return exported;
+        }
+
+        @Override
+        public void beforeAll(ExtensionContext context) throws IOException {
+            dir = Files.createTempDirectory("jepa4j-encoder");
+            exported = export(dir, spec, seed);
+        }
+
+        @Override
+        public void afterAll(ExtensionContext context) throws IOException {
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
     }
 }

@@ -106,7 +106,7 @@ public final class RunAgreement {
         /** One {@code key=value} line per entry, in key order (values have no line breaks). */
         public byte[] canonicalBytes() {
             StringBuilder b = new StringBuilder();
-            entries.forEach((k, v) -> b.append(k).append('=').append(oneLine(v)).append('\n'));
+            entries.forEach((k, v) -> b.append(k).append('=').append(escape(v)).append('\n'));
             return b.toString().getBytes(StandardCharsets.UTF_8);
         }
 
@@ -291,7 +291,8 @@ public final class RunAgreement {
         return s.toString();
     }
 
-    private static String oneLine(String v) {
+    /** {@code v} with backslashes and line breaks escaped, so an entry stays on its line ({@link #unescape} reverses it). */
+    private static String escape(String v) {
         return v.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r");
     }
 

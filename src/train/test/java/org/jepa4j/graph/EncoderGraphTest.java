@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 
+import static org.jepa4j.testing.OfficialFixture.maxAbs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -50,15 +51,6 @@ class EncoderGraphTest {
         return out;
     }
 
-    private static float maxAbsDiff(float[] a, float[] b) {
-        assertEquals(a.length, b.length);
-        float m = 0;
-        for (int i = 0; i < a.length; i++) {
-            m = Math.max(m, Math.abs(a[i] - b[i]));
-        }
-        return m;
-    }
-
     @Test
     void encoderMatchesDoublePrecisionJavaForward() {
         NamedTensors w = randomWeights(5);
@@ -73,14 +65,14 @@ class EncoderGraphTest {
             EncoderGraph.EncoderOutputs out = g.forward(pixels, batch);
             double[][][] tokens = ref.encode(ParameterNames.TARGET_ENCODER, pixels, batch, null);
             float[] expectedTokens = ReferenceForward.flatten(tokens);
-            assertTrue(maxAbsDiff(out.lastHiddenState(), expectedTokens) < 1e-5,
-                    "last_hidden_state differs by " + maxAbsDiff(out.lastHiddenState(), expectedTokens));
+            assertTrue(maxAbs(out.lastHiddenState(), expectedTokens) < 1e-5,
+                    "last_hidden_state differs by " + maxAbs(out.lastHiddenState(), expectedTokens));
             float[] expectedPooled = flatten2(ReferenceForward.meanPool(tokens));
-            assertTrue(maxAbsDiff(out.pooled(), expectedPooled) < 1e-5);
+            assertTrue(maxAbs(out.pooled(), expectedPooled) < 1e-5);
             float[] expectedLast4 = flatten2(ref.pooledLast4(ParameterNames.TARGET_ENCODER, pixels, batch));
             assertEquals(batch * 2 * 48, out.pooledLast4().length); // depth 2 < 4: all blocks
-            assertTrue(maxAbsDiff(out.pooledLast4(), expectedLast4) < 1e-5,
-                    "pooled_last4 differs by " + maxAbsDiff(out.pooledLast4(), expectedLast4));
+            assertTrue(maxAbs(out.pooledLast4(), expectedLast4) < 1e-5,
+                    "pooled_last4 differs by " + maxAbs(out.pooledLast4(), expectedLast4));
             // the last block's pooled feature equals pooled
             for (int b = 0; b < batch; b++) {
                 for (int i = 0; i < 48; i++) {
@@ -102,8 +94,8 @@ class EncoderGraphTest {
             EncoderGraph.EncoderOutputs out = g.forward(pixels, 2);
             float[] expected = flatten2(new ReferenceForward(shallow, w).pooledLast4(ParameterNames.TARGET_ENCODER, pixels, 2));
             assertEquals(2 * 32, out.pooledLast4().length);
-            assertTrue(maxAbsDiff(out.pooledLast4(), expected) < 1e-5);
-            assertTrue(maxAbsDiff(out.pooledLast4(), out.pooled()) < 1e-6, "depth 1: pooled_last4 == pooled");
+            assertTrue(maxAbs(out.pooledLast4(), expected) < 1e-5);
+            assertTrue(maxAbs(out.pooledLast4(), out.pooled()) < 1e-6, "depth 1: pooled_last4 == pooled");
         }
     }
 

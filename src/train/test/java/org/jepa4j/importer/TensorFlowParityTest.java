@@ -1,86 +1,59 @@
 package org.jepa4j.importer;
 
 import org.jepa4j.train.step.TrainingGraphOptions;
-import org.jepa4j.checkpoint.Checkpoint;
 import org.jepa4j.graph.EncoderGraph;
 import org.jepa4j.mask.MaskBatch;
 import org.jepa4j.model.ModelSpec;
 import org.jepa4j.pipeline.Batch;
-import org.jepa4j.tensor.FloatTensor;
-import org.jepa4j.testing.OfficialFixture;
-import org.jepa4j.testkit.ImportedFixture;
 import org.jepa4j.train.TrainingGraph;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Path;
-import java.util.Locale;
-
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The imported fixture checkpoint run by jepa4j's TensorFlow graphs (float32) reproduces the
  * official outputs within the fixture's tolerance (max abs 1e-5, |loss − loss.txt| ≤ 5e-7).
  */
 class TensorFlowParityTest {
-    @TempDir
-    static Path tmp;
-    static OfficialFixture fx;
-    static Checkpoint ckpt;
-    static float[] images;
-    static int batch;
+    @RegisterExtension
+    static final ImportedFixture.PerClass FIXTURE = new ImportedFixture.PerClass();
 
-    @BeforeAll
-    static void importFixture() throws Exception {
-        ImportedFixture imported = ImportedFixture.into(tmp.resolve("run"));
-        fx = imported.fixture();
-        ckpt = imported.checkpoint();
-        images = imported.images();
-        batch = imported.batch();
-    }
-
-    private static void within(String what, float[] ours, FloatTensor official, double tol) {
-        double err = OfficialFixture.maxAbs(ours, official.data());
-        System.out.printf(Locale.ROOT, "parity tensorflow %-18s max abs %.3g%n", what, err);
-        assertTrue(err <= tol, what + ": max abs " + err + " > " + tol);
+    private static void within(String what, String name, float[] ours) throws java.io.IOException {
+        FIXTURE.get().assertWithin("tensorflow", what, name, ours, ImportedFixture.TOL);
     }
 
     @Test
     void targetEncoderGraphReproducesTargetTokensAndPooled() throws Exception {
-        ModelSpec spec = ckpt.modelSpec();
-        try (EncoderGraph g = EncoderGraph.create(spec.encoder(), ckpt.part("target_encoder."), 1, 1)) {
-            EncoderGraph.EncoderOutputs out = g.forward(images, batch);
-            within("target_tokens", out.lastHiddenState(), fx.array("target_tokens"), ImportParityTest.TOL);
-            within("target_pooled", out.pooled(), fx.array("target_pooled"), ImportParityTest.TOL);
+        ImportedFixture imported = FIXTURE.get();
+        ModelSpec spec = imported.checkpoint().modelSpec();
+        try (EncoderGraph g = EncoderGraph.create(spec.encoder(), imported.checkpoint().part("target_encoder."), 1, 1)) {
+            EncoderGraph.EncoderOutputs out = g.forward(imported.images(), imported.batch());
+            within("target_tokens", "target_tokens", out.lastHiddenState());
+            within("target_pooled", "target_pooled", out.pooled());
         }
     }
 
     @Test
     void contextEncoderGraphReproducesEncoderTokens() throws Exception {
-        try (EncoderGraph g = EncoderGraph.create(ckpt.modelSpec().encoder(), ckpt.part("encoder."), 1, 1)) {
-            within("encoder_tokens", g.forward(images, batch).lastHiddenState(), fx.array("encoder_tokens"),
-                    ImportParityTest.TOL);
+        ImportedFixture imported = FIXTURE.get();
+        try (EncoderGraph g = EncoderGraph.create(imported.checkpoint().modelSpec().encoder(),
+                imported.checkpoint().part("encoder."), 1, 1)) {
+            within("encoder_tokens", "encoder_tokens", g.forward(imported.images(), imported.batch()).lastHiddenState());
         }
     }
 
     @Test
     void trainingGraphReproducesPredictorOutputAndLoss() throws Exception {
-        var spec = ckpt.modelSpec();
+        ImportedFixture imported = FIXTURE.get();
+        var spec = imported.checkpoint().modelSpec();
         int s = spec.encoder().imageSize();
-        MaskBatch masks = new MaskBatch(fx.contextMasks(), fx.targetMasks(), 0);
-        Batch b = new Batch(0, images, batch, spec.encoder().channels(), s, s, null, masks);
+        MaskBatch masks = new MaskBatch(imported.fixture().contextMasks(), imported.fixture().targetMasks(), 0);
+        Batch b = new Batch(0, imported.images(), imported.batch(), spec.encoder().channels(), s, s, null, masks);
         try (TrainingGraph g = TrainingGraph.create(spec,
                 TrainingGraphOptions.builder().threads(1, 1).build())) {
-            g.load(ckpt.tensors());
-            within("target_tokens (training graph)", g.targetTokens(images, batch), fx.array("target_tokens"),
-                    ImportParityTest.TOL);
-            within("predictor_out", g.predictions(b), fx.array("predictor_out"), ImportParityTest.TOL);
-            double loss = g.loss(b);
-            double err = Math.abs(loss - fx.loss());
-            System.out.printf(Locale.ROOT, "parity tensorflow %-18s abs err %.3g (%.9f vs %.9f)%n", "loss", err, loss,
-                    fx.loss());
-            assertTrue(err <= ImportParityTest.LOSS_TOL, "loss " + loss + " vs " + fx.loss());
+            g.load(imported.checkpoint().tensors());
+            within("target_tokens (training graph)", "target_tokens", g.targetTokens(imported.images(), imported.batch()));
+            within("predictor_out", "predictor_out", g.predictions(b));
+            imported.assertLossWithin("tensorflow", g.loss(b));
         }
     }
 }

@@ -143,20 +143,20 @@ class Bf16TrainingTest {
 
     @Test
     void aCheckpointWrittenInBf16ResumesInFloat32AndBack() throws Exception {
-        RunConfig base = TinyRun.config(tmp.resolve("unused"), 16, 2);
+        RunConfig base = TrainerRuns.config(tmp.resolve("unused"), 16, 2);
         RunConfig fp32 = base.withMeta(base.meta().toBuilder().useBfloat16(true).matmulPrecision("fp32").build());
         RunConfig bf16 = base.withMeta(base.meta().toBuilder().useBfloat16(true).matmulPrecision("bf16").build());
-        Trainer.Summary straight = run(TinyRun.withMaxSteps(fp32, 6), tmp.resolve("straight"), false, null);
+        Trainer.Summary straight = run(TrainerRuns.withMaxSteps(fp32, 6), tmp.resolve("straight"), false, null);
 
         Path mixed = tmp.resolve("mixed");
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        Trainer.Summary first = run(TinyRun.withMaxSteps(bf16, 2), mixed, false, log);
+        Trainer.Summary first = run(TrainerRuns.withMaxSteps(bf16, 2), mixed, false, log);
         assertTrue(log.toString(StandardCharsets.UTF_8).contains("precision: bf16"), log.toString(StandardCharsets.UTF_8));
         Provenance p = Provenance.parse(Files.readString(mixed.resolve("provenance.json")));
         assertEquals("bf16", p.details().get("matmul_precision"));
         assertTrue(p.details().containsKey("cpu_flags"));
-        Trainer.Summary second = run(TinyRun.withMaxSteps(fp32, 4), mixed, true, null);
-        Trainer.Summary third = run(TinyRun.withMaxSteps(bf16, 6), mixed, true, null);
+        Trainer.Summary second = run(TrainerRuns.withMaxSteps(fp32, 4), mixed, true, null);
+        Trainer.Summary third = run(TrainerRuns.withMaxSteps(bf16, 6), mixed, true, null);
         assertEquals(2, second.firstStep());
         assertEquals(4, third.firstStep());
         assertEquals(6, third.stepsDone());
@@ -186,7 +186,7 @@ class Bf16TrainingTest {
 
     private Trainer.Summary run(RunConfig config, Path folder, boolean resume, ByteArrayOutputStream log)
             throws Exception {
-        return new Trainer(config, TinyRun.options(folder, log == null ? new ByteArrayOutputStream() : log)
+        return new Trainer(config, TrainerRuns.options(folder, log == null ? new ByteArrayOutputStream() : log)
                 .withResume(resume)).run();
     }
 }

@@ -3,13 +3,13 @@ package org.jepa4j.train;
 import org.jepa4j.train.step.TrainingGraphOptions;
 import org.jepa4j.model.ModelSpec;
 import org.jepa4j.tensor.NamedTensors;
+import org.jepa4j.testkit.LoopbackPorts;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.InputStream;
 import java.io.ObjectInputStream;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,7 +34,7 @@ class DataParallelGraphTest {
 
     @Test
     void twoReplicasOnLoopbackEqualOneProcessOnTheGlobalBatch() throws Exception {
-        String cluster = "127.0.0.1:" + freePort() + ",127.0.0.1:" + freePort();
+        String cluster = LoopbackPorts.cluster(2);
         List<Process> workers = new ArrayList<>();
         Path[] outs = {tmp.resolve("r0.bin"), tmp.resolve("r1.bin")};
         try {
@@ -119,11 +119,5 @@ class DataParallelGraphTest {
                 "-Xmx512m", "-cp", System.getProperty("java.class.path"), mainClass));
         cmd.addAll(List.of(args));
         return new ProcessBuilder(cmd);
-    }
-
-    static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }

@@ -18,7 +18,7 @@ class EmaUpdaterGraphTest {
 
     @Test
     void graphEmaMatchesTheClosedForm() {
-        ModelSpec spec = TinyRun.config(Path.of("unused"), 16, 1).modelSpec();
+        ModelSpec spec = TrainerRuns.config(Path.of("unused"), 16, 1).modelSpec();
         int b = 2;
         float[] pixels = new float[b * 3 * 16 * 16];
         Random rnd = new Random(11);
@@ -30,7 +30,7 @@ class EmaUpdaterGraphTest {
         int[][][] targets = {{{10, 11}, {9, 10}}, {{13, 14}, {12, 13}}};
         Batch batch = new Batch(0, pixels, b, 3, 16, 16, null, new MaskBatch(context, targets, 0));
         double m = 0.75; // far from 1 so the update is visible
-        try (TrainingGraph graph = TrainingGraph.create(spec, Trainer.graphOptions(TinyRun.config(Path.of("u"), 16, 1)))) {
+        try (TrainingGraph graph = TrainingGraph.create(spec, Trainer.graphOptions(TrainerRuns.config(Path.of("u"), 16, 1)))) {
             NamedTensors before = graph.state();
             graph.step(batch, new TrainingGraph.StepHyperparameters(1e-2, 0.04, m, 1));
             NamedTensors after = graph.state();

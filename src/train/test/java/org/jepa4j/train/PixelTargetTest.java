@@ -111,12 +111,7 @@ class PixelTargetTest {
         SplittableRandom r = new SplittableRandom(4);
         for (String name : probed) {
             FloatTensor g = grads.get(name);
-            int big = 0;
-            for (int i = 1; i < g.data().length; i++) {
-                if (Math.abs(g.data()[i]) > Math.abs(g.data()[big])) {
-                    big = i;
-                }
-            }
+            int big = TinySetup.largestMagnitude(g.data());
             assertTrue(Math.abs(g.data()[big]) > 0, name + " receives no gradient");
             for (int idx : new int[] {big, r.nextInt(g.data().length)}) {
                 double fd = finiteDifference(b, name, idx);

@@ -99,4 +99,15 @@ final class TinySetup {
         });
         return out.build();
     }
+
+    /** Index of the element of largest magnitude (the first of equals): where a gradient check looks first. */
+    static int largestMagnitude(float[] v) {
+        int big = 0;
+        for (int i = 1; i < v.length; i++) {
+            if (Math.abs(v[i]) > Math.abs(v[big])) {
+                big = i;
+            }
+        }
+        return big;
+    }
 }

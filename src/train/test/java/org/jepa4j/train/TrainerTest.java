@@ -33,15 +33,15 @@ class TrainerTest {
     Path tmp;
 
     private Trainer.Summary run(RunConfig config, Path folder, boolean resume) throws Exception {
-        return new Trainer(config, TinyRun.options(folder, new ByteArrayOutputStream()).withResume(resume)).run();
+        return new Trainer(config, TrainerRuns.options(folder, new ByteArrayOutputStream()).withResume(resume)).run();
     }
 
     @Test
     void pixelTargetRunsKeepTheirHeadResumeAsPixelsAndRefuseResumingAsFeatures() throws Exception {
         Path folder = tmp.resolve("pixels");
-        RunConfig base = TinyRun.config(folder, 16, 2);
+        RunConfig base = TrainerRuns.config(folder, 16, 2);
         RunConfig pixels = base.withMeta(base.meta().toBuilder().target("pixels").pixelNorm(true).build());
-        Trainer.Summary first = run(TinyRun.withMaxSteps(pixels, 3), folder, false);
+        Trainer.Summary first = run(TrainerRuns.withMaxSteps(pixels, 3), folder, false);
         assertEquals(3, first.stepsDone());
         assertTrue(java.util.Arrays.stream(first.losses()).allMatch(Double::isFinite));
         var tensors = Checkpoint.read(folder).tensors();
@@ -50,19 +50,19 @@ class TrainerTest {
         assertArrayEquals(tensors.get("encoder.blocks.0.attn.qkv.weight").data(),
                 tensors.get("target_encoder.blocks.0.attn.qkv.weight").data(), 0f);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> run(TinyRun.withMaxSteps(base, 6), folder, true));
+                () -> run(TrainerRuns.withMaxSteps(base, 6), folder, true));
         assertTrue(e.getMessage().contains("meta.target pixels"), e.getMessage());
-        assertEquals(6, run(TinyRun.withMaxSteps(pixels, 6), folder, true).stepsDone());
+        assertEquals(6, run(TrainerRuns.withMaxSteps(pixels, 6), folder, true).stepsDone());
     }
 
     @Test
     void startupDescribesTheTargetThatIsTrained() throws Exception {
         for (boolean isPixels : new boolean[] {false, true}) {
             Path folder = tmp.resolve(isPixels ? "pixels" : "features");
-            RunConfig base = TinyRun.config(folder, 16, 2);
+            RunConfig base = TrainerRuns.config(folder, 16, 2);
             RunConfig config = isPixels ? base.withMeta(base.meta().toBuilder().target("pixels").pixelNorm(true).build()) : base;
             ByteArrayOutputStream sink = new ByteArrayOutputStream();
-            new Trainer(TinyRun.withMaxSteps(config, 1), TinyRun.options(folder, sink)).run();
+            new Trainer(TrainerRuns.withMaxSteps(config, 1), TrainerRuns.options(folder, sink)).run();
             String out = sink.toString(StandardCharsets.UTF_8);
             assertEquals(!isPixels, out.contains("the target encoder is an EMA copy of the encoder"), out);
             assertEquals(isPixels, out.contains("no target encoder, no EMA"), out);
@@ -72,10 +72,10 @@ class TrainerTest {
     @Test
     void trainingStartsFromTheConfiguredInitialisation() throws Exception {
         Path folder = tmp.resolve("init");
-        RunConfig base = TinyRun.config(folder, 16, 2);
+        RunConfig base = TrainerRuns.config(folder, 16, 2);
         org.jepa4j.model.InitScheme scheme = new org.jepa4j.model.InitScheme("xavier_uniform", 0.25, 3.0);
         RunConfig config = base.withMeta(base.meta().toBuilder().init(scheme).build());
-        run(TinyRun.withMaxSteps(config, 1), folder, false);
+        run(TrainerRuns.withMaxSteps(config, 1), folder, false);
         var tensors = Checkpoint.read(folder).tensors();
         var initial = org.jepa4j.model.Initializer.initialize(config.modelSpec(), config.meta().seed(), scheme);
         // the position tables are frozen: after a step they are still the scaled initial tables
@@ -97,15 +97,15 @@ class TrainerTest {
     @Test
     void resumeContinuesTheSameRun() throws Exception {
         // ipe 4, 2 epochs; stop mid-epoch (step 3) so the resume does not start at an epoch boundary
-        RunConfig base = TinyRun.config(tmp.resolve("unused"), 16, 2);
-        Trainer.Summary straight = run(TinyRun.withMaxSteps(base, 6), tmp.resolve("straight"), false);
+        RunConfig base = TrainerRuns.config(tmp.resolve("unused"), 16, 2);
+        Trainer.Summary straight = run(TrainerRuns.withMaxSteps(base, 6), tmp.resolve("straight"), false);
         assertEquals(6, straight.losses().length);
 
         Path split = tmp.resolve("split");
-        Trainer.Summary first = run(TinyRun.withMaxSteps(base, 3), split, false);
+        Trainer.Summary first = run(TrainerRuns.withMaxSteps(base, 3), split, false);
         assertEquals(3, first.stepsDone());
         assertEquals(3, TrainerState.fromJson(Checkpoint.read(split).meta(Checkpoint.STATE)).step());
-        Trainer.Summary second = run(TinyRun.withMaxSteps(base, 6), split, true);
+        Trainer.Summary second = run(TrainerRuns.withMaxSteps(base, 6), split, true);
         assertEquals(3, second.firstStep());
         assertEquals(6, second.stepsDone());
 
@@ -125,8 +125,8 @@ class TrainerTest {
     @Test
     void stopRequestFinishesTheCurrentStepAndWritesLatest() throws Exception {
         Path folder = tmp.resolve("stopped");
-        RunConfig config = TinyRun.config(folder, 16, 2);
-        Trainer trainer = new Trainer(config, TinyRun.options(folder, new ByteArrayOutputStream()));
+        RunConfig config = TrainerRuns.config(folder, 16, 2);
+        Trainer trainer = new Trainer(config, TrainerRuns.options(folder, new ByteArrayOutputStream()));
         List<Long> seen = new ArrayList<>();
         trainer.setListener((t, r) -> {
             seen.add(r.step());
@@ -144,7 +144,7 @@ class TrainerTest {
         assertEquals(2, state.maskSamplerStep());
         assertEquals(s.lastLoss(), state.lastLoss(), 0.0);
         // the stopped run can be resumed
-        Trainer.Summary rest = run(TinyRun.withMaxSteps(config, 3), folder, true);
+        Trainer.Summary rest = run(TrainerRuns.withMaxSteps(config, 3), folder, true);
         assertEquals(2, rest.firstStep());
         assertEquals(3, rest.stepsDone());
         assertFalse(rest.stopped());
@@ -153,8 +153,8 @@ class TrainerTest {
     @Test
     void aSecondRunInTheSameFolderIsRefusedNamingTheHolder() throws Exception {
         Path folder = tmp.resolve("shared");
-        RunConfig config = TinyRun.withMaxSteps(TinyRun.config(folder, 16, 1), 2);
-        Trainer first = new Trainer(config, TinyRun.options(folder, new ByteArrayOutputStream()));
+        RunConfig config = TrainerRuns.withMaxSteps(TrainerRuns.config(folder, 16, 1), 2);
+        Trainer first = new Trainer(config, TrainerRuns.options(folder, new ByteArrayOutputStream()));
         java.util.concurrent.CountDownLatch inStep = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.CountDownLatch secondTried = new java.util.concurrent.CountDownLatch(1);
         first.setListener((t, r) -> {
@@ -179,19 +179,19 @@ class TrainerTest {
             pool.shutdownNow();
         }
         // once it has ended, the folder can be resumed
-        assertEquals(3, run(TinyRun.withMaxSteps(config, 3), folder, true).stepsDone());
+        assertEquals(3, run(TrainerRuns.withMaxSteps(config, 3), folder, true).stepsDone());
     }
 
     @Test
     void aKillDuringTheNumberedCheckpointLosesNothingAndItsTemporariesAreRemoved() throws Exception {
-        RunConfig base = TinyRun.config(tmp.resolve("unused"), 16, 2); // ipe 4, checkpoint_freq 1
+        RunConfig base = TrainerRuns.config(tmp.resolve("unused"), 16, 2); // ipe 4, checkpoint_freq 1
         Path straight = tmp.resolve("straight");
         run(base, straight, false);
 
         // the state a kill -9 leaves while epoch 2's numbered checkpoint is being written: latest at
         // epoch 1, a half-written temporary beside it, no epoch-0002
         Path killed = tmp.resolve("killed");
-        run(TinyRun.withMaxSteps(base, 4), killed, false);
+        run(TrainerRuns.withMaxSteps(base, 4), killed, false);
         Path checkpoints = killed.resolve("checkpoints");
         Path partial = checkpoints.resolve(".epoch-0002.safetensors.12345.tmp");
         Files.write(partial, java.util.Arrays.copyOf(Files.readAllBytes(checkpoints.resolve("latest.safetensors")), 999));
@@ -200,7 +200,7 @@ class TrainerTest {
         assertFalse(Files.exists(checkpoints.resolve("epoch-0002.safetensors")));
 
         ByteArrayOutputStream sink = new ByteArrayOutputStream();
-        new Trainer(base, TinyRun.options(killed, sink).withResume(true)).run();
+        new Trainer(base, TrainerRuns.options(killed, sink).withResume(true)).run();
         assertTrue(sink.toString(StandardCharsets.UTF_8).contains("removed 2 temporary files"), sink.toString());
         assertFalse(Files.exists(partial));
         assertFalse(Files.exists(partialLog));
@@ -220,7 +220,7 @@ class TrainerTest {
     @Test
     void checkpointFreqZeroKeepsNoNumberedCheckpoints() throws Exception {
         Path folder = tmp.resolve("nonumbers");
-        RunConfig c = TinyRun.config(folder, 16, 2);
+        RunConfig c = TrainerRuns.config(folder, 16, 2);
         var l = c.logging();
         c = c.withLogging(new org.jepa4j.config.LoggingConfig(l.folder(), l.writeTag(), 0, l.logEvery()));
         run(c, folder, false);
@@ -233,26 +233,26 @@ class TrainerTest {
     @Test
     void resumeRefusesACheckpointWithAFlippedByte() throws Exception {
         Path folder = tmp.resolve("flipped");
-        RunConfig config = TinyRun.withMaxSteps(TinyRun.config(folder, 16, 1), 1);
+        RunConfig config = TrainerRuns.withMaxSteps(TrainerRuns.config(folder, 16, 1), 1);
         run(config, folder, false);
         Path latest = folder.resolve("checkpoints/latest.safetensors");
         byte[] bytes = Files.readAllBytes(latest);
         bytes[bytes.length - 100] ^= 0x01;
         Files.write(latest, bytes);
-        IOException e = assertThrows(IOException.class, () -> run(TinyRun.withMaxSteps(config, 2), folder, true));
+        IOException e = assertThrows(IOException.class, () -> run(TrainerRuns.withMaxSteps(config, 2), folder, true));
         assertTrue(e.getMessage().contains("CRC32C") && e.getMessage().contains(latest.toString()), e.getMessage());
     }
 
     @Test
     void divergingLossStopsWithoutWritingACheckpoint() throws Exception {
         Path folder = tmp.resolve("diverged");
-        RunConfig config = TinyRun.config(folder, 32, 4); // ipe 8
-        run(TinyRun.withMaxSteps(config, 8), folder, false);
+        RunConfig config = TrainerRuns.config(folder, 32, 4); // ipe 8
+        run(TrainerRuns.withMaxSteps(config, 8), folder, false);
         Path latest = folder.resolve("checkpoints/latest.safetensors");
         byte[] before = Files.readAllBytes(latest);
 
         TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
-                () -> run(TinyRun.withConstantLr(config, 1e6), folder, true));
+                () -> run(TrainerRuns.withConstantLr(config, 1e6), folder, true));
         assertEquals(2, e.epoch());
         assertTrue(e.step() >= 8 && e.step() < 16, "step " + e.step());
         assertEquals(1e6, e.lr(), 0.0);
@@ -264,7 +264,7 @@ class TrainerTest {
         assertEquals(8, TrainerState.fromJson(intact.meta(Checkpoint.STATE)).step());
         assertEquals(config.modelSpec(), intact.modelSpec());
         // still resumable with a sane learning rate
-        Trainer.Summary resumed = run(TinyRun.withMaxSteps(config, 9), folder, true);
+        Trainer.Summary resumed = run(TrainerRuns.withMaxSteps(config, 9), folder, true);
         assertEquals(9, resumed.stepsDone());
         assertTrue(Double.isFinite(resumed.lastLoss()));
     }
@@ -272,7 +272,7 @@ class TrainerTest {
     @Test
     void runFolderHoldsConfigLogCheckpointsAndProvenance() throws Exception {
         Path folder = tmp.resolve("complete");
-        RunConfig config = TinyRun.withProbeEvery(TinyRun.config(folder, 16, 2), 4);
+        RunConfig config = TrainerRuns.withProbeEvery(TrainerRuns.config(folder, 16, 2), 4);
         Trainer.Summary s = run(config, folder, false);
         assertEquals(8, s.stepsDone());
 
@@ -320,9 +320,9 @@ class TrainerTest {
     @Test
     void maxStepsCapsTheRunButSchedulesKeepTheFullHorizon() throws Exception {
         Path folder = tmp.resolve("capped");
-        RunConfig config = TinyRun.withMaxSteps(TinyRun.config(folder, 16, 3), 5); // 12 steps in full
+        RunConfig config = TrainerRuns.withMaxSteps(TrainerRuns.config(folder, 16, 3), 5); // 12 steps in full
         ByteArrayOutputStream sink = new ByteArrayOutputStream();
-        Trainer trainer = new Trainer(config, TinyRun.options(folder, sink));
+        Trainer trainer = new Trainer(config, TrainerRuns.options(folder, sink));
         List<Trainer.StepRecord> records = new ArrayList<>();
         trainer.setListener((t, r) -> records.add(r));
         Trainer.Summary s = trainer.run();
@@ -347,7 +347,7 @@ class TrainerTest {
     @Test
     void aNewRunRefusesAFolderThatHoldsCheckpoints() throws Exception {
         Path folder = tmp.resolve("taken");
-        RunConfig config = TinyRun.withMaxSteps(TinyRun.config(folder, 16, 1), 1);
+        RunConfig config = TrainerRuns.withMaxSteps(TrainerRuns.config(folder, 16, 1), 1);
         run(config, folder, false);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> run(config, folder, false));
         assertTrue(e.getMessage().contains("pass --resume"), e.getMessage());

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
+import static org.jepa4j.testing.OfficialFixture.maxAbs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -44,15 +45,6 @@ class TrainingGraphTest {
         graph.close();
     }
 
-    private static float maxAbsDiff(float[] a, float[] b) {
-        assertEquals(a.length, b.length, "lengths");
-        float m = 0;
-        for (int i = 0; i < a.length; i++) {
-            m = Math.max(m, Math.abs(a[i] - b[i]));
-        }
-        return m;
-    }
-
     @Test
     void encoderMatchesDoublePrecisionJavaForward() {
         graph.load(weights);
@@ -62,13 +54,13 @@ class TrainingGraphTest {
 
         float[] target = graph.targetTokens(b.pixels(), b.size());
         float[] expectedTarget = ReferenceForward.flatten(ref.encode("target_encoder.", b.pixels(), b.size(), null));
-        assertTrue(maxAbsDiff(target, expectedTarget) < 1e-5, "target tokens differ by " + maxAbsDiff(target, expectedTarget));
+        assertTrue(maxAbs(target, expectedTarget) < 1e-5, "target tokens differ by " + maxAbs(target, expectedTarget));
 
         // predictor with nenc = 2, npred = 3: checks the target-major, context-minor row order
         double[][][] context = ref.encode("encoder.", b.pixels(), b.size(), m.context());
         float[] expectedPred = ReferenceForward.flatten(ref.predict(context, m.context(), m.targets()));
         float[] pred = graph.predictions(b);
-        assertTrue(maxAbsDiff(pred, expectedPred) < 1e-5, "predictions differ by " + maxAbsDiff(pred, expectedPred));
+        assertTrue(maxAbs(pred, expectedPred) < 1e-5, "predictions differ by " + maxAbs(pred, expectedPred));
 
         double expectedLoss = ref.loss(b.pixels(), b.size(), m.context(), m.targets(), true);
         assertEquals(expectedLoss, graph.loss(b), 1e-6 * Math.max(1, expectedLoss));
@@ -107,12 +99,7 @@ class TrainingGraphTest {
         for (String name : probed) {
             FloatTensor g = grads.get(name);
             // the element with the largest gradient and one random element
-            int big = 0;
-            for (int i = 1; i < g.data().length; i++) {
-                if (Math.abs(g.data()[i]) > Math.abs(g.data()[big])) {
-                    big = i;
-                }
-            }
+            int big = TinySetup.largestMagnitude(g.data());
             for (int idx : new int[] {big, r.nextInt(g.data().length)}) {
                 double fd = finiteDifference(b, m, name, idx);
                 double an = g.data()[idx];
@@ -157,7 +144,7 @@ class TrainingGraphTest {
         assertTrue(!inContext[target[0]]);
         Batch changedHidden = new Batch(b.step(), hidden, b.size(), b.channels(), b.height(), b.width(), null, b.masks());
         float[] after = graph.predictions(changedHidden);
-        assertTrue(maxAbsDiff(before, after) <= 1e-6, "hidden pixels leaked: " + maxAbsDiff(before, after));
+        assertTrue(maxAbs(before, after) <= 1e-6, "hidden pixels leaked: " + maxAbs(before, after));
         // the target features do change, so the loss sees those pixels
         assertNotEquals(graph.loss(b), graph.loss(changedHidden));
 
@@ -165,7 +152,7 @@ class TrainingGraphTest {
         setPatch(visible, 1, context[0], c, s, p, g, 5f);
         float[] afterVisible = graph.predictions(
                 new Batch(b.step(), visible, b.size(), b.channels(), b.height(), b.width(), null, b.masks()));
-        assertTrue(maxAbsDiff(before, afterVisible) > 1e-3, "a context pixel must change the predictions");
+        assertTrue(maxAbs(before, afterVisible) > 1e-3, "a context pixel must change the predictions");
     }
 
     private static void setPatch(float[] pixels, int image, int patch, int c, int s, int p, int g, float value) {
@@ -337,8 +324,8 @@ class TrainingGraphTest {
             try (TrainingGraph g = TrainingGraph.create(SPEC, TrainingGraphOptions.builder().threads(1, 2)
                     .towers(towers).towerDevices(setting.split(":")[1]).build())) {
                 g.load(weights);
-                assertTrue(maxAbsDiff(g.targetTokens(b.pixels(), b.size()), expectedTarget) < 1e-5, towers + " towers: targets");
-                assertTrue(maxAbsDiff(g.predictions(b), expectedPred) < 1e-5, towers + " towers: predictions");
+                assertTrue(maxAbs(g.targetTokens(b.pixels(), b.size()), expectedTarget) < 1e-5, towers + " towers: targets");
+                assertTrue(maxAbs(g.predictions(b), expectedPred) < 1e-5, towers + " towers: predictions");
                 assertEquals(expectedLoss, g.loss(b), 1e-6 * Math.max(1, expectedLoss), towers + " towers: loss");
                 NamedTensors grads = g.gradients(b);
                 for (String n : oneTowerGradients.names()) {
@@ -347,7 +334,7 @@ class TrainingGraphTest {
                     for (float v : one) {
                         scale = Math.max(scale, Math.abs(v));
                     }
-                    assertTrue(maxAbsDiff(grads.get(n).data(), one) <= 1e-5 * scale + 1e-9,
+                    assertTrue(maxAbs(grads.get(n).data(), one) <= 1e-5 * scale + 1e-9,
                             towers + " towers: gradient of " + n);
                 }
                 assertEquals(expectedLoss, g.step(b, h).loss(), 1e-6 * Math.max(1, expectedLoss));

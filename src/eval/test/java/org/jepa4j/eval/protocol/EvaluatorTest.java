@@ -6,6 +6,7 @@ import org.jepa4j.data.Split;
 import org.jepa4j.eval.EvaluationReport;
 import org.jepa4j.infer.FeatureExtractor;
 import org.jepa4j.infer.FeatureKind;
+import org.jepa4j.metrics.BruteForceKnn;
 import org.jepa4j.metrics.LinearProbe;
 import org.jepa4j.testkit.ExportedEncoders;
 import org.jepa4j.testkit.TinyEncoders;
@@ -50,39 +51,6 @@ class EvaluatorTest {
         return y;
     }
 
-    /** Double-precision weighted kNN (cosine, k, exp(sim / T) votes, lowest class on a tie): top-1 accuracy. */
-    private static double bruteForceKnn(float[][] train, int[] yTrain, float[][] test, int[] yTest, int k, double t) {
-        int classes = 1 + Math.max(java.util.Arrays.stream(yTrain).max().orElse(0),
-                java.util.Arrays.stream(yTest).max().orElse(0));
-        int hits = 0;
-        for (int i = 0; i < test.length; i++) {
-            double[] sims = new double[train.length];
-            for (int j = 0; j < train.length; j++) {
-                double dot = 0, na = 0, nb = 0;
-                for (int c = 0; c < test[i].length; c++) {
-                    dot += (double) test[i][c] * train[j][c];
-                    na += (double) test[i][c] * test[i][c];
-                    nb += (double) train[j][c] * train[j][c];
-                }
-                sims[j] = dot / Math.sqrt(na * nb);
-            }
-            Integer[] order = java.util.stream.IntStream.range(0, train.length).boxed().toArray(Integer[]::new);
-            java.util.Arrays.sort(order, (a, b) -> Double.compare(sims[b], sims[a]));
-            double[] votes = new double[classes];
-            for (int r = 0; r < Math.min(k, train.length); r++) {
-                votes[yTrain[order[r]]] += Math.exp(sims[order[r]] / t);
-            }
-            int best = 0;
-            for (int c = 1; c < classes; c++) {
-                if (votes[c] > votes[best]) {
-                    best = c;
-                }
-            }
-            hits += best == yTest[i] ? 1 : 0;
-        }
-        return (double) hits / test.length;
-    }
-
     @Test
     void aLibraryRequestScoresTheEncodersOwnFeaturesAndWritesTheReport() throws Exception {
         Path model = ExportedEncoders.export(dir, TinyEncoders.GREY_ONE_LAYER, 5).model();
@@ -98,7 +66,7 @@ class EvaluatorTest {
         float[][] xTrain = embedAll(model, train);
         float[][] xTest = embedAll(model, test);
         EvaluationReport.FeatureResult pre = result.result(FeatureKind.POOLED, EvaluationReport.PRETRAINED);
-        assertEquals(bruteForceKnn(xTrain, labels(train), xTest, labels(test), 20, 0.07), pre.knn().top1(), 1e-12);
+        assertEquals(BruteForceKnn.top1(xTrain, labels(train), xTest, labels(test), 20, 0.07), pre.knn().top1(), 1e-12);
         assertEquals(TinyEncoders.GREY_ONE_LAYER.width(), pre.probe().dim());
         EvaluationReport.FeatureResult base = result.result(FeatureKind.POOLED, EvaluationReport.RANDOM_INIT);
         assertEquals(pre.knn().top1(), base.knn().top1());
