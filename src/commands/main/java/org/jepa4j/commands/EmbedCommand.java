@@ -1,10 +1,8 @@
 package org.jepa4j.commands;
 
-import org.jepa4j.data.Image;
 import org.jepa4j.data.ImageDataset;
 import org.jepa4j.data.ImageSources;
 import org.jepa4j.data.Split;
-import org.jepa4j.data.UnreadableImageException;
 import org.jepa4j.infer.DatasetFeatures;
 import org.jepa4j.infer.ExtractorOptions;
 import org.jepa4j.infer.FeatureExtractor;
@@ -18,10 +16,8 @@ import picocli.CommandLine.Option;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -102,21 +98,13 @@ public final class EmbedCommand implements Callable<Integer> {
             List<String> skipped = new ArrayList<>();
             for (int start = 0; start < n; start += batchSize) {
                 int end = Math.min(n, start + batchSize);
-                List<Image> images = new ArrayList<>(end - start);
-                List<Integer> at = new ArrayList<>(end - start);
-                for (int i = start; i < end; i++) {
-                    try {
-                        images.add(source.image(i));
-                        at.add(i);
-                        labels[written + images.size() - 1] = source.label(i);
-                    } catch (UnreadableImageException e) {
-                        skipped.add(e.file() == null ? "image " + i : e.file().toString());
-                    }
-                }
-                if (!images.isEmpty()) {
-                    float[][] rows = DatasetFeatures.embed(fx, source, images, at);
+                DatasetFeatures.Slice slice = DatasetFeatures.read(source, start, end, (e, i) -> skipped.add(
+                        e.file() == null ? "image " + i : e.file().toString()));
+                if (!slice.isEmpty()) {
+                    float[][] rows = DatasetFeatures.embed(fx, source, slice.images(), slice.indices());
                     for (int i = 0; i < rows.length; i++) {
                         System.arraycopy(rows[i], 0, features, (written + i) * d, d);
+                        labels[written + i] = source.label(slice.indices().get(i));
                     }
                     written += rows.length;
                 }

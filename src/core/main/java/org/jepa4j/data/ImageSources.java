@@ -71,15 +71,24 @@ public final class ImageSources {
         return open(spec, Split.TEST, true, decoder);
     }
 
+    /** A source's kind (lower case, before the first ':') and its argument (after it, stripped; null without one). */
+    private record Form(String kind, String arg) {
+        static Form of(String spec) {
+            if (spec == null || spec.isBlank()) {
+                throw new IllegalArgumentException("data source is empty; accepted forms: " + FORMS);
+            }
+            String s = spec.strip();
+            int colon = s.indexOf(':');
+            return new Form((colon < 0 ? s : s.substring(0, colon)).toLowerCase(Locale.ROOT),
+                    colon < 0 ? null : s.substring(colon + 1).strip());
+        }
+    }
+
     private static ImageDataset open(String spec, Split split, boolean singleSplitIsHeldOut,
                                      BoundedImageDecoder decoder) {
-        if (spec == null || spec.isBlank()) {
-            throw new IllegalArgumentException("data source is empty; accepted forms: " + FORMS);
-        }
-        String s = spec.strip();
-        int colon = s.indexOf(':');
-        String kind = (colon < 0 ? s : s.substring(0, colon)).toLowerCase(Locale.ROOT);
-        String arg = colon < 0 ? null : s.substring(colon + 1).strip();
+        Form form = Form.of(spec);
+        String kind = form.kind();
+        String arg = form.arg();
         return switch (kind) {
             case "fashion-mnist", "fashion_mnist" -> fashionMnist(arg == null || arg.isEmpty()
                     ? Path.of(FASHION_MNIST_DIR) : Path.of(arg), split);
@@ -99,13 +108,9 @@ public final class ImageSources {
      * @throws IllegalArgumentException naming the spec and the accepted forms
      */
     public static void checkSpec(String spec) {
-        if (spec == null || spec.isBlank()) {
-            throw new IllegalArgumentException("data source is empty; accepted forms: " + FORMS);
-        }
-        String s = spec.strip();
-        int colon = s.indexOf(':');
-        String kind = (colon < 0 ? s : s.substring(0, colon)).toLowerCase(Locale.ROOT);
-        String arg = colon < 0 ? null : s.substring(colon + 1).strip();
+        Form form = Form.of(spec);
+        String kind = form.kind();
+        String arg = form.arg();
         switch (kind) {
             case "fashion-mnist", "fashion_mnist" -> { }
             case "idx" -> {

@@ -2,10 +2,13 @@ package org.jepa4j.infer;
 
 import org.jepa4j.data.Image;
 import org.jepa4j.data.ImageDataset;
+import org.jepa4j.data.UnreadableImageException;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.ObjIntConsumer;
 
 /**
  * Features of a batch of dataset images for the commands that write or evaluate them: a feature
@@ -14,6 +17,38 @@ import java.util.Set;
  */
 public final class DatasetFeatures {
     private DatasetFeatures() {
+    }
+
+    /**
+     * The readable images of a slice of a dataset and where each came from.
+     *
+     * @param images  the decoded images, in dataset order
+     * @param indices each image's index in the dataset
+     */
+    public record Slice(List<Image> images, List<Integer> indices) {
+        /** True when no image of the slice could be read. */
+        public boolean isEmpty() {
+            return images.isEmpty();
+        }
+    }
+
+    /**
+     * Decodes images {@code start} (inclusive) to {@code end} (exclusive) of {@code dataset}, leaving
+     * out the unreadable ones, each of which is handed to {@code skipped} with its index.
+     */
+    public static Slice read(ImageDataset dataset, int start, int end,
+                             ObjIntConsumer<UnreadableImageException> skipped) {
+        List<Image> images = new ArrayList<>(end - start);
+        List<Integer> indices = new ArrayList<>(end - start);
+        for (int i = start; i < end; i++) {
+            try {
+                images.add(dataset.image(i));
+                indices.add(i);
+            } catch (UnreadableImageException e) {
+                skipped.accept(e, i);
+            }
+        }
+        return new Slice(images, indices);
     }
 
     /**

@@ -1,8 +1,6 @@
 package org.jepa4j.eval.protocol;
 
 import org.jepa4j.data.EvalTransform;
-import org.jepa4j.data.Image;
-import org.jepa4j.data.UnreadableImageException;
 import org.jepa4j.eval.Evaluation;
 import org.jepa4j.eval.EvaluationReport;
 import org.jepa4j.infer.DatasetFeatures;
@@ -204,22 +202,15 @@ public final class Evaluator {
         ProgressBar progress = new ProgressBar(n, log);
         for (int start = 0; start < n; start += batchSize) {
             int end = Math.min(n, start + batchSize);
-            List<Image> images = new ArrayList<>(end - start);
-            List<Integer> at = new ArrayList<>(end - start);
-            for (int i = start; i < end; i++) {
-                try {
-                    images.add(split.images().image(i));
-                    at.add(i);
-                } catch (UnreadableImageException e) {
-                    // left out; counted and named by readable()
-                }
-            }
-            if (!images.isEmpty()) {
-                Map<FeatureKind, float[][]> rows = DatasetFeatures.embed(fx, split.images(), images, at, asked);
+            // unreadable images are left out here, then counted and named by readable()
+            DatasetFeatures.Slice slice = DatasetFeatures.read(split.images(), start, end, (e, i) -> { });
+            if (!slice.isEmpty()) {
+                Map<FeatureKind, float[][]> rows = DatasetFeatures.embed(fx, split.images(), slice.images(),
+                        slice.indices(), asked);
                 for (FeatureKind k : kinds) {
                     float[][] part = rows.get(k);
                     for (int r = 0; r < part.length; r++) {
-                        outRows.get(k)[at.get(r)] = part[r];
+                        outRows.get(k)[slice.indices().get(r)] = part[r];
                     }
                 }
             }
