@@ -85,8 +85,8 @@ public final class TrainBenchmark implements Callable<Integer> {
             + " 127.0.0.1 (one core each) against one process with the config's setting, same global batch")
     int workers;
 
-    @Option(names = "--precision", split = ",", description = "matrix-product precisions to compare, fp32 and/or"
-            + " bf16 (meta.matmul_precision forced); default: what the config's meta.matmul_precision resolves to here")
+    @Option(names = "--precision", split = ",", description = "matrix-product precisions to compare: fp32, bf16"
+            + " and/or bf16_attention (meta.matmul_precision forced); default: what the config's meta.matmul_precision resolves to here")
     List<String> precisions = new ArrayList<>();
 
     @Option(names = "--batches", defaultValue = "8", description = "distinct batches prepared and cycled (default ${DEFAULT-VALUE})")
@@ -383,7 +383,7 @@ public final class TrainBenchmark implements Callable<Integer> {
             List<Operand<TFloat32>> ends = new ArrayList<>();
             for (int c = 0; c < chains; c++) {
                 Operand<TFloat32> x = c == 0 ? pa : tf.math.mul(pa, tf.constant(1f + c));
-                if (precision == MatmulPrecision.BF16) {
+                if (precision.linearsInBf16()) {
                     Operand<TBfloat16> xb = tf.dtypes.cast(x, TBfloat16.class);
                     Operand<TBfloat16> wb = tf.dtypes.cast(pw, TBfloat16.class);
                     for (int i = 0; i < MATMUL_CHAIN; i++) {

@@ -16,6 +16,8 @@ class TrainBenchmarkSettingTest {
         assertEquals(new Setting(0, 0, 1), Setting.parse("0:0:1", 4));
         assertEquals("1:2:2:fp32", Setting.parse("1:2:2", 1).label(), "the child JVM is told the precision too");
         assertEquals(new Setting(1, 2, 2, org.jepa4j.graph.MatmulPrecision.BF16), Setting.parse("1:2:2:bf16", 1));
+        assertEquals(new Setting(1, 2, 2, org.jepa4j.graph.MatmulPrecision.BF16_ATTENTION),
+                Setting.parse("1:2:2:bf16_attention", 1));
         assertEquals(Setting.parse("1:2:2", 1), Setting.parse(Setting.parse("1:2:2", 1).label(), 5), "label round-trips");
     }
 

@@ -49,7 +49,8 @@ import java.util.Map;
  *                        scale at initialisation (default the reference's: trunc_normal, 1, 1)
  * @param matmulPrecision jepa4j {@code matmul_precision}: {@code auto} (the default: bf16 when
  *                        {@code use_bfloat16} is set and the hardware has bf16 matrix units, else fp32),
- *                        {@code fp32} or {@code bf16} (forced); docs/precision.md
+ *                        {@code fp32}, {@code bf16} (every Linear) or {@code bf16_attention} (every
+ *                        Linear and the attention products), forced; docs/precision.md
  */
 public record MetaConfig(boolean copyData, boolean loadCheckpoint, String modelName, int predDepth, int predEmbDim,
                          String readCheckpoint, boolean useBfloat16, long seed, int embedDim, int depth,
@@ -65,7 +66,7 @@ public record MetaConfig(boolean copyData, boolean loadCheckpoint, String modelN
 
 
     /** Values of {@code meta.matmul_precision}, the default first. */
-    public static final List<String> MATMUL_PRECISIONS = List.of("auto", "fp32", "bf16");
+    public static final List<String> MATMUL_PRECISIONS = List.of("auto", "fp32", "bf16", "bf16_attention");
 
     public MetaConfig {
         if (init == null) {

@@ -183,6 +183,7 @@ class RunConfigLoaderTest {
             "meta.pred_pos_embed_scale=.nan | meta.pred_pos_embed_scale (--set): NaN (a float), expected a finite number",
             "meta.collective_timeout_s=0 | meta.collective_timeout_s (--set): 0.0 is not positive, expected seconds > 0",
             "meta.tower_devices=tpu  | meta.tower_devices (--set): 'tpu' is not a placement, expected one of [none, cpu, gpu]",
+            "meta.matmul_precision=fp16 | meta.matmul_precision (--set): 'fp16' is not a precision (auto: bf16 where use_bfloat16 is set and the hardware has bf16 matrix units), expected one of [auto, fp32, bf16, bf16_attention]",
             "mask.strategy=grid      | mask.strategy (--set): 'grid' is not a mask strategy, expected one of [multiblock, random, block, rasterized]",
             "mask.truncation=last    | mask.truncation (--set): 'last' is not a truncation mode, expected one of [first, random]",
             "optimization.epochs=0   | optimization.epochs (--set): 0 is not allowed, expected at least 1",
@@ -266,13 +267,15 @@ class RunConfigLoaderTest {
         // crop 32 with patch 14 alone would be invalid; together with patch 4 it is fine
         RunConfig c = RunConfigLoader.load(file, List.of("data.crop_size=32", "mask.patch_size=4",
                 "mask.min_keep=4", "data.crop_scale=[0.5,1.0]", "meta.read_checkpoint=runs/x/latest.safetensors",
-                "optimization.warmup=0.5", "meta.seed=12345678901", "data.source="));
+                "optimization.warmup=0.5", "meta.seed=12345678901", "data.source=",
+                "meta.matmul_precision=bf16_attention"));
         assertEquals(8, c.gridSize());
         assertEquals(Range.of(0.5, 1.0), c.data().cropScale());
         assertEquals("runs/x/latest.safetensors", c.meta().readCheckpoint());
         assertEquals(0.5, c.optimization().warmup());
         assertEquals(12345678901L, c.meta().seed());
         assertEquals(null, c.data().source());
+        assertEquals("bf16_attention", c.meta().matmulPrecision());
     }
 
     @Test

@@ -20,8 +20,10 @@ import java.util.List;
  *
  * <p>With {@link MatmulPrecision#BF16} every Linear casts its input and its (float32 master)
  * weight to bfloat16, multiplies in bf16 and casts the product back to float32 before the bias;
- * the attention products, LayerNorm, softmax and GELU stay float32. With {@link MatmulPrecision#FP32}
- * the graph is the float32 graph, op for op.
+ * the attention products, LayerNorm, softmax and GELU stay float32. {@link MatmulPrecision#BF16_ATTENTION}
+ * also casts the attention products' inputs to bf16 (the scaled queries, keys, softmax weights and
+ * values) and their results back to float32, so the softmax still sees float32 scores. With
+ * {@link MatmulPrecision#FP32} the graph is the float32 graph, op for op.
  */
 public final class Layers {
     private final Ops tf;
@@ -80,7 +82,7 @@ public final class Layers {
      * @return {@code [T, out]}
      */
     public Operand<TFloat32> matMulTransposeB(Operand<TFloat32> x, Operand<TFloat32> weight) {
-        if (precision == MatmulPrecision.FP32) {
+        if (!precision.linearsInBf16()) {
             return tf.linalg.matMul(x, weight, MatMul.transposeB(true));
         }
         Operand<TBfloat16> product = tf.linalg.matMul(tf.dtypes.cast(x, TBfloat16.class),
@@ -147,6 +149,20 @@ public final class Layers {
         return tf.math.add(tail, h);
     }
 
+    /**
+     * One batched attention product {@code a b} (or {@code a bᵀ}) over {@code [S, H, ·, ·]}, float32 in
+     * and out, in bf16 when this instance's precision puts the attention products there.
+     */
+    private Operand<TFloat32> attentionProduct(Operand<TFloat32> a, Operand<TFloat32> b, boolean transposeB) {
+        BatchMatMul.Options adjoint = BatchMatMul.adjY(transposeB);
+        if (!precision.attentionInBf16()) {
+            return tf.train.batchMatMul(a, b, TFloat32.class, adjoint);
+        }
+        Operand<TBfloat16> product = tf.train.batchMatMul(tf.dtypes.cast(a, TBfloat16.class),
+                tf.dtypes.cast(b, TBfloat16.class), TBfloat16.class, adjoint);
+        return tf.dtypes.cast(product, TFloat32.class);
+    }
+
     /** Multi-head self-attention within each sequence: softmax(Q Kᵀ · hd^-0.5) V, then proj. */
     public Operand<TFloat32> attention(Operand<TFloat32> x, Operand<TInt32> seqLen, int width, int heads,
                                        ParameterLookup p, String prefix) {
@@ -170,9 +186,9 @@ public final class Layers {
         q = tf.math.mul(q, tf.constant((float) Math.pow(headDim, -0.5)));
         Operand<TFloat32> k = parts.output().get(1);
         Operand<TFloat32> v = parts.output().get(2);
-        Operand<TFloat32> scores = tf.train.batchMatMul(q, k, TFloat32.class, BatchMatMul.adjY(true));
+        Operand<TFloat32> scores = attentionProduct(q, k, true);
         Operand<TFloat32> attn = tf.nn.softmax(scores);
-        Operand<TFloat32> out = tf.train.batchMatMul(attn, v, TFloat32.class);
+        Operand<TFloat32> out = attentionProduct(attn, v, false);
         out = tf.reshape(tf.linalg.transpose(out, tokensFirst), tf.constant(new int[] {-1, width}));
         return linear(out, p.get(prefix + "proj.weight"), p.get(prefix + "proj.bias"));
     }

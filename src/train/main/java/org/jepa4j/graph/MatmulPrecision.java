@@ -1,5 +1,6 @@
 package org.jepa4j.graph;
 
+import org.jepa4j.config.MetaConfig;
 import org.jepa4j.provenance.CpuFeatures;
 
 import java.util.List;
@@ -13,19 +14,39 @@ import java.util.Locale;
  * GPU's tensor cores) and its result is cast back to float32 before the bias; master weights,
  * LayerNorm, softmax, GELU, the loss, AdamW and the EMA stay float32, as under the reference's
  * {@code torch.cuda.amp.autocast(dtype=torch.bfloat16)} ({@code src/train.py:316}).
+ * {@link #BF16_ATTENTION}: as {@link #BF16}, and the two attention products ({@code Q Kᵀ} and
+ * {@code softmax · V}) run in bf16 too, as they do under the reference's autocast; the softmax stays
+ * float32. Not what {@code auto} picks: the attention products are a small share of a step's
+ * products at the presets' sequence lengths, and whether their casts pay has not been measured on
+ * hardware with bf16 units (docs/precision.md).
  */
 public enum MatmulPrecision {
     /** float32 matrix products. */
     FP32,
-    /** bfloat16 matrix products with float32 master weights and float32 everything else. */
-    BF16;
+    /** bfloat16 matrix products of every Linear, with float32 master weights and float32 everything else. */
+    BF16,
+    /** {@link #BF16}, and the attention products in bfloat16 too. */
+    BF16_ATTENTION;
 
     /** Values of {@code meta.matmul_precision}, the default first. */
-    public static final List<String> SETTINGS = List.of("auto", "fp32", "bf16");
+    public static final List<String> SETTINGS = MetaConfig.MATMUL_PRECISIONS;
 
-    /** @return the lower-case name used in configs, provenance and logs ({@code fp32}, {@code bf16}) */
+    /**
+     * @return the lower-case name used in configs, provenance and logs ({@code fp32}, {@code bf16},
+     *         {@code bf16_attention})
+     */
     public String label() {
         return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** @return whether the Linears' matrix products run in bfloat16 */
+    public boolean linearsInBf16() {
+        return this != FP32;
+    }
+
+    /** @return whether the attention products ({@code Q Kᵀ}, {@code softmax · V}) run in bfloat16 */
+    public boolean attentionInBf16() {
+        return this == BF16_ATTENTION;
     }
 
     /**
@@ -41,12 +62,12 @@ public enum MatmulPrecision {
     /**
      * Decides the precision of a run.
      *
-     * <p>{@code fp32} and {@code bf16} force it. {@code auto} (the default) follows the reference's
+     * <p>{@code fp32}, {@code bf16} and {@code bf16_attention} force it. {@code auto} (the default) follows the reference's
      * {@code meta.use_bfloat16} where bf16 pays: with {@code use_bfloat16: true} on a GPU or a CPU
      * with AMX-BF16, bf16; anywhere else fp32 (without AMX, oneDNN's bf16 MatMul is slower than its
      * fp32 one), and the reason names the missing feature.
      *
-     * @param setting     {@code meta.matmul_precision}: auto, fp32 or bf16
+     * @param setting     {@code meta.matmul_precision}: auto, fp32, bf16 or bf16_attention
      * @param useBfloat16 {@code meta.use_bfloat16}
      * @param cpu         the CPU's features ({@link CpuFeatures#host()}, injected in tests)
      * @param onGpu       whether the graph runs on a GPU
@@ -59,7 +80,10 @@ public enum MatmulPrecision {
                 return new Choice(FP32, "fp32 (meta.matmul_precision: fp32)");
             case "bf16":
                 return new Choice(BF16, "bf16 matrix products, fp32 master weights (meta.matmul_precision: bf16"
-                        + (onGpu || cpu.amxBf16() ? ")" : "; this CPU has no amx_bf16, so bf16 runs slower than fp32)"));
+                        + forcedBf16Note(cpu, onGpu));
+            case "bf16_attention":
+                return new Choice(BF16_ATTENTION, "bf16 matrix products and attention products, fp32 master weights"
+                        + " (meta.matmul_precision: bf16_attention" + forcedBf16Note(cpu, onGpu));
             case "auto":
                 if (!useBfloat16) {
                     return new Choice(FP32, "fp32 (meta.use_bfloat16: false)");
@@ -77,5 +101,10 @@ public enum MatmulPrecision {
                 throw new IllegalArgumentException("meta.matmul_precision '" + setting
                         + "' is not a precision, expected one of " + SETTINGS);
         }
+    }
+
+    /** The end of a forced bf16 choice's reason: whether the hardware has bf16 units. */
+    private static String forcedBf16Note(CpuFeatures cpu, boolean onGpu) {
+        return onGpu || cpu.amxBf16() ? ")" : "; this CPU has no amx_bf16, so bf16 runs slower than fp32)";
     }
 }

@@ -52,4 +52,15 @@ class MatmulPrecisionTest {
                 () -> MatmulPrecision.resolve("fp16", true, XEON, false));
         assertTrue(e.getMessage().contains("meta.matmul_precision") && e.getMessage().contains("fp16"), e.getMessage());
     }
+
+    @Test
+    void bf16AttentionIsForcedOnlyByName() {
+        assertEquals(BF16, MatmulPrecision.resolve("auto", true, XEON, false).precision());
+        assertEquals(BF16, MatmulPrecision.resolve("auto", true, XEON, true).precision());
+        MatmulPrecision.Choice forced = MatmulPrecision.resolve("bf16_attention", false,
+                CpuFeatures.of(Set.of("avx2")), false);
+        assertEquals(MatmulPrecision.BF16_ATTENTION, forced.precision());
+        assertTrue(forced.reason().contains("bf16_attention") && forced.reason().contains("no amx_bf16"),
+                forced.reason());
+    }
 }

@@ -14,6 +14,8 @@ import org.jepa4j.train.TrainingGraph.StepHyperparameters;
 import org.jepa4j.train.step.TrainingGraphOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -33,7 +35,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * independent and partly cancel: its relative error stays below 2u = 2⁻⁷. Gradients flow through
  * the same bf16 products (the weight gradients are bf16 products too), so each parameter's gradient
  * is asserted at relative L2 error below 4u·√(depth of the chain) ≈ 2⁻⁵ and, over all parameters
- * together, at cosine 0.9999 or better.
+ * together, at cosine 0.9999 or better. The same bounds hold with the attention products in bf16
+ * too ({@code bf16_attention}): their inputs are rounded once each, as a Linear's are.
  */
 class Bf16TrainingTest {
     private static final ModelSpec SPEC = TinySetup.spec();
@@ -49,10 +52,11 @@ class Bf16TrainingTest {
         return TrainingGraph.create(SPEC, TrainingGraphOptions.builder().seed(3).threads(1, 1).precision(p).build());
     }
 
-    @Test
-    void bf16LossAndGradientsStayWithinTheBoundOfFloat32OverSeveralSteps() {
+    @ParameterizedTest
+    @EnumSource(value = MatmulPrecision.class, names = {"BF16", "BF16_ATTENTION"})
+    void bf16LossAndGradientsStayWithinTheBoundOfFloat32OverSeveralSteps(MatmulPrecision precision) {
         NamedTensors start = TinySetup.randomized(Initializer.initialize(SPEC, 3), 0.15, 99);
-        try (TrainingGraph fp32 = graph(MatmulPrecision.FP32); TrainingGraph bf16 = graph(MatmulPrecision.BF16)) {
+        try (TrainingGraph fp32 = graph(MatmulPrecision.FP32); TrainingGraph bf16 = graph(precision)) {
             fp32.load(start);
             bf16.load(start);
             double worstCosine = 1;
@@ -101,8 +105,8 @@ class Bf16TrainingTest {
                 double l32 = fp32.step(b, h).loss();
                 assertTrue(Math.abs(l16 - l32) / l32 < LOSS_RELATIVE, "step " + t + ": " + l16 + " vs " + l32);
             }
-            System.out.printf(Locale.ROOT, "bf16 vs float32: worst loss relative error %.3g, worst gradient cosine %.7f%n",
-                    worstLoss, worstCosine);
+            System.out.printf(Locale.ROOT, "%s vs float32: worst loss relative error %.3g, worst gradient cosine %.7f%n",
+                    precision.label(), worstLoss, worstCosine);
         }
     }
 
