@@ -26,7 +26,7 @@ import java.util.Locale;
  *   <li>a {@code .txt} file: one image path per line (blank lines and {@code #} comments skipped); no labels.</li>
  * </ul>
  * Hidden files and folders (names starting with {@code .} or {@code _}, as Spark's own sources skip
- * them) are left out. Every file is listed, image or not: one that does not decode becomes a failure
+ * them) are left out. Symbolic links are followed, as Hadoop's listing follows them. Every file is listed, image or not: one that does not decode becomes a failure
  * row of the output, not a silent gap.
  *
  * @param paths     the files, sorted within each folder
@@ -115,11 +115,16 @@ public record InputListing(List<String> paths, String labelRoot) {
 
     /**
      * A local folder, walked with java.nio: Hadoop's local file system reads each file's permissions by
-     * starting a process, about 5 ms per file (50 s for 10,000 images on two cores).
+     * starting a process, about 5 ms per file (50 s for 10,000 images on two cores). Symbolic links are
+     * followed, as Hadoop's own listing of a local folder follows them: a linked file or folder is listed
+     * under the link's path (and labelled by the folder the link is in); a dangling link is listed too,
+     * so that it becomes a failure row naming it rather than a silent gap; a link back to a folder above
+     * it is not entered, since its files are listed under their own paths already.
      */
     private static void addAllLocal(java.nio.file.Path root, List<String> out) throws IOException {
         List<String> found = new ArrayList<>();
-        java.nio.file.Files.walkFileTree(root, new java.nio.file.SimpleFileVisitor<>() {
+        java.nio.file.Files.walkFileTree(root, java.util.EnumSet.of(java.nio.file.FileVisitOption.FOLLOW_LINKS),
+                Integer.MAX_VALUE, new java.nio.file.SimpleFileVisitor<>() {
             @Override
             public java.nio.file.FileVisitResult preVisitDirectory(java.nio.file.Path d,
                     java.nio.file.attribute.BasicFileAttributes a) {
@@ -129,10 +134,19 @@ public record InputListing(List<String> paths, String labelRoot) {
 
             @Override
             public java.nio.file.FileVisitResult visitFile(java.nio.file.Path f, java.nio.file.attribute.BasicFileAttributes a) {
-                if (a.isRegularFile() && !hiddenName(f.getFileName().toString())) {
+                // a dangling link arrives with the link's own attributes (its target cannot be read)
+                if ((a.isRegularFile() || a.isSymbolicLink()) && !hiddenName(f.getFileName().toString())) {
                     found.add(new Path(f.toUri()).toString());
                 }
                 return java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult visitFileFailed(java.nio.file.Path f, IOException e) throws IOException {
+                if (e instanceof java.nio.file.FileSystemLoopException) {
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+                throw new IOException("--input: cannot list " + f + ": " + org.jepa4j.io.AtomicFiles.describe(e), e);
             }
         });
         found.sort(null);
