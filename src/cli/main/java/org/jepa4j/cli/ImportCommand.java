@@ -28,7 +28,8 @@ import java.util.concurrent.Callable;
                         + " from --heads, --model-name or the reference size of the width."})
 public final class ImportCommand implements Callable<Integer> {
 
-    @Option(names = "--from", required = true, paramLabel = "FILE", description = "checkpoint to import")
+    @Option(names = "--from", required = true, paramLabel = "FILE", description = "checkpoint to import: an"
+            + " official .pth.tar, a Hugging Face safetensors file or model folder (its model.safetensors)")
     Path from;
 
     @Option(names = "--out", required = true, paramLabel = "RUN_DIR", description = "run folder to write")
@@ -79,13 +80,13 @@ public final class ImportCommand implements Callable<Integer> {
         try {
             OutputChecks.checkFolder("--out", out, List.of(new org.jepa4j.io.OutputGuard.Input("--from", from)));
         } catch (IllegalArgumentException e) {
-            err.println("import: " + e.getMessage());
+            err.println("error: " + e.getMessage());
             err.flush();
             return 2;
         }
         Path existing = out.resolve(Checkpoint.FOLDER).resolve(Checkpoint.LATEST);
         if (Files.exists(existing) && !force) {
-            err.println("import: " + existing + " already exists; choose another --out or pass --force to replace it");
+            err.println("error: " + existing + " already exists; choose another --out or pass --force to replace it");
             err.flush();
             return 2;
         }
@@ -99,11 +100,11 @@ public final class ImportCommand implements Callable<Integer> {
             progress.flush();
             return 0;
         } catch (ImportException e) {
-            err.println("import: " + e.getMessage());
+            err.println("error: " + e.getMessage());
             debug(e, err);
             return 2;
         } catch (IOException | RuntimeException e) {
-            err.println("import failed: " + e.getMessage());
+            err.println("error: " + e.getMessage());
             debug(e, err);
             return 1;
         }

@@ -52,7 +52,7 @@ class OutputSafetyAndBoundsTest {
         for (String x : expected) {
             assertTrue(r.err().contains(x), "expected '" + x + "' in: " + r.err());
         }
-        assertTrue(r.err().lines().filter(l -> l.startsWith("error") || l.startsWith("import:")).count() == 1, r.err());
+        assertTrue(r.err().lines().filter(l -> l.startsWith("error")).count() == 1, r.err());
         assertTrue(!r.err().contains("\tat "), "no stack trace: " + r.err());
     }
 

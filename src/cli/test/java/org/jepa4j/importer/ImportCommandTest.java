@@ -163,6 +163,15 @@ class ImportCommandTest {
         Path missing = tmp.resolve("nope.pth.tar");
         Run r = run("import", "--from", missing.toString(), "--out", tmp.resolve("run").toString(), "--heads", "3");
         assertEquals(1, r.exit());
-        assertTrue(r.err().contains(missing.toString()), r.err());
+        assertTrue(r.err().startsWith("error: " + missing + ": no such file"), r.err());
+    }
+
+    @Test
+    void aFolderWithoutWeightsIsARuntimeFailureSayingWhatWasExpected(@TempDir Path tmp) throws Exception {
+        Path folder = Files.createDirectories(tmp.resolve("weights"));
+        Run r = run("import", "--from", folder.toString(), "--out", tmp.resolve("run").toString(), "--heads", "3");
+        assertEquals(1, r.exit());
+        assertTrue(r.err().startsWith("error: " + folder + " is a folder without model.safetensors"), r.err());
+        assertTrue(!Files.exists(tmp.resolve("run").resolve("checkpoints")), "nothing written on failure");
     }
 }

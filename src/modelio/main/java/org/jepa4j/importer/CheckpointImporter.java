@@ -42,6 +42,9 @@ public final class CheckpointImporter {
     private static final String MOMENT_AVG = "optimizer.exp_avg.";
     private static final String MOMENT_SQ = "optimizer.exp_avg_sq.";
 
+    /** The weights file of a Hugging Face model folder (what {@code save_pretrained} writes). */
+    public static final String HUGGING_FACE_WEIGHTS = "model.safetensors";
+
     private CheckpointImporter() {
     }
 
@@ -272,8 +275,25 @@ public final class CheckpointImporter {
         return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
     }
 
-    /** Opens a source by its content: a zip is a torch checkpoint, anything else is tried as safetensors. */
+    /**
+     * Opens a source by its content: a zip is a torch checkpoint, anything else is tried as
+     * safetensors; a folder is a Hugging Face model folder, whose {@value #HUGGING_FACE_WEIGHTS} is read.
+     *
+     * @throws java.io.FileNotFoundException naming {@code file} when it does not exist or is a folder without weights
+     */
     public static WeightSource open(Path file, boolean withOptimizer) throws IOException, ImportException {
+        if (Files.isDirectory(file)) {
+            Path model = file.resolve(HUGGING_FACE_WEIGHTS);
+            if (!Files.isRegularFile(model)) {
+                throw new java.io.FileNotFoundException(file + " is a folder without " + HUGGING_FACE_WEIGHTS
+                        + ": expected an official checkpoint file (.pth.tar), a Hugging Face safetensors file or a"
+                        + " Hugging Face model folder holding " + HUGGING_FACE_WEIGHTS);
+            }
+            file = model;
+        } else if (!Files.exists(file)) {
+            throw new java.io.FileNotFoundException(file + ": no such file (expected an official checkpoint .pth.tar,"
+                    + " a Hugging Face safetensors file or a folder holding " + HUGGING_FACE_WEIGHTS + ")");
+        }
         byte[] head = new byte[2];
         try (InputStream in = Files.newInputStream(file)) {
             in.readNBytes(head, 0, 2);

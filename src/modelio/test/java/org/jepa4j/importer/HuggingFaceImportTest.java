@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -127,6 +128,25 @@ class HuggingFaceImportTest {
         double err = OfficialFixture.maxAbs(flat, fx.array("target_tokens").data());
         System.out.printf(Locale.ROOT, "parity hf-import reference-forward target_tokens max abs %.3g%n", err);
         assertTrue(err <= 1e-5, "max abs " + err);
+    }
+
+    @Test
+    void aHuggingFaceModelFolderImportsItsModelSafetensors(@TempDir Path tmp) throws Exception {
+        OfficialFixture fx = OfficialFixture.load();
+        Path folder = Files.createDirectories(tmp.resolve("ijepa-hf"));
+        Path file = writeHf(folder, fx, m -> m);
+        Checkpoint viaFile = importHf(file, tmp.resolve("from-file"), fx);
+        Checkpoint viaFolder = importHf(folder, tmp.resolve("from-folder"), fx);
+        assertEquals(viaFile.tensors().names(), viaFolder.tensors().names());
+        viaFile.tensors().asMap().forEach((k, v) -> assertArrayEquals(v.data(), viaFolder.tensors().get(k).data(), k));
+
+        Path bare = Files.createDirectories(tmp.resolve("no-weights"));
+        java.io.FileNotFoundException e = assertThrows(java.io.FileNotFoundException.class,
+                () -> CheckpointImporter.open(bare, false));
+        assertTrue(e.getMessage().contains(bare.toString()) && e.getMessage().contains("model.safetensors"), e.getMessage());
+        Path missing = tmp.resolve("nope.pth.tar");
+        e = assertThrows(java.io.FileNotFoundException.class, () -> CheckpointImporter.open(missing, false));
+        assertTrue(e.getMessage().contains(missing + ": no such file"), e.getMessage());
     }
 
     @Test
