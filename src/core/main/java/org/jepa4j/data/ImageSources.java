@@ -95,8 +95,7 @@ public final class ImageSources {
             case "idx" -> idx(spec, require(spec, arg, "IMAGES[,LABELS]"), split, singleSplitIsHeldOut);
             case "folder" -> folder(spec, Path.of(require(spec, arg, "DIR")), split, singleSplitIsHeldOut, decoder);
             case "synthetic" -> synthetic(spec, arg, split);
-            default -> throw new IllegalArgumentException("data source '" + spec + "': unknown kind '" + kind
-                    + "'; accepted forms: " + FORMS);
+            default -> throw unknownKind(spec, kind);
         };
     }
 
@@ -125,9 +124,28 @@ public final class ImageSources {
                 synthetic(spec, arg, Split.TRAIN);
                 synthetic(spec, arg, Split.TEST);
             }
-            default -> throw new IllegalArgumentException("data source '" + spec + "': unknown kind '" + kind
-                    + "'; accepted forms: " + FORMS);
+            default -> throw unknownKind(spec, kind);
         }
+    }
+
+    /**
+     * The refusal of a spec of no known kind; when the spec names an existing folder or file, it says
+     * which form reads it ({@code --data ~/photos} is a common slip for {@code folder:~/photos}).
+     */
+    private static IllegalArgumentException unknownKind(String spec, String kind) {
+        String hint = "";
+        try {
+            Path named = Path.of(spec.strip());
+            if (Files.isDirectory(named)) {
+                hint = " (" + spec.strip() + " is a folder: did you mean folder:" + spec.strip() + "?)";
+            } else if (Files.isRegularFile(named)) {
+                hint = " (" + spec.strip() + " is a file: did you mean idx:" + spec.strip() + " for IDX images?)";
+            }
+        } catch (java.nio.file.InvalidPathException e) {
+            // not a path: no hint
+        }
+        return new IllegalArgumentException("data source '" + spec + "': unknown kind '" + kind + "'" + hint
+                + "; accepted forms: " + FORMS);
     }
 
     /**

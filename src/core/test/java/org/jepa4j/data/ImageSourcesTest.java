@@ -43,6 +43,21 @@ class ImageSourcesTest {
     }
 
     @Test
+    void aBareFolderOrFileSuggestsTheFormThatReadsIt() throws IOException {
+        Path photos = java.nio.file.Files.createDirectories(dir.resolve("photos"));
+        Path images = java.nio.file.Files.writeString(dir.resolve("train-images-idx3-ubyte"), "x");
+        var folder = assertThrows(IllegalArgumentException.class, () -> ImageSources.open(photos.toString(), Split.TRAIN));
+        assertTrue(folder.getMessage().contains("did you mean folder:" + photos + "?"), folder.getMessage());
+        var check = assertThrows(IllegalArgumentException.class, () -> ImageSources.checkSpec(photos.toString()));
+        assertEquals(folder.getMessage(), check.getMessage(), "config and train refuse it with the same words");
+        var file = assertThrows(IllegalArgumentException.class, () -> ImageSources.open(images.toString(), Split.TRAIN));
+        assertTrue(file.getMessage().contains("did you mean idx:" + images), file.getMessage());
+        var none = assertThrows(IllegalArgumentException.class,
+                () -> ImageSources.open(dir.resolve("absent").toString(), Split.TRAIN));
+        assertFalse(none.getMessage().contains("did you mean"), none.getMessage());
+    }
+
+    @Test
     void missingFashionMnistSuggestsTheDebianPackage() {
         var e = assertThrows(IllegalArgumentException.class,
                 () -> ImageSources.open("fashion-mnist:" + dir, Split.TRAIN));

@@ -33,6 +33,10 @@ final class OrtSessions {
      */
     static SessionStart startSession(OrtEnvironment env, Path model, ExtractorOptions options)
             throws IOException {
+        if (java.nio.file.Files.size(model) == 0) {
+            throw new IOException(model + ": an empty file (0 bytes), expected an ONNX model such as"
+                    + " 'jepa4j export' writes");
+        }
         ExecutionProvider asked = options.provider();
         String gpuFailure = null;
         try (OrtSession.SessionOptions so = baseOptions(options)) {

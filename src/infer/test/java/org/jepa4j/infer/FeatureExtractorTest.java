@@ -242,6 +242,10 @@ class FeatureExtractorTest {
         java.io.IOException notOnnx = assertThrows(java.io.IOException.class, () -> FeatureExtractor.open(junk));
         assertTrue(notOnnx.getMessage().contains("junk.onnx") && notOnnx.getMessage().contains("not an ONNX model"),
                 notOnnx.getMessage());
+        Path empty = Files.write(tmp.resolve("empty.onnx"), new byte[0]);
+        java.io.IOException emptyFile = assertThrows(java.io.IOException.class, () -> FeatureExtractor.open(empty));
+        assertEquals(empty + ": an empty file (0 bytes), expected an ONNX model such as 'jepa4j export' writes",
+                emptyFile.getMessage());
 
         // a valid encoder graph without jepa4j metadata
         Path bare = tmp.resolve("bare.onnx");

@@ -118,6 +118,10 @@ public record EmbeddingTable(float[][] features, List<String> labels, String mod
             throw new IllegalArgumentException(folder + ": no such spark-embed output (expected a folder with _SUCCESS,"
                     + " or an .npy file)");
         }
+        if (!fs.getFileStatus(dir).isDirectory()) {
+            throw new IllegalArgumentException(folder + " is a file, neither a spark-embed output folder nor an .npy file"
+                    + " (expected a folder with _SUCCESS, or jepa4j embed's F.npy beside F.labels.npy)");
+        }
         if (!fs.exists(new org.apache.hadoop.fs.Path(dir, "_SUCCESS"))) {
             throw new IllegalArgumentException(folder + ": no _SUCCESS in it, so not a complete spark-embed output");
         }

@@ -150,5 +150,11 @@ class KnnCommandTest {
         Run incomplete = run("--train", partial.toString(), "--test", dir.resolve("test.npy").toString());
         assertEquals(2, incomplete.code(), incomplete.err());
         assertTrue(incomplete.err().contains("no _SUCCESS"), incomplete.err());
+
+        Path model = Files.writeString(dir.resolve("model.onnx"), "x");
+        Run file = run("--train", model.toString(), "--test", dir.resolve("test.npy").toString());
+        assertEquals(2, file.code(), file.err());
+        assertTrue(file.err().contains(model + " is a file, neither a spark-embed output folder nor an .npy file"),
+                file.err());
     }
 }
