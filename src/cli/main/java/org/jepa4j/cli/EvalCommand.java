@@ -98,10 +98,7 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (limitTrain < 0 || limitTest < 0 || validation < 0 || batchSize <= 0 || epochs <= 0) {
-            throw new IllegalArgumentException("--limit-train, --limit-test and --validation must be >= 0, --batch-size"
-                    + " and --epochs positive");
-        }
+        org.jepa4j.eval.protocol.EvaluationRequest.checkCounts(limitTrain, limitTest, validation, batchSize, epochs);
         org.jepa4j.io.Bounds.atMost("--batch-size", batchSize, org.jepa4j.io.Bounds.MAX_BATCH, "images per batch");
         org.jepa4j.io.Bounds.atMost("--epochs", epochs, org.jepa4j.io.Bounds.MAX_EPOCHS, "epochs");
         runtime.check();

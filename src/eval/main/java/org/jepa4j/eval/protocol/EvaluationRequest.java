@@ -36,6 +36,26 @@ public record EvaluationRequest(Path model, String data, Path out, List<FeatureK
                                 boolean pixelBaseline, Evaluation.Settings settings, int batchSize,
                                 ExtractorOptions extractor, String command) {
 
+    /**
+     * Checks an evaluation's counts, naming the option and the value that is out of range.
+     *
+     * @throws IllegalArgumentException for a negative {@code --limit-train}, {@code --limit-test} or
+     *                                  {@code --validation}, or a {@code --batch-size} or {@code --epochs} below 1
+     */
+    public static void checkCounts(int limitTrain, int limitTest, int validation, int batchSize, int epochs) {
+        atLeast("--limit-train", limitTrain, 0, " (0 = every image)");
+        atLeast("--limit-test", limitTest, 0, " (0 = every image)");
+        atLeast("--validation", validation, 0, " (0 = evaluate on the test split)");
+        atLeast("--batch-size", batchSize, 1, "");
+        atLeast("--epochs", epochs, 1, "");
+    }
+
+    private static void atLeast(String option, int value, int least, String meaning) {
+        if (value < least) {
+            throw new IllegalArgumentException(option + " " + value + ": expected " + least + " or more" + meaning);
+        }
+    }
+
     /** Checks the request; see {@link Builder#build()}. */
     public EvaluationRequest {
         Objects.requireNonNull(model, "model");
@@ -44,10 +64,7 @@ public record EvaluationRequest(Path model, String data, Path out, List<FeatureK
         Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(extractor, "extractor");
         features = List.copyOf(features);
-        if (limitTrain < 0 || limitTest < 0 || validation < 0 || batchSize <= 0 || settings.probe().epochs() <= 0) {
-            throw new IllegalArgumentException("--limit-train, --limit-test and --validation must be >= 0, --batch-size"
-                    + " and --epochs positive");
-        }
+        checkCounts(limitTrain, limitTest, validation, batchSize, settings.probe().epochs());
         if (features.isEmpty()) {
             throw new IllegalArgumentException("--features: expected at least one feature");
         }

@@ -106,7 +106,13 @@ class EvaluatorTest {
         assertEquals("--features pooled,pooled: pooled is given twice", twice.getMessage());
         var negative = assertThrows(IllegalArgumentException.class, () -> EvaluationRequest.builder(m, DATA, dir)
                 .limitTrain(-1).build());
-        assertTrue(negative.getMessage().contains("--limit-train"), negative.getMessage());
+        assertEquals("--limit-train -1: expected 0 or more (0 = every image)", negative.getMessage());
+        var validation = assertThrows(IllegalArgumentException.class, () -> EvaluationRequest.builder(m, DATA, dir)
+                .validation(-5).build());
+        assertEquals("--validation -5: expected 0 or more (0 = evaluate on the test split)", validation.getMessage());
+        var batch = assertThrows(IllegalArgumentException.class, () -> EvaluationRequest.builder(m, DATA, dir)
+                .batchSize(0).build());
+        assertEquals("--batch-size 0: expected 1 or more", batch.getMessage());
         var notARun = assertThrows(IllegalArgumentException.class, () -> EvaluationRequest.builder(m, DATA, dir)
                 .run(dir.resolve("missing")).build());
         assertTrue(notARun.getMessage().contains("not a folder"), notARun.getMessage());
