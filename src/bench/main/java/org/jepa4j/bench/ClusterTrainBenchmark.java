@@ -5,6 +5,7 @@ import org.jepa4j.cluster.ClusterSpec;
 import org.jepa4j.cluster.Replication;
 import org.jepa4j.config.RunConfig;
 import org.jepa4j.config.RunConfigLoader;
+import org.jepa4j.net.LoopbackPorts;
 import org.jepa4j.pipeline.Batch;
 import org.jepa4j.train.Schedules;
 import org.jepa4j.train.Trainer;
@@ -14,7 +15,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -86,13 +86,10 @@ final class ClusterTrainBenchmark {
     }
 
     private static List<WorkerRow> runWorkers(TrainBenchmark bench, int workers) {
+        // ports outside the kernel's ephemeral range: none is handed to another socket before the worker binds it
         List<String> addresses = new ArrayList<>();
-        for (int i = 0; i < workers; i++) {
-            try (ServerSocket s = new ServerSocket(0)) {
-                addresses.add("127.0.0.1:" + s.getLocalPort());
-            } catch (IOException e) {
-                throw new UncheckedIOException("bench-train: no free port on 127.0.0.1", e);
-            }
+        for (int port : LoopbackPorts.distinct(workers)) {
+            addresses.add("127.0.0.1:" + port);
         }
         int cores = Runtime.getRuntime().availableProcessors();
         List<Process> ps = new ArrayList<>();

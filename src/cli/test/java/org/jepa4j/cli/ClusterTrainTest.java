@@ -4,7 +4,7 @@ import org.jepa4j.checkpoint.Checkpoint;
 import org.jepa4j.cluster.ClusterRun;
 import org.jepa4j.provenance.Provenance;
 import org.jepa4j.tensor.NamedTensors;
-import org.jepa4j.testkit.LoopbackPorts;
+import org.jepa4j.net.LoopbackPorts;
 import org.jepa4j.testkit.TinyRun;
 import org.jepa4j.train.TrainerState;
 import org.junit.jupiter.api.Tag;

@@ -5,7 +5,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.jepa4j.infer.FeatureExtractor;
 import org.jepa4j.onnx.OnnxWriter;
-import org.jepa4j.testkit.LoopbackPorts;
+import org.jepa4j.net.LoopbackPorts;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;

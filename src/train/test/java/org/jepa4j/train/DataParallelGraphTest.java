@@ -3,7 +3,7 @@ package org.jepa4j.train;
 import org.jepa4j.train.step.TrainingGraphOptions;
 import org.jepa4j.model.ModelSpec;
 import org.jepa4j.tensor.NamedTensors;
-import org.jepa4j.testkit.LoopbackPorts;
+import org.jepa4j.net.LoopbackPorts;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,4 +1,4 @@
-package org.jepa4j.testkit;
+package org.jepa4j.net;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,9 +18,10 @@ import java.util.function.IntPredicate;
 import java.util.random.RandomGenerator;
 
 /**
- * Free ports for servers a test must name before they start: TensorFlow cluster workers (every
- * worker is given the whole cluster's addresses, so none can bind port 0 and report its port), the
- * {@code tools/train-cluster} script's {@code --base-port}, a port where nothing listens.
+ * Free ports for servers that must be named before they start, in tests and benchmarks: TensorFlow
+ * cluster workers (every worker is given the whole cluster's addresses, so none can bind port 0 and
+ * report its port), the {@code tools/train-cluster} script's {@code --base-port}, a port where
+ * nothing listens.
  *
  * <p>The usual trick, binding port 0, reading the port and closing the socket, races: between the
  * close and the worker's bind the kernel may hand that very port to anyone who binds port 0 or opens

@@ -1,6 +1,6 @@
-package org.jepa4j.testkit;
+package org.jepa4j.net;
 
-import org.jepa4j.testkit.LoopbackPorts.PortRange;
+import org.jepa4j.net.LoopbackPorts.PortRange;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;
