@@ -1,6 +1,7 @@
 package org.jepa4j.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.jepa4j.net.LoopbackPorts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -209,9 +210,11 @@ class ServerEdgesTest {
 
     @Test
     void aClientWritingDuringTheDrainGets503AndOneWritingAfterItFindsTheConnectionClosedUnanswered() throws Exception {
+        // a port outside the kernel's ephemeral range: once the server has closed it, no port-0 socket of
+        // another process can be handed it, so a new connection to it is refused
         EmbeddingServer s = EmbeddingServer.start(List.of(new PixelStatsEmbedder()),
-                options().timeouts(new ServeOptions.Timeouts(Duration.ofSeconds(20), Duration.ofSeconds(30),
-                        Duration.ofMillis(1500))).build());
+                options().port(LoopbackPorts.free()).timeouts(new ServeOptions.Timeouts(Duration.ofSeconds(20),
+                        Duration.ofSeconds(30), Duration.ofMillis(1500))).build());
         byte[] png = TestImages.random(3, 8, 8, "png");
         byte[] request = new ByteArrayOutputStream() {
             {
