@@ -50,7 +50,9 @@ import java.util.concurrent.Callable;
  * steps (graph optimisation, oneDNN set-up) are reported apart. Several TensorFlow thread
  * settings, and training towers, can be compared in one run ({@code --threads 1:1,2:2,1:2:2}), and
  * so can the matrix products' precisions ({@code --precision fp32,bf16}); the matmul rate is then
- * measured in the same precision, and the table's header names the CPU flags that decide it.
+ * measured in the same precision, and the table's header names the CPU flags that decide it. With
+ * {@code --official CHECKOUT} the official PyTorch step ({@link OfficialTrainStep}) is timed in the
+ * same run beside each precision and the ratios are printed.
  */
 @Command(name = "bench-train", mixinStandardHelpOptions = true,
         description = "Measure training speed of a run config (steady-state ms/step, images/s, GFLOP/s).")
@@ -59,6 +61,8 @@ public final class TrainBenchmark implements Callable<Integer> {
     static final int MATMUL_SIZE = 1024;
     /** Chained products per session run (amortises the call overhead). */
     static final int MATMUL_CHAIN = 8;
+    /** The preset whose setting {@code tools/lib/bench_official.py} times (docs/reference.md §12). */
+    static final String OFFICIAL_SETTING = "bench_w192d6";
 
     @Option(names = "--config", required = true, description = "run config: a YAML file or a preset name")
     String config;
@@ -88,6 +92,15 @@ public final class TrainBenchmark implements Callable<Integer> {
     @Option(names = "--precision", split = ",", description = "matrix-product precisions to compare: fp32, bf16"
             + " and/or bf16_attention (meta.matmul_precision forced); default: what the config's meta.matmul_precision resolves to here")
     List<String> precisions = new ArrayList<>();
+
+    @Option(names = "--official", paramLabel = "IJEPA_CHECKOUT", description = "also time the official PyTorch step"
+            + " (a facebookresearch/ijepa checkout; Debian's python3-torch) on the same setting right after each row,"
+            + " fp32 beside fp32 and its bf16 autocast beside bf16, and print the ratios (bench_w192d6's model only)")
+    Path official;
+
+    @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "the Python with torch for --official"
+            + " (default ${DEFAULT-VALUE})")
+    String python;
 
     @Option(names = "--batches", defaultValue = "8", description = "distinct batches prepared and cycled (default ${DEFAULT-VALUE})")
     int batches;
@@ -197,6 +210,8 @@ public final class TrainBenchmark implements Callable<Integer> {
                 settings.add(s.with(p));
             }
         }
+        OfficialTrainStep officialStep = official == null || childRow ? null : officialStep(cfg);
+        List<OfficialTrainStep.Timing> officialRows = new ArrayList<>();
         List<Row> rows = new ArrayList<>();
         for (Setting s : settings) {
             // TensorFlow sizes its intra-op pool once per process (the first session's setting), so
@@ -211,6 +226,17 @@ public final class TrainBenchmark implements Callable<Integer> {
                             + " (process CPU %.0f ms/step), %.1f images/s, %.1f GFLOP/s (%.0f%% of matmul %.1f GFLOP/s)%n",
                     s.intra(), s.inter(), s.towers(), s.precision().label(), row.firstStepMs(), row.meanMs(), row.cpuMsPerStep(), row.imagesPerSecond(), row.achievedGflops(),
                     100 * row.achievedGflops() / row.matmulGflops(), row.matmulGflops());
+            if (officialStep != null) {
+                int torchThreads = OfficialTrainStep.threadsOf(s, Runtime.getRuntime().availableProcessors());
+                String officialPrecision = OfficialTrainStep.precisionOf(s.precision());
+                // bf16 and bf16_attention both face the one autocast step: timed once per precision and thread count
+                OfficialTrainStep.Timing t = officialRows.stream()
+                        .filter(o -> o.threads() == torchThreads && o.precision().equals(officialPrecision))
+                        .findFirst().orElseGet(() -> officialStep.time(s.precision(), torchThreads, steps, warmup, b));
+                officialRows.add(t);
+                System.out.printf(Locale.ROOT, "  official step, torch threads %d, %s: %.1f ms/step, %.1f images/s%n",
+                        t.threads(), t.precision(), t.msPerStep(), t.imagesPerSecond());
+            }
         }
         System.out.println();
         System.out.println("CPU flags: " + cpu.precisionFlags() + " (matmul GFLOP/s: " + MATMUL_SIZE
@@ -226,7 +252,36 @@ public final class TrainBenchmark implements Callable<Integer> {
                     r.firstStepMs(), r.warmupMs(), r.meanMs(), r.medianMs(), r.cpuMsPerStep(), r.imagesPerSecond(), r.achievedGflops(),
                     r.matmulGflops(), 100 * r.achievedGflops() / r.matmulGflops(), r.peakRssKb() / 1024.0);
         }
+        if (!officialRows.isEmpty()) {
+            System.out.println();
+            System.out.println("Against the official step (timed right after the first jepa4j row of its precision and"
+                    + " thread count, same batch, same cores):");
+            System.out.println("| jepa4j setting | jepa4j images/s | official | official images/s | jepa4j / official |");
+            System.out.println("|---|---|---|---|---|");
+            for (int i = 0; i < rows.size(); i++) {
+                Row r = rows.get(i);
+                OfficialTrainStep.Timing t = officialRows.get(i);
+                System.out.printf(Locale.ROOT, "| %s | %.1f | %s, %d torch threads | %.1f | %.2fx |%n", r.setting().label(),
+                        r.imagesPerSecond(), t.precision().equals("bf16") ? "bf16 autocast" : "fp32", t.threads(),
+                        t.imagesPerSecond(), r.imagesPerSecond() / t.imagesPerSecond());
+            }
+        }
         return 0;
+    }
+
+    /** The official step's runner, after checking that the run config has the model and batch it times. */
+    private OfficialTrainStep officialStep(RunConfig cfg) {
+        RunConfig timed = RunConfigLoader.resolve(OFFICIAL_SETTING, List.of());
+        if (!cfg.modelSpec().equals(timed.modelSpec()) || cfg.data().batchSize() != timed.data().batchSize()) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--official times " + OFFICIAL_SETTING
+                    + "'s model and batch (" + timed.modelSpec() + ", batch " + timed.data().batchSize() + "); this config has "
+                    + cfg.modelSpec() + ", batch " + cfg.data().batchSize());
+        }
+        try {
+            return OfficialTrainStep.of(official, python, Path.of(System.getProperty("jepa4j.home", ".")));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
+        }
     }
 
     private Row measure(RunConfig cfg, ModelSpec spec, List<Batch> prepared, double flops, Setting setting) {

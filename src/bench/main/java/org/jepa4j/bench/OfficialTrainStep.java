@@ -1,0 +1,126 @@
+package org.jepa4j.bench;
+
+import org.jepa4j.graph.MatmulPrecision;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The official PyTorch training step on {@code bench_w192d6}'s setting, timed by
+ * {@code tools/lib/bench_official.py} from a facebookresearch/ijepa checkout, so that
+ * {@code bench-train --official} sets it beside each jepa4j row in the same run: float32 beside
+ * jepa4j's fp32, the reference's {@code use_bfloat16} autocast (moved to the CPU) beside bf16.
+ */
+final class OfficialTrainStep {
+    /** The script's progress line for one measurement. */
+    static final Pattern ROW = Pattern.compile("^\\s*threads (\\d+) (fp32|bf16): ([0-9.]+) ms/step, ([0-9.]+) images/s\\s*$");
+    /** What the script times, relative to the project's root. */
+    static final String SCRIPT = "tools/lib/bench_official.py";
+
+    /** One timing of the official step. */
+    record Timing(int threads, String precision, double msPerStep, double imagesPerSecond) {
+    }
+
+    private final Path checkout;
+    private final String python;
+    private final Path script;
+
+    private OfficialTrainStep(Path checkout, String python, Path script) {
+        this.checkout = checkout;
+        this.python = python;
+        this.script = script;
+    }
+
+    /**
+     * @param checkout a facebookresearch/ijepa checkout
+     * @param python   the Python with torch (Debian's {@code /usr/bin/python3} with python3-torch)
+     * @param home     the project's root, which holds {@link #SCRIPT}
+     * @throws IllegalArgumentException naming what is missing
+     */
+    static OfficialTrainStep of(Path checkout, String python, Path home) {
+        if (!Files.isRegularFile(checkout.resolve("src/models/vision_transformer.py"))) {
+            throw new IllegalArgumentException("--official " + checkout + ": not a facebookresearch/ijepa checkout (no"
+                    + " src/models/vision_transformer.py in it)");
+        }
+        Path script = home.resolve(SCRIPT);
+        if (!Files.isRegularFile(script)) {
+            throw new IllegalArgumentException("--official: " + script + " is missing (run bench-train through"
+                    + " tools/bench-train, which tells it where the project is)");
+        }
+        return new OfficialTrainStep(checkout, python, script);
+    }
+
+    /** The official run's precision for a jepa4j precision: autocast to bf16 for either bf16 graph. */
+    static String precisionOf(MatmulPrecision p) {
+        return p.linearsInBf16() ? "bf16" : "fp32";
+    }
+
+    /**
+     * The torch thread count that uses the cores a jepa4j setting uses: {@code intra} threads per op
+     * times the ops that run side by side (inter-op threads, at most one per tower); 0 means all cores.
+     */
+    static int threadsOf(TrainBenchmark.Setting s, int cores) {
+        int intra = s.intra() == 0 ? cores : s.intra();
+        int inter = s.inter() == 0 ? cores : s.inter();
+        return Math.max(1, Math.min(cores, intra * Math.max(1, Math.min(inter, s.towers()))));
+    }
+
+    /** Parses one progress line of the script, or returns null for any other line. */
+    static Timing parse(String line) {
+        Matcher m = ROW.matcher(line);
+        if (!m.matches()) {
+            return null;
+        }
+        return new Timing(Integer.parseInt(m.group(1)), m.group(2), Double.parseDouble(m.group(3)),
+                Double.parseDouble(m.group(4)));
+    }
+
+    /**
+     * Times the official step once.
+     *
+     * @throws IllegalStateException when the script fails or prints no timing; its output is in the message
+     */
+    Timing time(MatmulPrecision precision, int threads, int steps, int warmup, int batch) {
+        List<String> cmd = List.of(python, script.toString(), "--official", checkout.toString(),
+                "--precision", precisionOf(precision), "--threads", Integer.toString(threads),
+                "--steps", Integer.toString(steps), "--warmup", Integer.toString(warmup),
+                "--batch", Integer.toString(batch));
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            Timing timing = null;
+            List<String> tail = new ArrayList<>();
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = out.readLine()) != null) {
+                    Timing t = parse(line);
+                    timing = t != null ? t : timing;
+                    tail.add(line);
+                    if (tail.size() > 8) {
+                        tail.remove(0);
+                    }
+                }
+            }
+            int rc = p.waitFor();
+            if (rc != 0 || timing == null) {
+                throw new IllegalStateException(String.format(Locale.ROOT, "bench-train --official: %s failed (exit %d):%n%s",
+                        String.join(" ", cmd), rc, String.join(System.lineSeparator(), tail)));
+            }
+            return timing;
+        } catch (IOException e) {
+            throw new UncheckedIOException("bench-train --official: cannot start " + python, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("bench-train: interrupted", e);
+        }
+    }
+}
