@@ -172,6 +172,18 @@ class NativeEmbedParityIT {
         assertArrayEquals(Files.readAllBytes(dir.resolve("moved.jvm.npy")), Files.readAllBytes(dir.resolve("moved.npy")));
     }
 
+    @Test
+    void theBinaryHoldsOnnxRuntimeForItsOwnPlatformOnly() throws Exception {
+        // resource names live in the image heap as Latin-1 strings; the other platform's libraries
+        // (18-22 MB) are left out by the build (src/native/pom.xml, -H:ExcludeResources)
+        String image = new String(Files.readAllBytes(Runs.executable()), java.nio.charset.StandardCharsets.ISO_8859_1);
+        boolean arm = System.getProperty("os.arch").equals("aarch64");
+        String own = "ai/onnxruntime/native/" + (arm ? "linux-aarch64" : "linux-x64") + "/libonnxruntime.so";
+        String other = "ai/onnxruntime/native/" + (arm ? "linux-x64" : "linux-aarch64") + "/libonnxruntime.so";
+        assertTrue(image.contains(own), "the executable holds " + own);
+        assertTrue(!image.contains(other), "the executable holds no " + other);
+    }
+
     /** The report without what depends on speed (the progress line's images/s). */
     private static String withoutRates(String report) {
         return report.replaceAll("\\d+ img/s", "N img/s");
