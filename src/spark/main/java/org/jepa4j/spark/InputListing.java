@@ -26,8 +26,8 @@ import java.util.Locale;
  *   <li>a {@code .txt} file: one image path per line (blank lines and {@code #} comments skipped); no labels.</li>
  * </ul>
  * Hidden files and folders (names starting with {@code .} or {@code _}, as Spark's own sources skip
- * them) are left out. Symbolic links are followed, as Hadoop's listing follows them. Every file is listed, image or not: one that does not decode becomes a failure
- * row of the output, not a silent gap.
+ * them) are left out. Symbolic links are followed, as Hadoop's listing follows them. Every file is
+ * listed, image or not: one that does not decode becomes a failure row of the output, not a silent gap.
  *
  * @param paths     the files, sorted within each folder
  * @param labelRoot qualified URI of the folder labels are read below, or {@code null}

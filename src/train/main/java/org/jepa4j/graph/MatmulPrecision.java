@@ -62,9 +62,9 @@ public enum MatmulPrecision {
     /**
      * Decides the precision of a run.
      *
-     * <p>{@code fp32}, {@code bf16} and {@code bf16_attention} force it. {@code auto} (the default) follows the reference's
-     * {@code meta.use_bfloat16} where bf16 pays: with {@code use_bfloat16: true} on a GPU or a CPU
-     * with AMX-BF16, bf16; anywhere else fp32 (without AMX, oneDNN's bf16 MatMul is slower than its
+     * <p>{@code fp32}, {@code bf16} and {@code bf16_attention} force it. {@code auto} (the default)
+     * follows the reference's {@code meta.use_bfloat16} where bf16 pays: with {@code use_bfloat16: true}
+     * on a GPU or a CPU with AMX-BF16, bf16; anywhere else fp32 (without AMX, oneDNN's bf16 MatMul is slower than its
      * fp32 one), and the reason names the missing feature.
      *
      * @param setting     {@code meta.matmul_precision}: auto, fp32, bf16 or bf16_attention
