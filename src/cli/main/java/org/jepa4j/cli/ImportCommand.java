@@ -92,7 +92,8 @@ public final class ImportCommand implements Callable<Integer> {
         }
         try (WeightSource source = CheckpointImporter.open(from, withOptimizer)) {
             progress.println("reading " + source.format() + " " + from);
-            CheckpointImporter.Result r = CheckpointImporter.importInto(source, options, out, progress);
+            CheckpointImporter.Result r = CheckpointImporter.importInto(source,
+                    CheckpointImporter.withFolderConfig(from, options), out, progress);
             progress.printf("imported %d tensors (%s); source SHA-256 %s%n", r.tensors(),
                     CheckpointImporter.human(r.bytes()), r.sha256());
             progress.println("run folder " + out + " is ready (set data.* in " + r.config().getFileName()

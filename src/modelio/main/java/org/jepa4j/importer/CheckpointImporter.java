@@ -44,6 +44,8 @@ public final class CheckpointImporter {
 
     /** The weights file of a Hugging Face model folder (what {@code save_pretrained} writes). */
     public static final String HUGGING_FACE_WEIGHTS = "model.safetensors";
+    /** The model description of a Hugging Face model folder. */
+    public static final String HUGGING_FACE_CONFIG = "config.json";
 
     private CheckpointImporter() {
     }
@@ -273,6 +275,35 @@ public final class CheckpointImporter {
             u++;
         }
         return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+    }
+
+    /**
+     * The options of an import from {@code from}, completed by a Hugging Face model folder's
+     * {@code config.json}: its {@code num_attention_heads} gives the heads, which the weights do not
+     * hold, when {@code --heads} was not given. Any other source returns {@code options} unchanged.
+     *
+     * @throws ImportException when {@code --heads} disagrees with the folder's config, or the config is
+     *                         not JSON, naming the file
+     */
+    public static ImportOptions withFolderConfig(Path from, ImportOptions options) throws ImportException {
+        Path config = from.resolve(HUGGING_FACE_CONFIG);
+        if (!Files.isDirectory(from) || !Files.isRegularFile(config)) {
+            return options;
+        }
+        com.fasterxml.jackson.databind.JsonNode heads;
+        try {
+            heads = JSON.readTree(config.toFile()).path("num_attention_heads");
+        } catch (IOException e) {
+            throw new ImportException(config + ": not a Hugging Face config (" + e.getMessage() + ")");
+        }
+        if (!heads.canConvertToInt() || heads.asInt() < 1) {
+            return options; // no usable value: heads come from --heads, --model-name or the width as for a file
+        }
+        if (options.heads() > 0 && options.heads() != heads.asInt()) {
+            throw new ImportException("--heads " + options.heads() + " disagrees with " + config
+                    + " (num_attention_heads " + heads.asInt() + ")");
+        }
+        return options.withHeads(heads.asInt());
     }
 
     /**

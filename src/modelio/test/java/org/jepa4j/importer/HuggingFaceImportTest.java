@@ -150,6 +150,33 @@ class HuggingFaceImportTest {
     }
 
     @Test
+    void aModelFoldersConfigGivesTheHeadsTheWeightsDoNotHold(@TempDir Path tmp) throws Exception {
+        OfficialFixture fx = OfficialFixture.load();
+        Path folder = Files.createDirectories(tmp.resolve("ijepa-hf"));
+        writeHf(folder, fx, m -> m);
+        Files.writeString(folder.resolve("config.json"), "{\"model_type\": \"ijepa\", \"num_attention_heads\": "
+                + fx.encoderHeads() + ", \"hidden_size\": 1}");
+        ImportOptions none = ImportOptions.inferAll();
+        assertEquals(fx.encoderHeads(), CheckpointImporter.withFolderConfig(folder, none).heads());
+        try (WeightSource src = CheckpointImporter.open(folder, false)) {
+            CheckpointImporter.importInto(src, CheckpointImporter.withFolderConfig(folder, none), tmp.resolve("run"),
+                    new PrintWriter(new StringWriter()));
+        }
+        assertEquals(fx.encoderHeads(), Checkpoint.read(tmp.resolve("run")).modelSpec().encoder().heads());
+
+        int other = fx.encoderHeads() + 1;
+        ImportException disagree = assertThrows(ImportException.class,
+                () -> CheckpointImporter.withFolderConfig(folder, none.withHeads(other)));
+        assertTrue(disagree.getMessage().contains("--heads " + other + " disagrees with " + folder.resolve("config.json")),
+                disagree.getMessage());
+        Files.writeString(folder.resolve("config.json"), "{not json");
+        ImportException broken = assertThrows(ImportException.class, () -> CheckpointImporter.withFolderConfig(folder, none));
+        assertTrue(broken.getMessage().startsWith(folder.resolve("config.json") + ": not a Hugging Face config"),
+                broken.getMessage());
+        assertEquals(none, CheckpointImporter.withFolderConfig(folder.resolve("model.safetensors"), none), "a file: unchanged");
+    }
+
+    @Test
     void aMisshapenTensorIsNamedWithBothNamesAndShapes(@TempDir Path tmp) throws Exception {
         OfficialFixture fx = OfficialFixture.load();
         Path file = writeHf(tmp, fx, m -> {
