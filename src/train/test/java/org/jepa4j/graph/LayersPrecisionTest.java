@@ -1,5 +1,6 @@
 package org.jepa4j.graph;
 
+import org.jepa4j.export.Agreement;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
@@ -84,13 +85,7 @@ class LayersPrecisionTest {
     }
 
     private static double relativeL2(float[] actual, float[] expected) {
-        double d = 0;
-        double n = 0;
-        for (int i = 0; i < expected.length; i++) {
-            d += Math.pow((double) actual[i] - expected[i], 2);
-            n += Math.pow(expected[i], 2);
-        }
-        return Math.sqrt(d / n);
+        return Agreement.of(expected, actual).relativeL2();
     }
 
     @Test
