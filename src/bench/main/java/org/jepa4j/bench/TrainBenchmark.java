@@ -52,7 +52,8 @@ import java.util.concurrent.Callable;
  * so can the matrix products' precisions ({@code --precision fp32,bf16}); the matmul rate is then
  * measured in the same precision, and the table's header names the CPU flags that decide it. With
  * {@code --official CHECKOUT} the official PyTorch step ({@link OfficialTrainStep}) is timed in the
- * same run beside each precision and the ratios are printed.
+ * same run beside each precision and the ratios are printed. {@code --rounds N} measures the settings
+ * N times in turn and reports each one's median round, so that a machine's drift falls on every setting.
  */
 @Command(name = "bench-train", mixinStandardHelpOptions = true,
         description = "Measure training speed of a run config (steady-state ms/step, images/s, GFLOP/s).")
@@ -101,6 +102,10 @@ public final class TrainBenchmark implements Callable<Integer> {
     @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "the Python with torch for --official"
             + " (default ${DEFAULT-VALUE})")
     String python;
+
+    @Option(names = "--rounds", defaultValue = "1", description = "measure every setting this many times, the settings"
+            + " in turn, and report each setting's median round by images/s (default ${DEFAULT-VALUE})")
+    int rounds;
 
     @Option(names = "--batches", defaultValue = "8", description = "distinct batches prepared and cycled (default ${DEFAULT-VALUE})")
     int batches;
@@ -210,34 +215,38 @@ public final class TrainBenchmark implements Callable<Integer> {
                 settings.add(s.with(p));
             }
         }
-        OfficialTrainStep officialStep = official == null || childRow ? null : officialStep(cfg);
-        List<OfficialTrainStep.Timing> officialRows = new ArrayList<>();
-        List<Row> rows = new ArrayList<>();
-        for (Setting s : settings) {
-            // TensorFlow sizes its intra-op pool once per process (the first session's setting), so
-            // each further setting is measured in a fresh JVM
-            Row row = settings.size() == 1 ? measure(cfg, spec, prepared, flops, s) : measureInChild(s);
-            if (childRow) {
-                System.out.println(ROW_PREFIX + rowToLine(row));
-                return 0;
-            }
-            rows.add(row);
-            System.out.printf(Locale.ROOT, "  intra %d inter %d towers %d %s: first step %.0f ms, steady %.1f ms/step"
-                            + " (process CPU %.0f ms/step), %.1f images/s, %.1f GFLOP/s (%.0f%% of matmul %.1f GFLOP/s)%n",
-                    s.intra(), s.inter(), s.towers(), s.precision().label(), row.firstStepMs(), row.meanMs(), row.cpuMsPerStep(), row.imagesPerSecond(), row.achievedGflops(),
-                    100 * row.achievedGflops() / row.matmulGflops(), row.matmulGflops());
-            if (officialStep != null) {
-                int torchThreads = OfficialTrainStep.threadsOf(s, Runtime.getRuntime().availableProcessors());
-                String officialPrecision = OfficialTrainStep.precisionOf(s.precision());
-                // bf16 and bf16_attention both face the one autocast step: timed once per precision and thread count
-                OfficialTrainStep.Timing t = officialRows.stream()
-                        .filter(o -> o.threads() == torchThreads && o.precision().equals(officialPrecision))
-                        .findFirst().orElseGet(() -> officialStep.time(s.precision(), torchThreads, steps, warmup, b));
-                officialRows.add(t);
-                System.out.printf(Locale.ROOT, "  official step, torch threads %d, %s: %.1f ms/step, %.1f images/s%n",
-                        t.threads(), t.precision(), t.msPerStep(), t.imagesPerSecond());
+        if (childRow) {
+            // a child JVM measures the one setting it was given and prints the row for the parent
+            System.out.println(ROW_PREFIX + rowToLine(measure(cfg, spec, prepared, flops, settings.get(0))));
+            return 0;
+        }
+        if (rounds < 1) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--rounds " + rounds + ": expected 1 or more");
+        }
+        OfficialTrainStep officialStep = official == null ? null : officialStep(cfg);
+        // bf16 and bf16_attention face the one autocast step: it is timed once per precision and thread count
+        java.util.Map<String, OfficialTrainStep.Timing> officialTimes = new java.util.HashMap<>();
+        java.util.Map<Setting, List<Row>> measured = new java.util.LinkedHashMap<>();
+        for (int round = 1; round <= rounds; round++) {
+            for (Setting s : settings) {
+                // TensorFlow sizes its intra-op pool once per process (the first session's setting), so
+                // each further setting, and each further round, is measured in a fresh JVM
+                Row row = settings.size() == 1 && rounds == 1 ? measure(cfg, spec, prepared, flops, s) : measureInChild(s);
+                measured.computeIfAbsent(s, k -> new ArrayList<>()).add(row);
+                System.out.printf(Locale.ROOT, "  %sintra %d inter %d towers %d %s: first step %.0f ms, steady %.1f ms/step"
+                                + " (process CPU %.0f ms/step), %.1f images/s, %.1f GFLOP/s (%.0f%% of matmul %.1f GFLOP/s)%n",
+                        rounds > 1 ? "round " + round + ", " : "", s.intra(), s.inter(), s.towers(), s.precision().label(),
+                        row.firstStepMs(), row.meanMs(), row.cpuMsPerStep(), row.imagesPerSecond(), row.achievedGflops(),
+                        100 * row.achievedGflops() / row.matmulGflops(), row.matmulGflops());
+                if (officialStep != null && !officialTimes.containsKey(officialKey(s))) {
+                    OfficialTrainStep.Timing t = officialStep.time(s.precision(), officialThreads(s), steps, warmup, b);
+                    officialTimes.put(officialKey(s), t);
+                    System.out.printf(Locale.ROOT, "  official step, torch threads %d, %s: %.1f ms/step, %.1f images/s%n",
+                            t.threads(), t.precision(), t.msPerStep(), t.imagesPerSecond());
+                }
             }
         }
+        List<Row> rows = measured.values().stream().map(TrainBenchmark::medianRound).toList();
         System.out.println();
         System.out.println("CPU flags: " + cpu.precisionFlags() + " (matmul GFLOP/s: " + MATMUL_SIZE
                 + "³ products in the row's precision, same process and threads)");
@@ -252,21 +261,36 @@ public final class TrainBenchmark implements Callable<Integer> {
                     r.firstStepMs(), r.warmupMs(), r.meanMs(), r.medianMs(), r.cpuMsPerStep(), r.imagesPerSecond(), r.achievedGflops(),
                     r.matmulGflops(), 100 * r.achievedGflops() / r.matmulGflops(), r.peakRssKb() / 1024.0);
         }
-        if (!officialRows.isEmpty()) {
+        if (!officialTimes.isEmpty()) {
             System.out.println();
             System.out.println("Against the official step (timed right after the first jepa4j row of its precision and"
                     + " thread count, same batch, same cores):");
             System.out.println("| jepa4j setting | jepa4j images/s | official | official images/s | jepa4j / official |");
             System.out.println("|---|---|---|---|---|");
-            for (int i = 0; i < rows.size(); i++) {
-                Row r = rows.get(i);
-                OfficialTrainStep.Timing t = officialRows.get(i);
+            for (Row r : rows) {
+                OfficialTrainStep.Timing t = officialTimes.get(officialKey(r.setting()));
                 System.out.printf(Locale.ROOT, "| %s | %.1f | %s, %d torch threads | %.1f | %.2fx |%n", r.setting().label(),
                         r.imagesPerSecond(), t.precision().equals("bf16") ? "bf16 autocast" : "fp32", t.threads(),
                         t.imagesPerSecond(), r.imagesPerSecond() / t.imagesPerSecond());
             }
         }
         return 0;
+    }
+
+    /** Of one setting's rounds, the median by images/s (the lower of the two middle ones for an even count). */
+    static Row medianRound(List<Row> rounds) {
+        List<Row> sorted = new ArrayList<>(rounds);
+        sorted.sort(java.util.Comparator.comparingDouble(Row::imagesPerSecond));
+        return sorted.get((sorted.size() - 1) / 2);
+    }
+
+    private static int officialThreads(Setting s) {
+        return OfficialTrainStep.threadsOf(s, Runtime.getRuntime().availableProcessors());
+    }
+
+    /** The official step a setting is set beside: its precision and its thread count. */
+    private static String officialKey(Setting s) {
+        return OfficialTrainStep.precisionOf(s.precision()) + "@" + officialThreads(s);
     }
 
     /** The official step's runner, after checking that the run config has the model and batch it times. */

@@ -29,4 +29,16 @@ class TrainBenchmarkSettingTest {
                     e.getMessage());
         }
     }
+
+    @Test
+    void theReportedRoundIsTheMedianByImagesPerSecond() {
+        Setting s = new Setting(1, 2, 2);
+        java.util.function.DoubleFunction<TrainBenchmark.Row> row = ips -> new TrainBenchmark.Row(s, 0, 0, 0, 0, 0, ips, 0,
+                0, 1, 0);
+        assertEquals(80.0, TrainBenchmark.medianRound(java.util.List.of(row.apply(95), row.apply(72), row.apply(80)))
+                .imagesPerSecond());
+        assertEquals(72.0, TrainBenchmark.medianRound(java.util.List.of(row.apply(95), row.apply(72))).imagesPerSecond(),
+                "an even count reports the lower middle round");
+        assertEquals(60.0, TrainBenchmark.medianRound(java.util.List.of(row.apply(60))).imagesPerSecond());
+    }
 }
