@@ -18,17 +18,6 @@ import org.jepa4j.train.Schedules;
 import org.jepa4j.train.Trainer;
 import org.jepa4j.train.TrainingFlops;
 import org.jepa4j.train.TrainingGraph;
-import org.tensorflow.Graph;
-import org.tensorflow.Operand;
-import org.tensorflow.Result;
-import org.tensorflow.Session;
-import org.tensorflow.ndarray.Shape;
-import org.tensorflow.ndarray.buffer.DataBuffers;
-import org.tensorflow.op.Ops;
-import org.tensorflow.op.core.Placeholder;
-import org.tensorflow.proto.ConfigProto;
-import org.tensorflow.types.TBfloat16;
-import org.tensorflow.types.TFloat32;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
@@ -40,7 +29,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
 /**
@@ -58,10 +46,6 @@ import java.util.concurrent.Callable;
 @Command(name = "bench-train", mixinStandardHelpOptions = true,
         description = "Measure training speed of a run config (steady-state ms/step, images/s, GFLOP/s).")
 public final class TrainBenchmark implements Callable<Integer> {
-    /** Side of the square matrices of the reference matmul. */
-    static final int MATMUL_SIZE = 1024;
-    /** Chained products per session run (amortises the call overhead). */
-    static final int MATMUL_CHAIN = 8;
     /** The preset whose setting {@code tools/lib/bench_official.py} times (docs/reference.md §12). */
     static final String OFFICIAL_SETTING = "bench_w192d6";
 
@@ -248,7 +232,7 @@ public final class TrainBenchmark implements Callable<Integer> {
         }
         List<Row> rows = measured.values().stream().map(TrainBenchmark::medianRound).toList();
         System.out.println();
-        System.out.println("CPU flags: " + cpu.precisionFlags() + " (matmul GFLOP/s: " + MATMUL_SIZE
+        System.out.println("CPU flags: " + cpu.precisionFlags() + " (matmul GFLOP/s: " + MatmulRate.SIZE
                 + "³ products in the row's precision, same process and threads)");
         System.out.println("| intra | inter | towers | precision | first step ms | steps 2..warmup ms | ms/step mean"
                 + " | ms/step median | CPU ms/step | images/s | GFLOP/s | matmul GFLOP/s | fraction | peak RSS MB |");
@@ -341,7 +325,7 @@ public final class TrainBenchmark implements Callable<Integer> {
         double[] sorted = timed.clone();
         Arrays.sort(sorted);
         double median = sorted.length == 0 ? Double.NaN : sorted[sorted.length / 2];
-        double matmul = matmulGflops(setting.intra(), setting.inter(), setting.towers(), setting.precision());
+        double matmul = MatmulRate.gflops(setting.intra(), setting.inter(), setting.towers(), setting.precision());
         int b = prepared.get(0).size();
         double cpuMs = steps > 0 && cpuStart >= 0 ? (cpuEnd - cpuStart) / 1e6 / steps : Double.NaN;
         return new Row(setting, first, warm, mean, median, cpuMs, b / (mean / 1e3), flops / 1e9,
@@ -419,78 +403,6 @@ public final class TrainBenchmark implements Callable<Integer> {
             }
         }
         return out;
-    }
-
-    /**
-     * fp32 matrix-multiply rate of this machine: a chain of {@link #MATMUL_CHAIN} products of
-     * {@link #MATMUL_SIZE}² matrices per session run, with the given TensorFlow thread settings.
-     * The inputs are placeholders so constant folding cannot precompute them.
-     */
-    static double matmulGflops(int intra, int inter, int chains) {
-        return matmulGflops(intra, inter, chains, MatmulPrecision.FP32);
-    }
-
-    /**
-     * The matrix-multiply rate in {@code precision}: for bf16 the inputs are cast once and the chain
-     * of products runs in bf16 (the training graph's bf16 Linears), the sum back in float32.
-     */
-    static double matmulGflops(int intra, int inter, int chains, MatmulPrecision precision) {
-        int n = MATMUL_SIZE;
-        SplittableRandom rnd = new SplittableRandom(1);
-        float[] a = new float[n * n];
-        float[] w = new float[n * n];
-        double scale = 1.0 / Math.sqrt(n);
-        for (int i = 0; i < a.length; i++) {
-            a[i] = (float) (rnd.nextDouble() * 2 - 1);
-            w[i] = (float) ((rnd.nextDouble() * 2 - 1) * scale * Math.sqrt(3)); // keeps the chain's norm stable
-        }
-        ConfigProto.Builder proto = ConfigProto.newBuilder();
-        if (intra > 0) {
-            proto.setIntraOpParallelismThreads(intra);
-        }
-        if (inter > 0) {
-            proto.setInterOpParallelismThreads(inter);
-        }
-        try (Graph g = new Graph(); Session s = new Session(g, proto.build());
-             TFloat32 ta = TFloat32.tensorOf(Shape.of(n, n), DataBuffers.of(a, true, false));
-             TFloat32 tw = TFloat32.tensorOf(Shape.of(n, n), DataBuffers.of(w, true, false))) {
-            Ops tf = Ops.create(g);
-            Placeholder<TFloat32> pa = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(n, n)));
-            Placeholder<TFloat32> pw = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(n, n)));
-            // independent chains, as many as the setting's towers, that the inter-op threads may run side by
-            // side; each starts from a differently scaled input so that Grappler cannot merge them as one
-            List<Operand<TFloat32>> ends = new ArrayList<>();
-            for (int c = 0; c < chains; c++) {
-                Operand<TFloat32> x = c == 0 ? pa : tf.math.mul(pa, tf.constant(1f + c));
-                if (precision.linearsInBf16()) {
-                    Operand<TBfloat16> xb = tf.dtypes.cast(x, TBfloat16.class);
-                    Operand<TBfloat16> wb = tf.dtypes.cast(pw, TBfloat16.class);
-                    for (int i = 0; i < MATMUL_CHAIN; i++) {
-                        xb = tf.linalg.matMul(xb, wb);
-                    }
-                    x = tf.dtypes.cast(xb, TFloat32.class);
-                } else {
-                    for (int i = 0; i < MATMUL_CHAIN; i++) {
-                        x = tf.linalg.matMul(x, pw);
-                    }
-                }
-                ends.add(tf.sum(x, tf.constant(new int[] {0, 1})));
-            }
-            Operand<TFloat32> sum = chains == 1 ? ends.get(0) : tf.math.addN(ends);
-            int runs = 6;
-            double best = Double.MAX_VALUE;
-            for (int r = 0; r < runs; r++) {
-                long t0 = System.nanoTime();
-                try (Result res = s.runner().feed(pa, ta).feed(pw, tw).fetch(sum).run()) {
-                    res.get(0);
-                }
-                double sec = (System.nanoTime() - t0) / 1e9;
-                if (r > 0) { // the first run includes graph optimisation
-                    best = Math.min(best, sec);
-                }
-            }
-            return 2.0 * n * n * n * MATMUL_CHAIN * chains / best / 1e9;
-        }
     }
 
     /**
