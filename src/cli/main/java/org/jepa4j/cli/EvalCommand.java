@@ -99,8 +99,6 @@ public final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         org.jepa4j.eval.protocol.EvaluationRequest.checkCounts(limitTrain, limitTest, validation, batchSize, epochs);
-        org.jepa4j.io.Bounds.atMost("--batch-size", batchSize, org.jepa4j.io.Bounds.MAX_BATCH, "images per batch");
-        org.jepa4j.io.Bounds.atMost("--epochs", epochs, org.jepa4j.io.Bounds.MAX_EPOCHS, "epochs");
         runtime.check();
         List<FeatureKind> kinds = new ArrayList<>();
         for (String f : features) {

@@ -134,12 +134,12 @@ public final class ImageSources {
      */
     private static IllegalArgumentException unknownKind(String spec, String kind) {
         String hint = "";
+        String path = spec.strip();
         try {
-            Path named = Path.of(spec.strip());
-            if (Files.isDirectory(named)) {
-                hint = " (" + spec.strip() + " is a folder: did you mean folder:" + spec.strip() + "?)";
-            } else if (Files.isRegularFile(named)) {
-                hint = " (" + spec.strip() + " is a file: did you mean idx:" + spec.strip() + " for IDX images?)";
+            if (Files.isDirectory(Path.of(path))) {
+                hint = " (" + path + " is a folder: did you mean folder:" + path + "?)";
+            } else if (Files.isRegularFile(Path.of(path))) {
+                hint = " (" + path + " is a file: did you mean idx:" + path + " for IDX images?)";
             }
         } catch (java.nio.file.InvalidPathException e) {
             // not a path: no hint

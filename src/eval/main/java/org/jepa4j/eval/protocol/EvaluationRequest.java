@@ -3,6 +3,7 @@ package org.jepa4j.eval.protocol;
 import org.jepa4j.eval.Evaluation;
 import org.jepa4j.infer.ExtractorOptions;
 import org.jepa4j.infer.FeatureKind;
+import org.jepa4j.io.Bounds;
 import org.jepa4j.metrics.LinearProbe;
 
 import java.nio.file.Files;
@@ -37,23 +38,19 @@ public record EvaluationRequest(Path model, String data, Path out, List<FeatureK
                                 ExtractorOptions extractor, String command) {
 
     /**
-     * Checks an evaluation's counts, naming the option and the value that is out of range.
+     * Checks an evaluation's counts with the command line's bounds ({@link Bounds}), naming the option
+     * and the value that is out of range.
      *
      * @throws IllegalArgumentException for a negative {@code --limit-train}, {@code --limit-test} or
-     *                                  {@code --validation}, or a {@code --batch-size} or {@code --epochs} below 1
+     *                                  {@code --validation}, or a {@code --batch-size} or {@code --epochs}
+     *                                  below 1 or beyond its bound
      */
     public static void checkCounts(int limitTrain, int limitTest, int validation, int batchSize, int epochs) {
-        atLeast("--limit-train", limitTrain, 0, " (0 = every image)");
-        atLeast("--limit-test", limitTest, 0, " (0 = every image)");
-        atLeast("--validation", validation, 0, " (0 = evaluate on the test split)");
-        atLeast("--batch-size", batchSize, 1, "");
-        atLeast("--epochs", epochs, 1, "");
-    }
-
-    private static void atLeast(String option, int value, int least, String meaning) {
-        if (value < least) {
-            throw new IllegalArgumentException(option + " " + value + ": expected " + least + " or more" + meaning);
-        }
+        Bounds.zeroOrAtMost("--limit-train", limitTrain, Integer.MAX_VALUE, "images");
+        Bounds.zeroOrAtMost("--limit-test", limitTest, Integer.MAX_VALUE, "images");
+        Bounds.zeroOrAtMost("--validation", validation, Integer.MAX_VALUE, "images");
+        Bounds.atMost("--batch-size", batchSize, Bounds.MAX_BATCH, "images per batch");
+        Bounds.atMost("--epochs", epochs, Bounds.MAX_EPOCHS, "epochs");
     }
 
     /** Checks the request; see {@link Builder#build()}. */

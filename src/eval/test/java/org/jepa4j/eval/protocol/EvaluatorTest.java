@@ -106,13 +106,13 @@ class EvaluatorTest {
         assertEquals("--features pooled,pooled: pooled is given twice", twice.getMessage());
         var negative = assertThrows(IllegalArgumentException.class, () -> EvaluationRequest.builder(m, DATA, dir)
                 .limitTrain(-1).build());
-        assertEquals("--limit-train -1: expected 0 or more (0 = every image)", negative.getMessage());
+        assertEquals("--limit-train -1: expected 0 or a positive number of images", negative.getMessage());
         var validation = assertThrows(IllegalArgumentException.class, () -> EvaluationRequest.builder(m, DATA, dir)
                 .validation(-5).build());
-        assertEquals("--validation -5: expected 0 or more (0 = evaluate on the test split)", validation.getMessage());
+        assertEquals("--validation -5: expected 0 or a positive number of images", validation.getMessage());
         var batch = assertThrows(IllegalArgumentException.class, () -> EvaluationRequest.builder(m, DATA, dir)
                 .batchSize(0).build());
-        assertEquals("--batch-size 0: expected 1 or more", batch.getMessage());
+        assertEquals("--batch-size 0: expected a positive number of images per batch", batch.getMessage());
         var notARun = assertThrows(IllegalArgumentException.class, () -> EvaluationRequest.builder(m, DATA, dir)
                 .run(dir.resolve("missing")).build());
         assertTrue(notARun.getMessage().contains("not a folder"), notARun.getMessage());
