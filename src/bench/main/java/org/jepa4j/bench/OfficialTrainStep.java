@@ -45,7 +45,8 @@ final class OfficialTrainStep {
      * @param checkout a facebookresearch/ijepa checkout
      * @param python   the Python with torch (Debian's {@code /usr/bin/python3} with python3-torch)
      * @param home     the project's root, which holds {@link #SCRIPT}
-     * @throws IllegalArgumentException naming what is missing
+     * @throws IllegalArgumentException naming what is missing: the checkout, the script, a Python that
+     *                                  starts and imports torch
      */
     static OfficialTrainStep of(Path checkout, String python, Path home) {
         if (!Files.isRegularFile(checkout.resolve("src/models/vision_transformer.py"))) {
@@ -57,7 +58,29 @@ final class OfficialTrainStep {
             throw new IllegalArgumentException("--official: " + script + " is missing (run bench-train through"
                     + " tools/bench-train, which tells it where the project is)");
         }
+        checkTorch(python);
         return new OfficialTrainStep(checkout, python, script);
+    }
+
+    /** Checks that {@code python} runs and imports torch, before any step is timed. */
+    static void checkTorch(String python) {
+        List<String> cmd = List.of(python, "-c", "import torch");
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            int rc = p.waitFor();
+            if (rc != 0) {
+                String last = out.isEmpty() ? "exit " + rc : out.substring(out.lastIndexOf('\n') + 1);
+                throw new IllegalArgumentException("--python " + python + " cannot import torch (" + last + "); --official"
+                        + " needs a Python with PyTorch, such as Debian's python3-torch in /usr/bin/python3");
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--python " + python + " cannot be run (" + e.getMessage() + ");"
+                    + " --official needs a Python with PyTorch, such as Debian's python3-torch in /usr/bin/python3");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("bench-train: interrupted", e);
+        }
     }
 
     /** The official run's precision for a jepa4j precision: autocast to bf16 for either bf16 graph. */

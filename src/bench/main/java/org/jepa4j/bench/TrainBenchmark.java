@@ -148,24 +148,8 @@ public final class TrainBenchmark implements Callable<Integer> {
         if (workers > 1) {
             return ClusterTrainBenchmark.compare(this, cfg, workers);
         }
-        ModelSpec spec = cfg.modelSpec();
-        int b = cfg.data().batchSize();
-        List<Batch> prepared = prepareBatches(cfg, Math.max(1, batches));
-        double flops = 0;
-        for (Batch batch : prepared) {
-            flops += TrainingFlops.trainingStep(spec, batch.masks());
-        }
-        flops /= prepared.size();
-        System.out.printf(Locale.ROOT, "model: encoder %s, predictor %s%n", spec.encoder(), spec.predictor());
-        System.out.printf(Locale.ROOT, "batch %d, %d prepared batches, mean Kc %.1f, Kt %.1f, %.2f GFLOP per step"
-                        + " (matmuls; target fwd + 3 x (context encoder + predictor) fwd)%n", b, prepared.size(),
-                prepared.stream().mapToInt(x -> x.masks().contextLength()).average().orElse(0),
-                prepared.stream().mapToInt(x -> x.masks().targetLength()).average().orElse(0), flops / 1e9);
-        System.out.printf(Locale.ROOT, "cores %d, %d timed steps after %d warm-up steps per setting%n",
-                Runtime.getRuntime().availableProcessors(), steps, warmup);
-
+        // every option is checked before the first batch is prepared or any step timed
         CpuFeatures cpu = CpuFeatures.host();
-        System.out.printf(Locale.ROOT, "CPU flags deciding precision: %s%n", cpu.precisionFlags());
         List<MatmulPrecision> chosen = new ArrayList<>();
         for (String p : precisions) {
             try {
@@ -199,15 +183,32 @@ public final class TrainBenchmark implements Callable<Integer> {
                 settings.add(s.with(p));
             }
         }
+        if (rounds < 1) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--rounds " + rounds + ": expected 1 or more");
+        }
+        OfficialTrainStep officialStep = official == null || childRow ? null : officialStep(cfg);
+
+        ModelSpec spec = cfg.modelSpec();
+        int b = cfg.data().batchSize();
+        List<Batch> prepared = prepareBatches(cfg, Math.max(1, batches));
+        double flops = 0;
+        for (Batch batch : prepared) {
+            flops += TrainingFlops.trainingStep(spec, batch.masks());
+        }
+        flops /= prepared.size();
         if (childRow) {
             // a child JVM measures the one setting it was given and prints the row for the parent
             System.out.println(ROW_PREFIX + rowToLine(measure(cfg, spec, prepared, flops, settings.get(0))));
             return 0;
         }
-        if (rounds < 1) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "--rounds " + rounds + ": expected 1 or more");
-        }
-        OfficialTrainStep officialStep = official == null ? null : officialStep(cfg);
+        System.out.printf(Locale.ROOT, "model: encoder %s, predictor %s%n", spec.encoder(), spec.predictor());
+        System.out.printf(Locale.ROOT, "batch %d, %d prepared batches, mean Kc %.1f, Kt %.1f, %.2f GFLOP per step"
+                        + " (matmuls; target fwd + 3 x (context encoder + predictor) fwd)%n", b, prepared.size(),
+                prepared.stream().mapToInt(x -> x.masks().contextLength()).average().orElse(0),
+                prepared.stream().mapToInt(x -> x.masks().targetLength()).average().orElse(0), flops / 1e9);
+        System.out.printf(Locale.ROOT, "cores %d, %d timed steps after %d warm-up steps per setting%n",
+                Runtime.getRuntime().availableProcessors(), steps, warmup);
+        System.out.printf(Locale.ROOT, "CPU flags deciding precision: %s%n", cpu.precisionFlags());
         // bf16 and bf16_attention face the one autocast step: it is timed once per precision and thread count
         java.util.Map<String, OfficialTrainStep.Timing> officialTimes = new java.util.HashMap<>();
         java.util.Map<Setting, List<Row>> measured = new java.util.LinkedHashMap<>();

@@ -47,4 +47,27 @@ class OfficialTrainStepTest {
                 () -> OfficialTrainStep.of(dir, "/usr/bin/python3", dir.resolve("elsewhere")));
         assertTrue(noScript.getMessage().contains(OfficialTrainStep.SCRIPT), noScript.getMessage());
     }
+
+    @Test
+    void aPythonThatCannotRunOrLacksTorchIsNamedBeforeAnyTiming() throws Exception {
+        Files.createDirectories(dir.resolve("src/models"));
+        Files.writeString(dir.resolve("src/models/vision_transformer.py"), "");
+        Files.createDirectories(dir.resolve("tools/lib"));
+        Files.writeString(dir.resolve(OfficialTrainStep.SCRIPT), "");
+        Path missing = dir.resolve("no-python");
+        var cannotRun = assertThrows(IllegalArgumentException.class,
+                () -> OfficialTrainStep.of(dir, missing.toString(), dir));
+        assertTrue(cannotRun.getMessage().startsWith("--python " + missing + " cannot be run"), cannotRun.getMessage());
+        Path noTorch = dir.resolve("python-without-torch");
+        Files.writeString(noTorch, "#!/bin/sh\necho \"ModuleNotFoundError: No module named 'torch'\" >&2\nexit 1\n");
+        assertTrue(noTorch.toFile().setExecutable(true));
+        var lacksTorch = assertThrows(IllegalArgumentException.class,
+                () -> OfficialTrainStep.of(dir, noTorch.toString(), dir));
+        assertTrue(lacksTorch.getMessage().contains("cannot import torch (ModuleNotFoundError: No module named 'torch')"),
+                lacksTorch.getMessage());
+        Path withTorch = dir.resolve("python-with-torch");
+        Files.writeString(withTorch, "#!/bin/sh\ntest \"$2\" = 'import torch'\n");
+        assertTrue(withTorch.toFile().setExecutable(true));
+        OfficialTrainStep.of(dir, withTorch.toString(), dir);
+    }
 }

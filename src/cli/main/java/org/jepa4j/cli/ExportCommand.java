@@ -45,9 +45,9 @@ public final class ExportCommand implements Callable<Integer> {
                     + " quantized at run time; features within about 1e-2 relative of fp32) (default: ${DEFAULT-VALUE}).")
     String precision;
 
-    @Option(names = "--int8-scale", defaultValue = "token", paramLabel = "token|image",
+    @Option(names = "--int8-scale", paramLabel = "token|image",
             description = "With --precision int8, what one activation scale covers: each token (default) or each"
-                    + " image; never the batch, so features do not depend on the batch (default: ${DEFAULT-VALUE}).")
+                    + " image; never the batch, so features do not depend on the batch.")
     String int8Scale;
 
     @Option(names = "--force", description = "Write --out even when its name does not end in .onnx"
@@ -70,13 +70,18 @@ public final class ExportCommand implements Callable<Integer> {
         Path data = out.resolveSibling(out.getFileName() + ".data");
         OutputChecks.checkFile("--out", data, List.of(".data"), true, inputs,
                 "the external data of a jepa4j export", p -> OutputChecks.isJepa4jOnnx(out));
-        OnnxExporter.Options o = OnnxExporter.Options.defaults()
+        if (int8Scale != null && !precision.equals("int8")) {
+            throw new IllegalArgumentException("--int8-scale " + int8Scale + " applies to int8 exports only, and this"
+                    + " one is --precision " + precision + "; add --precision int8 or leave --int8-scale out");
+        }
+        OnnxExporter.Options defaults = OnnxExporter.Options.defaults();
+        OnnxExporter.Options o = defaults
                 .withEncoder(OnnxExporter.Encoder.parse(encoder))
                 .withOpset(opset)
                 .withIrVersion(irVersion != null ? irVersion : defaultIrVersion(opset))
                 .withExternalData(OnnxWriter.ExternalData.parse(externalData))
                 .withPrecision(precision)
-                .withInt8Scale(int8Scale);
+                .withInt8Scale(int8Scale != null ? int8Scale : defaults.int8Scale());
         long start = System.nanoTime();
         OnnxWriter.Written w = OnnxExporter.export(checkpoint, out, o, acceptUnchecked ? System.err : null);
         System.out.printf(Locale.ROOT, "wrote %s (%s, %s)%s in %.1f s%n", w.model(), precision,

@@ -18,6 +18,7 @@ import javax.imageio.ImageIO;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ExportAndEmbedCommandTest {
@@ -99,6 +100,12 @@ class ExportAndEmbedCommandTest {
                 dir.resolve("m.onnx").toString(), "--precision", "int4"));
         assertEquals(2, Jepa4j.commandLine().execute("export", "--checkpoint", ckpt.toString(), "--out",
                 dir.resolve("m.onnx").toString(), "--precision", "int8", "--int8-scale", "batch"));
+        CommandRun scaleWithoutInt8 = CommandRun.of("export", "--checkpoint", ckpt.toString(), "--out",
+                dir.resolve("m.onnx").toString(), "--int8-scale", "image");
+        assertEquals(2, scaleWithoutInt8.code());
+        assertTrue(scaleWithoutInt8.err().contains("--int8-scale image applies to int8 exports only"),
+                scaleWithoutInt8.err());
+        assertFalse(Files.exists(dir.resolve("m.onnx")), "nothing written for a refused export");
         assertEquals(1, Jepa4j.commandLine().execute("export", "--checkpoint", dir.resolve("none").toString(), "--out",
                 dir.resolve("m.onnx").toString()));
         assertEquals(0, Jepa4j.commandLine().execute("export", "--checkpoint", ckpt.toString(), "--out",
