@@ -159,6 +159,10 @@ public final class AtomicFiles {
             return what + (fse.getFile() == null ? "" : " (" + fse.getFile()
                     + (fse.getOtherFile() == null ? "" : " -> " + fse.getOtherFile()) + ")");
         }
+        if (e instanceof java.nio.charset.CharacterCodingException) {
+            // Files.readString and readAllLines say only "Input length = 1"
+            return "not UTF-8 text (" + e.getClass().getSimpleName() + ": " + m + ")";
+        }
         if (m.toLowerCase(java.util.Locale.ROOT).contains("no space left")) {
             return "no space left on the device (" + m + ")";
         }

@@ -56,7 +56,7 @@ public final class RunConfigLoader {
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new ConfigException(file.toString(), "cannot read the file (" + e + ")");
+            throw new ConfigException(file.toString(), "cannot read the file: " + org.jepa4j.io.AtomicFiles.describe(e));
         }
         return parse(text, file.toString(), overrides);
     }

@@ -1,10 +1,12 @@
 package org.jepa4j.config;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.yaml.snakeyaml.Yaml;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -259,6 +261,16 @@ class RunConfigLoaderTest {
         ConfigException missing = assertThrows(ConfigException.class,
                 () -> RunConfigLoader.load(Path.of("no", "such.yaml")));
         assertTrue(missing.getMessage().startsWith(Path.of("no", "such.yaml") + ": cannot read the file"));
+    }
+
+    @Test
+    void aFileThatIsNoUtf8TextIsNamedAsSuch(@TempDir Path dir) throws Exception {
+        Path utf16 = Files.write(dir.resolve("run.yaml"), "meta:\n  seed: 1\n".getBytes(StandardCharsets.UTF_16));
+        ConfigException loaded = assertThrows(ConfigException.class, () -> RunConfigLoader.load(utf16));
+        assertTrue(loaded.getMessage().startsWith(utf16 + ": cannot read the file: not UTF-8 text"), loaded.getMessage());
+        ConfigException resolved = assertThrows(ConfigException.class,
+                () -> RunConfigLoader.resolve(utf16.toString(), List.of()));
+        assertTrue(resolved.getMessage().contains(": not UTF-8 text"), resolved.getMessage());
     }
 
     @Test
