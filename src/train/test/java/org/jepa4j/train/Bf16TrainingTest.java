@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.stream.IntStream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -175,6 +176,39 @@ class Bf16TrainingTest {
             }
         }
         assertTrue(Math.sqrt(diff / norm) < 1e-3, "weights relative L2 " + Math.sqrt(diff / norm));
+    }
+
+    @Test
+    void aBf16RunIsRepeatableAndResumesAsTheRunThatNeverStopped() throws Exception {
+        // the same seed gives the same bf16 run, and a bf16 run stopped mid-epoch and resumed in bf16
+        // continues it, as float32 runs do (TrainerTest.resumeContinuesTheSameRun)
+        RunConfig base = TrainerRuns.config(tmp.resolve("unused"), 16, 2);
+        RunConfig bf16 = TrainerRuns.withMaxSteps(
+                base.withMeta(base.meta().toBuilder().useBfloat16(true).matmulPrecision("bf16").build()), 6);
+        Trainer.Summary straight = run(bf16, tmp.resolve("straight"), false, null);
+        Trainer.Summary again = run(bf16, tmp.resolve("again"), false, null);
+        assertArrayEquals(straight.losses(), again.losses(), 1e-6, "same seed");
+
+        Path split = tmp.resolve("split");
+        Trainer.Summary first = run(TrainerRuns.withMaxSteps(bf16, 3), split, false, null);
+        Trainer.Summary second = run(bf16, split, true, null);
+        assertEquals(3, second.firstStep());
+        double[] resumed = new double[6];
+        System.arraycopy(first.losses(), 0, resumed, 0, 3);
+        System.arraycopy(second.losses(), 0, resumed, 3, 3);
+        assertArrayEquals(straight.losses(), resumed, 1e-6, "resumed");
+        NamedTensors a = Checkpoint.read(tmp.resolve("straight")).tensors();
+        NamedTensors b = Checkpoint.read(split).tensors();
+        assertEquals(a.names(), b.names());
+        for (String name : a.names()) {
+            assertArrayEquals(a.get(name).data(), b.get(name).data(), 1e-6f, name);
+        }
+        // and bf16 really ran: float32 with the same seed gives other losses after the first updates
+        RunConfig fp32 = TrainerRuns.withMaxSteps(
+                base.withMeta(base.meta().toBuilder().useBfloat16(true).matmulPrecision("fp32").build()), 6);
+        double[] float32 = run(fp32, tmp.resolve("fp32"), false, null).losses();
+        assertTrue(IntStream.range(0, 6).anyMatch(i -> Math.abs(float32[i] - straight.losses()[i]) > 1e-6),
+                "bf16 and float32 losses differ somewhere");
     }
 
     /** Every tensor's values, one after another in the order of the names. */
