@@ -19,6 +19,7 @@ import org.jepa4j.infer.ExtractorOptions;
 import org.jepa4j.infer.FeatureExtractor;
 import org.jepa4j.infer.FeatureKind;
 import org.jepa4j.infer.internal.GridPooling;
+import org.jepa4j.metadata.OnnxMetadata;
 import org.jepa4j.model.Initializer;
 import org.jepa4j.tensor.NamedTensors;
 import org.jepa4j.testkit.TinyRun;
@@ -123,6 +124,24 @@ class EvalCommandTest {
         assertArrayEquals(Initializer.initialize(init.modelSpec(), 3).get(name).data(), init.tensors().get(name).data());
         assertFalse(java.util.Arrays.equals(Checkpoint.read(run).tensors().get(name).data(),
                 init.tensors().get(name).data()));
+        try (FeatureExtractor baseline = FeatureExtractor.open(out.resolve("random_init.onnx"))) {
+            assertEquals("fp32", baseline.info().precision(), "a float32 model gets a float32 baseline");
+        }
+    }
+
+    @Test
+    void anInt8ModelIsComparedWithAnInt8RandomInitBaseline() throws Exception {
+        Path run = tinyRun();
+        Path model = dir.resolve("int8.onnx");
+        OnnxExporter.export(run, model, OnnxExporter.Options.defaults().withPrecision("int8").withInt8Scale("image"));
+        Path out = dir.resolve("eval-int8");
+        EvaluationReport report = eval(model, out, "--run", run.toString(), "--no-pixel-baseline");
+        assertEquals(List.of(EvaluationReport.PRETRAINED, EvaluationReport.RANDOM_INIT),
+                report.results().stream().map(EvaluationReport.FeatureResult::name).toList());
+        try (FeatureExtractor baseline = FeatureExtractor.open(out.resolve("random_init.onnx"))) {
+            assertEquals("int8", baseline.info().precision(), "exported like the evaluated model");
+            assertEquals("image", baseline.info().metadata().get(OnnxMetadata.INT8_ACTIVATION_SCALE));
+        }
     }
 
     @Test

@@ -1,5 +1,7 @@
 package org.jepa4j.eval.protocol;
 
+import org.jepa4j.infer.ModelInfo;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -17,12 +19,14 @@ public interface BaselineEncoder {
     /**
      * The baseline encoder's ONNX file, created in {@code out} when it has to be built.
      *
-     * @param out the evaluation's output folder (exists)
-     * @param log progress and notes
+     * @param out       the evaluation's output folder (exists)
+     * @param evaluated the evaluated encoder, so that a baseline built here is exported like it (its
+     *                  precision: an int8 model gets an int8 baseline)
+     * @param log       progress and notes
      * @return the ONNX file to evaluate as the random-init baseline
      * @throws IOException when it cannot be read or built
      */
-    Path encoder(Path out, PrintStream log) throws IOException;
+    Path encoder(Path out, ModelInfo evaluated, PrintStream log) throws IOException;
 
     /**
      * An encoder already exported.
@@ -32,6 +36,6 @@ public interface BaselineEncoder {
      */
     static BaselineEncoder file(Path onnx) {
         Objects.requireNonNull(onnx, "onnx");
-        return (out, log) -> onnx;
+        return (out, evaluated, log) -> onnx;
     }
 }

@@ -87,8 +87,10 @@ public final class Evaluator {
         Map<FeatureKind, float[][]> pretrainedTest;
         EvalTransform transform;
         Map<FeatureKind, Integer> dimensions = new LinkedHashMap<>();
+        ModelInfo evaluated;
         try (FeatureExtractor fx = FeatureExtractor.open(request.model(), options)) {
             ModelInfo info = fx.info();
+            evaluated = info;
             for (FeatureKind k : kinds) {
                 if (!info.featureLength().containsKey(k)) {
                     throw new IllegalArgumentException("--features " + k + ": " + request.model() + " offers "
@@ -122,9 +124,14 @@ public final class Evaluator {
             }
         }
 
-        Path baseline = request.baseline() != null ? request.baseline().encoder(request.out(), log) : null;
+        Path baseline = request.baseline() != null ? request.baseline().encoder(request.out(), evaluated, log) : null;
         if (baseline != null) {
             try (FeatureExtractor fx = FeatureExtractor.open(baseline, options)) {
+                if (!fx.info().precision().equals(evaluated.precision())) {
+                    log.printf(Locale.ROOT, "note: the random-init baseline %s is %s, the evaluated model %s; the"
+                                    + " comparison then also measures the precision%n", baseline, fx.info().precision(),
+                            evaluated.precision());
+                }
                 long t0 = System.nanoTime();
                 Map<FeatureKind, float[][]> trainX = embed(fx, train, kinds, request.batchSize(), "random-init train",
                         log);

@@ -4,6 +4,8 @@ import org.jepa4j.checkpoint.Checkpoint;
 import org.jepa4j.config.RunConfig;
 import org.jepa4j.config.RunConfigLoader;
 import org.jepa4j.export.OnnxExporter;
+import org.jepa4j.infer.ModelInfo;
+import org.jepa4j.metadata.OnnxMetadata;
 import org.jepa4j.model.Initializer;
 import org.jepa4j.model.ModelSpec;
 import org.jepa4j.provenance.Provenance;
@@ -19,8 +21,8 @@ import java.util.Map;
 /**
  * The random-init baseline of a training run: {@link Initializer#initialize} with the run
  * checkpoint's model, config seed and initialisation scheme (the weights training started from),
- * saved as {@code random_init.safetensors} and exported like the trained encoder to
- * {@code random_init.onnx}. Needs no TensorFlow: initialisation and export are the recipe's and
+ * saved as {@code random_init.safetensors} and exported like the evaluated encoder (same precision
+ * and int8 activation scale) to {@code random_init.onnx}. Needs no TensorFlow: initialisation and export are the recipe's and
  * model I/O's.
  */
 public final class RandomInitBaseline implements BaselineEncoder {
@@ -46,20 +48,49 @@ public final class RandomInitBaseline implements BaselineEncoder {
     }
 
     @Override
-    public Path encoder(Path out, PrintStream log) throws IOException {
-        return create(runDir, out, log);
+    public Path encoder(Path out, ModelInfo evaluated, PrintStream log) throws IOException {
+        return create(runDir, out, exportedLike(evaluated.metadata(), log), log);
     }
 
     /**
-     * Builds and exports the random-init encoder of {@code runDir} into {@code outDir}.
+     * The export options that give the baseline the evaluated encoder's number format: its precision
+     * and, for int8, its activation scale ({@link OnnxMetadata}); float32 for a model that names a
+     * precision jepa4j does not export, with a note in {@code log}.
+     */
+    static OnnxExporter.Options exportedLike(Map<String, String> metadata, PrintStream log) {
+        OnnxExporter.Options defaults = OnnxExporter.Options.defaults();
+        String precision = OnnxMetadata.precision(metadata);
+        String scale = metadata.getOrDefault(OnnxMetadata.INT8_ACTIVATION_SCALE, defaults.int8Scale());
+        if (!OnnxMetadata.PRECISIONS.contains(precision) || !OnnxMetadata.INT8_ACTIVATION_SCALES.contains(scale)) {
+            log.printf(Locale.ROOT, "random-init baseline: the evaluated model's %s %s (%s %s) is not one jepa4j"
+                            + " exports; the baseline is float32%n", OnnxMetadata.PRECISION, precision,
+                    OnnxMetadata.INT8_ACTIVATION_SCALE, scale);
+            return defaults;
+        }
+        return defaults.withPrecision(precision).withInt8Scale(scale);
+    }
+
+    /**
+     * Builds and exports the random-init encoder of {@code runDir} into {@code outDir} in float32.
      *
-     * @param runDir the training run folder (or checkpoint)
-     * @param outDir the folder for {@value #CHECKPOINT_FILE} and {@value #ONNX_FILE} (exists)
-     * @param log    one line naming the seed and the file
+     * @see #create(Path, Path, OnnxExporter.Options, PrintStream)
+     */
+    public static Path create(Path runDir, Path outDir, PrintStream log) throws IOException {
+        return create(runDir, outDir, OnnxExporter.Options.defaults(), log);
+    }
+
+    /**
+     * Builds the random-init encoder of {@code runDir} and exports it into {@code outDir} with {@code options}.
+     *
+     * @param runDir  the training run folder (or checkpoint)
+     * @param outDir  the folder for {@value #CHECKPOINT_FILE} and {@value #ONNX_FILE} (exists)
+     * @param options how to export it (the evaluated encoder's precision)
+     * @param log     one line naming the seed, the precision and the file
      * @return the exported ONNX file
      * @throws IOException when the checkpoint cannot be read, has no config, or the export fails
      */
-    public static Path create(Path runDir, Path outDir, PrintStream log) throws IOException {
+    public static Path create(Path runDir, Path outDir, OnnxExporter.Options options, PrintStream log)
+            throws IOException {
         Checkpoint trained = Checkpoint.read(runDir);
         String yaml = trained.meta(Checkpoint.CONFIG);
         if (yaml == null) {
@@ -80,8 +111,8 @@ public final class RandomInitBaseline implements BaselineEncoder {
         Path ckpt = outDir.resolve(CHECKPOINT_FILE);
         new Checkpoint(Initializer.initialize(modelSpec, initSeed, config.meta().init()), meta).write(ckpt);
         Path onnx = outDir.resolve(ONNX_FILE);
-        OnnxExporter.export(ckpt, onnx, OnnxExporter.Options.defaults());
-        log.printf(Locale.ROOT, "random-init baseline: seed %d, exported %s%n", initSeed, onnx);
+        OnnxExporter.export(ckpt, onnx, options);
+        log.printf(Locale.ROOT, "random-init baseline: seed %d, exported %s (%s)%n", initSeed, onnx, options.precision());
         return onnx;
     }
 }
