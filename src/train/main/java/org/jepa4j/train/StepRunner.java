@@ -85,12 +85,15 @@ final class StepRunner implements AutoCloseable {
     }
 
     /**
-     * One step; a worker's under the watchdog, carrying its stop vote.
+     * One step; a worker's under the watchdog, carrying its stop vote. After a worker's last step
+     * (the run's end, or a stop vote) the watchdog stops: that was every worker's last collective,
+     * so the others may exit while this one logs, runs its monitors and writes its checkpoint.
      *
+     * @param endStep the step the run ends before
      * @throws ClusterFailureException when a worker's step fails (a task died or the link broke)
      */
     TrainingGraph.StepResult step(TrainingGraph graph, Batch batch, TrainingGraph.StepHyperparameters hyper, long step,
-                                  boolean stopRequested, Progress progress) {
+                                  long endStep, boolean stopRequested, Progress progress) {
         if (clusterRun == null) {
             return graph.step(batch, hyper);
         }
@@ -106,6 +109,9 @@ final class StepRunner implements AutoCloseable {
             throw ClusterFailureException.of(cluster, step, e);
         }
         watchdog.stepFinished();
+        if (step + 1 >= endStep || result.stopVotes() > 0) {
+            close();
+        }
         return result;
     }
 

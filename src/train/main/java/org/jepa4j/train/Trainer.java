@@ -218,7 +218,8 @@ public final class Trainer {
                     Schedules.Values v = plan.schedules().at(step);
                     long t0 = System.nanoTime();
                     TrainingGraph.StepResult result = runner.step(graph, batch, new TrainingGraph.StepHyperparameters(
-                            v.lr(), v.weightDecay(), v.momentum(), step + 1), step, stopRequested, progress);
+                            v.lr(), v.weightDecay(), v.momentum(), step + 1), step, plan.endStep(), stopRequested,
+                            progress);
                     run.log(log, step, batch.masks(), v, result.loss(), wallStart, t0, System.nanoTime());
                     run.checkpointIfDue(step);
                     if (runner.stopsAfter(result, step, plan.endStep(), progress)) {
@@ -226,7 +227,7 @@ public final class Trainer {
                     }
                 }
             }
-            runner.close(); // the steps are over: tasks may now exit one by one
+            runner.close(); // the steps are over (also when one stopped the loop before its step): tasks may exit
             return run.finish();
         }
     }
