@@ -126,6 +126,7 @@ public final class InferenceBenchmark implements Callable<Integer> {
             throw new CommandLine.ParameterException(new CommandLine(this),
                     "give either --model FILE or --random-init CONFIG (exactly one)");
         }
+        checkBeforeMeasuring();
         if (randomInit != null) {
             RandomInitExports.Exports made = RandomInitExports.create(randomInit, work, System.out);
             model = made.fp32();
@@ -193,6 +194,36 @@ public final class InferenceBenchmark implements Callable<Integer> {
             printComparison(rates, laneCounts);
         }
         return 0;
+    }
+
+    /** Refuses, by name, what would otherwise fail after minutes of measuring or deep inside ONNX Runtime. */
+    private void checkBeforeMeasuring() {
+        for (int b : batches) {
+            if (b < 1) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--batches: expected sizes >= 1, got " + b);
+            }
+        }
+        List<Map.Entry<String, Path>> files = new ArrayList<>();
+        if (model != null) {
+            files.add(Map.entry("--model", model));
+        }
+        compare.forEach(c -> files.add(Map.entry("--compare", c)));
+        if (checkpoint != null) {
+            files.add(Map.entry("--checkpoint", checkpoint));
+        }
+        for (Map.Entry<String, Path> f : files) {
+            if (!java.nio.file.Files.exists(f.getValue())) {
+                throw new CommandLine.ParameterException(new CommandLine(this), f.getKey() + " " + f.getValue()
+                        + ": no such file");
+            }
+        }
+        if (randomInit != null) {
+            try {
+                org.jepa4j.config.RunConfigLoader.resolve(randomInit, List.of());
+            } catch (org.jepa4j.config.ConfigException e) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--random-init " + e.getMessage());
+            }
+        }
     }
 
     /** Row label of a compared export: its precision and file name. */

@@ -91,6 +91,39 @@ class InferenceBenchmarkTest {
         assertEquals(2, new CommandLine(new InferenceBenchmark()).execute("--model", "x.onnx", "--rounds", "0"));
     }
 
+    @Test
+    void aMissingFileAZeroBatchOrAnUnknownConfigIsRefusedBeforeAnythingIsMeasured() throws Exception {
+        Path model = ExportedEncoders.export(dir, TinyEncoders.RGB_ONE_LAYER, 3).model();
+        Path missing = dir.resolve("int8.onnx");
+        assertRefused("--compare " + missing + ": no such file", "--model", model.toString(), "--compare",
+                missing.toString(), "--no-tensorflow");
+        assertRefused("--model " + missing + ": no such file", "--model", missing.toString(), "--no-tensorflow");
+        assertRefused("--batches: expected sizes >= 1, got 0", "--model", model.toString(), "--batches", "1,0",
+                "--no-tensorflow");
+        assertRefused("--random-init no/such: no such file", "--random-init", "no/such", "--work", dir.toString());
+    }
+
+    /** Runs the benchmark, expecting exit code 2 and {@code message} on standard error, and nothing measured. */
+    private static void assertRefused(String message, String... args) {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        int code;
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            code = new CommandLine(new InferenceBenchmark()).execute(args);
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+        String said = err.toString(StandardCharsets.UTF_8);
+        assertEquals(2, code, said);
+        assertTrue(said.startsWith(message), said);
+        assertEquals("", out.toString(StandardCharsets.UTF_8), "nothing measured");
+    }
+
     private static String run(String... args) {
         PrintStream old = System.out;
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
