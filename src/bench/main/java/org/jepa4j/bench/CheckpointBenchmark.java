@@ -1,5 +1,11 @@
 package org.jepa4j.bench;
 
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+import java.util.concurrent.Callable;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.jepa4j.checkpoint.Checkpoint;
@@ -35,17 +41,40 @@ import java.util.Map;
  * <p>{@code tools/bench-checkpoint [PRESET [REPEATS [DIR]]]} (default fashion_mnist, 21, a
  * temporary folder).
  */
-public final class CheckpointBenchmark {
+@Command(name = "bench-checkpoint", mixinStandardHelpOptions = true, description = "Write and read a preset-sized checkpoint with its integrity checks and without, side by side: medians.")
+public final class CheckpointBenchmark implements Callable<Integer> {
+    @Parameters(index = "0", arity = "0..1", defaultValue = "fashion_mnist", paramLabel = "PRESET",
+            description = "Run config or preset whose model sizes the checkpoint (default: ${DEFAULT-VALUE}).")
+    String preset;
+    @Parameters(index = "1", arity = "0..1", defaultValue = "21", paramLabel = "REPEATS",
+            description = "Rounds, each writing and reading both ways (default: ${DEFAULT-VALUE}).")
+    int repeats;
+    @Parameters(index = "2", arity = "0..1", paramLabel = "DIR",
+            description = "Folder for the files (default: a new temporary folder).")
+    Path folder;
+
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private CheckpointBenchmark() {
+    CheckpointBenchmark() {
     }
 
-    public static void main(String[] args) throws Exception {
-        String preset = args.length > 0 ? args[0] : "fashion_mnist";
-        int repeats = args.length > 1 ? Integer.parseInt(args[1]) : 21;
-        Path dir = args.length > 2 ? Path.of(args[2]) : Files.createTempDirectory("jepa4j-ckpt-bench");
-        RunConfig config = RunConfigLoader.resolve(preset, List.of());
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new CheckpointBenchmark()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (repeats < 1) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "REPEATS: expected 1 or more, got " + repeats);
+        }
+        RunConfig config;
+        try {
+            config = RunConfigLoader.resolve(preset, List.of());
+        } catch (org.jepa4j.config.ConfigException e) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "PRESET " + e.getMessage());
+        }
+        Path dir = folder != null ? folder : Files.createTempDirectory("jepa4j-ckpt-bench");
         ModelSpec spec = config.modelSpec();
         NamedTensors params = Initializer.initialize(spec, 0);
         NamedTensors.Builder b = NamedTensors.builder();
@@ -111,6 +140,7 @@ public final class CheckpointBenchmark {
         row("write + read", both, bothPlain);
         Files.deleteIfExists(checked);
         Files.deleteIfExists(plain);
+        return 0;
     }
 
     private static void row(String what, double[] with, double[] without) {

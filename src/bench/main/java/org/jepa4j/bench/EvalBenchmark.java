@@ -1,5 +1,11 @@
 package org.jepa4j.bench;
 
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+import java.util.concurrent.Callable;
+
 import org.jepa4j.eval.InnerProductSearch;
 import org.jepa4j.metrics.Knn;
 import org.jepa4j.metrics.LinearProbe;
@@ -11,14 +17,37 @@ import java.util.Random;
  * training and 10000 test rows of width 192, ten Gaussian classes) and prints one line per stage.
  * Usage: {@code tools/bench-eval [nTrain nTest dim]}.
  */
-public final class EvalBenchmark {
-    private EvalBenchmark() {
+@Command(name = "bench-eval", mixinStandardHelpOptions = true, description = "Linear probe (grid and refit) and kNN (k=20) on synthetic features of Fashion-MNIST's shape: wall and CPU seconds per stage.")
+public final class EvalBenchmark implements Callable<Integer> {
+    @Parameters(index = "0", arity = "0..1", defaultValue = "60000", paramLabel = "N_TRAIN",
+            description = "Training rows (default: ${DEFAULT-VALUE}).")
+    int nTrain;
+    @Parameters(index = "1", arity = "0..1", defaultValue = "10000", paramLabel = "N_TEST",
+            description = "Test rows (default: ${DEFAULT-VALUE}).")
+    int nTest;
+    @Parameters(index = "2", arity = "0..1", defaultValue = "192", paramLabel = "DIM",
+            description = "Feature width (default: ${DEFAULT-VALUE}).")
+    int dim;
+
+
+    EvalBenchmark() {
     }
 
     public static void main(String[] args) {
-        int nTrain = args.length > 0 ? Integer.parseInt(args[0]) : 60000;
-        int nTest = args.length > 1 ? Integer.parseInt(args[1]) : 10000;
-        int dim = args.length > 2 ? Integer.parseInt(args[2]) : 192;
+        System.exit(new CommandLine(new EvalBenchmark()).execute(args));
+    }
+
+    @Override
+    public Integer call() {
+        if (nTrain < 1) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "N_TRAIN: expected 1 or more, got " + nTrain);
+        }
+        if (nTest < 1) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "N_TEST: expected 1 or more, got " + nTest);
+        }
+        if (dim < 1) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "DIM: expected 1 or more, got " + dim);
+        }
         int classes = 10;
         Random rng = new Random(1);
         float[][] centres = new float[classes][dim];
@@ -48,6 +77,7 @@ public final class EvalBenchmark {
         // CPU seconds are reported too: on a shared machine wall time depends on the other load
         System.out.printf("timing: linear probe %.1f s wall / %.1f s CPU (top-1 %.4f), kNN %.1f s wall / %.1f s CPU"
                 + " (top-1 %.4f)%n", probeS, probeCpu, probe.testTop1(), knnS, knnCpu, knn);
+        return 0;
     }
 
     private static long cpuNanos() {

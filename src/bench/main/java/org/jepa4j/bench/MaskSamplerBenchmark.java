@@ -1,5 +1,11 @@
 package org.jepa4j.bench;
 
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+import java.util.concurrent.Callable;
+
 import org.jepa4j.config.ConfigKeys;
 import org.jepa4j.config.MaskConfig;
 import org.jepa4j.mask.AbstractMaskSampler;
@@ -10,15 +16,38 @@ import org.jepa4j.mask.MaskSamplers;
  * takes about 21 ms per batch at 16x16, B = 128 on the 2-core development machine
  * (docs/reference.md §1.7). Run: {@code tools/bench-masks [grid] [batch] [batches]}.
  */
-public final class MaskSamplerBenchmark {
+@Command(name = "bench-masks", mixinStandardHelpOptions = true, description = "Mask sampling time per batch and per image of every mask.strategy.")
+public final class MaskSamplerBenchmark implements Callable<Integer> {
+    @Parameters(index = "0", arity = "0..1", defaultValue = "16", paramLabel = "GRID",
+            description = "Patch grid side (default: ${DEFAULT-VALUE}).")
+    int grid;
+    @Parameters(index = "1", arity = "0..1", defaultValue = "128", paramLabel = "BATCH",
+            description = "Images per batch (default: ${DEFAULT-VALUE}).")
+    int batch;
+    @Parameters(index = "2", arity = "0..1", defaultValue = "200", paramLabel = "BATCHES",
+            description = "Timed batches, after as many warm-up ones (default: ${DEFAULT-VALUE}).")
+    int batches;
 
-    private MaskSamplerBenchmark() {
+
+
+    MaskSamplerBenchmark() {
     }
 
     public static void main(String[] args) {
-        int grid = args.length > 0 ? Integer.parseInt(args[0]) : 16;
-        int batch = args.length > 1 ? Integer.parseInt(args[1]) : 128;
-        int batches = args.length > 2 ? Integer.parseInt(args[2]) : 200;
+        System.exit(new CommandLine(new MaskSamplerBenchmark()).execute(args));
+    }
+
+    @Override
+    public Integer call() {
+        if (grid < 1) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "GRID: expected 1 or more, got " + grid);
+        }
+        if (batch < 1) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "BATCH: expected 1 or more, got " + batch);
+        }
+        if (batches < 1) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "BATCHES: expected 1 or more, got " + batches);
+        }
         MaskConfig d = MaskConfig.defaults();
         System.out.printf("grid %dx%d, batch %d, %d batches (after %d warm-up)%n", grid, grid, batch, batches, batches);
         System.out.printf("%-12s %12s %12s%n", "strategy", "ms/batch", "us/image");
@@ -36,5 +65,6 @@ public final class MaskSamplerBenchmark {
             double ms = (System.nanoTime() - t0) / 1e6 / batches;
             System.out.printf("%-12s %12.3f %12.2f%s%n", strategy, ms, 1000 * ms / batch, sink < 0 ? "!" : "");
         }
+        return 0;
     }
 }

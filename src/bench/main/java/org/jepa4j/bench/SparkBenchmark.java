@@ -1,5 +1,8 @@
 package org.jepa4j.bench;
 
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import org.jepa4j.checkpoint.Checkpoint;
 import org.jepa4j.config.Presets;
 import org.jepa4j.config.RunConfig;
@@ -22,6 +25,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -36,12 +40,14 @@ import javax.imageio.ImageIO;
  * process, start-up seconds and the Spark/embed ratios.
  * Usage: {@code tools/bench-spark [--images N] [--rounds R] [--master local[2]] [--work DIR]}.
  */
-public final class SparkBenchmark {
+@Command(name = "bench-spark", mixinStandardHelpOptions = true, description = "tools/jepa4j spark-embed against"
+        + " tools/jepa4j embed on the same PNG files, each a process of its own: images/s, start-up and the ratios.")
+public final class SparkBenchmark implements Callable<Integer> {
     private static final Pattern SPARK_DONE = Pattern.compile(
             "(\\d+) images embedded, (\\d+) failed, (\\d+) partitions, ([0-9.]+) s \\(([0-9.]+) images/s\\), start-up ([0-9.]+) s");
     private static final Pattern EMBED_RATE = Pattern.compile("(\\d+)/(\\d+) (\\d+) img/s");
 
-    private SparkBenchmark() {
+    SparkBenchmark() {
     }
 
     /** One process run: wall seconds of the whole process and the images/s it reported for the extraction. */
@@ -51,18 +57,30 @@ public final class SparkBenchmark {
         }
     }
 
-    public static void main(String[] args) throws Exception {
-        Map<String, String> opt = new java.util.HashMap<>(Map.of("--images", "10000", "--rounds", "1",
-                "--master", "local[2]", "--work", System.getProperty("java.io.tmpdir") + "/jepa4j-bench-spark"));
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            if (!opt.containsKey(args[i])) {
-                throw new IllegalArgumentException(args[i] + ": expected --images, --rounds, --master or --work");
-            }
-            opt.put(args[i], args[i + 1]);
+    @Option(names = "--images", defaultValue = "10000", description = "Fashion-MNIST test images written as PNGs"
+            + " (default: ${DEFAULT-VALUE}).")
+    int n;
+    @Option(names = "--rounds", defaultValue = "1", description = "Rounds of embed then spark-embed (default: ${DEFAULT-VALUE}).")
+    int rounds;
+    @Option(names = "--master", defaultValue = "local[2]", description = "Spark master (default: ${DEFAULT-VALUE}).")
+    String master;
+    @Option(names = "--work", paramLabel = "DIR", description = "Folder for the images, the encoder and the outputs"
+            + " (default: jepa4j-bench-spark in the temporary folder).")
+    Path work;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new SparkBenchmark()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (n < 1 || rounds < 1) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--images and --rounds: expected 1 or more,"
+                    + " got " + n + " and " + rounds);
         }
-        int n = Integer.parseInt(opt.get("--images"));
-        int rounds = Integer.parseInt(opt.get("--rounds"));
-        Path work = Path.of(opt.get("--work"));
+        if (work == null) {
+            work = Path.of(System.getProperty("java.io.tmpdir"), "jepa4j-bench-spark");
+        }
         Path home = Path.of(System.getProperty(Presets.HOME_PROPERTY, "."));
         Path images = writeImages(work.resolve("images-" + n), n);
         Path model = randomDemoEncoder(work);
@@ -73,20 +91,21 @@ public final class SparkBenchmark {
         List<Timing> spark = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
             embed.add(runEmbed(home, model, images, work.resolve("embed.npy"), n));
-            spark.add(runSpark(home, model, images, work.resolve("spark-out"), opt.get("--master"), n));
+            spark.add(runSpark(home, model, images, work.resolve("spark-out"), master, n));
         }
         System.out.println();
         System.out.println("| run | images | extraction images/s | whole process images/s | process seconds | start-up seconds | partitions |");
         System.out.println("|---|---|---|---|---|---|---|");
         for (int r = 0; r < rounds; r++) {
             row("embed (1 process, lanes = processors) #" + (r + 1), embed.get(r), "-");
-            row("spark-embed " + opt.get("--master") + " #" + (r + 1), spark.get(r), spark.get(r).extra());
+            row("spark-embed " + master + " #" + (r + 1), spark.get(r), spark.get(r).extra());
         }
         double e = embed.stream().mapToDouble(Timing::extractionRate).average().orElseThrow();
         double s = spark.stream().mapToDouble(Timing::extractionRate).average().orElseThrow();
         double ep = embed.stream().mapToDouble(Timing::processRate).average().orElseThrow();
         double sp = spark.stream().mapToDouble(Timing::processRate).average().orElseThrow();
         System.out.printf(Locale.ROOT, "%nratio spark-embed / embed: extraction %.2fx, whole process %.2fx%n", s / e, sp / ep);
+        return 0;
     }
 
     private static void row(String name, Timing t, String partitions) {

@@ -1,0 +1,65 @@
+package org.jepa4j.bench;
+
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The smaller benchmarks' command lines: --help runs nothing, a bad argument is named and runs nothing. */
+class BenchmarkArgumentsTest {
+    record Case(String name, Supplier<Callable<Integer>> bench, List<String> bad, String badWords) {
+    }
+
+    static final List<Case> CASES = List.of(
+            new Case("bench-eval", EvalBenchmark::new, List.of("2000", "0"), "N_TEST: expected 1 or more, got 0"),
+            new Case("bench-masks", MaskSamplerBenchmark::new, List.of("x"), "'x' is not an int"),
+            new Case("bench-checkpoint", CheckpointBenchmark::new, List.of("no/such"), "PRESET no/such: no such file"),
+            new Case("bench-spark", SparkBenchmark::new, List.of("--images", "0"), "--images and --rounds: expected 1"
+                    + " or more, got 0"));
+
+    @Test
+    void helpPrintsTheUsageAndRunsNothing() {
+        for (Case c : CASES) {
+            Result r = run(c.bench().get(), "--help");
+            assertEquals(0, r.code(), c.name());
+            assertTrue(r.out().startsWith("Usage: " + c.name()), c.name() + ": " + r.out());
+        }
+    }
+
+    @Test
+    void aBadArgumentIsNamedWithExitCodeTwoAndRunsNothing() {
+        for (Case c : CASES) {
+            Result r = run(c.bench().get(), c.bad().toArray(String[]::new));
+            assertEquals(2, r.code(), c.name() + ": " + r.err());
+            assertTrue(r.err().contains(c.badWords()), c.name() + ": " + r.err());
+            assertEquals("", r.out(), c.name() + " measured nothing");
+        }
+    }
+
+    record Result(int code, String out, String err) {
+    }
+
+    private static Result run(Callable<Integer> bench, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = new CommandLine(bench).execute(args);
+            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+}
