@@ -146,6 +146,24 @@ public final class TrainBenchmark implements Callable<Integer> {
     public Integer call() throws IOException {
         RunConfig cfg = RunConfigLoader.resolve(config, overrides);
         if (workers > 1) {
+            List<String> ignored = new ArrayList<>();
+            if (!precisions.isEmpty()) {
+                ignored.add("--precision");
+            }
+            if (!threads.isEmpty()) {
+                ignored.add("--threads");
+            }
+            if (rounds != 1) {
+                ignored.add("--rounds");
+            }
+            if (official != null) {
+                ignored.add("--official");
+            }
+            if (!ignored.isEmpty()) {
+                throw new CommandLine.ParameterException(new CommandLine(this), String.join(", ", ignored)
+                        + ": not with --workers, which compares the workers with one process at the config's own"
+                        + " setting (--set meta.matmul_precision=bf16 and the like choose it)");
+            }
             return ClusterTrainBenchmark.compare(this, cfg, workers);
         }
         // every option is checked before the first batch is prepared or any step timed

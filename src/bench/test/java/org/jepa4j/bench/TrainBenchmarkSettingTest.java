@@ -2,6 +2,14 @@ package org.jepa4j.bench;
 
 import org.jepa4j.bench.TrainBenchmark.Setting;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -40,5 +48,36 @@ class TrainBenchmarkSettingTest {
         assertEquals(72.0, TrainBenchmark.medianRound(java.util.List.of(row.apply(95), row.apply(72))).imagesPerSecond(),
                 "an even count reports the lower middle round");
         assertEquals(60.0, TrainBenchmark.medianRound(java.util.List.of(row.apply(60))).imagesPerSecond());
+    }
+
+    @Test
+    void badOptionsAreRefusedBeforeAnyBatchIsPreparedOrStepTimed() {
+        String[][] cases = {
+            {"--precision: meta.matmul_precision 'fp16' is not a precision", "--precision", "fp16"},
+            {"--rounds 0: expected 1 or more", "--rounds", "0"},
+            {"--official /no/such/checkout: not a facebookresearch/ijepa checkout", "--official", "/no/such/checkout"},
+            {"--precision, --rounds: not with --workers", "--workers", "2", "--precision", "bf16", "--rounds", "3"},
+        };
+        for (String[] c : cases) {
+            List<String> args = new ArrayList<>(List.of("--config", "bench_w192d6"));
+            args.addAll(Arrays.asList(c).subList(1, c.length));
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            PrintStream oldOut = System.out;
+            PrintStream oldErr = System.err;
+            int code;
+            try {
+                System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+                System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+                code = new CommandLine(new TrainBenchmark()).execute(args.toArray(String[]::new));
+            } finally {
+                System.setOut(oldOut);
+                System.setErr(oldErr);
+            }
+            String said = err.toString(StandardCharsets.UTF_8);
+            assertEquals(2, code, said);
+            assertTrue(said.startsWith(c[0]), said);
+            assertEquals("", out.toString(StandardCharsets.UTF_8), "nothing measured or printed: " + c[0]);
+        }
     }
 }
