@@ -4,15 +4,10 @@ import org.jepa4j.train.step.TrainingGraphOptions;
 import org.jepa4j.config.RunConfig;
 import org.jepa4j.config.RunConfigLoader;
 import org.jepa4j.data.DatasetResolver;
-import org.jepa4j.data.ImageDataset;
 import org.jepa4j.graph.MatmulPrecision;
-import org.jepa4j.mask.MaskSampler;
-import org.jepa4j.mask.MaskSamplers;
 import org.jepa4j.model.ModelSpec;
 import org.jepa4j.pipeline.Batch;
 import org.jepa4j.pipeline.BatchLoader;
-import org.jepa4j.pipeline.LoaderOptions;
-import org.jepa4j.pipeline.TrainTransform;
 import org.jepa4j.provenance.CpuFeatures;
 import org.jepa4j.train.Schedules;
 import org.jepa4j.train.Trainer;
@@ -405,23 +400,10 @@ public final class TrainBenchmark implements Callable<Integer> {
         }
     }
 
-    /** The first {@code count} batches of the run's loader, with their masks. */
+    /** The first {@code count} batches of the run's loader, with their masks (at most one epoch's). */
     static List<Batch> prepareBatches(RunConfig cfg, int count) {
-        ImageDataset train = DatasetResolver.train(cfg.data());
-        int b = cfg.data().batchSize();
-        long ipe = BatchLoader.iterationsPerEpoch(train.size(), b);
-        int n = (int) Math.min(count, Math.max(1, ipe));
-        ModelSpec spec = cfg.modelSpec();
-        MaskSampler sampler = MaskSamplers.create(cfg.mask(), spec.encoder().gridSize(), spec.encoder().gridSize(),
-                cfg.meta().seed());
-        List<Batch> out = new ArrayList<>();
-        try (BatchLoader loader = new BatchLoader(train, TrainTransform.of(cfg.data()), sampler,
-                LoaderOptions.training(cfg.data(), cfg.meta().seed(), 0, n))) {
-            for (int i = 0; i < n; i++) {
-                out.add(loader.next());
-            }
-        }
-        return out;
+        long ipe = BatchLoader.iterationsPerEpoch(DatasetResolver.train(cfg.data()).size(), cfg.data().batchSize());
+        return RunBatches.at(cfg, 0, (int) Math.min(count, Math.max(1, ipe)));
     }
 
     /**
