@@ -1,11 +1,5 @@
 package org.jepa4j.bench;
 
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
-
-import java.util.concurrent.Callable;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.jepa4j.checkpoint.Checkpoint;
@@ -17,6 +11,9 @@ import org.jepa4j.model.Initializer;
 import org.jepa4j.model.ModelSpec;
 import org.jepa4j.tensor.FloatTensor;
 import org.jepa4j.tensor.NamedTensors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -29,6 +26,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
 
 /**
  * What the checkpoint's integrity checks cost. A checkpoint of a preset's size (every parameter
@@ -41,7 +39,9 @@ import java.util.Map;
  * <p>{@code tools/bench-checkpoint [PRESET [REPEATS [DIR]]]} (default fashion_mnist, 21, a
  * temporary folder).
  */
-@Command(name = "bench-checkpoint", mixinStandardHelpOptions = true, description = "Write and read a preset-sized checkpoint with its integrity checks and without, side by side: medians.")
+@Command(name = "bench-checkpoint", mixinStandardHelpOptions = true,
+        description = "Write and read a preset-sized checkpoint with its integrity checks"
+                + " and without, side by side: medians.")
 public final class CheckpointBenchmark implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", defaultValue = "fashion_mnist", paramLabel = "PRESET",
             description = "Run config or preset whose model sizes the checkpoint (default: ${DEFAULT-VALUE}).")
@@ -52,7 +52,6 @@ public final class CheckpointBenchmark implements Callable<Integer> {
     @Parameters(index = "2", arity = "0..1", paramLabel = "DIR",
             description = "Folder for the files (default: a new temporary folder).")
     Path folder;
-
 
     private static final ObjectMapper JSON = new ObjectMapper();
 

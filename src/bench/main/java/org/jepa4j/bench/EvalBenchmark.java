@@ -1,23 +1,23 @@
 package org.jepa4j.bench;
 
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
-
-import java.util.concurrent.Callable;
-
 import org.jepa4j.eval.InnerProductSearch;
 import org.jepa4j.metrics.Knn;
 import org.jepa4j.metrics.LinearProbe;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 import java.util.Random;
+import java.util.concurrent.Callable;
 
 /**
  * Times the linear probe and kNN on synthetic features of Fashion-MNIST's shape (default 60000
  * training and 10000 test rows of width 192, ten Gaussian classes) and prints one line per stage.
  * Usage: {@code tools/bench-eval [nTrain nTest dim]}.
  */
-@Command(name = "bench-eval", mixinStandardHelpOptions = true, description = "Linear probe (grid and refit) and kNN (k=20) on synthetic features of Fashion-MNIST's shape: wall and CPU seconds per stage.")
+@Command(name = "bench-eval", mixinStandardHelpOptions = true,
+        description = "Linear probe (grid and refit) and kNN (k=20) on synthetic features of"
+                + " Fashion-MNIST's shape: wall and CPU seconds per stage.")
 public final class EvalBenchmark implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", defaultValue = "60000", paramLabel = "N_TRAIN",
             description = "Training rows (default: ${DEFAULT-VALUE}).")
@@ -28,7 +28,6 @@ public final class EvalBenchmark implements Callable<Integer> {
     @Parameters(index = "2", arity = "0..1", defaultValue = "192", paramLabel = "DIM",
             description = "Feature width (default: ${DEFAULT-VALUE}).")
     int dim;
-
 
     EvalBenchmark() {
     }

@@ -1,22 +1,23 @@
 package org.jepa4j.bench;
 
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
-
-import java.util.concurrent.Callable;
-
 import org.jepa4j.config.ConfigKeys;
 import org.jepa4j.config.MaskConfig;
 import org.jepa4j.mask.AbstractMaskSampler;
 import org.jepa4j.mask.MaskSamplers;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
+
+import java.util.concurrent.Callable;
 
 /**
  * Sampling time per batch of every strategy (not a test: prints a table). The reference collator
  * takes about 21 ms per batch at 16x16, B = 128 on the 2-core development machine
  * (docs/reference.md §1.7). Run: {@code tools/bench-masks [grid] [batch] [batches]}.
  */
-@Command(name = "bench-masks", mixinStandardHelpOptions = true, description = "Mask sampling time per batch and per image of every mask.strategy.")
+@Command(name = "bench-masks", mixinStandardHelpOptions = true,
+        description = "Mask sampling time per batch and per image of every"
+                + " mask.strategy.")
 public final class MaskSamplerBenchmark implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", defaultValue = "16", paramLabel = "GRID",
             description = "Patch grid side (default: ${DEFAULT-VALUE}).")
@@ -27,8 +28,6 @@ public final class MaskSamplerBenchmark implements Callable<Integer> {
     @Parameters(index = "2", arity = "0..1", defaultValue = "200", paramLabel = "BATCHES",
             description = "Timed batches, after as many warm-up ones (default: ${DEFAULT-VALUE}).")
     int batches;
-
-
 
     MaskSamplerBenchmark() {
     }

@@ -1,8 +1,5 @@
 package org.jepa4j.bench;
 
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 import org.jepa4j.checkpoint.Checkpoint;
 import org.jepa4j.config.Presets;
 import org.jepa4j.config.RunConfig;
@@ -14,6 +11,9 @@ import org.jepa4j.data.ImageSources;
 import org.jepa4j.data.Split;
 import org.jepa4j.export.OnnxExporter;
 import org.jepa4j.model.Initializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
