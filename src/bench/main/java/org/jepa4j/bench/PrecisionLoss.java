@@ -109,7 +109,7 @@ public final class PrecisionLoss implements Callable<Integer> {
         Losses ref = rows.get(0);
         out.printf(Locale.ROOT, "%s (step %d): loss on the next %d batches, no update; CPU flags: %s%n", checkpoint, step,
                 ref.perBatch().length, CpuFeatures.host().precisionFlags());
-        out.println("| precision | mean loss | vs " + ref.precision().label() + " | mean per-batch |difference| | largest |");
+        out.println("| precision | mean loss | vs " + ref.precision().label() + " | mean size of a batch's difference | largest |");
         out.println("|---|---|---|---|---|");
         for (Losses r : rows) {
             double sum = 0;
