@@ -1,11 +1,7 @@
 package org.jepa4j.bench;
 
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
@@ -28,7 +24,7 @@ class BenchmarkArgumentsTest {
     @Test
     void helpPrintsTheUsageAndRunsNothing() {
         for (Case c : CASES) {
-            Result r = run(c.bench().get(), "--help");
+            BenchRun r = BenchRun.of(c.bench().get(), "--help");
             assertEquals(0, r.code(), c.name());
             assertTrue(r.out().startsWith("Usage: " + c.name()), c.name() + ": " + r.out());
         }
@@ -37,29 +33,10 @@ class BenchmarkArgumentsTest {
     @Test
     void aBadArgumentIsNamedWithExitCodeTwoAndRunsNothing() {
         for (Case c : CASES) {
-            Result r = run(c.bench().get(), c.bad().toArray(String[]::new));
+            BenchRun r = BenchRun.of(c.bench().get(), c.bad().toArray(String[]::new));
             assertEquals(2, r.code(), c.name() + ": " + r.err());
             assertTrue(r.err().contains(c.badWords()), c.name() + ": " + r.err());
             assertEquals("", r.out(), c.name() + " measured nothing");
-        }
-    }
-
-    record Result(int code, String out, String err) {
-    }
-
-    private static Result run(Callable<Integer> bench, String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = new CommandLine(bench).execute(args);
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
         }
     }
 }

@@ -16,9 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -105,34 +102,15 @@ class InferenceBenchmarkTest {
 
     /** Runs the benchmark, expecting exit code 2 and {@code message} on standard error, and nothing measured. */
     private static void assertRefused(String message, String... args) {
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        int code;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            code = new CommandLine(new InferenceBenchmark()).execute(args);
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-        String said = err.toString(StandardCharsets.UTF_8);
-        assertEquals(2, code, said);
-        assertTrue(said.startsWith(message), said);
-        assertEquals("", out.toString(StandardCharsets.UTF_8), "nothing measured");
+        BenchRun r = BenchRun.of(new InferenceBenchmark(), args);
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().startsWith(message), r.err());
+        assertEquals("", r.out(), "nothing measured");
     }
 
     private static String run(String... args) {
-        PrintStream old = System.out;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-            assertEquals(0, new CommandLine(new InferenceBenchmark()).execute(args));
-        } finally {
-            System.setOut(old);
-        }
-        return buf.toString(StandardCharsets.UTF_8);
+        BenchRun r = BenchRun.of(new InferenceBenchmark(), args);
+        assertEquals(0, r.code(), r.err());
+        return r.out();
     }
 }

@@ -2,11 +2,7 @@ package org.jepa4j.bench;
 
 import org.jepa4j.bench.TrainBenchmark.Setting;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -61,23 +57,10 @@ class TrainBenchmarkSettingTest {
         for (String[] c : cases) {
             List<String> args = new ArrayList<>(List.of("--config", "bench_w192d6"));
             args.addAll(Arrays.asList(c).subList(1, c.length));
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            ByteArrayOutputStream err = new ByteArrayOutputStream();
-            PrintStream oldOut = System.out;
-            PrintStream oldErr = System.err;
-            int code;
-            try {
-                System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-                System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-                code = new CommandLine(new TrainBenchmark()).execute(args.toArray(String[]::new));
-            } finally {
-                System.setOut(oldOut);
-                System.setErr(oldErr);
-            }
-            String said = err.toString(StandardCharsets.UTF_8);
-            assertEquals(2, code, said);
-            assertTrue(said.startsWith(c[0]), said);
-            assertEquals("", out.toString(StandardCharsets.UTF_8), "nothing measured or printed: " + c[0]);
+            BenchRun r = BenchRun.of(new TrainBenchmark(), args.toArray(String[]::new));
+            assertEquals(2, r.code(), r.err());
+            assertTrue(r.err().startsWith(c[0]), r.err());
+            assertEquals("", r.out(), "nothing measured or printed: " + c[0]);
         }
     }
 }
