@@ -22,8 +22,8 @@ import java.util.Map;
  * The random-init baseline of a training run: {@link Initializer#initialize} with the run
  * checkpoint's model, config seed and initialisation scheme (the weights training started from),
  * saved as {@code random_init.safetensors} and exported like the evaluated encoder (same precision
- * and int8 activation scale) to {@code random_init.onnx}. Needs no TensorFlow: initialisation and export are the recipe's and
- * model I/O's.
+ * and int8 activation scale) to {@code random_init.onnx}. Needs no TensorFlow: initialisation and
+ * export are the recipe's and model I/O's.
  */
 public final class RandomInitBaseline implements BaselineEncoder {
     /** The checkpoint written in the output folder. */
