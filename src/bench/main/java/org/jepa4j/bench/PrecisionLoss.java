@@ -74,7 +74,12 @@ public final class PrecisionLoss implements Callable<Integer> {
                 throw new CommandLine.ParameterException(new CommandLine(this), "--precision: " + e.getMessage());
             }
         }
-        Checkpoint c = Checkpoint.read(checkpoint);
+        Checkpoint c;
+        try {
+            c = Checkpoint.read(checkpoint);
+        } catch (IOException e) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--checkpoint " + e.getMessage());
+        }
         String yaml = c.meta(Checkpoint.CONFIG);
         String state = c.meta(Checkpoint.STATE);
         if (yaml == null || state == null) {

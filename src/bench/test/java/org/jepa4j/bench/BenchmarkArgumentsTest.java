@@ -9,7 +9,7 @@ import java.util.function.Supplier;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The smaller benchmarks' command lines: --help runs nothing, a bad argument is named and runs nothing. */
+/** The command lines of the smaller benchmarks and of precision-loss: --help runs nothing, a bad argument is named and runs nothing. */
 class BenchmarkArgumentsTest {
     record Case(String name, Supplier<Callable<Integer>> bench, List<String> bad, String badWords) {
     }
@@ -18,6 +18,8 @@ class BenchmarkArgumentsTest {
             new Case("bench-eval", EvalBenchmark::new, List.of("2000", "0"), "N_TEST: expected 1 or more, got 0"),
             new Case("bench-masks", MaskSamplerBenchmark::new, List.of("x"), "'x' is not an int"),
             new Case("bench-checkpoint", CheckpointBenchmark::new, List.of("no/such"), "PRESET no/such: no such file"),
+            new Case("precision-loss", PrecisionLoss::new, List.of("--checkpoint", "no/such"),
+                    "--checkpoint no/such: no such checkpoint file or run folder"),
             new Case("bench-spark", SparkBenchmark::new, List.of("--images", "0"), "--images and --rounds: expected 1"
                     + " or more, got 0"));
 
