@@ -9,7 +9,10 @@ import java.util.function.Supplier;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The command lines of the smaller benchmarks and of precision-loss: --help runs nothing, a bad argument is named and runs nothing. */
+/**
+ * The command lines of the smaller benchmarks and of precision-loss: --help runs nothing, a bad
+ * argument is named and runs nothing.
+ */
 class BenchmarkArgumentsTest {
     record Case(String name, Supplier<Callable<Integer>> bench, List<String> bad, String badWords) {
     }
