@@ -149,7 +149,7 @@ final class ClusterTrainBenchmark {
         ClusterSpec cluster = ClusterSpec.ofWorkers(args[1], Integer.parseInt(args[2]));
         int steps = Integer.parseInt(args[3]);
         int warmup = Integer.parseInt(args[4]);
-        List<Batch> prepared = TrainBenchmark.prepareBatches(cfg, Math.max(1, Integer.parseInt(args[5])));
+        List<Batch> prepared = RunBatches.firstOfEpoch(cfg, Math.max(1, Integer.parseInt(args[5])));
         int[] slice = Replication.sliceOf(cfg.data().batchSize(), cluster.rank(), cluster.size());
         Schedules schedules = Schedules.of(cfg.optimization(), Math.max(1, steps + warmup));
         ClusterRun run = ClusterRun.start(cluster, cfg);

@@ -21,7 +21,17 @@ final class RunBatches {
 
     /** The batches of steps {@code firstStep .. firstStep + count - 1}. */
     static List<Batch> at(RunConfig config, long firstStep, int count) {
+        return at(config, DatasetResolver.train(config.data()), firstStep, count);
+    }
+
+    /** The first {@code count} batches of the run, at most one epoch's. */
+    static List<Batch> firstOfEpoch(RunConfig config, int count) {
         ImageDataset train = DatasetResolver.train(config.data());
+        long ipe = BatchLoader.iterationsPerEpoch(train.size(), config.data().batchSize());
+        return at(config, train, 0, (int) Math.min(count, Math.max(1, ipe)));
+    }
+
+    private static List<Batch> at(RunConfig config, ImageDataset train, long firstStep, int count) {
         ModelSpec spec = config.modelSpec();
         MaskSampler sampler = MaskSamplers.create(config.mask(), spec.encoder().gridSize(), spec.encoder().gridSize(),
                 config.meta().seed());

@@ -3,11 +3,9 @@ package org.jepa4j.bench;
 import org.jepa4j.train.step.TrainingGraphOptions;
 import org.jepa4j.config.RunConfig;
 import org.jepa4j.config.RunConfigLoader;
-import org.jepa4j.data.DatasetResolver;
 import org.jepa4j.graph.MatmulPrecision;
 import org.jepa4j.model.ModelSpec;
 import org.jepa4j.pipeline.Batch;
-import org.jepa4j.pipeline.BatchLoader;
 import org.jepa4j.provenance.CpuFeatures;
 import org.jepa4j.train.Schedules;
 import org.jepa4j.train.Trainer;
@@ -203,7 +201,7 @@ public final class TrainBenchmark implements Callable<Integer> {
 
         ModelSpec spec = cfg.modelSpec();
         int b = cfg.data().batchSize();
-        List<Batch> prepared = prepareBatches(cfg, Math.max(1, batches));
+        List<Batch> prepared = RunBatches.firstOfEpoch(cfg, Math.max(1, batches));
         double flops = 0;
         for (Batch batch : prepared) {
             flops += TrainingFlops.trainingStep(spec, batch.masks());
@@ -398,12 +396,6 @@ public final class TrainBenchmark implements Callable<Integer> {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("bench-train: interrupted", e);
         }
-    }
-
-    /** The first {@code count} batches of the run's loader, with their masks (at most one epoch's). */
-    static List<Batch> prepareBatches(RunConfig cfg, int count) {
-        long ipe = BatchLoader.iterationsPerEpoch(DatasetResolver.train(cfg.data()).size(), cfg.data().batchSize());
-        return RunBatches.at(cfg, 0, (int) Math.min(count, Math.max(1, ipe)));
     }
 
     /**
