@@ -1,8 +1,10 @@
-"""Times the official I-JEPA training step (facebookresearch/ijepa at 52c1ae9) on the setting of
-jepa4j's bench_w192d6 preset (docs/reference.md section 12), in float32 and with the official
-use_bfloat16 autocast moved to the CPU: torch.autocast('cpu', dtype=torch.bfloat16) around the same
-forward passes and loss. Uses the checkout's own modules (models, mask collator, optimizer set-up,
-apply_masks); the step is the official train_step (src/train.py:290-336) without the CUDA pieces.
+"""Times the official I-JEPA training step (facebookresearch/ijepa at 52c1ae9) in float32 and with
+the official use_bfloat16 autocast moved to the CPU: torch.autocast('cpu', dtype=torch.bfloat16)
+around the same forward passes and loss. Uses the checkout's own modules (models, mask collator,
+optimizer set-up, apply_masks); the step is the official train_step (src/train.py:290-336) without
+the CUDA pieces. The model, masks and batch are given as options; their defaults are jepa4j's
+bench_w192d6 preset (docs/reference.md section 12), and tools/bench-train --official passes those
+of the run config it times. --dry-run prints what would be built and timed, without torch.
 Run through tools/bench-official; nothing of the official code is copied into jepa4j.
 """
 import argparse
@@ -27,6 +29,25 @@ def cpu_flags():
     return 'unknown'
 
 
+def pair(text):
+    """'0.85,1.0' -> (0.85, 1.0)"""
+    a, b = (float(v) for v in text.split(','))
+    return (a, b)
+
+
+def setting(a):
+    """The constructor arguments of the official encoder, predictor and mask collator."""
+    encoder = dict(img_size=[a.image_size], patch_size=a.patch_size, in_chans=a.channels, embed_dim=a.width,
+                   depth=a.depth, num_heads=a.heads, mlp_ratio=a.mlp_ratio)
+    num_patches = (a.image_size // a.patch_size) ** 2
+    predictor = dict(num_patches=num_patches, embed_dim=a.width, predictor_embed_dim=a.pred_width,
+                     depth=a.pred_depth, num_heads=a.pred_heads, mlp_ratio=a.pred_mlp_ratio)
+    collator = dict(input_size=a.image_size, patch_size=a.patch_size, enc_mask_scale=a.enc_mask_scale,
+                    pred_mask_scale=a.pred_mask_scale, aspect_ratio=a.aspect_ratio, nenc=a.num_enc_masks,
+                    npred=a.num_pred_masks, min_keep=a.min_keep, allow_overlap=a.allow_overlap == 'true')
+    return encoder, predictor, collator
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--official', required=True, help='path of a facebookresearch/ijepa checkout')
@@ -35,7 +56,34 @@ def main():
     ap.add_argument('--steps', type=int, default=10)
     ap.add_argument('--warmup', type=int, default=2)
     ap.add_argument('--batch', type=int, default=64)
+    # the model and masks; defaults: bench_w192d6 (32x32x3, patch 4, encoder 192 wide / 6 deep / 3 heads,
+    # predictor 96 / 4, the reference's mask settings)
+    ap.add_argument('--image-size', type=int, default=32)
+    ap.add_argument('--patch-size', type=int, default=4)
+    ap.add_argument('--channels', type=int, default=3)
+    ap.add_argument('--width', type=int, default=192)
+    ap.add_argument('--depth', type=int, default=6)
+    ap.add_argument('--heads', type=int, default=3)
+    ap.add_argument('--mlp-ratio', type=float, default=4.0)
+    ap.add_argument('--pred-width', type=int, default=96)
+    ap.add_argument('--pred-depth', type=int, default=4)
+    ap.add_argument('--pred-heads', type=int, default=3)
+    ap.add_argument('--pred-mlp-ratio', type=float, default=4.0)
+    ap.add_argument('--enc-mask-scale', type=pair, default=(0.85, 1.0))
+    ap.add_argument('--pred-mask-scale', type=pair, default=(0.15, 0.2))
+    ap.add_argument('--aspect-ratio', type=pair, default=(0.75, 1.5))
+    ap.add_argument('--num-enc-masks', type=int, default=1)
+    ap.add_argument('--num-pred-masks', type=int, default=4)
+    ap.add_argument('--min-keep', type=int, default=4)
+    ap.add_argument('--allow-overlap', choices=['true', 'false'], default='false')
+    ap.add_argument('--dry-run', action='store_true', help='print the constructor arguments and exit, without torch')
     a = ap.parse_args()
+    encoder_args, predictor_args, collator_args = setting(a)
+    print(f'official encoder: VisionTransformer({encoder_args})')
+    print(f'official predictor: VisionTransformerPredictor({predictor_args})')
+    print(f'official masks: MaskCollator({collator_args}); batch {a.batch}', flush=True)
+    if a.dry_run:
+        return
     sys.path.insert(0, os.path.abspath(a.official))
     import torch
     import torch.nn.functional as F
@@ -46,15 +94,16 @@ def main():
     from src.helper import init_opt
 
     torch.manual_seed(0)
-    # bench_w192d6: 32x32x3, patch 4, encoder 192 wide / 6 deep / 3 heads, predictor 96 / 4
-    collator = MaskCollator(input_size=32, patch_size=4, enc_mask_scale=(0.85, 1.0),
-                            pred_mask_scale=(0.15, 0.2), aspect_ratio=(0.75, 1.5), nenc=1, npred=4,
-                            min_keep=4, allow_overlap=False)
+    collator = MaskCollator(**collator_args)
     batches = []
     for i in range(8):
-        imgs = [(torch.randn(3, 32, 32), 0) for _ in range(a.batch)]
+        imgs = [(torch.randn(a.channels, a.image_size, a.image_size), 0) for _ in range(a.batch)]
         udata, m_enc, m_pred = collator(imgs)
         batches.append((udata[0], m_enc, m_pred))
+    # kept tokens per context and target block (the collator cuts each list to the batch minimum)
+    kc = statistics.mean(enc[0].shape[1] for _, enc, _ in batches)
+    kt = statistics.mean(pred[0].shape[1] for _, _, pred in batches)
+    print(f'official masks: mean Kc {kc:.1f}, Kt {kt:.1f} over {len(batches)} batches')
 
     print(f'torch {torch.__version__}, oneDNN {torch.backends.mkldnn.is_available()}, '
           f'{platform.processor() or platform.machine()}, CPU flags: {cpu_flags()}')
@@ -65,10 +114,8 @@ def main():
         torch.set_num_threads(threads)
         for precision in a.precision.split(','):
             torch.manual_seed(0)
-            encoder = vit.VisionTransformer(img_size=[32], patch_size=4, embed_dim=192, depth=6, num_heads=3)
-            predictor = vit.VisionTransformerPredictor(num_patches=encoder.patch_embed.num_patches,
-                                                       embed_dim=192, predictor_embed_dim=96, depth=4,
-                                                       num_heads=3)
+            encoder = vit.VisionTransformer(**encoder_args)
+            predictor = vit.VisionTransformerPredictor(**predictor_args)
             target_encoder = copy.deepcopy(encoder)
             for p in target_encoder.parameters():
                 p.requires_grad = False

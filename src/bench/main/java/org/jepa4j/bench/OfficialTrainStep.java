@@ -1,6 +1,12 @@
 package org.jepa4j.bench;
 
+import org.jepa4j.config.ConfigKeys;
+import org.jepa4j.config.MaskConfig;
+import org.jepa4j.config.MetaConfig;
+import org.jepa4j.config.RunConfig;
 import org.jepa4j.graph.MatmulPrecision;
+import org.jepa4j.model.EncoderSpec;
+import org.jepa4j.model.PredictorSpec;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -16,7 +22,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The official PyTorch training step on {@code bench_w192d6}'s setting, timed by
+ * The official PyTorch training step on a run config's model, masks and batch, timed by
  * {@code tools/lib/bench_official.py} from a facebookresearch/ijepa checkout, so that
  * {@code bench-train --official} sets it beside each jepa4j row in the same run: float32 beside
  * jepa4j's fp32, the reference's {@code use_bfloat16} autocast (moved to the CPU) beside bf16.
@@ -24,6 +30,8 @@ import java.util.regex.Pattern;
 final class OfficialTrainStep {
     /** The script's progress line for one measurement. */
     static final Pattern ROW = Pattern.compile("^\\s*threads (\\d+) (fp32|bf16): ([0-9.]+) ms/step, ([0-9.]+) images/s\\s*$");
+    /** The start of the script's lines that say what it builds. */
+    static final String SETTING_LINE = "official ";
     /** What the script times, relative to the project's root. */
     static final String SCRIPT = "tools/lib/bench_official.py";
 
@@ -34,21 +42,82 @@ final class OfficialTrainStep {
     private final Path checkout;
     private final String python;
     private final Path script;
+    private final List<String> setting;
 
-    private OfficialTrainStep(Path checkout, String python, Path script) {
+    private OfficialTrainStep(Path checkout, String python, Path script, List<String> setting) {
         this.checkout = checkout;
         this.python = python;
         this.script = script;
+        this.setting = setting;
+    }
+
+    /**
+     * The script's options that build the official encoder, predictor and mask collator of a run
+     * config, and its batch.
+     *
+     * @throws IllegalArgumentException where the official code has no such step: a pixel target, a
+     *                                  loss other than smooth L1, masks other than multiblock
+     */
+    static List<String> settingArguments(RunConfig cfg) {
+        MetaConfig meta = cfg.meta();
+        MaskConfig mask = cfg.mask();
+        if (!ConfigKeys.TARGET_FEATURES.equals(meta.target())) {
+            throw new IllegalArgumentException("--official: meta.target: " + meta.target() + " has no official step"
+                    + " (the official code predicts the target encoder's features), expected " + ConfigKeys.TARGET_FEATURES);
+        }
+        if (!"smooth_l1".equals(meta.loss())) {
+            throw new IllegalArgumentException("--official: meta.loss: " + meta.loss() + " has no official step"
+                    + " (the official loss is smooth_l1), expected smooth_l1");
+        }
+        if (!"multiblock".equals(mask.strategy())) {
+            throw new IllegalArgumentException("--official: mask.strategy: " + mask.strategy() + " has no official step"
+                    + " (the official collator is multiblock), expected multiblock");
+        }
+        EncoderSpec e = cfg.modelSpec().encoder();
+        PredictorSpec p = cfg.modelSpec().predictor();
+        return List.of("--image-size", Integer.toString(e.imageSize()), "--patch-size", Integer.toString(e.patchSize()),
+                "--channels", Integer.toString(e.channels()), "--width", Integer.toString(e.width()),
+                "--depth", Integer.toString(e.depth()), "--heads", Integer.toString(e.heads()),
+                "--mlp-ratio", mlpRatio(e.width(), e.mlpHidden()),
+                "--pred-width", Integer.toString(p.width()), "--pred-depth", Integer.toString(p.depth()),
+                "--pred-heads", Integer.toString(p.heads()), "--pred-mlp-ratio", mlpRatio(p.width(), p.mlpHidden()),
+                "--enc-mask-scale", range(mask.encMaskScale().min(), mask.encMaskScale().max()),
+                "--pred-mask-scale", range(mask.predMaskScale().min(), mask.predMaskScale().max()),
+                "--aspect-ratio", range(mask.aspectRatio().min(), mask.aspectRatio().max()),
+                "--num-enc-masks", Integer.toString(mask.numEncMasks()),
+                "--num-pred-masks", Integer.toString(mask.numPredMasks()),
+                "--min-keep", Integer.toString(mask.minKeep()), "--allow-overlap", Boolean.toString(mask.allowOverlap()),
+                "--batch", Integer.toString(cfg.data().batchSize()));
+    }
+
+    /**
+     * The official {@code mlp_ratio} whose hidden width, {@code int(width * mlp_ratio)} in Python's
+     * double arithmetic (Java's), is {@code hidden}: {@code hidden / width}, or the next double up
+     * where the product rounds to just below {@code hidden}.
+     */
+    static String mlpRatio(int width, int hidden) {
+        double ratio = hidden / (double) width;
+        if ((int) (width * ratio) != hidden) {
+            ratio = Math.nextUp(ratio);
+        }
+        return Double.toString(ratio);
+    }
+
+    private static String range(double min, double max) {
+        return Double.toString(min) + "," + Double.toString(max);
     }
 
     /**
      * @param checkout a facebookresearch/ijepa checkout
      * @param python   the Python with torch (Debian's {@code /usr/bin/python3} with python3-torch)
      * @param home     the project's root, which holds {@link #SCRIPT}
+     * @param cfg      the run config whose model, masks and batch are timed
      * @throws IllegalArgumentException naming what is missing: the checkout, the script, a Python that
-     *                                  starts and imports torch
+     *                                  starts and imports torch; or a config the official code cannot
+     *                                  train ({@link #settingArguments})
      */
-    static OfficialTrainStep of(Path checkout, String python, Path home) {
+    static OfficialTrainStep of(Path checkout, String python, Path home, RunConfig cfg) {
+        List<String> setting = settingArguments(cfg);
         if (!Files.isRegularFile(checkout.resolve("src/models/vision_transformer.py"))) {
             throw new IllegalArgumentException("--official " + checkout + ": not a facebookresearch/ijepa checkout (no"
                     + " src/models/vision_transformer.py in it)");
@@ -59,7 +128,7 @@ final class OfficialTrainStep {
                     + " tools/bench-train, which tells it where the project is)");
         }
         checkTorch(python);
-        return new OfficialTrainStep(checkout, python, script);
+        return new OfficialTrainStep(checkout, python, script, setting);
     }
 
     /** Checks that {@code python} runs and imports torch, before any step is timed. */
@@ -111,13 +180,15 @@ final class OfficialTrainStep {
     /**
      * Times the official step once.
      *
+     * @param echoSetting print the script's lines that describe what it builds (model, masks and
+     *                    their mean kept lengths, batch), for the first timing of a run
      * @throws IllegalStateException when the script fails or prints no timing; its output is in the message
      */
-    Timing time(MatmulPrecision precision, int threads, int steps, int warmup, int batch) {
-        List<String> cmd = List.of(python, script.toString(), "--official", checkout.toString(),
+    Timing time(MatmulPrecision precision, int threads, int steps, int warmup, boolean echoSetting) {
+        List<String> cmd = new ArrayList<>(List.of(python, script.toString(), "--official", checkout.toString(),
                 "--precision", precisionOf(precision), "--threads", Integer.toString(threads),
-                "--steps", Integer.toString(steps), "--warmup", Integer.toString(warmup),
-                "--batch", Integer.toString(batch));
+                "--steps", Integer.toString(steps), "--warmup", Integer.toString(warmup)));
+        cmd.addAll(setting);
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             Timing timing = null;
@@ -127,6 +198,9 @@ final class OfficialTrainStep {
                 while ((line = out.readLine()) != null) {
                     Timing t = parse(line);
                     timing = t != null ? t : timing;
+                    if (echoSetting && line.startsWith(SETTING_LINE)) {
+                        System.out.println("  " + line);
+                    }
                     tail.add(line);
                     if (tail.size() > 8) {
                         tail.remove(0);

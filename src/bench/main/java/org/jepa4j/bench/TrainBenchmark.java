@@ -39,9 +39,6 @@ import java.util.concurrent.Callable;
 @Command(name = "bench-train", mixinStandardHelpOptions = true,
         description = "Measure training speed of a run config (steady-state ms/step, images/s, GFLOP/s).")
 public final class TrainBenchmark implements Callable<Integer> {
-    /** The preset whose setting {@code tools/lib/bench_official.py} times (docs/reference.md §12). */
-    static final String OFFICIAL_SETTING = "bench_w192d6";
-
     @Option(names = "--config", required = true, description = "run config: a YAML file or a preset name")
     String config;
 
@@ -73,7 +70,8 @@ public final class TrainBenchmark implements Callable<Integer> {
 
     @Option(names = "--official", paramLabel = "IJEPA_CHECKOUT", description = "also time the official PyTorch step"
             + " (a facebookresearch/ijepa checkout; Debian's python3-torch) on the same setting right after each row,"
-            + " fp32 beside fp32 and its bf16 autocast beside bf16, and print the ratios (bench_w192d6's model only)")
+            + " fp32 beside fp32 and its bf16 autocast beside bf16, and print the ratios: the config's model, masks and"
+            + " batch built by the official code)")
     Path official;
 
     @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "the Python with torch for --official"
@@ -235,7 +233,8 @@ public final class TrainBenchmark implements Callable<Integer> {
                         row.firstStepMs(), row.meanMs(), row.cpuMsPerStep(), row.imagesPerSecond(), row.achievedGflops(),
                         100 * row.achievedGflops() / row.matmulGflops(), row.matmulGflops());
                 if (officialStep != null && !officialTimes.containsKey(officialKey(s))) {
-                    OfficialTrainStep.Timing t = officialStep.time(s.precision(), officialThreads(s), steps, warmup, b);
+                    OfficialTrainStep.Timing t = officialStep.time(s.precision(), officialThreads(s), steps, warmup,
+                            officialTimes.isEmpty());
                     officialTimes.put(officialKey(s), t);
                     System.out.printf(Locale.ROOT, "  official step, torch threads %d, %s: %.1f ms/step, %.1f images/s%n",
                             t.threads(), t.precision(), t.msPerStep(), t.imagesPerSecond());
@@ -289,16 +288,10 @@ public final class TrainBenchmark implements Callable<Integer> {
         return OfficialTrainStep.precisionOf(s.precision()) + "@" + officialThreads(s);
     }
 
-    /** The official step's runner, after checking that the run config has the model and batch it times. */
+    /** The official step's runner for the run config's model, masks and batch, its options checked. */
     private OfficialTrainStep officialStep(RunConfig cfg) {
-        RunConfig timed = RunConfigLoader.resolve(OFFICIAL_SETTING, List.of());
-        if (!cfg.modelSpec().equals(timed.modelSpec()) || cfg.data().batchSize() != timed.data().batchSize()) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "--official times " + OFFICIAL_SETTING
-                    + "'s model and batch (" + timed.modelSpec() + ", batch " + timed.data().batchSize() + "); this config has "
-                    + cfg.modelSpec() + ", batch " + cfg.data().batchSize());
-        }
         try {
-            return OfficialTrainStep.of(official, python, Path.of(System.getProperty("jepa4j.home", ".")));
+            return OfficialTrainStep.of(official, python, Path.of(System.getProperty("jepa4j.home", ".")), cfg);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
         }

@@ -52,6 +52,8 @@ class TrainBenchmarkSettingTest {
             {"--precision: meta.matmul_precision 'fp16' is not a precision", "--precision", "fp16"},
             {"--rounds 0: expected 1 or more", "--rounds", "0"},
             {"--official /no/such/checkout: not a facebookresearch/ijepa checkout", "--official", "/no/such/checkout"},
+            {"--official: meta.target: pixels has no official step", "--official", "/no/such/checkout", "--set",
+                "meta.target=pixels"},
             {"--precision, --rounds: not with --workers", "--workers", "2", "--precision", "bf16", "--rounds", "3"},
         };
         for (String[] c : cases) {
