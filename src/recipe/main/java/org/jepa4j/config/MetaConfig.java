@@ -20,7 +20,7 @@ import java.util.Map;
  * @param predEmbDim      {@code pred_emb_dim}
  * @param readCheckpoint  {@code read_checkpoint}: checkpoint file to resume from, or null
  * @param useBfloat16     {@code use_bfloat16}: bf16 matrix products where the hardware has the units for them
- *                        (AMX-BF16 or a GPU), under {@code matmul_precision: auto}
+ *                        (AMX-BF16, or a GPU of compute capability 8.0+), under {@code matmul_precision: auto}
  * @param seed            jepa4j {@code seed}: initialisation, data order, crops and masks (default 0)
  * @param embedDim        jepa4j {@code embed_dim}: overrides the named model's width (0 = keep)
  * @param depth           jepa4j {@code depth}: overrides the named model's depth (0 = keep)

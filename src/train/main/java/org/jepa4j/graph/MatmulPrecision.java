@@ -2,6 +2,7 @@ package org.jepa4j.graph;
 
 import org.jepa4j.config.MetaConfig;
 import org.jepa4j.provenance.CpuFeatures;
+import org.jepa4j.provenance.GpuFeatures;
 
 import java.util.List;
 import java.util.Locale;
@@ -60,36 +61,57 @@ public enum MatmulPrecision {
     }
 
     /**
+     * Decides the precision of a run, on a GPU whose compute capability is not known.
+     *
+     * @see #resolve(String, boolean, CpuFeatures, boolean, GpuFeatures)
+     */
+    public static Choice resolve(String setting, boolean useBfloat16, CpuFeatures cpu, boolean onGpu) {
+        return resolve(setting, useBfloat16, cpu, onGpu, GpuFeatures.unknown());
+    }
+
+    /**
      * Decides the precision of a run.
      *
      * <p>{@code fp32}, {@code bf16} and {@code bf16_attention} force it. {@code auto} (the default)
      * follows the reference's {@code meta.use_bfloat16} where bf16 pays: with {@code use_bfloat16: true}
-     * on a GPU or a CPU with AMX-BF16, bf16; anywhere else fp32 (without AMX, oneDNN's bf16 MatMul is slower than its
-     * fp32 one), and the reason names the missing feature.
+     * on a GPU with bf16 tensor cores (compute capability 8.0 or later, or not known) or on a CPU with
+     * AMX-BF16, bf16; anywhere else fp32 (without those units bf16 products are slower than fp32
+     * ones: oneDNN's without AMX, CUDA's before Ampere), and the reason names the missing feature.
      *
      * @param setting     {@code meta.matmul_precision}: auto, fp32, bf16 or bf16_attention
      * @param useBfloat16 {@code meta.use_bfloat16}
      * @param cpu         the CPU's features ({@link CpuFeatures#host()}, injected in tests)
      * @param onGpu       whether the graph runs on a GPU
+     * @param gpus        the GPUs' features ({@link GpuFeatures#host()}, injected in tests); only read
+     *                    when {@code onGpu}; {@link GpuFeatures#unknown()} trusts the GPU to have the units
      * @return the choice and its reason
      * @throws IllegalArgumentException for a setting outside {@link #SETTINGS}
      */
-    public static Choice resolve(String setting, boolean useBfloat16, CpuFeatures cpu, boolean onGpu) {
+    public static Choice resolve(String setting, boolean useBfloat16, CpuFeatures cpu, boolean onGpu,
+                                 GpuFeatures gpus) {
+        GpuFeatures.Gpu slowGpu = onGpu ? gpus.withoutBf16TensorCores() : null;
         switch (setting) {
             case "fp32":
                 return new Choice(FP32, "fp32 (meta.matmul_precision: fp32)");
             case "bf16":
                 return new Choice(BF16, "bf16 matrix products, fp32 master weights (meta.matmul_precision: bf16"
-                        + forcedBf16Note(cpu, onGpu));
+                        + forcedBf16Note(cpu, onGpu, slowGpu));
             case "bf16_attention":
                 return new Choice(BF16_ATTENTION, "bf16 matrix products and attention products, fp32 master weights"
-                        + " (meta.matmul_precision: bf16_attention" + forcedBf16Note(cpu, onGpu));
+                        + " (meta.matmul_precision: bf16_attention" + forcedBf16Note(cpu, onGpu, slowGpu));
             case "auto":
                 if (!useBfloat16) {
                     return new Choice(FP32, "fp32 (meta.use_bfloat16: false)");
                 }
+                if (onGpu && slowGpu != null) {
+                    return new Choice(FP32, "fp32: meta.use_bfloat16 is set but this GPU lacks bf16 tensor cores ("
+                            + slowGpu.label() + "; they come with " + GpuFeatures.BF16_TENSOR_CORES_MAJOR
+                            + ".0); meta.matmul_precision: bf16 forces bf16");
+                }
                 if (onGpu) {
-                    return new Choice(BF16, "bf16 matrix products, fp32 master weights (meta.use_bfloat16 on a GPU)");
+                    return new Choice(BF16, "bf16 matrix products, fp32 master weights (meta.use_bfloat16 on a GPU: "
+                            + (gpus.known() ? gpus.describe() : "compute capability unknown, nvidia-smi did not answer")
+                            + ")");
                 }
                 if (cpu.amxBf16()) {
                     return new Choice(BF16, "bf16 matrix products, fp32 master weights (meta.use_bfloat16; CPU has amx_bf16)");
@@ -104,7 +126,10 @@ public enum MatmulPrecision {
     }
 
     /** The end of a forced bf16 choice's reason: whether the hardware has bf16 units. */
-    private static String forcedBf16Note(CpuFeatures cpu, boolean onGpu) {
-        return onGpu || cpu.amxBf16() ? ")" : "; this CPU has no amx_bf16, so bf16 runs slower than fp32)";
+    private static String forcedBf16Note(CpuFeatures cpu, boolean onGpu, GpuFeatures.Gpu slowGpu) {
+        if (onGpu) {
+            return slowGpu == null ? ")" : "; " + slowGpu.label() + " has no bf16 tensor cores, so bf16 runs slower than fp32)";
+        }
+        return cpu.amxBf16() ? ")" : "; this CPU has no amx_bf16, so bf16 runs slower than fp32)";
     }
 }

@@ -16,6 +16,7 @@ import org.jepa4j.pipeline.LoaderOptions;
 import org.jepa4j.pipeline.TrainTransform;
 import org.jepa4j.graph.MatmulPrecision;
 import org.jepa4j.provenance.CpuFeatures;
+import org.jepa4j.provenance.GpuFeatures;
 import org.jepa4j.provenance.Provenance;
 import org.jepa4j.train.step.PredictionTarget;
 import org.jepa4j.train.step.TrainingGraphOptions;
@@ -201,6 +202,9 @@ public final class Trainer {
                     .withEngine("tensorflow", org.tensorflow.TensorFlow.version())
                     .with("matmul_precision", graph.options().precision().label())
                     .with("cpu_flags", CpuFeatures.host().precisionFlags()));
+            if (graph.device().contains("GPU")) {
+                provenance = provenance.with("gpus", GpuFeatures.host().describe());
+            }
             folder.writeRunFiles(plan.yaml(), provenance);
             StartupReport.print(progress, config, plan, graph, start, point.resumed(), options.runFolder());
             Run run = new Run(folder, plan, graph, provenance, progress, start);
@@ -358,21 +362,39 @@ public final class Trainer {
      * @return the choice with its startup-line reason
      */
     public static MatmulPrecision.Choice precisionChoice(RunConfig config, CpuFeatures cpu, boolean onGpu) {
-        return MatmulPrecision.resolve(config.meta().matmulPrecision(), config.meta().useBfloat16(), cpu,
-                onGpu || "gpu".equals(config.meta().towerDevices()));
+        boolean gpu = onGpu(config, onGpu);
+        return precisionChoice(config, cpu, gpu, gpu ? GpuFeatures.host() : GpuFeatures.unknown());
     }
 
     /**
-     * The run's graph in the chosen precision. Where {@code auto} chose fp32 for lack of a CPU
-     * feature but TensorFlow placed the graph on a GPU, it is built again in bf16 (a GPU has the units).
+     * {@link #precisionChoice(RunConfig, CpuFeatures, boolean)} with the GPUs' features given.
+     *
+     * @param gpus the GPUs' compute capabilities ({@link GpuFeatures#host()}; injected in tests)
+     */
+    public static MatmulPrecision.Choice precisionChoice(RunConfig config, CpuFeatures cpu, boolean onGpu,
+                                                        GpuFeatures gpus) {
+        return MatmulPrecision.resolve(config.meta().matmulPrecision(), config.meta().useBfloat16(), cpu,
+                onGpu(config, onGpu), gpus);
+    }
+
+    private static boolean onGpu(RunConfig config, boolean placedOnGpu) {
+        return placedOnGpu || "gpu".equals(config.meta().towerDevices());
+    }
+
+    /**
+     * The run's graph in the chosen precision. Where TensorFlow placed the graph on a GPU and the
+     * GPU's choice differs from the CPU's ({@code auto} on a CPU without AMX but a GPU with bf16 tensor
+     * cores, or the other way round), it is built again in the GPU's precision.
      */
     private static TrainingGraph createGraph(StepRunner runner, ModelSpec spec, RunConfig config) {
         MatmulPrecision.Choice choice = precisionChoice(config, CpuFeatures.host(), false);
         TrainingGraph graph = runner.createGraph(spec, graphOptions(config, choice.precision()));
-        MatmulPrecision.Choice onGpu = precisionChoice(config, CpuFeatures.host(), true);
-        if (graph.device().contains("GPU") && onGpu.precision() != choice.precision()) {
-            graph.close();
-            graph = runner.createGraph(spec, graphOptions(config, onGpu.precision()));
+        if (graph.device().contains("GPU")) {
+            MatmulPrecision.Choice onGpu = precisionChoice(config, CpuFeatures.host(), true);
+            if (onGpu.precision() != choice.precision()) {
+                graph.close();
+                graph = runner.createGraph(spec, graphOptions(config, onGpu.precision()));
+            }
         }
         return graph;
     }
