@@ -17,8 +17,8 @@ import java.util.concurrent.TimeUnit;
  * {@link #parse}.
  *
  * <p>{@code CUDA_VISIBLE_DEVICES} is honoured where it lists indices or UUIDs, so that the GPUs
- * considered are the ones TensorFlow can use; an entry that names no listed GPU (a MIG instance, a
- * typo) makes every listed GPU count.
+ * considered are the ones TensorFlow can use: as in CUDA, the list ends at the first index that names
+ * no GPU; a name that matches no listed UUID (a MIG instance) makes every listed GPU count.
  *
  * @param gpus the GPUs, empty where none answered (no driver, no GPU, an {@code nvidia-smi} too old
  *             to report the compute capability)
@@ -163,12 +163,13 @@ public record GpuFeatures(List<Gpu> gpus) {
             if (e.isEmpty()) {
                 continue;
             }
-            if (e.matches("-?\\d+") && Integer.parseInt(e) < 0) {
-                break; // CUDA stops at the first invalid index: -1 hides every GPU
+            boolean index = e.matches("-?\\d+");
+            if (index && all.stream().noneMatch(g -> g.index() == Integer.parseInt(e))) {
+                break; // CUDA stops at the first invalid index (-1 hides every GPU, "0,7" on two GPUs is "0")
             }
             Gpu match = null;
             for (Gpu g : all) {
-                boolean byIndex = e.matches("\\d+") && Integer.parseInt(e) == g.index();
+                boolean byIndex = index && Integer.parseInt(e) == g.index();
                 boolean byUuid = e.toUpperCase(Locale.ROOT).startsWith("GPU-") && g.uuid().toUpperCase(Locale.ROOT)
                         .startsWith(e.toUpperCase(Locale.ROOT));
                 if (byIndex || byUuid) {

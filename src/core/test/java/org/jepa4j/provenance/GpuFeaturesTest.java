@@ -46,6 +46,8 @@ class GpuFeaturesTest {
                 "a UUID prefix names a GPU, as CUDA accepts it");
         assertFalse(GpuFeatures.parse(MIXED, "-1").known(), "-1 hides every GPU");
         assertFalse(GpuFeatures.parse(MIXED, "").known());
+        assertEquals(List.of("NVIDIA H100 80GB HBM3"), GpuFeatures.parse(MIXED, "2,7,1").gpus().stream()
+                .map(GpuFeatures.Gpu::name).toList(), "CUDA ignores an index that names no GPU and all after it");
         assertEquals(3, GpuFeatures.parse(MIXED, "MIG-1234").gpus().size(), "an entry naming no listed GPU: all count");
     }
 
