@@ -1,10 +1,8 @@
 package org.jepa4j.cluster;
 
-import java.util.List;
-
 /**
  * A multi-worker step that failed because the cluster broke (a task died, a collective timed
- * out). The message names the unreachable tasks; the process must exit and the cluster be
+ * out). The message names the tasks that no longer listen ({@link Absentees}); the process must exit and the cluster be
  * restarted with {@code --resume} (TensorFlow's collectives cannot recover in-process).
  */
 public final class ClusterFailureException extends RuntimeException {
@@ -12,13 +10,13 @@ public final class ClusterFailureException extends RuntimeException {
         super(message, cause);
     }
 
-    /** Further probes of the other tasks when none is unreachable at first, {@link #PROBE_INTERVAL_MILLIS} apart. */
+    /** Further probes of the other tasks when all still listen at first, {@link #PROBE_INTERVAL_MILLIS} apart. */
     static final int PROBE_ATTEMPTS = 20;
     static final long PROBE_INTERVAL_MILLIS = 100;
 
     /** The failure of {@code step} in one line: which tasks no longer listen, and TensorFlow's first line. */
     public static ClusterFailureException of(ClusterSpec cluster, long step, RuntimeException cause) {
-        List<String> gone = Watchdog.unreachable(cluster);
+        Absentees gone = Absentees.probe(cluster);
         // a worker killed mid-step can fail our step while its process is still being torn down and
         // its server still accepts: look again for a short while before saying no task is gone
         for (int attempt = 0; gone.isEmpty() && attempt < PROBE_ATTEMPTS; attempt++) {
@@ -28,7 +26,7 @@ public final class ClusterFailureException extends RuntimeException {
                 Thread.currentThread().interrupt();
                 break;
             }
-            gone = Watchdog.unreachable(cluster);
+            gone = Absentees.probe(cluster);
         }
         String tf = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage().strip();
         int nl = tf.indexOf('\n');
@@ -36,7 +34,6 @@ public final class ClusterFailureException extends RuntimeException {
             tf = tf.substring(0, nl);
         }
         return new ClusterFailureException("cluster " + cluster.self().name() + ": step " + step + " failed: "
-                + (gone.isEmpty() ? "no task is unreachable" : String.join(", ", gone) + (gone.size() == 1 ? " is" : " are")
-                + " unreachable") + " (TensorFlow: " + tf + "); restart the cluster with --resume", cause);
+                + gone.describe("every other task still listens") + " (TensorFlow: " + tf + "); restart the cluster with --resume", cause);
     }
 }

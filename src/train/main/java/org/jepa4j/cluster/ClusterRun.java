@@ -86,7 +86,7 @@ public record ClusterRun(ClusterSpec cluster, Replication replication, Watchdog 
             RunAgreement.check(replication, run.apply(point.step()));
             broadcastState.run();
         } catch (ClusterConfigException e) {
-            watchdog.close(); // every worker stops with this line, none is "unreachable"
+            watchdog.close(); // every worker stops with this line, none is named absent
             throw e;
         } catch (RuntimeException e) {
             watchdog.close(); // this failure is reported once, by the exception

@@ -1,11 +1,6 @@
 package org.jepa4j.cluster;
 
-import java.io.IOException;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.function.IntConsumer;
 
@@ -15,18 +10,19 @@ import java.util.function.IntConsumer;
  * minutes), and its server cannot be stopped, so the process has to exit.
  *
  * <p>Once every task has been seen ({@link #clusterUp}, after the start-up broadcast), a thread
- * connects to every other task's server each {@code probe} interval; a task that refuses
- * {@link #REFUSALS} times in a row (a refused connection, or none within a second: a dead process
- * or a cut link) is dead. A step that runs longer than the collective timeout
- * plus {@link #GRACE_SECONDS} is hung. Either way one line naming the unreachable task goes to
+ * connects to every other task's server each {@code probe} interval; a task that accepts no
+ * connection {@link #MISSED_PROBES} times in a row is dead: a refused connection means its process
+ * has ended, no answer within a second that its host or the link to it is down
+ * ({@link Absentees}). A step that runs longer than the collective timeout plus
+ * {@link #GRACE_SECONDS} is hung. Either way one line naming the absent tasks goes to
  * {@code err} and the process exits with code 1. The last checkpoint stays as it was: checkpoints
  * are written to a temporary file and renamed.
  */
 public final class Watchdog implements AutoCloseable {
     /** Seconds past the collective timeout before a step in flight counts as hung. */
     public static final double GRACE_SECONDS = 5;
-    /** Refused connections in a row that make a task dead. */
-    static final int REFUSALS = 2;
+    /** Probes in a row without a connection (refused or unanswered) that make a task dead. */
+    static final int MISSED_PROBES = 2;
 
     private final ClusterSpec cluster;
     private final double timeoutSeconds;
@@ -34,7 +30,7 @@ public final class Watchdog implements AutoCloseable {
     private final PrintStream err;
     private final IntConsumer exit;
     private final Thread thread;
-    private final int[] refused;
+    private final int[] missed;
     private volatile boolean up;
     private volatile long stepStartedNanos = -1;
     private volatile long stepStartedAt = -1;
@@ -50,7 +46,7 @@ public final class Watchdog implements AutoCloseable {
         this.probeMillis = probeMillis;
         this.err = err;
         this.exit = exit;
-        this.refused = new int[cluster.size()];
+        this.missed = new int[cluster.size()];
         this.thread = new Thread(this::watch, "jepa4j-cluster-watchdog");
         thread.setDaemon(true);
         thread.start();
@@ -88,27 +84,27 @@ public final class Watchdog implements AutoCloseable {
                 return;
             }
             if (up) {
+                // every task is probed each round, and a failure names all that did not listen in it: a
+                // worker that ended because it saw another fail first must not read as the only cause
+                Absentees.Answer[] answers = Absentees.answers(cluster);
+                boolean dead = false;
                 for (int r = 0; r < cluster.size(); r++) {
-                    if (r == cluster.rank()) {
-                        continue;
-                    }
-                    refused[r] = reachable(cluster.task(r)) ? 0 : refused[r] + 1;
-                    if (refused[r] >= REFUSALS) {
-                        fail(cluster.task(r).name() + " (" + cluster.task(r).address() + ") is unreachable: its server"
-                                + " accepts no connection (refused, or its host did not answer within a second), so the run"
-                                + " cannot go on; restart the cluster with --resume");
-                        return;
-                    }
+                    missed[r] = answers[r] == Absentees.Answer.LISTENS ? 0 : missed[r] + 1;
+                    dead |= missed[r] >= MISSED_PROBES;
+                }
+                if (dead) {
+                    fail(Absentees.of(cluster, answers).describe("")
+                            + ", so the run cannot go on; restart the cluster with --resume");
+                    return;
                 }
             }
             long started = stepStartedNanos;
             if (started >= 0 && (System.nanoTime() - started) / 1e9 > timeoutSeconds + GRACE_SECONDS) {
-                List<String> gone = unreachable(cluster);
+                Absentees gone = Absentees.probe(cluster);
                 fail(String.format(Locale.ROOT, "step %d waited %.0f s for the other tasks (meta.collective_timeout_s"
                                 + " %.0f): %s; restart the cluster with --resume", stepStartedAt,
                         (System.nanoTime() - started) / 1e9, timeoutSeconds,
-                        gone.isEmpty() ? "every task still listens, so one of them hangs"
-                                : String.join(", ", gone) + (gone.size() == 1 ? " is" : " are") + " unreachable"));
+                        gone.describe("every task still listens, so one of them hangs")));
                 return;
             }
         }
@@ -122,27 +118,6 @@ public final class Watchdog implements AutoCloseable {
         err.println("error: cluster " + cluster.self().name() + ": " + message);
         err.flush();
         exit.accept(1);
-    }
-
-    /** Whether a TCP connection to the task's server succeeds within a second. */
-    /** The other tasks of {@code cluster} whose servers refuse a connection, as {@code name (address)}. */
-    static List<String> unreachable(ClusterSpec cluster) {
-        List<String> gone = new ArrayList<>();
-        for (int r = 0; r < cluster.size(); r++) {
-            if (r != cluster.rank() && !reachable(cluster.task(r))) {
-                gone.add(cluster.task(r).name() + " (" + cluster.task(r).address() + ")");
-            }
-        }
-        return gone;
-    }
-
-    static boolean reachable(ClusterSpec.Task task) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(task.host(), task.port()), 1000);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     /** Stops watching (the run is over: tasks may now exit one by one). */
