@@ -10,6 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -149,6 +150,30 @@ class NativeServeIT {
             assertTrue(j.statusCode() >= 400, c.getKey() + ": " + j.statusCode() + " " + j.body());
             assertEquals(j.statusCode(), n.statusCode(), c.getKey() + ": " + n.body());
             assertEquals(j.body(), n.body(), c.getKey());
+        }
+    }
+
+    /** What the server at {@code baseUrl} writes back to {@code request} sent on a raw socket, until it closes. */
+    private static String rawExchange(Server s, String request) throws IOException {
+        URI uri = URI.create(s.baseUrl());
+        try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
+            socket.setSoTimeout(30_000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().flush();
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    @Test
+    void anHttpVersionTheServerDoesNotSpeakIsRefusedAsTheJvmServerRefusesIt() throws Exception {
+        // the refusal comes from a Netty handler the server adds to each connection: it must survive the
+        // native build's reachability analysis like the routes do
+        for (String request : List.of("GET /healthz HTTP/2.0\r\nHost: x\r\n\r\n", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")) {
+            String n = rawExchange(nativeServer, request);
+            String j = rawExchange(jvmServer, request);
+            assertTrue(j.startsWith("HTTP/1.1 505 "), j);
+            assertTrue(j.contains("\"kind\":\"http_version_not_supported\""), j);
+            assertEquals(j, n, request);
         }
     }
 

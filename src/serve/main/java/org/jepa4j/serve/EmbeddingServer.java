@@ -76,6 +76,11 @@ public final class EmbeddingServer implements AutoCloseable {
         this.http = vertx.createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(options.port())
                 .setCompressionSupported(false).setIdleTimeout(0).setHttp2ClearTextEnabled(false));
         http.connectionHandler(conn -> {
+            // Vert.x internals (no public hook before its version check): see HttpVersionCheck
+            if (conn instanceof io.vertx.core.net.impl.VertxConnection vc
+                    && vc.channel().pipeline().get(HttpVersionCheck.DECODER) != null) {
+                vc.channel().pipeline().addAfter(HttpVersionCheck.DECODER, HttpVersionCheck.NAME, new HttpVersionCheck());
+            }
             timers.opened(conn);
             routes.opened(conn);
             conn.closeHandler(v -> {

@@ -167,14 +167,22 @@ final class Routes {
 
     /**
      * Answers a request HTTP could not parse (a malformed request line or header, a header too
-     * large) with a JSON 400 and closes its connection.
+     * large) with a JSON 400 (431 for the header), one in an HTTP version the server does not speak
+     * ({@link HttpVersionCheck}) with a JSON 505, and closes its connection.
      */
     void invalidRequest(HttpServerRequest request) {
         var cause = request.decoderResult() == null ? null : request.decoderResult().cause();
-        String what = cause == null ? "malformed request" : RequestCodec.printable(String.valueOf(cause.getMessage()));
-        int status = cause instanceof io.netty.handler.codec.TooLongFrameException ? 431 : 400;
-        RequestError e = new RequestError(status, status == 431 ? "headers_too_large" : "bad_request",
-                "the request is not valid HTTP/1.1: " + what);
+        RequestError e;
+        if (cause instanceof HttpVersionCheck.UnsupportedVersionException unsupported) {
+            e = new RequestError(505, "http_version_not_supported", "the request's HTTP version "
+                    + RequestCodec.printable(unsupported.version()) + " is not supported; the server speaks HTTP/1.1 (and 1.0)");
+        } else {
+            String what = cause == null ? "malformed request" : RequestCodec.printable(String.valueOf(cause.getMessage()));
+            int status = cause instanceof io.netty.handler.codec.TooLongFrameException ? 431 : 400;
+            e = new RequestError(status, status == 431 ? "headers_too_large" : "bad_request",
+                    "the request is not valid HTTP/1.1: " + what);
+        }
+        int status = e.status();
         metrics.error(e.kind());
         metrics.request("other", request.method() == null ? "other" : request.method().name(), status, 0);
         HttpServerResponse r = request.response();

@@ -194,6 +194,41 @@ class ServerEdgesTest {
     }
 
     @Test
+    void aRequestInAnHttpVersionTheServerDoesNotSpeakGetsA505JsonErrorNamingIt() throws Exception {
+        // what Vert.x alone answers with an empty 501: HTTP/2 as text and as a prior-knowledge preface,
+        // versions after and before 1.x, another protocol name; with and without a body
+        List<String> versions = List.of("HTTP/2.0", "HTTP/1.2", "HTTP/3.0", "HTTP/0.9", "FOO/1.1");
+        try (EmbeddingServer s = EmbeddingServer.start(List.of(new PixelStatsEmbedder()), options().build())) {
+            List<String> requests = new ArrayList<>();
+            for (String v : versions) {
+                requests.add("GET /healthz " + v + "\r\nHost: x\r\n\r\n");
+            }
+            requests.add("POST /v1/embeddings HTTP/2.0\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: 3\r\n\r\nabc");
+            requests.add("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+            for (String request : requests) {
+                String shown = request.substring(0, request.indexOf('\r'));
+                String version = shown.substring(shown.lastIndexOf(' ') + 1);
+                Raw r = exchange(s.port(), bytes(request));
+                assertEquals(505, r.status(), shown + " -> " + r);
+                assertTrue(r.headers().getOrDefault("Content-Type", "").startsWith("application/json"), shown + " -> " + r);
+                JsonNode e = r.json().get("error");
+                assertEquals(505, e.get("status").asInt(), shown);
+                assertEquals("http_version_not_supported", e.get("kind").asText(), shown);
+                assertTrue(e.get("message").asText().contains(version), shown + " -> " + e);
+                assertTrue(r.closed(), "the connection closes: " + shown);
+            }
+            // the versions it speaks are answered as before, on the same server
+            for (String v : List.of("HTTP/1.0", "HTTP/1.1")) {
+                Raw ok = exchange(s.port(), bytes("GET /healthz " + v + "\r\nHost: x\r\nConnection: close\r\n\r\n"));
+                assertEquals(200, ok.status(), v + " -> " + ok);
+                assertEquals("alive", ok.json().get("status").asText());
+            }
+            var m = parseMetrics(get(s.baseUrl() + "/metrics").body());
+            assertEquals(requests.size(), metric(m, "jepa4j_errors_total", Map.of("kind", "http_version_not_supported")));
+        }
+    }
+
+    @Test
     void everyGarbageContentTypeGetsA415JsonError() throws Exception {
         List<String> types = List.of("\u0001\u0002", "image/png\u00ff\u00fe", ";;;", "a/b/c;;;=;", "image/png, text/plain",
                 "x".repeat(6000), "multipart/form-data; boundary=----x", "*/*", "image/*", " ");
