@@ -65,6 +65,13 @@ public final class RunAgreement {
             "meta.collective_timeout_s", "data.num_workers", "data.prefetch", "data.pin_mem", "logging.folder",
             "logging.log_every");
 
+    /**
+     * The key of the number format a worker's graph computes in: workers whose CPUs differ can resolve
+     * {@code meta.matmul_precision: auto} differently, and replicas in different formats would train
+     * a run no single process repeats.
+     */
+    public static final String MATMUL_PRECISION = "graph.matmul_precision";
+
     private RunAgreement() {
     }
 
@@ -72,6 +79,7 @@ public final class RunAgreement {
      * What defines one worker's run, as {@code key -> value} in a canonical order: every key of the
      * resolved config but {@link #PER_HOST_KEYS} ({@code config.<section>.<key>}), the code
      * ({@code code.version}, {@code code.classes}: a hash of the jepa4j classes this process runs), the
+     * graph's number format ({@link #MATMUL_PRECISION}), the
      * data ({@code data.images}, {@code data.classes}, {@code data.labels}: its size, class names and a
      * hash of every label), the resume step and the cluster ({@code cluster.workers}, {@code cluster.tasks}).
      *
@@ -89,9 +97,13 @@ public final class RunAgreement {
          * @param data               the training images, after {@code data.limit}
          * @param resumeStep         the step the run starts at (0, or the resumed step)
          * @param cluster            the cluster this worker belongs to
+         * @param matmulPrecision    the number format this worker's graph computes its matrix products in
+         *                           ({@code meta.matmul_precision: auto} decides on each host, from its CPU)
          */
-        public static Description of(String resolvedConfigYaml, ImageDataset data, long resumeStep, ClusterSpec cluster) {
+        public static Description of(String resolvedConfigYaml, ImageDataset data, long resumeStep, ClusterSpec cluster,
+                                     String matmulPrecision) {
             SortedMap<String, String> m = new TreeMap<>(configEntries(resolvedConfigYaml));
+            m.put(MATMUL_PRECISION, matmulPrecision);
             m.put("code.version", Version.current());
             m.put("code.classes", CodeFingerprint.current());
             m.put("data.images", Integer.toString(data.size()));
@@ -199,8 +211,12 @@ public final class RunAgreement {
         if (parts.isEmpty()) {
             return null;
         }
+        String precisionHint = parts.stream().anyMatch(p -> p.startsWith(MATMUL_PRECISION + ":"))
+                ? "; meta.matmul_precision auto chose by each host's CPU: set it to one format for every worker"
+                : "";
         return "the " + byRank.size() + " workers disagree on what defines the run, so none trains: "
-                + String.join("; ", parts) + " (start every worker with the same config, data, build and --resume)";
+                + String.join("; ", parts) + " (start every worker with the same config, data, build and --resume"
+                + precisionHint + ")";
     }
 
     private static float[] sum(Session s, Placeholder<TFloat32> in, Operand<TFloat32> out, float[] values) {

@@ -56,7 +56,8 @@ final class StepRunner implements AutoCloseable {
             // every worker takes the chief's start point, then checks that all describe the same run
             // (RunAgreement), then takes the chief's state
             return clusterRun.startReplicas(graph::broadcastFromRankZero, graph::broadcastFromRankZero, start,
-                    resumedFrom, resume, step -> RunAgreement.Description.of(plan.yaml(), plan.trainSet(), step, cluster),
+                    resumedFrom, resume, step -> RunAgreement.Description.of(plan.yaml(), plan.trainSet(), step, cluster,
+                            graph.options().precision().label()),
                     progress::println);
         }
         if (resumedFrom != null && ClusterRun.workerCountChange(resumedFrom, 1) != null) {

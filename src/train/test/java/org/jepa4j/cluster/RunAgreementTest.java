@@ -38,6 +38,19 @@ class RunAgreementTest {
     }
 
     @Test
+    void workersWhoseAutoPrecisionResolvedDifferentlyAreToldToSetOneFormat() {
+        // the same config (auto) on an AMX host and on one without: the graphs would compute in different formats
+        RunAgreement.Description amx = of(Map.of("config.meta.matmul_precision", "auto", RunAgreement.MATMUL_PRECISION, "bf16"));
+        RunAgreement.Description avx2 = of(Map.of("config.meta.matmul_precision", "auto", RunAgreement.MATMUL_PRECISION, "fp32"));
+        String m = RunAgreement.disagreement(List.of(amx, avx2));
+        assertTrue(m.contains(RunAgreement.MATMUL_PRECISION + ": worker 0 bf16, worker 1 fp32"), m);
+        assertFalse(m.contains("config.meta.matmul_precision"), "the config itself agrees: " + m);
+        assertTrue(m.contains("meta.matmul_precision auto chose by each host's CPU: set it to one format for every worker"), m);
+        String other = RunAgreement.disagreement(List.of(of(Map.of("config.meta.seed", "0")), of(Map.of("config.meta.seed", "1"))));
+        assertFalse(other.contains("auto chose"), "the hint only where the format differs: " + other);
+    }
+
+    @Test
     void aDescriptionReadsBackFromItsBytesEvenWithLineBreaksInValues() {
         RunAgreement.Description d = of(Map.of("config.data.source", "folder:/a b/c", "x.multi", "one\ntwo\\three",
                 "run.resume_step", "12"));
