@@ -106,6 +106,21 @@ public final class FeatureExtractor implements AutoCloseable {
     }
 
     /**
+     * Checks that {@code model} names an ONNX model file before anything opens it.
+     *
+     * @throws NoSuchFileException naming the path: missing, or a folder rather than a file
+     */
+    public static void requireModelFile(Path model) throws NoSuchFileException {
+        if (Files.isDirectory(model)) {
+            throw new NoSuchFileException(model.toString(), null, "is a folder, expected an ONNX model file"
+                    + " (as 'jepa4j export --out' writes)");
+        }
+        if (!Files.isRegularFile(model)) {
+            throw new NoSuchFileException(model.toString(), null, "no such ONNX model file");
+        }
+    }
+
+    /**
      * Opens a model.
      *
      * @throws IOException              naming the file when it is missing or not an ONNX model
@@ -116,9 +131,7 @@ public final class FeatureExtractor implements AutoCloseable {
      *                                  to the CPU instead)
      */
     public static FeatureExtractor open(Path model, ExtractorOptions options) throws IOException {
-        if (!Files.isRegularFile(model)) {
-            throw new NoSuchFileException(model.toString(), null, "no such ONNX model file");
-        }
+        requireModelFile(model);
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         OrtSessions.SessionStart start = OrtSessions.startSession(env, model, options);
         OrtSession session = start.session();

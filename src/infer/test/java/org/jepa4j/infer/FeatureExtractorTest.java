@@ -236,6 +236,12 @@ class FeatureExtractorTest {
         NoSuchFileException missing = assertThrows(NoSuchFileException.class,
                 () -> FeatureExtractor.open(tmp.resolve("nope.onnx")));
         assertTrue(missing.getMessage().contains("nope.onnx"));
+        assertTrue(missing.getMessage().contains("no such ONNX model file"), missing.getMessage());
+        // a folder (an export folder, a run folder) is named as one, not as missing
+        Path folder = Files.createDirectories(tmp.resolve("run"));
+        NoSuchFileException isFolder = assertThrows(NoSuchFileException.class, () -> FeatureExtractor.open(folder));
+        assertTrue(isFolder.getMessage().contains(folder.toString()) && isFolder.getMessage().contains("is a folder, expected"
+                + " an ONNX model file"), isFolder.getMessage());
 
         Path junk = tmp.resolve("junk.onnx");
         Files.writeString(junk, "this is not a protobuf model");

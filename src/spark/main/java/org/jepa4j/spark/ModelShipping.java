@@ -24,9 +24,7 @@ public final class ModelShipping {
 
     /** The files to ship for {@code model}: the model and, when it exists, its {@code .onnx.data} file. */
     public static List<Path> filesOf(Path model) throws NoSuchFileException {
-        if (!Files.isRegularFile(model)) {
-            throw new NoSuchFileException(model.toString(), null, "no such ONNX model file");
-        }
+        org.jepa4j.infer.FeatureExtractor.requireModelFile(model);
         Path data = model.resolveSibling(model.getFileName() + ".data");
         List<Path> files = new ArrayList<>(List.of(model.toAbsolutePath()));
         if (Files.isRegularFile(data)) {
