@@ -2,8 +2,9 @@ package org.jepa4j.cluster;
 
 /**
  * A multi-worker step that failed because the cluster broke (a task died, a collective timed
- * out). The message names the tasks that no longer listen ({@link Absentees}); the process must exit and the cluster be
- * restarted with {@code --resume} (TensorFlow's collectives cannot recover in-process).
+ * out). The message names the tasks that no longer listen ({@link Absentees}); the process must
+ * exit and the cluster be restarted with {@code --resume} (TensorFlow's collectives cannot recover
+ * in-process).
  */
 public final class ClusterFailureException extends RuntimeException {
     public ClusterFailureException(String message, Throwable cause) {
@@ -34,6 +35,7 @@ public final class ClusterFailureException extends RuntimeException {
             tf = tf.substring(0, nl);
         }
         return new ClusterFailureException("cluster " + cluster.self().name() + ": step " + step + " failed: "
-                + gone.describe("every other task still listens") + " (TensorFlow: " + tf + "); restart the cluster with --resume", cause);
+                + gone.describe("every other task still listens") + " (TensorFlow: " + tf + "); restart the cluster with"
+                + " --resume", cause);
     }
 }
