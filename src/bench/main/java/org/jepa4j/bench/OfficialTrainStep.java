@@ -43,12 +43,14 @@ final class OfficialTrainStep {
     private final String python;
     private final Path script;
     private final List<String> setting;
+    private final List<String> departures;
 
-    private OfficialTrainStep(Path checkout, String python, Path script, List<String> setting) {
+    private OfficialTrainStep(Path checkout, String python, Path script, List<String> setting, List<String> departures) {
         this.checkout = checkout;
         this.python = python;
         this.script = script;
         this.setting = setting;
+        this.departures = departures;
     }
 
     /**
@@ -91,6 +93,24 @@ final class OfficialTrainStep {
     }
 
     /**
+     * The jepa4j mask options of {@code cfg} that the official collator lacks and the official step is
+     * timed without, in words; empty for the reference's masks. Neither changes a step's work much:
+     * {@code truncation: random} keeps as many tokens as {@code first}, {@code cover_edges} moves
+     * blocks (the printed mean kept lengths of both sides show what differs).
+     */
+    static List<String> departures(RunConfig cfg) {
+        MaskConfig mask = cfg.mask();
+        List<String> d = new ArrayList<>();
+        if (mask.coverEdges()) {
+            d.add("mask.cover_edges: true (the official blocks never reach the last patch row and column)");
+        }
+        if (!ConfigKeys.MASK_TRUNCATIONS.get(0).equals(mask.truncation())) {
+            d.add("mask.truncation: " + mask.truncation() + " (the official collator keeps each list's first indices)");
+        }
+        return d;
+    }
+
+    /**
      * The official {@code mlp_ratio} whose hidden width, {@code int(width * mlp_ratio)} in Python's
      * double arithmetic (Java's), is {@code hidden}: {@code hidden / width}, or the next double up
      * where the product rounds to just below {@code hidden}.
@@ -128,7 +148,7 @@ final class OfficialTrainStep {
                     + " tools/bench-train, which tells it where the project is)");
         }
         checkTorch(python);
-        return new OfficialTrainStep(checkout, python, script, setting);
+        return new OfficialTrainStep(checkout, python, script, setting, departures(cfg));
     }
 
     /** Checks that {@code python} runs and imports torch, before any step is timed. */
@@ -206,6 +226,10 @@ final class OfficialTrainStep {
                         tail.remove(0);
                     }
                 }
+            }
+            if (echoSetting && !departures.isEmpty()) {
+                System.out.println("  official step without " + String.join("; ", departures)
+                        + ": timed with the official masks");
             }
             int rc = p.waitFor();
             if (rc != 0 || timing == null) {

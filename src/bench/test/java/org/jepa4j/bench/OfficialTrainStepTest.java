@@ -77,6 +77,20 @@ class OfficialTrainStepTest {
         }
     }
 
+    @Test
+    void maskOptionsTheOfficialCollatorLacksAreNamedNotRefused() {
+        assertEquals(List.of(), OfficialTrainStep.departures(RunConfigLoader.resolve("bench_w192d6", List.of())),
+                "the reference's masks depart in nothing");
+        RunConfig both = RunConfigLoader.resolve("bench_w192d6", List.of("mask.cover_edges=true", "mask.truncation=random"));
+        List<String> d = OfficialTrainStep.departures(both);
+        assertEquals(2, d.size(), d.toString());
+        assertTrue(d.get(0).startsWith("mask.cover_edges: true"), d.get(0));
+        assertTrue(d.get(1).startsWith("mask.truncation: random"), d.get(1));
+        // still timed: the official step is built from the same model, masks and batch
+        assertEquals(OfficialTrainStep.settingArguments(RunConfigLoader.resolve("bench_w192d6", List.of())),
+                OfficialTrainStep.settingArguments(both));
+    }
+
     /** What {@code tools/lib/bench_official.py --dry-run} prints for the arguments (no torch needed). */
     private static String dryRun(List<String> setting) throws IOException, InterruptedException {
         Path script = projectRoot().resolve(OfficialTrainStep.SCRIPT);
