@@ -18,7 +18,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>{@code CUDA_VISIBLE_DEVICES} is honoured where it lists indices or UUIDs, so that the GPUs
  * considered are the ones TensorFlow can use: as in CUDA, the list ends at the first index that names
- * no GPU; a name that matches no listed UUID (a MIG instance) makes every listed GPU count.
+ * no GPU. A MIG instance ({@code MIG-...}) stands for the listed GPUs that can be partitioned,
+ * those of compute capability 8.0 and later (which GPU holds it is not asked); any other name that
+ * matches no listed UUID makes every listed GPU count.
  *
  * @param gpus the GPUs, empty where none answered (no driver, no GPU, an {@code nvidia-smi} too old
  *             to report the compute capability)
@@ -161,6 +163,16 @@ public record GpuFeatures(List<Gpu> gpus) {
         for (String entry : cudaVisibleDevices.split(",")) {
             String e = entry.strip();
             if (e.isEmpty()) {
+                continue;
+            }
+            if (e.toUpperCase(Locale.ROOT).startsWith("MIG-")) {
+                // a MIG instance (MIG-<uuid>, or MIG-GPU-<uuid>/gi/ci from drivers before 470): only GPUs of
+                // compute capability 8.0 and later can be partitioned, so its GPU is one of those
+                List<Gpu> partitionable = all.stream().filter(Gpu::bf16TensorCores).filter(g -> !kept.contains(g)).toList();
+                if (partitionable.isEmpty()) {
+                    return all;
+                }
+                kept.addAll(partitionable);
                 continue;
             }
             boolean index = e.matches("-?\\d+");

@@ -48,7 +48,26 @@ class GpuFeaturesTest {
         assertFalse(GpuFeatures.parse(MIXED, "").known());
         assertEquals(List.of("NVIDIA H100 80GB HBM3"), GpuFeatures.parse(MIXED, "2,7,1").gpus().stream()
                 .map(GpuFeatures.Gpu::name).toList(), "CUDA ignores an index that names no GPU and all after it");
-        assertEquals(3, GpuFeatures.parse(MIXED, "MIG-1234").gpus().size(), "an entry naming no listed GPU: all count");
+        assertEquals(3, GpuFeatures.parse(MIXED, "GPU-ffff").gpus().size(), "an entry naming no listed GPU: all count");
+    }
+
+    @Test
+    void aMigInstanceStandsForTheGpusThatCanBePartitioned() {
+        // only compute capability 8.0 and later has MIG: a slice on this machine is on the A100 or the H100,
+        // never on the T4, so auto may choose bf16
+        for (String mig : List.of("MIG-c6d4f1ef-42e4-5de3-91c7-45d71c87eb3f", "MIG-GPU-5c8a1d2e-0000-1111-2222-333344445555/1/0",
+                "mig-c6d4f1ef")) {
+            GpuFeatures g = GpuFeatures.parse(MIXED, mig);
+            assertEquals(List.of("NVIDIA A100-SXM4-80GB", "NVIDIA H100 80GB HBM3"), g.gpus().stream()
+                    .map(GpuFeatures.Gpu::name).toList(), mig);
+            assertNull(g.withoutBf16TensorCores(), mig);
+        }
+        String oldOnly = "0, GPU-77ab0c1d-6666-7777-8888-9999aaaabbbb, Tesla T4, 7.5\n";
+        assertEquals(1, GpuFeatures.parse(oldOnly, "MIG-1234").gpus().size(), "no GPU that can hold one: all count");
+        GpuFeatures withT4 = GpuFeatures.parse(MIXED, "1,MIG-1234");
+        assertEquals(List.of("Tesla T4", "NVIDIA A100-SXM4-80GB", "NVIDIA H100 80GB HBM3"), withT4.gpus().stream()
+                .map(GpuFeatures.Gpu::name).toList(), "the T4 by index, then the slice's candidates");
+        assertEquals("Tesla T4", withT4.withoutBf16TensorCores().name());
     }
 
     @Test
