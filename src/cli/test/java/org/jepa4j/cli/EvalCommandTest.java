@@ -345,6 +345,22 @@ class EvalCommandTest {
     }
 
     @Test
+    void trainingImagesTooFewForTheProbesValidationSplitAreRefusedBeforeAnyFeatureIsComputed() throws Exception {
+        Path model = export(tinyRun());
+        Path out = dir.resolve("too-few");
+        StringWriter err = new StringWriter();
+        var cl = Jepa4j.commandLine();
+        cl.setErr(new PrintWriter(err, true));
+        // three synthetic images of three classes: no class has the two rows a held-out split needs
+        int code = cl.execute("eval", "--model", model.toString(), "--data", "synthetic:count=3,size=16", "--out",
+                out.toString());
+        assertEquals(2, code, err.toString());
+        assertTrue(err.toString().contains("linear probe: 3 training rows are too few to hold out a validation split"),
+                err.toString());
+        assertFalse(Files.exists(out), "refused before the report folder is made and any image is encoded");
+    }
+
+    @Test
     void unknownFeatureKindIsAUsageError() throws Exception {
         StringWriter err = new StringWriter();
         var cl = Jepa4j.commandLine();

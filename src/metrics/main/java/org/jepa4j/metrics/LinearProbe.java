@@ -211,10 +211,31 @@ public final class LinearProbe {
             }
         }
         if (!containsTrue(held)) {
-            throw new IllegalArgumentException("linear probe: " + labels.length
-                    + " training rows are too few to hold out a validation split");
+            throw tooFewToHoldOut(labels.length);
         }
         return held;
+    }
+
+    /**
+     * Checks, before any feature is computed, that the probe can hold out a validation split from
+     * training rows with {@code labels}: some class must have two rows or more ({@link #run} holds out
+     * at least one row of each such class and none of a class with one row).
+     *
+     * @throws IllegalArgumentException naming the row count otherwise
+     */
+    public static void requireValidationSplit(int[] labels) {
+        java.util.Map<Integer, Integer> counts = new java.util.HashMap<>();
+        for (int l : labels) {
+            if (counts.merge(l, 1, Integer::sum) >= 2) {
+                return;
+            }
+        }
+        throw tooFewToHoldOut(labels.length);
+    }
+
+    private static IllegalArgumentException tooFewToHoldOut(int rows) {
+        return new IllegalArgumentException("linear probe: " + rows + " training rows are too few to hold out a"
+                + " validation split (it needs a class with two rows or more)");
     }
 
     private static boolean containsTrue(boolean[] a) {

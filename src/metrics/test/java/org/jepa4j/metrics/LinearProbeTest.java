@@ -209,4 +209,34 @@ class LinearProbeTest {
         assertEquals(1.0 / Standardiser.MIN_STD, t[0][1], 1e-2 / Standardiser.MIN_STD); // constant column
         assertTrue(Double.isFinite(t[0][1]));
     }
+
+    @Test
+    void theUpFrontCheckRefusesExactlyTheLabelsTheValidationSplitCannotBeDrawnFrom() {
+        // against the split itself, on every labelling of 1..4 rows with up to 4 classes
+        for (int n = 1; n <= 4; n++) {
+            int[] labels = new int[n];
+            for (int code = 0; code < Math.pow(4, n); code++) {
+                for (int i = 0, c = code; i < n; i++, c /= 4) {
+                    labels[i] = c % 4;
+                }
+                boolean splits;
+                try {
+                    LinearProbe.validationMask(labels, 4, 0.1, 7);
+                    splits = true;
+                } catch (IllegalArgumentException e) {
+                    splits = false;
+                }
+                boolean passes;
+                try {
+                    LinearProbe.requireValidationSplit(labels);
+                    passes = true;
+                } catch (IllegalArgumentException e) {
+                    passes = false;
+                    assertTrue(e.getMessage().contains(n + " training rows are too few"), e.getMessage());
+                }
+                assertEquals(splits, passes, java.util.Arrays.toString(labels));
+            }
+        }
+    }
 }
+

@@ -10,7 +10,9 @@ import org.jepa4j.infer.FeatureExtractor;
 import org.jepa4j.infer.FeatureKind;
 import org.jepa4j.infer.ModelInfo;
 import org.jepa4j.io.AtomicFiles;
+import org.jepa4j.metrics.LinearProbe;
 import org.jepa4j.provenance.Provenance;
+
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -77,6 +79,7 @@ public final class Evaluator {
         LabelledSplit test = splits.test();
         List<String> classNames = train.images().classNames();
         log.printf(Locale.ROOT, "data: %s, %s%n", train.images().description(), test.images().description());
+        LinearProbe.requireValidationSplit(train.labels()); // before minutes of extraction, not after
         AtomicFiles.createFolders(request.out(), "report");
         ExtractorOptions options = request.extractor().withFeature(kinds.get(0));
         Evaluation.Settings settings = request.settings();
