@@ -13,7 +13,6 @@ import org.jepa4j.io.AtomicFiles;
 import org.jepa4j.metrics.LinearProbe;
 import org.jepa4j.provenance.Provenance;
 
-
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
